@@ -1,0 +1,41 @@
+package dev.verge.core.api;
+
+/** The hub's HTTP paths, in one place for the hub, the agent and the CLI. */
+public final class ApiPaths {
+  public static final String PREFIX = "/api/v1";
+
+  // Device API. {id} is the device id; the bearer is the device credential.
+  public static final String ENROLL = PREFIX + "/enroll";
+  public static final String DEVICE = PREFIX + "/devices/";
+  public static final String DESIRED_SUFFIX = "/desired";
+  public static final String REPORTED_SUFFIX = "/reported";
+  public static final String PREDICTIONS_SUFFIX = "/predictions";
+  public static final String BUNDLES = PREFIX + "/bundles/";
+
+  // Management API; the bearer is the admin token.
+  public static final String MODELS = PREFIX + "/models";
+  public static final String PUBLISHER_KEYS = PREFIX + "/publisher-keys";
+  public static final String ENROLLMENT_TOKENS = PREFIX + "/enrollment-tokens";
+  public static final String DEVICES = PREFIX + "/devices";
+  public static final String DEPLOYMENTS = PREFIX + "/deployments";
+
+  public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  private ApiPaths() {}
+
+  public static String desired(String deviceId) {
+    return DEVICE + deviceId + DESIRED_SUFFIX;
+  }
+
+  public static String reported(String deviceId) {
+    return DEVICE + deviceId + REPORTED_SUFFIX;
+  }
+
+  public static String predictions(String deviceId) {
+    return DEVICE + deviceId + PREDICTIONS_SUFFIX;
+  }
+
+  public static String bundle(String digest) {
+    return BUNDLES + digest;
+  }
+}

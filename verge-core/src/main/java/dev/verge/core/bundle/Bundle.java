@@ -1,0 +1,324 @@
+package dev.verge.core.bundle;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.core.json.CanonicalJson;
+import dev.verge.core.json.Json;
+import dev.verge.core.json.JsonFormatException;
+import dev.verge.core.signing.PublisherKey;
+import dev.verge.core.signing.Signatures;
+import dev.verge.core.signing.TrustStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * An opened bundle whose archive, manifest and file digests have been checked. Opening never trusts
+ * the archive: every entry name is checked for escapes, every listed file is hashed, and nothing is
+ * written to disk. Whether the publisher is trusted is a separate step, {@link #verifySignature}.
+ */
+public final class Bundle implements AutoCloseable {
+  private final Path path;
+  private final ZipFile zip;
+  private final Manifest manifest;
+  private final byte[] canonicalManifest;
+  private final BundleSignature signature;
+
+  private Bundle(
+      Path path, ZipFile zip, Manifest manifest, byte[] canonical, BundleSignature signature) {
+    this.path = path;
+    this.zip = zip;
+    this.manifest = manifest;
+    this.canonicalManifest = canonical;
+    this.signature = signature;
+  }
+
+  /**
+   * Opens and checks {@code file}.
+   *
+   * @throws BundleException naming the check that failed
+   */
+  public static Bundle open(Path file) {
+    ZipFile zip;
+    try {
+      zip = new ZipFile(file.toFile());
+    } catch (ZipException e) {
+      throw new BundleException(
+          BundleProblem.CORRUPT_ARCHIVE,
+          file.getFileName() + " is not a valid bundle archive: " + e.getMessage(),
+          e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read bundle " + file, e);
+    }
+    try {
+      return check(file, zip);
+    } catch (RuntimeException e) {
+      closeQuietly(zip);
+      throw e;
+    }
+  }
+
+  private static Bundle check(Path file, ZipFile zip) {
+    Set<String> names = new HashSet<>();
+    Enumeration<? extends ZipEntry> entries = zip.entries();
+    while (entries.hasMoreElements()) {
+      ZipEntry entry = entries.nextElement();
+      String name = entry.getName();
+      if (entry.isDirectory()) {
+        BundlePaths.requireSafe(name.substring(0, name.length() - 1));
+        continue;
+      }
+      BundlePaths.requireSafe(name);
+      if (!names.add(name)) {
+        throw new BundleException(
+            BundleProblem.CORRUPT_ARCHIVE, "bundle holds entry '" + name + "' twice");
+      }
+    }
+    if (!names.contains(Manifest.FILE_NAME)) {
+      throw new BundleException(
+          BundleProblem.INVALID_MANIFEST, "bundle has no " + Manifest.FILE_NAME);
+    }
+    JsonNode tree;
+    try {
+      tree = Json.tree(readEntry(zip, Manifest.FILE_NAME));
+    } catch (JsonFormatException e) {
+      throw new BundleException(
+          BundleProblem.INVALID_MANIFEST, Manifest.FILE_NAME + " is " + e.getMessage(), e);
+    }
+    if (!tree.isObject()) {
+      throw new BundleException(
+          BundleProblem.INVALID_MANIFEST, Manifest.FILE_NAME + " is not a JSON object");
+    }
+    FormatVersion format = FormatVersion.parse(tree.path("formatVersion").asText(null));
+    if (!format.isReadable()) {
+      throw new BundleException(
+          BundleProblem.UNSUPPORTED_FORMAT,
+          "bundle format "
+              + format
+              + " is not supported: this Verge reads format "
+              + FormatVersion.CURRENT.major()
+              + ".x; upgrade Verge to read it");
+    }
+    Manifest manifest;
+    try {
+      manifest = Json.convert(tree, Manifest.class).validate();
+    } catch (JsonFormatException e) {
+      throw new BundleException(
+          BundleProblem.INVALID_MANIFEST, Manifest.FILE_NAME + " is " + e.getMessage(), e);
+    }
+    Set<String> listed = new HashSet<>();
+    for (FileEntry entry : manifest.files()) {
+      if (BundlePaths.RESERVED.contains(entry.path())) {
+        throw new BundleException(
+            BundleProblem.INVALID_MANIFEST, "manifest lists reserved name " + entry.path());
+      }
+      listed.add(entry.path());
+      checkFile(zip, entry);
+    }
+    for (String name : names) {
+      if (!listed.contains(name) && !BundlePaths.RESERVED.contains(name)) {
+        throw new BundleException(
+            BundleProblem.UNLISTED_FILE,
+            "bundle holds '" + name + "', which the manifest does not list");
+      }
+    }
+    BundleSignature signature = null;
+    if (names.contains(Manifest.SIGNATURE_FILE_NAME)) {
+      try {
+        signature = Json.read(readEntry(zip, Manifest.SIGNATURE_FILE_NAME), BundleSignature.class);
+      } catch (JsonFormatException e) {
+        throw new BundleException(
+            BundleProblem.BAD_SIGNATURE, Manifest.SIGNATURE_FILE_NAME + " is " + e.getMessage(), e);
+      }
+    }
+    return new Bundle(file, zip, manifest, CanonicalJson.bytes(tree), signature);
+  }
+
+  private static void checkFile(ZipFile zip, FileEntry file) {
+    ZipEntry entry = zip.getEntry(file.path());
+    if (entry == null) {
+      throw new BundleException(
+          BundleProblem.MISSING_FILE, "manifest lists " + file.path() + " but the bundle lacks it");
+    }
+    long size;
+    String digest;
+    try (InputStream in = zip.getInputStream(entry)) {
+      CountingInputStream counting = new CountingInputStream(in);
+      digest = Digests.sha256Hex(counting);
+      size = counting.count();
+    } catch (ZipException e) {
+      throw new BundleException(
+          BundleProblem.CORRUPT_ARCHIVE,
+          "entry " + file.path() + " is damaged: " + e.getMessage(),
+          e);
+    } catch (IOException e) {
+      throw new BundleException(
+          BundleProblem.CORRUPT_ARCHIVE,
+          "cannot read entry " + file.path() + ": " + e.getMessage(),
+          e);
+    }
+    if (size != file.size()) {
+      throw new BundleException(
+          BundleProblem.DIGEST_MISMATCH,
+          file.path() + " is " + size + " bytes, the manifest says " + file.size());
+    }
+    if (!digest.equals(file.sha256())) {
+      throw new BundleException(
+          BundleProblem.DIGEST_MISMATCH,
+          file.path() + " has SHA-256 " + digest + ", the manifest says " + file.sha256());
+    }
+  }
+
+  /**
+   * Checks that the bundle is signed by a key in {@code trust} and that the signature covers this
+   * manifest.
+   *
+   * @return the key that signed it
+   * @throws BundleException UNSIGNED, UNTRUSTED_KEY or BAD_SIGNATURE
+   */
+  public PublisherKey verifySignature(TrustStore trust) {
+    if (signature == null) {
+      throw new BundleException(
+          BundleProblem.UNSIGNED, "bundle " + describe() + " is not signed (no signature.json)");
+    }
+    if (!"Ed25519".equals(signature.algorithm())) {
+      throw new BundleException(
+          BundleProblem.BAD_SIGNATURE,
+          "bundle "
+              + describe()
+              + " is signed with unsupported algorithm "
+              + signature.algorithm());
+    }
+    PublisherKey key =
+        trust
+            .find(signature.keyId())
+            .orElseThrow(
+                () ->
+                    new BundleException(
+                        BundleProblem.UNTRUSTED_KEY,
+                        "bundle "
+                            + describe()
+                            + " is signed by key "
+                            + signature.keyId()
+                            + ", which is not a trusted publisher key"));
+    byte[] value;
+    try {
+      value = Base64.getDecoder().decode(signature.value() == null ? "" : signature.value());
+    } catch (IllegalArgumentException e) {
+      throw new BundleException(
+          BundleProblem.BAD_SIGNATURE,
+          "bundle " + describe() + " has a signature that is not base64");
+    }
+    if (!Signatures.verify(key.key(), canonicalManifest, value)) {
+      throw new BundleException(
+          BundleProblem.BAD_SIGNATURE,
+          "bundle "
+              + describe()
+              + ": signature by key "
+              + key.keyId()
+              + " does not match the manifest (tampered manifest or signature)");
+    }
+    return key;
+  }
+
+  public Manifest manifest() {
+    return manifest;
+  }
+
+  public Optional<BundleSignature> signature() {
+    return Optional.ofNullable(signature);
+  }
+
+  /** The bytes that a publisher signs: the manifest as canonical JSON. */
+  public byte[] canonicalManifest() {
+    return canonicalManifest.clone();
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  /**
+   * Reads a listed file into memory, for example the model an engine loads without extracting it.
+   */
+  public byte[] readFile(String filePath) {
+    manifest.file(filePath);
+    return readEntry(zip, filePath);
+  }
+
+  public InputStream openFile(String filePath) {
+    manifest.file(filePath);
+    try {
+      return zip.getInputStream(zip.getEntry(filePath));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private String describe() {
+    return manifest.name() + " v" + manifest.version();
+  }
+
+  private static byte[] readEntry(ZipFile zip, String name) {
+    try (InputStream in = zip.getInputStream(zip.getEntry(name))) {
+      return in.readAllBytes();
+    } catch (ZipException e) {
+      throw new BundleException(
+          BundleProblem.CORRUPT_ARCHIVE, "entry " + name + " is damaged: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new BundleException(
+          BundleProblem.CORRUPT_ARCHIVE, "cannot read entry " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeQuietly(ZipFile zip) {
+    try {
+      zip.close();
+    } catch (IOException ignored) {
+      // Already failing with a better message.
+    }
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(zip);
+  }
+
+  private static final class CountingInputStream extends java.io.FilterInputStream {
+    private long count;
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+
+    long count() {
+      return count;
+    }
+  }
+}

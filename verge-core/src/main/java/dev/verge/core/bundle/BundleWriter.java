@@ -1,0 +1,158 @@
+package dev.verge.core.bundle;
+
+import dev.verge.core.json.CanonicalJson;
+import dev.verge.core.json.Json;
+import dev.verge.core.oip.TensorSpec;
+import dev.verge.core.signing.Keys;
+import dev.verge.core.signing.PublisherKey;
+import dev.verge.core.signing.Signatures;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.PrivateKey;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/** Makes bundle files: {@link #create} packs a model, {@link #sign} adds a publisher signature. */
+public final class BundleWriter {
+  private BundleWriter() {}
+
+  /** What a new bundle holds; the writer fills in digests, sizes and the format version. */
+  public record Spec(
+      String name,
+      long version,
+      Path model,
+      List<TensorSpec> inputs,
+      List<TensorSpec> outputs,
+      Map<String, String> metadata,
+      Map<String, Path> extraFiles) {
+    public Spec {
+      metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+      extraFiles = extraFiles == null ? Map.of() : Map.copyOf(extraFiles);
+    }
+  }
+
+  /** Writes a new, unsigned bundle to {@code out} (atomically: a crash leaves no half file). */
+  public static Manifest create(Spec spec, Path out, Clock clock) {
+    Map<String, Path> files = new LinkedHashMap<>();
+    String entrypoint = spec.model().getFileName().toString();
+    files.put(entrypoint, spec.model());
+    spec.extraFiles().forEach((name, path) -> files.put(BundlePaths.requireSafe(name), path));
+    List<FileEntry> entries = new ArrayList<>();
+    for (Map.Entry<String, Path> file : files.entrySet()) {
+      try {
+        entries.add(
+            new FileEntry(
+                file.getKey(), Digests.sha256Hex(file.getValue()), Files.size(file.getValue())));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + file.getValue(), e);
+      }
+    }
+    Manifest manifest =
+        new Manifest(
+                FormatVersion.CURRENT.toString(),
+                spec.name(),
+                spec.version(),
+                clock.instant(),
+                entrypoint,
+                Manifest.RUNTIME_ONNX,
+                entries,
+                spec.inputs(),
+                spec.outputs(),
+                spec.metadata())
+            .validate();
+    writeAtomically(
+        out,
+        zip -> {
+          put(zip, Manifest.FILE_NAME, CanonicalJson.bytes(manifest));
+          for (Map.Entry<String, Path> file : files.entrySet()) {
+            zip.putNextEntry(new ZipEntry(file.getKey()));
+            try (InputStream in = Files.newInputStream(file.getValue())) {
+              in.transferTo(zip);
+            }
+            zip.closeEntry();
+          }
+        });
+    return manifest;
+  }
+
+  /**
+   * Signs {@code bundle} in place with {@code key}, replacing any earlier signature. The bundle is
+   * checked first, so a damaged bundle is never signed.
+   *
+   * @return the signing key's public half (its key id is in the signature)
+   */
+  public static PublisherKey sign(Path bundle, PrivateKey key) {
+    PublisherKey publisher = Keys.publicOf(key);
+    byte[] canonical;
+    try (Bundle opened = Bundle.open(bundle)) {
+      canonical = opened.canonicalManifest();
+    }
+    BundleSignature signature =
+        new BundleSignature(
+            Keys.ALGORITHM,
+            publisher.keyId(),
+            Base64.getEncoder().encodeToString(Signatures.sign(key, canonical)));
+    Path source = bundle.toAbsolutePath();
+    writeAtomically(
+        source,
+        zip -> {
+          try (var in = new java.util.zip.ZipFile(source.toFile())) {
+            var entries = in.entries();
+            while (entries.hasMoreElements()) {
+              ZipEntry entry = entries.nextElement();
+              if (entry.getName().equals(Manifest.SIGNATURE_FILE_NAME)) {
+                continue;
+              }
+              zip.putNextEntry(new ZipEntry(entry.getName()));
+              try (InputStream data = in.getInputStream(entry)) {
+                data.transferTo(zip);
+              }
+              zip.closeEntry();
+            }
+          }
+          put(zip, Manifest.SIGNATURE_FILE_NAME, Json.write(signature));
+        });
+    return publisher;
+  }
+
+  private interface ZipBody {
+    void write(ZipOutputStream zip) throws IOException;
+  }
+
+  private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
+    zip.putNextEntry(new ZipEntry(name));
+    zip.write(bytes);
+    zip.closeEntry();
+  }
+
+  private static void writeAtomically(Path out, ZipBody body) {
+    Path target = out.toAbsolutePath();
+    try {
+      Files.createDirectories(target.getParent());
+      Path temp = Files.createTempFile(target.getParent(), ".bundle-", ".tmp");
+      try {
+        try (OutputStream file = Files.newOutputStream(temp);
+            ZipOutputStream zip = new ZipOutputStream(file)) {
+          body.write(zip);
+        }
+        Files.move(
+            temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write bundle " + target + ": " + e.getMessage(), e);
+    }
+  }
+}

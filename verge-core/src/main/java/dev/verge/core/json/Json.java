@@ -1,0 +1,108 @@
+package dev.verge.core.json;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** The one JSON configuration every Verge program shares, so that the wire looks the same. */
+public final class Json {
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .serializationInclusion(JsonInclude.Include.NON_NULL)
+          .build();
+
+  private static final ObjectMapper PRETTY =
+      MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private Json() {}
+
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  public static byte[] write(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  public static String writeString(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  public static String pretty(Object value) {
+    try {
+      return PRETTY.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * Reads {@code bytes} as {@code type}.
+   *
+   * @throws JsonFormatException naming what was wrong when the text is not valid JSON of that type
+   */
+  public static <T> T read(byte[] bytes, Class<T> type) {
+    try {
+      T value = MAPPER.readValue(bytes, type);
+      if (value == null) {
+        throw new JsonFormatException("expected a JSON " + type.getSimpleName() + ", got null");
+      }
+      return value;
+    } catch (JsonProcessingException e) {
+      throw new JsonFormatException(describe(e), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static JsonNode tree(byte[] bytes) {
+    try {
+      JsonNode node = MAPPER.readTree(bytes);
+      if (node == null || node.isMissingNode()) {
+        throw new JsonFormatException("empty body, expected JSON");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new JsonFormatException(describe(e), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static <T> T convert(JsonNode node, Class<T> type) {
+    try {
+      return MAPPER.treeToValue(node, type);
+    } catch (JsonProcessingException e) {
+      throw new JsonFormatException(describe(e), e);
+    }
+  }
+
+  private static String describe(JsonProcessingException e) {
+    String where =
+        e.getLocation() == null
+            ? ""
+            : " at line "
+                + e.getLocation().getLineNr()
+                + ", column "
+                + e.getLocation().getColumnNr();
+    return "malformed JSON" + where + ": " + e.getOriginalMessage();
+  }
+}

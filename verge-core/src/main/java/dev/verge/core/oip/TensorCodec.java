@@ -1,0 +1,212 @@
+package dev.verge.core.oip;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Turns protocol JSON tensors into {@link Tensor}s and back. Every refusal is a {@link
+ * ProtocolException} whose message names the input, so a client sees exactly what to fix.
+ */
+public final class TensorCodec {
+  /** Beyond this many elements a JSON tensor is refused; large tensors belong in binary form. */
+  public static final long MAX_ELEMENTS = 64L * 1024 * 1024;
+
+  private TensorCodec() {}
+
+  public static Tensor decode(InferInput input) {
+    if (input == null) {
+      throw new ProtocolException("inputs holds a null entry");
+    }
+    String name = input.name();
+    if (name == null || name.isBlank()) {
+      throw new ProtocolException("an input has no name");
+    }
+    String what = "input '" + name + "'";
+    DataType type = DataType.parse(input.datatype(), what);
+    if (!Tensor.SUPPORTED.contains(type)) {
+      throw new ProtocolException(what + ": datatype " + type + " is not supported yet");
+    }
+    if (input.shape() == null) {
+      throw new ProtocolException(what + " has no shape");
+    }
+    long[] shape = new long[input.shape().size()];
+    for (int i = 0; i < shape.length; i++) {
+      Long dim = input.shape().get(i);
+      if (dim == null || dim < 0) {
+        throw new ProtocolException(
+            what + ": shape " + input.shape() + " has a negative or null dimension");
+      }
+      shape[i] = dim;
+    }
+    long count;
+    try {
+      count = Tensor.elementCount(shape);
+    } catch (ArithmeticException e) {
+      count = Long.MAX_VALUE;
+    }
+    if (count > MAX_ELEMENTS) {
+      throw new ProtocolException(
+          what + ": shape " + input.shape() + " has more than " + MAX_ELEMENTS + " elements");
+    }
+    JsonNode data = input.data();
+    if (data == null || data.isNull() || data.isMissingNode()) {
+      if (input.parameters() != null && input.parameters().containsKey("binary_data_size")) {
+        throw new ProtocolException(
+            what + " uses binary tensor data, which this server does not accept yet: send 'data'");
+      }
+      throw new ProtocolException(what + " has no data");
+    }
+    List<JsonNode> leaves = new ArrayList<>((int) count);
+    flatten(data, leaves, what, count);
+    if (leaves.size() != count) {
+      throw new ProtocolException(
+          what
+              + ": shape "
+              + input.shape()
+              + " needs "
+              + count
+              + " elements, data has "
+              + leaves.size());
+    }
+    return new Tensor(name, type, shape, elements(type, leaves, what));
+  }
+
+  public static InferOutput encode(Tensor tensor) {
+    List<Long> shape = new ArrayList<>(tensor.shape().length);
+    for (long dim : tensor.shape()) {
+      shape.add(dim);
+    }
+    Object data = tensor.data();
+    if (tensor.datatype() == DataType.UINT8) {
+      byte[] raw = (byte[]) data;
+      int[] unsigned = new int[raw.length];
+      for (int i = 0; i < raw.length; i++) {
+        unsigned[i] = Byte.toUnsignedInt(raw[i]);
+      }
+      data = unsigned;
+    }
+    return new InferOutput(tensor.name(), shape, tensor.datatype().name(), null, data);
+  }
+
+  private static void flatten(JsonNode node, List<JsonNode> out, String what, long limit) {
+    if (node.isArray()) {
+      for (JsonNode element : node) {
+        flatten(element, out, what, limit);
+        if (out.size() > limit) {
+          return; // The count check names the mismatch; stop reading an oversized body here.
+        }
+      }
+    } else if (node.isObject()) {
+      throw new ProtocolException(what + ": data holds an object where a value was expected");
+    } else {
+      out.add(node);
+    }
+  }
+
+  private static Object elements(DataType type, List<JsonNode> leaves, String what) {
+    int n = leaves.size();
+    switch (type) {
+      case FP32 -> {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = (float) number(leaves.get(i), i, what);
+        }
+        return values;
+      }
+      case FP64 -> {
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = number(leaves.get(i), i, what);
+        }
+        return values;
+      }
+      case INT8 -> {
+        byte[] values = new byte[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = (byte) integer(leaves.get(i), i, what, Byte.MIN_VALUE, Byte.MAX_VALUE);
+        }
+        return values;
+      }
+      case UINT8 -> {
+        byte[] values = new byte[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = (byte) integer(leaves.get(i), i, what, 0, 255);
+        }
+        return values;
+      }
+      case INT16 -> {
+        short[] values = new short[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = (short) integer(leaves.get(i), i, what, Short.MIN_VALUE, Short.MAX_VALUE);
+        }
+        return values;
+      }
+      case INT32 -> {
+        int[] values = new int[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = (int) integer(leaves.get(i), i, what, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        }
+        return values;
+      }
+      case INT64 -> {
+        long[] values = new long[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = integer(leaves.get(i), i, what, Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+        return values;
+      }
+      case BOOL -> {
+        boolean[] values = new boolean[n];
+        for (int i = 0; i < n; i++) {
+          JsonNode leaf = leaves.get(i);
+          if (!leaf.isBoolean()) {
+            throw element(what, i, "is " + leaf + ", expected true or false");
+          }
+          values[i] = leaf.booleanValue();
+        }
+        return values;
+      }
+      case BYTES -> {
+        String[] values = new String[n];
+        for (int i = 0; i < n; i++) {
+          JsonNode leaf = leaves.get(i);
+          if (!leaf.isTextual()) {
+            throw element(what, i, "is " + leaf + ", expected a string");
+          }
+          values[i] = leaf.textValue();
+        }
+        return values;
+      }
+      default -> throw new ProtocolException(what + ": datatype " + type + " is not supported yet");
+    }
+  }
+
+  private static double number(JsonNode leaf, int index, String what) {
+    if (!leaf.isNumber()) {
+      throw element(what, index, "is " + leaf + ", expected a number");
+    }
+    return leaf.doubleValue();
+  }
+
+  private static long integer(JsonNode leaf, int index, String what, long min, long max) {
+    if (!leaf.isIntegralNumber() || !leaf.canConvertToLong()) {
+      throw element(what, index, "is " + leaf + ", expected an integer");
+    }
+    long value = leaf.longValue();
+    if (value < min || value > max) {
+      throw element(what, index, "is " + value + ", outside [" + min + ", " + max + "]");
+    }
+    return value;
+  }
+
+  private static ProtocolException element(String what, int index, String problem) {
+    return new ProtocolException(what + ": element " + index + " " + problem);
+  }
+
+  /** The shape as the protocol prints it, for messages. */
+  public static String shapeText(long[] shape) {
+    return Arrays.toString(shape);
+  }
+}
