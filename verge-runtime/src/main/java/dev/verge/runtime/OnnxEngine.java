@@ -1,0 +1,126 @@
+package dev.verge.runtime;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.ValueInfo;
+import dev.verge.core.oip.DataType;
+import dev.verge.core.oip.TensorSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@link InferenceEngine} on ONNX Runtime's Java API: one {@link OrtSession} per loaded model
+ * version, created once and reused by every request (sessions are thread-safe for {@code run}).
+ */
+public final class OnnxEngine implements InferenceEngine {
+  private final OrtEnvironment environment;
+  private final EngineOptions options;
+
+  public OnnxEngine(EngineOptions options) {
+    this.options = options;
+    this.environment = OrtEnvironment.getEnvironment();
+  }
+
+  @Override
+  public LoadedModel load(ModelSource source) {
+    OrtSession session = openSession(source.model(), source.name() + " v" + source.version());
+    try {
+      return new OnnxModel(
+          source.name(),
+          source.version(),
+          environment,
+          session,
+          specs(session.getInputInfo()),
+          specs(session.getOutputInfo()));
+    } catch (RuntimeException | OrtException e) {
+      closeQuietly(session);
+      throw e instanceof EngineException ee
+          ? ee
+          : new EngineException(
+              "cannot read the signature of " + source.name() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The input and output signature of an ONNX model, as a bundle manifest records it. */
+  public record Signature(List<TensorSpec> inputs, List<TensorSpec> outputs) {}
+
+  /** Reads a model's signature by loading it once, so what is recorded is what the runtime sees. */
+  public Signature inspect(byte[] model) {
+    try (OrtSession session = openSession(model, "model")) {
+      return new Signature(specs(session.getInputInfo()), specs(session.getOutputInfo()));
+    } catch (OrtException e) {
+      throw new EngineException("cannot read the model's signature: " + e.getMessage(), e);
+    }
+  }
+
+  private OrtSession openSession(byte[] model, String what) {
+    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+      sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (options.intraOpThreads() > 0) {
+        sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+      }
+      if (options.interOpThreads() > 0) {
+        sessionOptions.setInterOpNumThreads(options.interOpThreads());
+      }
+      return environment.createSession(model, sessionOptions);
+    } catch (OrtException e) {
+      throw new EngineException("ONNX Runtime cannot load " + what + ": " + e.getMessage(), e);
+    }
+  }
+
+  static List<TensorSpec> specs(Map<String, NodeInfo> infos) {
+    List<TensorSpec> specs = new ArrayList<>(infos.size());
+    for (NodeInfo node : infos.values()) {
+      ValueInfo info = node.getInfo();
+      if (!(info instanceof TensorInfo tensor)) {
+        throw new EngineException(
+            node.getName()
+                + " is a "
+                + info.getClass().getSimpleName()
+                + ", not a tensor; Verge serves tensor inputs and outputs only");
+      }
+      List<Long> shape = new ArrayList<>();
+      for (long dim : tensor.getShape()) {
+        shape.add(dim < 0 ? -1L : dim);
+      }
+      specs.add(new TensorSpec(node.getName(), dataType(tensor.onnxType), shape));
+    }
+    return List.copyOf(specs);
+  }
+
+  static DataType dataType(TensorInfo.OnnxTensorType type) {
+    return switch (type) {
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT -> DataType.FP32;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE -> DataType.FP64;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8 -> DataType.INT8;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 -> DataType.UINT8;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16 -> DataType.INT16;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16 -> DataType.UINT16;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 -> DataType.INT32;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32 -> DataType.UINT32;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 -> DataType.INT64;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64 -> DataType.UINT64;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL -> DataType.BOOL;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING -> DataType.BYTES;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 -> DataType.FP16;
+      case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16 -> DataType.BF16;
+      default -> throw new EngineException("element type " + type + " is not supported");
+    };
+  }
+
+  private static void closeQuietly(OrtSession session) {
+    try {
+      session.close();
+    } catch (OrtException ignored) {
+      // Failing already with a better message.
+    }
+  }
+
+  /** The environment is process-wide in ONNX Runtime and lives until the JVM exits. */
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,284 @@
+package dev.verge.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.verge.core.oip.DataType;
+import dev.verge.core.oip.ProtocolException;
+import dev.verge.core.oip.Tensor;
+import dev.verge.core.oip.TensorSpec;
+import java.lang.reflect.Array;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** One ONNX Runtime session serving one model version. */
+final class OnnxModel implements LoadedModel {
+  private final String name;
+  private final long version;
+  private final OrtEnvironment environment;
+  private final OrtSession session;
+  private final List<TensorSpec> inputs;
+  private final List<TensorSpec> outputs;
+
+  OnnxModel(
+      String name,
+      long version,
+      OrtEnvironment environment,
+      OrtSession session,
+      List<TensorSpec> inputs,
+      List<TensorSpec> outputs) {
+    this.name = name;
+    this.version = version;
+    this.environment = environment;
+    this.session = session;
+    this.inputs = inputs;
+    this.outputs = outputs;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public long version() {
+    return version;
+  }
+
+  @Override
+  public List<TensorSpec> inputs() {
+    return inputs;
+  }
+
+  @Override
+  public List<TensorSpec> outputs() {
+    return outputs;
+  }
+
+  @Override
+  public List<Tensor> infer(List<Tensor> given, Set<String> wanted) {
+    Map<String, Tensor> byName = new HashMap<>();
+    for (Tensor tensor : given) {
+      if (byName.put(tensor.name(), tensor) != null) {
+        throw new ProtocolException("input '" + tensor.name() + "' is given twice");
+      }
+    }
+    for (String inputName : byName.keySet()) {
+      if (inputs.stream().noneMatch(s -> s.name().equals(inputName))) {
+        throw new ProtocolException(
+            "input '"
+                + inputName
+                + "' is not an input of model "
+                + name
+                + " (it has "
+                + names(inputs)
+                + ")");
+      }
+    }
+    Set<String> requested = new LinkedHashSet<>();
+    for (TensorSpec spec : outputs) {
+      if (wanted.isEmpty() || wanted.contains(spec.name())) {
+        requested.add(spec.name());
+      }
+    }
+    for (String outputName : wanted) {
+      if (!requested.contains(outputName)) {
+        throw new ProtocolException(
+            "output '"
+                + outputName
+                + "' is not an output of model "
+                + name
+                + " (it has "
+                + names(outputs)
+                + ")");
+      }
+    }
+    Map<String, OnnxTensor> feed = new HashMap<>();
+    try {
+      for (TensorSpec spec : inputs) {
+        Tensor tensor = byName.get(spec.name());
+        if (tensor == null) {
+          throw new ProtocolException("input '" + spec.name() + "' is missing");
+        }
+        check(spec, tensor);
+        feed.put(spec.name(), OrtTensors.toOnnx(environment, tensor));
+      }
+      try (OrtSession.Result result = session.run(feed, requested)) {
+        List<Tensor> answer = new ArrayList<>(requested.size());
+        for (Map.Entry<String, OnnxValue> output : result) {
+          answer.add(OrtTensors.fromOnnx(output.getKey(), output.getValue()));
+        }
+        return answer;
+      }
+    } catch (OrtException e) {
+      throw new EngineException("model " + name + " v" + version + " failed: " + e.getMessage(), e);
+    } finally {
+      feed.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  private static void check(TensorSpec spec, Tensor tensor) {
+    if (spec.datatype() != tensor.datatype()) {
+      throw new ProtocolException(
+          "input '" + spec.name() + "' must be " + spec.datatype() + ", got " + tensor.datatype());
+    }
+    if (!spec.accepts(tensor.shape())) {
+      throw new ProtocolException(
+          "input '"
+              + spec.name()
+              + "' must have shape "
+              + spec.shape()
+              + " (-1 = any), got "
+              + Arrays.toString(tensor.shape()));
+    }
+  }
+
+  private static List<String> names(List<TensorSpec> specs) {
+    return specs.stream().map(TensorSpec::name).toList();
+  }
+
+  @Override
+  public void close() {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      throw new EngineException("cannot close session of " + name + " v" + version, e);
+    }
+  }
+
+  /** Conversions between {@link Tensor} and ONNX Runtime tensors. */
+  static final class OrtTensors {
+    private OrtTensors() {}
+
+    static OnnxTensor toOnnx(OrtEnvironment env, Tensor tensor) throws OrtException {
+      long[] shape = tensor.shape();
+      Object data = tensor.data();
+      return switch (tensor.datatype()) {
+        case FP32 -> OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap((float[]) data), shape);
+        case FP64 ->
+            OnnxTensor.createTensor(env, java.nio.DoubleBuffer.wrap((double[]) data), shape);
+        case INT64 -> OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap((long[]) data), shape);
+        case INT32 -> OnnxTensor.createTensor(env, java.nio.IntBuffer.wrap((int[]) data), shape);
+        case INT16 ->
+            OnnxTensor.createTensor(env, java.nio.ShortBuffer.wrap((short[]) data), shape);
+        case INT8 -> OnnxTensor.createTensor(env, ByteBuffer.wrap((byte[]) data), shape);
+        case UINT8 ->
+            OnnxTensor.createTensor(
+                env, ByteBuffer.wrap((byte[]) data), shape, ai.onnxruntime.OnnxJavaType.UINT8);
+        case BOOL -> {
+          boolean[] values = (boolean[]) data;
+          ByteBuffer bytes =
+              ByteBuffer.allocateDirect(values.length).order(ByteOrder.nativeOrder());
+          for (boolean value : values) {
+            bytes.put((byte) (value ? 1 : 0));
+          }
+          bytes.rewind();
+          yield OnnxTensor.createTensor(env, bytes, shape, ai.onnxruntime.OnnxJavaType.BOOL);
+        }
+        case BYTES -> OnnxTensor.createTensor(env, (String[]) data, shape);
+        default ->
+            throw new ProtocolException(
+                "input '"
+                    + tensor.name()
+                    + "': datatype "
+                    + tensor.datatype()
+                    + " is not supported yet");
+      };
+    }
+
+    static Tensor fromOnnx(String name, OnnxValue value) throws OrtException {
+      if (!(value instanceof OnnxTensor tensor)) {
+        throw new EngineException(
+            "output '"
+                + name
+                + "' is a "
+                + value.getType()
+                + ", not a tensor; Verge serves tensors only");
+      }
+      TensorInfo info = tensor.getInfo();
+      long[] shape = info.getShape();
+      DataType type = OnnxEngine.dataType(info.onnxType);
+      int count = Math.toIntExact(info.getNumElements());
+      Object data =
+          switch (type) {
+            case FP32 -> read(tensor.getFloatBuffer(), new float[count]);
+            case FP64 -> read(tensor.getDoubleBuffer(), new double[count]);
+            case INT64 -> read(tensor.getLongBuffer(), new long[count]);
+            case INT32 -> read(tensor.getIntBuffer(), new int[count]);
+            case INT16 -> read(tensor.getShortBuffer(), new short[count]);
+            case INT8, UINT8 -> read(tensor.getByteBuffer(), new byte[count]);
+            case BOOL -> {
+              ByteBuffer bytes = tensor.getByteBuffer();
+              boolean[] values = new boolean[count];
+              for (int i = 0; i < count; i++) {
+                values[i] = bytes.get(i) != 0;
+              }
+              yield values;
+            }
+            case BYTES -> {
+              String[] values = new String[count];
+              flattenStrings(tensor.getValue(), values, new int[] {0});
+              yield values;
+            }
+            default ->
+                throw new EngineException(
+                    "output '"
+                        + name
+                        + "' has element type "
+                        + type
+                        + ", which Verge does not serve yet");
+          };
+      return new Tensor(name, type, shape, data);
+    }
+
+    private static float[] read(java.nio.FloatBuffer buffer, float[] out) {
+      buffer.get(out);
+      return out;
+    }
+
+    private static double[] read(java.nio.DoubleBuffer buffer, double[] out) {
+      buffer.get(out);
+      return out;
+    }
+
+    private static long[] read(java.nio.LongBuffer buffer, long[] out) {
+      buffer.get(out);
+      return out;
+    }
+
+    private static int[] read(java.nio.IntBuffer buffer, int[] out) {
+      buffer.get(out);
+      return out;
+    }
+
+    private static short[] read(java.nio.ShortBuffer buffer, short[] out) {
+      buffer.get(out);
+      return out;
+    }
+
+    private static byte[] read(ByteBuffer buffer, byte[] out) {
+      buffer.get(out);
+      return out;
+    }
+
+    private static void flattenStrings(Object value, String[] out, int[] next) {
+      if (value instanceof String text) {
+        out[next[0]++] = text;
+      } else if (value != null && value.getClass().isArray()) {
+        for (int i = 0; i < Array.getLength(value); i++) {
+          flattenStrings(Array.get(value, i), out, next);
+        }
+      }
+    }
+  }
+}

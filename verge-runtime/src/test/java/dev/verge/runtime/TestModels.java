@@ -1,0 +1,129 @@
+package dev.verge.runtime;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import java.util.Map;
+
+/**
+ * Tiny ONNX models built in code, so tests need no downloaded or checked-in model files. Shared
+ * with other modules through this module's test-jar.
+ */
+public final class TestModels {
+  /** The element types {@link #allTypes()} carries, by the suffix of its input and output names. */
+  public static final Map<String, TensorProto.DataType> ALL_TYPES =
+      Map.of(
+          "fp32", TensorProto.DataType.FLOAT,
+          "fp64", TensorProto.DataType.DOUBLE,
+          "int32", TensorProto.DataType.INT32,
+          "int64", TensorProto.DataType.INT64,
+          "uint8", TensorProto.DataType.UINT8,
+          "int8", TensorProto.DataType.INT8,
+          "int16", TensorProto.DataType.INT16,
+          "bool", TensorProto.DataType.BOOL,
+          "bytes", TensorProto.DataType.STRING);
+
+  private TestModels() {}
+
+  /**
+   * A two-feature, two-class logistic model: input {@code input} FP32 [-1,2], output {@code output}
+   * FP32 [-1,2] = softmax(x·W + b). Class 1's probability rises with the sum of the features and is
+   * 0.5 where the sum is {@code bias}.
+   */
+  public static byte[] logistic() {
+    return logistic(1.0f);
+  }
+
+  /** {@link #logistic()} with the decision point moved, so two versions answer differently. */
+  public static byte[] logistic(float bias) {
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("logistic")
+            .addInitializer(floats("W", new long[] {2, 2}, -1f, 1f, -1f, 1f))
+            .addInitializer(floats("B", new long[] {2}, bias, -bias))
+            .addNode(node("Gemm", "gemm", new String[] {"input", "W", "B"}, "logits"))
+            .addNode(
+                node("Softmax", "softmax", new String[] {"logits"}, "output").toBuilder()
+                    .addAttribute(
+                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                            .setName("axis")
+                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+                            .setI(1))
+                    .build())
+            .addInput(value("input", TensorProto.DataType.FLOAT, -1, 2))
+            .addOutput(value("output", TensorProto.DataType.FLOAT, -1, 2))
+            .build();
+    return model(graph);
+  }
+
+  /**
+   * One Identity per element type in {@link #ALL_TYPES}: input {@code x_<suffix>} [-1] to output
+   * {@code y_<suffix>}, so a test can round-trip every type the protocol carries.
+   */
+  public static byte[] allTypes() {
+    GraphProto.Builder graph = GraphProto.newBuilder().setName("all_types");
+    ALL_TYPES.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e -> {
+              String suffix = e.getKey();
+              graph.addNode(
+                  node("Identity", "id_" + suffix, new String[] {"x_" + suffix}, "y_" + suffix));
+              graph.addInput(value("x_" + suffix, e.getValue(), -1));
+              graph.addOutput(value("y_" + suffix, e.getValue(), -1));
+            });
+    return model(graph.build());
+  }
+
+  private static byte[] model(GraphProto graph) {
+    return ModelProto.newBuilder()
+        .setIrVersion(8)
+        .setProducerName("verge-tests")
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
+        .setGraph(graph)
+        .build()
+        .toByteArray();
+  }
+
+  private static NodeProto node(String op, String name, String[] inputs, String output) {
+    NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(name).addOutput(output);
+    for (String input : inputs) {
+      node.addInput(input);
+    }
+    return node.build();
+  }
+
+  private static TensorProto floats(String name, long[] dims, float... values) {
+    TensorProto.Builder tensor =
+        TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT.getNumber());
+    for (long dim : dims) {
+      tensor.addDims(dim);
+    }
+    for (float value : values) {
+      tensor.addFloatData(value);
+    }
+    return tensor.build();
+  }
+
+  private static ValueInfoProto value(String name, TensorProto.DataType type, long... dims) {
+    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+    for (long dim : dims) {
+      shape.addDim(
+          dim < 0
+              ? TensorShapeProto.Dimension.newBuilder().setDimParam("batch")
+              : TensorShapeProto.Dimension.newBuilder().setDimValue(dim));
+    }
+    return ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(
+            TypeProto.newBuilder()
+                .setTensorType(
+                    TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape)))
+        .build();
+  }
+}
