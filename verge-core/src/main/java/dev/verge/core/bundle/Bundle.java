@@ -197,6 +197,11 @@ public final class Bundle implements AutoCloseable {
               + " is signed with unsupported algorithm "
               + signature.algorithm());
     }
+    if (signature.keyId() == null) {
+      throw new BundleException(
+          BundleProblem.BAD_SIGNATURE,
+          "bundle " + describe() + " has a signature.json that names no keyId");
+    }
     PublisherKey key =
         trust
             .find(signature.keyId())

@@ -47,7 +47,15 @@ public final class BundleWriter {
     Map<String, Path> files = new LinkedHashMap<>();
     String entrypoint = spec.model().getFileName().toString();
     files.put(entrypoint, spec.model());
-    spec.extraFiles().forEach((name, path) -> files.put(BundlePaths.requireSafe(name), path));
+    spec.extraFiles()
+        .forEach(
+            (name, path) -> {
+              if (BundlePaths.RESERVED.contains(name) || name.equals(entrypoint)) {
+                throw new IllegalArgumentException(
+                    "extra file name '" + name + "' is taken by the manifest, signature or model");
+              }
+              files.put(BundlePaths.requireSafe(name), path);
+            });
     List<FileEntry> entries = new ArrayList<>();
     for (Map.Entry<String, Path> file : files.entrySet()) {
       try {

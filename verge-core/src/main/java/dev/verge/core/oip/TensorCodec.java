@@ -58,7 +58,7 @@ public final class TensorCodec {
       }
       throw new ProtocolException(what + " has no data");
     }
-    List<JsonNode> leaves = new ArrayList<>((int) count);
+    List<JsonNode> leaves = new ArrayList<>((int) Math.min(count, 1024));
     flatten(data, leaves, what, count);
     if (leaves.size() != count) {
       throw new ProtocolException(
@@ -70,6 +70,9 @@ public final class TensorCodec {
               + " elements, data has "
               + leaves.size());
     }
+    if (data.isArray() && data.size() > 0 && data.get(0).isArray()) {
+      requireNesting(data, shape, 0, what, input.shape());
+    }
     return new Tensor(name, type, shape, elements(type, leaves, what));
   }
 
@@ -79,15 +82,42 @@ public final class TensorCodec {
       shape.add(dim);
     }
     Object data = tensor.data();
-    if (tensor.datatype() == DataType.UINT8) {
+    // byte[] would reach JSON as a base64 string: both 8-bit types go out as int arrays.
+    if (tensor.datatype() == DataType.UINT8 || tensor.datatype() == DataType.INT8) {
       byte[] raw = (byte[]) data;
-      int[] unsigned = new int[raw.length];
+      int[] ints = new int[raw.length];
       for (int i = 0; i < raw.length; i++) {
-        unsigned[i] = Byte.toUnsignedInt(raw[i]);
+        ints[i] = tensor.datatype() == DataType.UINT8 ? Byte.toUnsignedInt(raw[i]) : raw[i];
       }
-      data = unsigned;
+      data = ints;
     }
     return new InferOutput(tensor.name(), shape, tensor.datatype().name(), null, data);
+  }
+
+  /** Nested data must follow the shape exactly: {@code [[1,2,3],[4]]} is not a [2,2] tensor. */
+  private static void requireNesting(
+      JsonNode node, long[] shape, int depth, String what, List<Long> declared) {
+    if (depth == shape.length) {
+      if (node.isArray()) {
+        throw new ProtocolException(
+            what + ": data is nested deeper than shape " + declared + " allows");
+      }
+      return;
+    }
+    if (!node.isArray() || node.size() != shape[depth]) {
+      throw new ProtocolException(
+          what
+              + ": nested data does not follow shape "
+              + declared
+              + " (dimension "
+              + depth
+              + " should have "
+              + shape[depth]
+              + " entries)");
+    }
+    for (JsonNode element : node) {
+      requireNesting(element, shape, depth + 1, what, declared);
+    }
   }
 
   private static void flatten(JsonNode node, List<JsonNode> out, String what, long limit) {
@@ -111,7 +141,11 @@ public final class TensorCodec {
       case FP32 -> {
         float[] values = new float[n];
         for (int i = 0; i < n; i++) {
-          values[i] = (float) number(leaves.get(i), i, what);
+          double value = number(leaves.get(i), i, what);
+          if (Math.abs(value) > Float.MAX_VALUE) {
+            throw element(what, i, "is " + value + ", outside the FP32 range");
+          }
+          values[i] = (float) value;
         }
         return values;
       }

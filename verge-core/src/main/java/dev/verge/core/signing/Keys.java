@@ -2,6 +2,7 @@ package dev.verge.core.signing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +122,8 @@ public final class Keys {
   private static String read(Path file) {
     try {
       return Files.readString(file, StandardCharsets.US_ASCII);
+    } catch (CharacterCodingException e) {
+      throw new KeyFormatException(file + " is not a PEM key file (not ASCII text)", e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read key file " + file, e);
     }

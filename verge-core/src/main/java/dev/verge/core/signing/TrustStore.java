@@ -58,7 +58,7 @@ public final class TrustStore {
   }
 
   public Optional<PublisherKey> find(String keyId) {
-    return Optional.ofNullable(keys.get(keyId));
+    return keyId == null ? Optional.empty() : Optional.ofNullable(keys.get(keyId));
   }
 
   public Collection<PublisherKey> keys() {
