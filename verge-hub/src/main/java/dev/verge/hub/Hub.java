@@ -1,0 +1,177 @@
+package dev.verge.hub;
+
+import dev.verge.core.signing.TrustStore;
+import dev.verge.hub.auth.AdminToken;
+import dev.verge.hub.auth.Authenticator;
+import dev.verge.hub.deploy.Deployments;
+import dev.verge.hub.device.DesiredStates;
+import dev.verge.hub.device.Devices;
+import dev.verge.hub.device.Enrollment;
+import dev.verge.hub.http.HubServer;
+import dev.verge.hub.http.HubServices;
+import dev.verge.hub.model.ModelRegistry;
+import dev.verge.hub.store.SqliteHubStore;
+import dev.verge.hub.telemetry.Telemetry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A running hub: the composition root that opens the store, wires the features and serves the HTTP
+ * API. Start one with {@link #start}; {@link #close} stops it.
+ */
+public final class Hub implements AutoCloseable {
+  public static final String DATABASE_FILE = "hub.db";
+  public static final String BUNDLES_DIR = "bundles";
+  private static final System.Logger LOG = System.getLogger(Hub.class.getName());
+
+  private final HubConfig config;
+  private final SqliteHubStore store;
+  private final AdminToken adminToken;
+  private final DesiredStates desiredStates;
+  private final HubServer server;
+  private final int port;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Hub(
+      HubConfig config,
+      SqliteHubStore store,
+      AdminToken adminToken,
+      DesiredStates desiredStates,
+      HubServer server) {
+    this.config = config;
+    this.store = store;
+    this.adminToken = adminToken;
+    this.desiredStates = desiredStates;
+    this.server = server;
+    this.port = server.address().getPort();
+  }
+
+  /**
+   * Starts a hub.
+   *
+   * @throws IllegalArgumentException naming a bad configuration value
+   */
+  public static Hub start(HubConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  static Hub start(HubConfig config, Clock clock) {
+    InetAddress bind = resolve(config.bindAddress());
+    TrustStore trusted = loadTrustedKeys(config);
+    Path dataDir = config.dataDir().toAbsolutePath();
+    Path bundles = dataDir.resolve(BUNDLES_DIR);
+    try {
+      Files.createDirectories(bundles);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
+    }
+    SqliteHubStore store = SqliteHubStore.open(dataDir.resolve(DATABASE_FILE));
+    try {
+      AdminToken admin = AdminToken.initialize(store, dataDir);
+      ModelRegistry models =
+          new ModelRegistry(store, bundles, trusted, config.maxBundleBytes(), clock);
+      models.removeStaleUploads();
+      DesiredStates desired = new DesiredStates(store);
+      HubServices services =
+          new HubServices(
+              new Authenticator(store, admin, clock),
+              models,
+              new Enrollment(store, clock),
+              new Devices(store, clock),
+              desired,
+              new Deployments(store, clock),
+              new Telemetry(store, clock));
+      HubServer server = HubServer.start(new InetSocketAddress(bind, config.port()), services);
+      Hub hub = new Hub(config, store, admin, desired, server);
+      LOG.log(
+          System.Logger.Level.INFO,
+          "Verge hub listening on {0}, data in {1}, {2} configured publisher key(s)",
+          hub.url(),
+          dataDir,
+          String.valueOf(trusted.keys().size()));
+      return hub;
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  private static InetAddress resolve(String bindAddress) {
+    try {
+      return InetAddress.getByName(bindAddress);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(
+          "bindAddress '" + bindAddress + "' is not a known host name or IP address", e);
+    }
+  }
+
+  private static TrustStore loadTrustedKeys(HubConfig config) {
+    for (Path path : config.trustedKeys()) {
+      if (!Files.isReadable(path)) {
+        throw new IllegalArgumentException(
+            "trustedKeys: " + path + " does not exist or cannot be read");
+      }
+    }
+    try {
+      return TrustStore.load(config.trustedKeys());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("trustedKeys: " + e.getMessage(), e);
+    }
+  }
+
+  /** The port the hub listens on (the chosen one when the configured port was 0). */
+  public int port() {
+    return port;
+  }
+
+  /** The hub's base URL, e.g. {@code http://127.0.0.1:8420}; loopback if bound to all. */
+  public URI url() {
+    InetAddress address = server.address().getAddress();
+    if (address.isAnyLocalAddress()) {
+      address = InetAddress.getLoopbackAddress();
+    }
+    String host = address.getHostAddress();
+    if (address instanceof Inet6Address) {
+      int zone = host.indexOf('%');
+      host = "[" + (zone < 0 ? host : host.substring(0, zone)) + "]";
+    }
+    return URI.create("http://" + host + ":" + port());
+  }
+
+  /** The admin token from {@code admin.token}, or null if that file was removed. */
+  public String adminToken() {
+    return adminToken.read();
+  }
+
+  public Path dataDir() {
+    return config.dataDir().toAbsolutePath();
+  }
+
+  public HubConfig config() {
+    return config;
+  }
+
+  /** Ends long polls, stops the server and closes the database. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    desiredStates.close();
+    try {
+      server.close();
+    } finally {
+      store.close();
+    }
+    LOG.log(System.Logger.Level.INFO, "Verge hub on port {0} stopped", String.valueOf(port));
+  }
+}

@@ -1,0 +1,69 @@
+package dev.verge.hub;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How a hub runs. Build one with {@link #defaults} and the {@code with...} copies; a bad value
+ * fails here or at {@link Hub#start} with a message naming it.
+ *
+ * @param dataDir folder for {@code hub.db}, {@code bundles/} and {@code admin.token}; created if
+ *     missing
+ * @param bindAddress interface to listen on, {@code 127.0.0.1} by default
+ * @param port TCP port, 0 for any free port
+ * @param maxBundleBytes largest bundle upload accepted, 2 GiB by default
+ * @param trustedKeys publisher {@code .pub} PEM files (or folders of them) whose signatures are
+ *     accepted in addition to keys registered through the API
+ */
+public record HubConfig(
+    Path dataDir, String bindAddress, int port, long maxBundleBytes, List<Path> trustedKeys) {
+
+  public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8420;
+  public static final long DEFAULT_MAX_BUNDLE_BYTES = 2L * 1024 * 1024 * 1024;
+
+  public HubConfig {
+    if (dataDir == null) {
+      throw new IllegalArgumentException("dataDir is required");
+    }
+    if (bindAddress == null || bindAddress.isBlank()) {
+      throw new IllegalArgumentException("bindAddress must not be empty");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(
+          "port must be between 0 and 65535 (0 = any free port), got " + port);
+    }
+    if (maxBundleBytes < 1) {
+      throw new IllegalArgumentException("maxBundleBytes must be 1 or more, got " + maxBundleBytes);
+    }
+    trustedKeys = trustedKeys == null ? List.of() : trustedKeys;
+    for (int i = 0; i < trustedKeys.size(); i++) {
+      if (trustedKeys.get(i) == null) {
+        throw new IllegalArgumentException("trustedKeys[" + i + "] is null");
+      }
+    }
+    trustedKeys = List.copyOf(trustedKeys);
+  }
+
+  /** Listens on {@value #DEFAULT_BIND_ADDRESS}:{@value #DEFAULT_PORT}, 2 GiB bundles, no keys. */
+  public static HubConfig defaults(Path dataDir) {
+    return new HubConfig(
+        dataDir, DEFAULT_BIND_ADDRESS, DEFAULT_PORT, DEFAULT_MAX_BUNDLE_BYTES, List.of());
+  }
+
+  public HubConfig withBindAddress(String bindAddress) {
+    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys);
+  }
+
+  public HubConfig withPort(int port) {
+    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys);
+  }
+
+  public HubConfig withMaxBundleBytes(long maxBundleBytes) {
+    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys);
+  }
+
+  public HubConfig withTrustedKeys(List<Path> trustedKeys) {
+    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys);
+  }
+}

@@ -1,0 +1,98 @@
+package dev.verge.hub.device;
+
+import dev.verge.core.api.DesiredModel;
+import dev.verge.core.api.DesiredState;
+import dev.verge.core.api.DeviceView;
+import dev.verge.core.bundle.Digests;
+import dev.verge.core.json.CanonicalJson;
+import dev.verge.hub.HubException;
+import dev.verge.hub.store.DeploymentRow;
+import dev.verge.hub.store.HubStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * What each device should run: per model, the newest deployment whose selector its labels match.
+ * Computed from the database on every call, so any number of hubs sharing one database agree.
+ */
+public final class DesiredStates implements AutoCloseable {
+  public static final int MAX_WAIT_SECONDS = 60;
+  static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+
+  private final HubStore store;
+  private final CountDownLatch closing = new CountDownLatch(1);
+
+  public DesiredStates(HubStore store) {
+    this.store = store;
+  }
+
+  public DesiredState current(String deviceId) {
+    DeviceView device =
+        store
+            .device(deviceId)
+            .orElseThrow(() -> new HubException.NotFound("no device " + deviceId));
+    Map<String, DeploymentRow> newest = new TreeMap<>();
+    for (DeploymentRow deployment : store.deployments()) {
+      if (Labels.matches(device.labels(), deployment.selector())) {
+        newest.putIfAbsent(deployment.model(), deployment);
+      }
+    }
+    List<DesiredModel> models =
+        newest.values().stream()
+            .map(
+                d ->
+                    new DesiredModel(
+                        d.model(),
+                        d.version(),
+                        d.bundleDigest(),
+                        d.bundleSize(),
+                        d.id(),
+                        d.rollback()))
+            .toList();
+    return new DesiredState(revision(models), models);
+  }
+
+  /**
+   * The desired state once its revision is no longer {@code known}, re-reading the database every
+   * {@link #POLL_INTERVAL} for at most {@code wait}; then the current state, which may still be
+   * known.
+   */
+  public DesiredState await(String deviceId, Predicate<String> known, Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    DesiredState state = current(deviceId);
+    while (known.test(state.revision())) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0 || pause(Math.min(left, POLL_INTERVAL.toNanos()))) {
+        break;
+      }
+      state = current(deviceId);
+    }
+    return state;
+  }
+
+  /** Waits; true when the hub is closing and the wait should end. */
+  private boolean pause(long nanos) {
+    try {
+      return closing.await(nanos, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
+  }
+
+  /** The first 16 hex digits of the SHA-256 of the models' canonical JSON. */
+  static String revision(List<DesiredModel> models) {
+    return Digests.sha256Hex(CanonicalJson.bytes(models)).substring(0, 16);
+  }
+
+  /** Ends every wait in {@link #await} now. */
+  @Override
+  public void close() {
+    closing.countDown();
+  }
+}

@@ -1,0 +1,19 @@
+package dev.verge.hub.http;
+
+import dev.verge.hub.auth.Authenticator;
+import dev.verge.hub.deploy.Deployments;
+import dev.verge.hub.device.DesiredStates;
+import dev.verge.hub.device.Devices;
+import dev.verge.hub.device.Enrollment;
+import dev.verge.hub.model.ModelRegistry;
+import dev.verge.hub.telemetry.Telemetry;
+
+/** The features the HTTP API exposes, wired by the composition root. */
+public record HubServices(
+    Authenticator authenticator,
+    ModelRegistry models,
+    Enrollment enrollment,
+    Devices devices,
+    DesiredStates desiredStates,
+    Deployments deployments,
+    Telemetry telemetry) {}

@@ -1,0 +1,117 @@
+package dev.verge.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.verge.core.api.ApiPaths;
+import dev.verge.core.api.DeploymentRequest;
+import dev.verge.core.api.DeploymentView;
+import dev.verge.core.api.EnrollRequest;
+import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.api.EnrollmentToken;
+import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.core.api.ModelReport;
+import dev.verge.core.api.ModelVersionView;
+import dev.verge.core.api.ReportedState;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** A real hub on a free loopback port over a temporary folder, with helpers for common steps. */
+final class TestHub implements AutoCloseable {
+  final Path dir;
+  final TestBundles bundles;
+  final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  private final HubConfig config;
+  private Hub hub;
+
+  private TestHub(Path dir, HubConfig config, TestBundles bundles) {
+    this.dir = dir;
+    this.config = config;
+    this.bundles = bundles;
+    this.hub = Hub.start(config, clock);
+  }
+
+  static TestHub start(Path dir) {
+    TestBundles bundles = new TestBundles(dir.resolve("publisher"));
+    HubConfig config =
+        HubConfig.defaults(dir.resolve("hub"))
+            .withPort(0)
+            .withTrustedKeys(List.of(bundles.publicKey()));
+    return new TestHub(dir, config, bundles);
+  }
+
+  static TestHub start(Path dir, HubConfig config) {
+    return new TestHub(dir, config, new TestBundles(dir.resolve("publisher")));
+  }
+
+  Hub hub() {
+    return hub;
+  }
+
+  void restart() {
+    hub.close();
+    hub = Hub.start(config, clock);
+  }
+
+  HubClient admin() {
+    return new HubClient(hub.url(), hub.adminToken());
+  }
+
+  HubClient anonymous() {
+    return new HubClient(hub.url(), null);
+  }
+
+  HubClient client(String token) {
+    return new HubClient(hub.url(), token);
+  }
+
+  ModelVersionView publish(String name, long version) {
+    HubClient.Reply reply = admin().postFile(ApiPaths.MODELS, bundles.signed(name, version));
+    assertThat(reply.status()).as("%s", reply).isEqualTo(201);
+    return reply.as(ModelVersionView.class);
+  }
+
+  String enrollmentToken() {
+    HubClient.Reply reply =
+        admin().post(ApiPaths.ENROLLMENT_TOKENS, new EnrollmentTokenRequest(null, "test"));
+    assertThat(reply.status()).as("%s", reply).isEqualTo(201);
+    return reply.as(EnrollmentToken.class).token();
+  }
+
+  /** An enrolled device and a client holding its credential. */
+  record Device(String id, String credential, HubClient http) {
+    HubClient.Reply report(String model, Long active, Long failed, String error) {
+      ReportedState state =
+          new ReportedState(
+              "test-agent",
+              List.of(
+                  new ModelReport(
+                      model, active, active == null ? List.of() : List.of(active), failed, error)),
+              0,
+              0);
+      return http.put(ApiPaths.reported(id), state);
+    }
+  }
+
+  Device enroll(String name, Map<String, String> labels) {
+    HubClient.Reply reply =
+        client(enrollmentToken())
+            .post(ApiPaths.ENROLL, new EnrollRequest(name, labels, "test-agent", "linux-x86_64"));
+    assertThat(reply.status()).as("%s", reply).isEqualTo(201);
+    EnrollResponse enrolled = reply.as(EnrollResponse.class);
+    return new Device(enrolled.deviceId(), enrolled.credential(), client(enrolled.credential()));
+  }
+
+  DeploymentView deploy(String model, long version, Map<String, String> selector) {
+    HubClient.Reply reply =
+        admin().post(ApiPaths.DEPLOYMENTS, new DeploymentRequest(model, version, selector, false));
+    assertThat(reply.status()).as("%s", reply).isEqualTo(201);
+    return reply.as(DeploymentView.class);
+  }
+
+  @Override
+  public void close() {
+    hub.close();
+  }
+}
