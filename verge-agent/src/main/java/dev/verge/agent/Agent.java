@@ -1,0 +1,257 @@
+package dev.verge.agent;
+
+import dev.verge.agent.forward.PredictionForwarder;
+import dev.verge.agent.serving.InferenceServer;
+import dev.verge.agent.serving.ModelRegistry;
+import dev.verge.agent.store.AgentStore;
+import dev.verge.agent.store.Counters;
+import dev.verge.agent.store.Identity;
+import dev.verge.agent.store.SqliteAgentStore;
+import dev.verge.agent.sync.HubClient;
+import dev.verge.agent.sync.HubException;
+import dev.verge.agent.sync.HubRefusedException;
+import dev.verge.agent.sync.SyncLoop;
+import dev.verge.core.api.EnrollRequest;
+import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.signing.KeyFormatException;
+import dev.verge.core.signing.TrustStore;
+import dev.verge.runtime.InferenceEngine;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+
+/**
+ * One running device agent, and the composition root that wires it. {@link #start} opens the store,
+ * enrolls when needed, serves every model that was active from its kept bundle (no hub needed),
+ * then starts the local inference API, the sync loop and the prediction forwarder. {@link #close}
+ * stops them in reverse order. The engine belongs to the caller, who closes it after the agent.
+ */
+public final class Agent implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Agent.class.getName());
+
+  private final AgentConfig config;
+  private final String deviceId;
+  private final AgentStore store;
+  private final SyncLoop sync;
+  private final PredictionForwarder forwarder;
+  private final InferenceServer server;
+  private final Deque<AutoCloseable> resources;
+  private boolean closed;
+
+  private Agent(
+      AgentConfig config,
+      String deviceId,
+      AgentStore store,
+      SyncLoop sync,
+      PredictionForwarder forwarder,
+      InferenceServer server,
+      Deque<AutoCloseable> resources) {
+    this.config = config;
+    this.deviceId = deviceId;
+    this.store = store;
+    this.sync = sync;
+    this.forwarder = forwarder;
+    this.server = server;
+    this.resources = resources;
+  }
+
+  /**
+   * Starts an agent.
+   *
+   * @throws InvalidConfigException naming a bad setting
+   * @throws EnrollmentException when the device has no identity and cannot get one
+   * @throws dev.verge.agent.store.StoreException when the local store cannot be opened
+   */
+  public static Agent start(AgentConfig config, InferenceEngine engine) {
+    config.validate();
+    TrustStore trust = trust(config);
+    Path dataDir = DataDir.prepare(config.dataDir());
+    Deque<AutoCloseable> resources = new ArrayDeque<>();
+    try {
+      AgentStore store = SqliteAgentStore.open(dataDir.resolve(DataDir.STORE_FILE));
+      resources.push(store);
+      HubClient anonymous = new HubClient(config.hubUrl());
+      resources.push(anonymous);
+      Identity identity = store.identity().orElseGet(() -> enroll(config, anonymous, store));
+      HubClient hub = anonymous.as(identity);
+
+      ModelRegistry registry = new ModelRegistry();
+      resources.push(registry);
+      SyncLoop sync =
+          new SyncLoop(
+              hub,
+              engine,
+              trust,
+              registry,
+              store,
+              dataDir.resolve(DataDir.BUNDLES),
+              config.pollInterval());
+      sync.restore();
+
+      String deviceId = identity.deviceId();
+      InferenceServer server;
+      try {
+        server =
+            InferenceServer.start(
+                new InetSocketAddress(config.bindAddress(), config.port()),
+                registry,
+                store,
+                sync::notReady,
+                () -> status(deviceId, sync, store));
+      } catch (UncheckedIOException e) {
+        throw new InvalidConfigException(
+            e.getMessage() + " (choose another --port, or --bind address)", e);
+      }
+      resources.push(server);
+      resources.push(sync);
+      PredictionForwarder forwarder =
+          new PredictionForwarder(
+              store, hub, deviceId, config.forwardBatchSize(), config.forwardInterval());
+      resources.push(forwarder);
+      Agent agent = new Agent(config, deviceId, store, sync, forwarder, server, resources);
+      sync.start();
+      forwarder.start();
+      LOG.log(
+          System.Logger.Level.INFO,
+          "agent {0} serving on {1}, hub {2}",
+          deviceId,
+          agent.inferenceUrl(),
+          config.hubUrl());
+      return agent;
+    } catch (RuntimeException e) {
+      closeAll(resources, e);
+      throw e;
+    }
+  }
+
+  private static TrustStore trust(AgentConfig config) {
+    TrustStore trust;
+    try {
+      trust = TrustStore.load(config.trustedKeys());
+    } catch (KeyFormatException | UncheckedIOException e) {
+      throw new InvalidConfigException("cannot read trusted keys: " + e.getMessage(), e);
+    }
+    if (trust.isEmpty()) {
+      throw new InvalidConfigException(
+          "no trusted publisher keys in " + config.trustedKeys() + ": pass --trust FILE");
+    }
+    return trust;
+  }
+
+  private static Identity enroll(AgentConfig config, HubClient hub, AgentStore store) {
+    if (config.enrollmentToken() == null) {
+      throw new EnrollmentException(
+          "device is not enrolled: pass --enroll-token-file FILE with a one-time enrollment token"
+              + " from the hub");
+    }
+    EnrollRequest request =
+        new EnrollRequest(config.deviceName(), config.labels(), AgentVersion.CURRENT, platform());
+    EnrollResponse response;
+    try {
+      response = hub.enroll(config.enrollmentToken(), request);
+    } catch (HubRefusedException e) {
+      throw new EnrollmentException(
+          "the hub refused to enroll this device (" + e.getMessage() + ")", e);
+    } catch (HubException e) {
+      throw new EnrollmentException("cannot enroll this device: " + e.getMessage(), e);
+    }
+    if (response.deviceId() == null || !response.deviceId().matches("[A-Za-z0-9._-]{1,128}")) {
+      throw new EnrollmentException(
+          "the hub answered enrollment with device id '" + response.deviceId() + "'");
+    }
+    if (response.credential() == null || response.credential().isBlank()) {
+      throw new EnrollmentException("the hub answered enrollment without a credential");
+    }
+    Identity identity = new Identity(response.deviceId(), response.credential());
+    store.saveIdentity(identity);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "enrolled as device {0} ({1})",
+        identity.deviceId(),
+        config.deviceName());
+    return identity;
+  }
+
+  private static String platform() {
+    return System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT).replace(' ', '-')
+        + "-"
+        + System.getProperty("os.arch", "unknown");
+  }
+
+  private static AgentStatus status(String deviceId, SyncLoop sync, AgentStore store) {
+    Counters counters = store.counters();
+    return new AgentStatus(
+        deviceId, sync.reports(), counters.served(), counters.failed(), counters.pending());
+  }
+
+  /** The port the local inference API listens on (useful with port 0). */
+  public int port() {
+    return server.port();
+  }
+
+  /** The root URL of the local inference API, for example {@code http://127.0.0.1:7080}. */
+  public URI inferenceUrl() {
+    String host = config.bindAddress();
+    try {
+      InetAddress address = InetAddress.getByName(host);
+      if (address.isAnyLocalAddress()) {
+        host = address instanceof java.net.Inet6Address ? "[::1]" : "127.0.0.1";
+      } else if (address instanceof java.net.Inet6Address) {
+        host = "[" + address.getHostAddress() + "]";
+      }
+    } catch (UnknownHostException e) {
+      // validate() resolved it at start; keep the name as configured.
+    }
+    return URI.create("http://" + host + ":" + port());
+  }
+
+  public String deviceId() {
+    return deviceId;
+  }
+
+  public AgentStatus status() {
+    return status(deviceId, sync, store);
+  }
+
+  /** Runs one sync cycle now: poll, install, retry failed models, report. */
+  public void syncNow() {
+    sync.syncNow();
+  }
+
+  /** Forwards every pending prediction now, stopping at the first batch the hub fails. */
+  public void flushPredictions() {
+    forwarder.flush();
+  }
+
+  /** Stops the loops and the server, releases every model and closes the store. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closeAll(resources, null);
+    LOG.log(System.Logger.Level.INFO, "agent {0} stopped", deviceId);
+  }
+
+  private static void closeAll(Deque<AutoCloseable> resources, RuntimeException failure) {
+    while (!resources.isEmpty()) {
+      AutoCloseable resource = resources.pop();
+      try {
+        resource.close();
+      } catch (Exception e) {
+        if (failure != null) {
+          failure.addSuppressed(e);
+        } else {
+          LOG.log(System.Logger.Level.WARNING, "cannot close " + resource + ": " + e, e);
+        }
+      }
+    }
+  }
+}

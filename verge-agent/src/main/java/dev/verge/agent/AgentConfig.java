@@ -1,0 +1,321 @@
+package dev.verge.agent;
+
+import dev.verge.runtime.EngineOptions;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How one agent runs. Build it from {@link #defaults} and the {@code with...} methods; {@link
+ * Agent#start} checks it with {@link #validate()} and refuses a bad value by name.
+ *
+ * @param hubUrl the hub's base URL, {@code http} or {@code https}
+ * @param dataDir this device's folder: identity, store, kept bundles (created owner-only)
+ * @param bindAddress address of the local inference API; loopback unless configured otherwise
+ * @param port port of the local inference API; 0 picks a free one
+ * @param enrollmentToken one-time token, needed only while the device is not enrolled; null else
+ * @param deviceName the name the hub shows
+ * @param labels labels the hub's deployment selectors match
+ * @param trustedKeys publisher public keys ({@code .pub} files, or folders of them)
+ * @param pollInterval how often to ask the hub for the desired state
+ * @param forwardInterval how often to forward recorded predictions
+ * @param forwardBatchSize most predictions per forwarded batch
+ * @param engineOptions how the inference engine uses the machine
+ */
+public record AgentConfig(
+    URI hubUrl,
+    Path dataDir,
+    String bindAddress,
+    int port,
+    String enrollmentToken,
+    String deviceName,
+    Map<String, String> labels,
+    List<Path> trustedKeys,
+    Duration pollInterval,
+    Duration forwardInterval,
+    int forwardBatchSize,
+    EngineOptions engineOptions) {
+
+  public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
+  public static final int DEFAULT_PORT = 7080;
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_FORWARD_INTERVAL = Duration.ofSeconds(5);
+  public static final int DEFAULT_FORWARD_BATCH_SIZE = 500;
+  public static final int MAX_FORWARD_BATCH_SIZE = 10_000;
+
+  public AgentConfig {
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    trustedKeys = trustedKeys == null ? List.of() : List.copyOf(trustedKeys);
+  }
+
+  /**
+   * Every setting at its default: loopback on port {@value #DEFAULT_PORT}, the host name as device
+   * name, no labels, no token, no trusted keys (which {@link #validate()} refuses: add some).
+   */
+  public static AgentConfig defaults(URI hubUrl, Path dataDir) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        DEFAULT_BIND_ADDRESS,
+        DEFAULT_PORT,
+        null,
+        hostName(),
+        Map.of(),
+        List.of(),
+        DEFAULT_POLL_INTERVAL,
+        DEFAULT_FORWARD_INTERVAL,
+        DEFAULT_FORWARD_BATCH_SIZE,
+        EngineOptions.defaults());
+  }
+
+  /**
+   * Checks every value the agent relies on.
+   *
+   * @return this
+   * @throws InvalidConfigException naming the first bad value and how to fix it
+   */
+  public AgentConfig validate() {
+    if (hubUrl == null) {
+      throw invalid("no hub URL: pass --hub URL");
+    }
+    String scheme = hubUrl.getScheme();
+    if (!"http".equals(scheme) && !"https".equals(scheme)) {
+      throw invalid("hub URL '" + hubUrl + "' must start with http:// or https://");
+    }
+    if (hubUrl.getHost() == null) {
+      throw invalid("hub URL '" + hubUrl + "' has no host");
+    }
+    if (dataDir == null) {
+      throw invalid("no data folder: pass --data DIR");
+    }
+    if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+      throw invalid("data folder " + dataDir + " exists and is not a folder");
+    }
+    if (bindAddress == null || bindAddress.isBlank()) {
+      throw invalid("no bind address: pass --bind ADDRESS (127.0.0.1 keeps the API local)");
+    }
+    try {
+      InetAddress.getByName(bindAddress);
+    } catch (UnknownHostException e) {
+      throw invalid("bind address '" + bindAddress + "' cannot be resolved", e);
+    }
+    if (port < 0 || port > 65_535) {
+      throw invalid("port " + port + " is outside 0-65535 (0 picks a free port)");
+    }
+    if (enrollmentToken != null && enrollmentToken.isBlank()) {
+      throw invalid("the enrollment token is empty");
+    }
+    if (deviceName == null || deviceName.isBlank()) {
+      throw invalid("no device name: pass --name NAME");
+    }
+    labels.forEach(
+        (key, value) -> {
+          if (key.isBlank() || value == null) {
+            throw invalid("label '" + key + "=" + value + "' needs a key and a value");
+          }
+        });
+    if (trustedKeys.isEmpty()) {
+      throw invalid("no trusted publisher keys: pass --trust FILE");
+    }
+    for (Path key : trustedKeys) {
+      if (!Files.exists(key)) {
+        throw invalid("trusted key " + key + " does not exist");
+      }
+    }
+    requirePositive(pollInterval, "poll interval");
+    requirePositive(forwardInterval, "forward interval");
+    if (forwardBatchSize < 1 || forwardBatchSize > MAX_FORWARD_BATCH_SIZE) {
+      throw invalid(
+          "forward batch size " + forwardBatchSize + " is outside 1-" + MAX_FORWARD_BATCH_SIZE);
+    }
+    if (engineOptions == null) {
+      throw invalid("no engine options");
+    }
+    return this;
+  }
+
+  public AgentConfig withBindAddress(String value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        value,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions);
+  }
+
+  public AgentConfig withPort(int value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        value,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions);
+  }
+
+  public AgentConfig withEnrollmentToken(String value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        value,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions);
+  }
+
+  public AgentConfig withDevice(String name, Map<String, String> deviceLabels) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        name,
+        deviceLabels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions);
+  }
+
+  public AgentConfig withTrustedKeys(List<Path> value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        value,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions);
+  }
+
+  public AgentConfig withPollInterval(Duration value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        value,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions);
+  }
+
+  public AgentConfig withForwarding(Duration interval, int batchSize) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        interval,
+        batchSize,
+        engineOptions);
+  }
+
+  public AgentConfig withEngineOptions(EngineOptions value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        value);
+  }
+
+  /** Never prints the enrollment token. */
+  @Override
+  public String toString() {
+    return "AgentConfig[hubUrl="
+        + hubUrl
+        + ", dataDir="
+        + dataDir
+        + ", bind="
+        + bindAddress
+        + ":"
+        + port
+        + ", enrollmentToken="
+        + (enrollmentToken == null ? "none" : "***")
+        + ", deviceName="
+        + deviceName
+        + ", labels="
+        + labels
+        + ", trustedKeys="
+        + trustedKeys
+        + ", pollInterval="
+        + pollInterval
+        + ", forwardInterval="
+        + forwardInterval
+        + ", forwardBatchSize="
+        + forwardBatchSize
+        + ", engineOptions="
+        + engineOptions
+        + "]";
+  }
+
+  private static void requirePositive(Duration value, String what) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw invalid(what + " must be positive, got " + value);
+    }
+  }
+
+  private static InvalidConfigException invalid(String message) {
+    return new InvalidConfigException(message);
+  }
+
+  private static InvalidConfigException invalid(String message, Throwable cause) {
+    return new InvalidConfigException(message, cause);
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "device";
+    }
+  }
+}

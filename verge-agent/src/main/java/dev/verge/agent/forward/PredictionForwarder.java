@@ -1,0 +1,116 @@
+package dev.verge.agent.forward;
+
+import dev.verge.agent.store.AgentStore;
+import dev.verge.agent.sync.HubClient;
+import dev.verge.agent.sync.HubException;
+import dev.verge.agent.sync.HubLink;
+import dev.verge.core.api.PredictionBatch;
+import dev.verge.core.api.PredictionRecord;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Sends recorded predictions to the hub, oldest first, in batches. Each batch carries the
+ * idempotency key {@code <deviceId>:<firstSequence>-<lastSequence>} and is marked synced only once
+ * the hub acknowledged it, so an agent killed between the two sends it again, harmlessly: delivery
+ * is at least once, the effect exactly once. The first failure ends a round; the next round
+ * retries.
+ */
+public final class PredictionForwarder implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(PredictionForwarder.class.getName());
+
+  private final AgentStore store;
+  private final HubClient hub;
+  private final String deviceId;
+  private final int batchSize;
+  private final Duration interval;
+  private final HubLink link = new HubLink("forward");
+  private final ReentrantLock flushing = new ReentrantLock();
+  private volatile Thread thread;
+  private volatile boolean closed;
+
+  public PredictionForwarder(
+      AgentStore store, HubClient hub, String deviceId, int batchSize, Duration interval) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be 1 or more, got " + batchSize);
+    }
+    this.store = store;
+    this.hub = hub;
+    this.deviceId = deviceId;
+    this.batchSize = batchSize;
+    this.interval = interval;
+  }
+
+  /** The idempotency key of a batch: the device and the sequences it spans. */
+  public static String idempotencyKey(String deviceId, long first, long last) {
+    return deviceId + ":" + first + "-" + last;
+  }
+
+  /** Forwards every pending prediction now, until none is left or the hub fails a batch. */
+  public ForwardOutcome flush() {
+    flushing.lock();
+    try {
+      int forwarded = 0;
+      while (true) {
+        List<PredictionRecord> batch = store.unsynced(batchSize);
+        if (batch.isEmpty()) {
+          return new ForwardOutcome.Drained(forwarded);
+        }
+        long first = batch.getFirst().sequence();
+        long last = batch.getLast().sequence();
+        try {
+          hub.sendPredictions(idempotencyKey(deviceId, first, last), new PredictionBatch(batch));
+          link.reached();
+        } catch (HubException e) {
+          link.failed(e);
+          return new ForwardOutcome.Stopped(forwarded, e.getMessage());
+        }
+        store.markSynced(first, last);
+        forwarded += batch.size();
+        if (batch.size() < batchSize) {
+          return new ForwardOutcome.Drained(forwarded);
+        }
+      }
+    } finally {
+      flushing.unlock();
+    }
+  }
+
+  /** Starts forwarding every interval in the background. */
+  public void start() {
+    thread = Thread.ofVirtual().name("verge-forward").start(this::run);
+  }
+
+  private void run() {
+    while (!closed) {
+      try {
+        Thread.sleep(interval);
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        flush();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "forwarding failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Stops the background loop; pending predictions stay in the store for the next start. */
+  @Override
+  public void close() {
+    closed = true;
+    Thread running = thread;
+    if (running != null) {
+      running.interrupt();
+      try {
+        if (!running.join(Duration.ofSeconds(5))) {
+          LOG.log(System.Logger.Level.WARNING, "forwarder did not stop within 5 s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

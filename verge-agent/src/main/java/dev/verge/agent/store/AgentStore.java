@@ -1,0 +1,63 @@
+package dev.verge.agent.store;
+
+import dev.verge.core.api.PredictionRecord;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the agent keeps across restarts: its identity, which model versions are active and
+ * installed, and the predictions it served until the hub has them. Implementations are thread-safe.
+ */
+public interface AgentStore extends AutoCloseable {
+
+  Optional<Identity> identity();
+
+  /**
+   * Stores the identity the hub gave at enrollment.
+   *
+   * @throws IllegalStateException when one is stored already
+   */
+  void saveIdentity(Identity identity);
+
+  /** Every model this device has activated at least once, by name. */
+  List<ModelState> models();
+
+  Optional<ModelState> model(String name);
+
+  /**
+   * Records in one step that {@code bundle} is installed and its version is the model's active one,
+   * raising the model's highest version when it is higher.
+   */
+  void activate(InstalledBundle bundle);
+
+  /** Records that the model no longer has an active version; its highest version stays. */
+  void deactivate(String model);
+
+  /** Every installed bundle, by model then version. */
+  List<InstalledBundle> bundles();
+
+  /**
+   * Records a served prediction and counts it as served.
+   *
+   * @return its sequence number, higher than every earlier one
+   */
+  long record(Prediction prediction);
+
+  /** Counts a failed inference request. */
+  void countFailure();
+
+  /** Up to {@code limit} predictions not yet acknowledged by the hub, oldest first. */
+  List<PredictionRecord> unsynced(int limit);
+
+  /**
+   * Marks the predictions with sequences from {@code first} to {@code last} as acknowledged.
+   *
+   * @return how many were unsynced before
+   */
+  int markSynced(long first, long last);
+
+  Counters counters();
+
+  @Override
+  void close();
+}

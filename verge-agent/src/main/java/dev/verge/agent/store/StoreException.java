@@ -1,0 +1,10 @@
+package dev.verge.agent.store;
+
+import dev.verge.agent.AgentException;
+
+/** The local store could not be opened, migrated, read or written. */
+public final class StoreException extends AgentException {
+  public StoreException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,223 @@
+package dev.verge.agent.sync;
+
+import dev.verge.core.api.DesiredModel;
+import dev.verge.core.bundle.Digests;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Keeps bundles in one folder by digest: {@code <digest>.vbundle} once whole and checked, {@code
+ * <digest>.part} while downloading. A download that breaks off resumes where it stopped, with an
+ * HTTP Range request; the whole file's SHA-256 must equal the digest before it is renamed, so a
+ * {@code .vbundle} file always holds the bytes its name promises.
+ */
+final class BundleDownloader {
+  static final String BUNDLE_SUFFIX = ".vbundle";
+  static final String PART_SUFFIX = ".part";
+
+  /** Bundles this large or larger log their progress. */
+  static final long PROGRESS_LOG_BYTES = 1024 * 1024;
+
+  private static final System.Logger LOG = System.getLogger(BundleDownloader.class.getName());
+
+  private final HubClient hub;
+  private final Path folder;
+
+  BundleDownloader(HubClient hub, Path folder) {
+    this.hub = hub;
+    this.folder = folder;
+  }
+
+  Path bundlePath(String digest) {
+    return folder.resolve(digest + BUNDLE_SUFFIX);
+  }
+
+  Path partPath(String digest) {
+    return folder.resolve(digest + PART_SUFFIX);
+  }
+
+  /**
+   * The kept bundle of {@code desired}, downloaded first when absent.
+   *
+   * @throws ActivationException DOWNLOAD (a partial file is kept for resuming) or DIGEST
+   */
+  Path fetch(DesiredModel desired) {
+    String digest = desired.bundleDigest();
+    Path bundle = bundlePath(digest);
+    if (Files.exists(bundle)) {
+      return bundle;
+    }
+    Path part = partPath(digest);
+    try {
+      long have = Files.exists(part) ? Files.size(part) : 0;
+      long size = desired.bundleSize();
+      if (size > 0 && have > size) {
+        Files.delete(part);
+        have = 0;
+      }
+      if (size <= 0 || have < size) {
+        download(desired, part, have);
+      }
+      // else: a whole part that a crash kept from being renamed; its digest decides.
+      long got = Files.size(part);
+      if (size > 0 && got != size) {
+        Files.delete(part);
+        throw new ActivationException(
+            Check.DIGEST,
+            "bundle for "
+                + describe(desired)
+                + " is "
+                + got
+                + " bytes, the desired state says "
+                + size);
+      }
+      String actual = Digests.sha256Hex(part);
+      if (!actual.equals(digest)) {
+        Files.delete(part);
+        throw new ActivationException(
+            Check.DIGEST,
+            "bundle downloaded for "
+                + describe(desired)
+                + " has SHA-256 "
+                + actual
+                + ", the desired state says "
+                + digest);
+      }
+      Files.move(part, bundle, StandardCopyOption.ATOMIC_MOVE);
+      return bundle;
+    } catch (IOException e) {
+      throw new ActivationException(
+          Check.DOWNLOAD, "cannot write bundle " + part + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void download(DesiredModel desired, Path part, long have) throws IOException {
+    BundleStream stream;
+    try {
+      stream = open(desired, have);
+    } catch (HubException e) {
+      throw new ActivationException(Check.DOWNLOAD, e.getMessage(), e);
+    }
+    long start = stream.start();
+    if (start > have) {
+      stream.body().close();
+      throw new ActivationException(
+          Check.DOWNLOAD,
+          "hub resumed bundle " + desired.bundleDigest() + " at byte " + start + ", not " + have);
+    }
+    if (start > 0) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "resuming download of {0} at byte {1}",
+          describe(desired),
+          Long.toString(start));
+    }
+    long size = desired.bundleSize();
+    long written = start;
+    Progress progress = new Progress(describe(desired), size);
+    boolean oversized = false;
+    try (InputStream in = stream.body();
+        FileChannel out =
+            FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      out.truncate(start);
+      out.position(start);
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = in.read(buffer)) >= 0; ) {
+        if (n == 0) {
+          continue;
+        }
+        if (size > 0 && written + n > size) {
+          oversized = true;
+          break;
+        }
+        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+        while (chunk.hasRemaining()) {
+          out.write(chunk);
+        }
+        written += n;
+        progress.update(written);
+      }
+      out.force(true);
+    } catch (IOException e) {
+      throw new ActivationException(
+          Check.DOWNLOAD,
+          "download of "
+              + describe(desired)
+              + " broke off after "
+              + written
+              + (size > 0 ? " of " + size : "")
+              + " bytes ("
+              + e.getMessage()
+              + "); it resumes from there",
+          e);
+    }
+    if (oversized) {
+      Files.delete(part);
+      throw new ActivationException(
+          Check.DIGEST,
+          "bundle for " + describe(desired) + " is larger than the " + size + " bytes announced");
+    }
+    if (size > 0 && written < size) {
+      throw new ActivationException(
+          Check.DOWNLOAD,
+          "download of "
+              + describe(desired)
+              + " ended after "
+              + written
+              + " of "
+              + size
+              + " bytes; it resumes from there");
+    }
+  }
+
+  /** Opens the download at {@code have}; a part the hub cannot resume starts over. */
+  private BundleStream open(DesiredModel desired, long have) throws IOException {
+    try {
+      return hub.openBundle(desired.bundleDigest(), have);
+    } catch (HubRefusedException e) {
+      if (e.status() != 416 || have == 0) {
+        throw e;
+      }
+      Files.deleteIfExists(partPath(desired.bundleDigest()));
+      return hub.openBundle(desired.bundleDigest(), 0);
+    }
+  }
+
+  private static String describe(DesiredModel desired) {
+    return desired.name() + " v" + desired.version();
+  }
+
+  /** Logs each tenth of a large download once. */
+  private static final class Progress {
+    private final String what;
+    private final long size;
+    private int lastTenth;
+
+    Progress(String what, long size) {
+      this.what = what;
+      this.size = size;
+    }
+
+    void update(long written) {
+      if (size < PROGRESS_LOG_BYTES) {
+        return;
+      }
+      int tenth = (int) Math.min(10, written * 10 / size);
+      if (tenth > lastTenth) {
+        lastTenth = tenth;
+        LOG.log(
+            System.Logger.Level.INFO,
+            "downloading {0}: {1}% of {2} bytes",
+            what,
+            Integer.toString(tenth * 10),
+            Long.toString(size));
+      }
+    }
+  }
+}

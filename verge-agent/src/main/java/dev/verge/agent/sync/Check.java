@@ -1,0 +1,26 @@
+package dev.verge.agent.sync;
+
+/** The steps that take a desired model version to serving; each can refuse it. */
+enum Check {
+  DESIRED_STATE("desired state check"),
+  DOWNLOAD("download"),
+  DIGEST("digest check"),
+  BUNDLE("bundle check"),
+  SIGNATURE("signature check"),
+  MANIFEST("manifest check"),
+  ANTI_ROLLBACK("anti-rollback check"),
+  LOAD("model load"),
+  WARM_UP("warm-up inference"),
+  STORE("local store");
+
+  private final String label;
+
+  Check(String label) {
+    this.label = label;
+  }
+
+  /** How failure messages name this step: "{label} failed: ...". */
+  String label() {
+    return label;
+  }
+}

@@ -1,0 +1,278 @@
+package dev.verge.agent.sync;
+
+import dev.verge.agent.store.Identity;
+import dev.verge.core.api.ApiPaths;
+import dev.verge.core.api.BatchAck;
+import dev.verge.core.api.DesiredState;
+import dev.verge.core.api.EnrollRequest;
+import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.api.PredictionBatch;
+import dev.verge.core.api.ReportedState;
+import dev.verge.core.json.Json;
+import dev.verge.core.json.JsonFormatException;
+import dev.verge.core.oip.ErrorBody;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The hub's device API over {@link HttpClient}: enrollment with a one-time token, then desired
+ * state, reports, prediction batches and bundle downloads with the device credential. Every call
+ * either returns the hub's answer or throws a {@link HubException} saying which call failed and
+ * why; the credential never appears in a message.
+ */
+public final class HubClient implements AutoCloseable {
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+  private static final String JSON = "application/json";
+
+  private final URI hubUrl;
+  private final String base;
+  private final HttpClient http;
+  private final Identity identity;
+
+  /** A client for {@code hubUrl} with no device identity yet: it can only {@link #enroll}. */
+  public HubClient(URI hubUrl) {
+    this(
+        hubUrl,
+        HttpClient.newBuilder()
+            .connectTimeout(CONNECT_TIMEOUT)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .version(
+                "https".equals(hubUrl.getScheme())
+                    ? HttpClient.Version.HTTP_2
+                    : HttpClient.Version.HTTP_1_1)
+            .build(),
+        null);
+  }
+
+  private HubClient(URI hubUrl, HttpClient http, Identity identity) {
+    this.hubUrl = hubUrl;
+    String text = hubUrl.toString();
+    this.base = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+    this.http = http;
+    this.identity = identity;
+  }
+
+  /** A client that calls as {@code identity}, sharing this one's connections. */
+  public HubClient as(Identity identity) {
+    return new HubClient(hubUrl, http, Objects.requireNonNull(identity, "identity"));
+  }
+
+  public URI hubUrl() {
+    return hubUrl;
+  }
+
+  /**
+   * Enrolls this device with a one-time token.
+   *
+   * @throws HubRefusedException when the hub refuses the token
+   */
+  public EnrollResponse enroll(String token, EnrollRequest request) {
+    HttpRequest http =
+        request(ApiPaths.ENROLL, token, REQUEST_TIMEOUT)
+            .header("Content-Type", JSON)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(request)))
+            .build();
+    HttpResponse<byte[]> response = send(http, "enroll");
+    expect(response, 201, "enroll");
+    return parse(response, EnrollResponse.class, "enroll");
+  }
+
+  /**
+   * Asks for the desired state.
+   *
+   * @param etag the ETag of the state the agent has, null for none
+   * @param wait how long the hub may hold the request waiting for a change; zero for none
+   */
+  public DesiredPoll desired(String etag, Duration wait) {
+    String what = "get the desired state";
+    long seconds = wait.toSeconds();
+    String path = ApiPaths.desired(deviceId()) + (seconds > 0 ? "?waitSeconds=" + seconds : "");
+    HttpRequest.Builder builder = request(path, credential(), REQUEST_TIMEOUT.plus(wait)).GET();
+    if (etag != null) {
+      builder.header("If-None-Match", etag);
+    }
+    HttpResponse<byte[]> response = send(builder.build(), what);
+    if (response.statusCode() == 304) {
+      return new DesiredPoll.Unchanged();
+    }
+    expect(response, 200, what);
+    DesiredState state = parse(response, DesiredState.class, what);
+    String tag = response.headers().firstValue("ETag").orElse("\"" + state.revision() + "\"");
+    return new DesiredPoll.Changed(state, tag);
+  }
+
+  /** Tells the hub what this device runs. */
+  public void report(ReportedState state) {
+    HttpRequest http =
+        request(ApiPaths.reported(deviceId()), credential(), REQUEST_TIMEOUT)
+            .header("Content-Type", JSON)
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.write(state)))
+            .build();
+    HttpResponse<byte[]> response = send(http, "report the device state");
+    if (response.statusCode() != 200) {
+      expect(response, 204, "report the device state");
+    }
+  }
+
+  /**
+   * Sends one batch of predictions. Sending the same key again is harmless: the hub stores a batch
+   * once.
+   */
+  public BatchAck sendPredictions(String idempotencyKey, PredictionBatch batch) {
+    String what = "forward " + batch.records().size() + " predictions";
+    HttpRequest http =
+        request(ApiPaths.predictions(deviceId()), credential(), REQUEST_TIMEOUT)
+            .header("Content-Type", JSON)
+            .header(ApiPaths.IDEMPOTENCY_KEY, idempotencyKey)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(batch)))
+            .build();
+    HttpResponse<byte[]> response = send(http, what);
+    expect(response, 200, what);
+    return parse(response, BatchAck.class, what);
+  }
+
+  /**
+   * Starts downloading the bundle {@code digest} from byte {@code from} on; the caller closes the
+   * stream. The hub may send the whole bundle instead ({@link BundleStream#start()} is then 0).
+   *
+   * @throws HubRefusedException with status 416 when {@code from} lies past the bundle's end
+   */
+  BundleStream openBundle(String digest, long from) {
+    String what = "download bundle " + digest;
+    // The body is streamed, so the timeout covers only the wait for the answer's headers.
+    HttpRequest.Builder builder = request(ApiPaths.bundle(digest), credential(), REQUEST_TIMEOUT);
+    if (from > 0) {
+      builder.header("Range", "bytes=" + from + "-");
+    }
+    HttpResponse<InputStream> response =
+        send(builder.GET().build(), HttpResponse.BodyHandlers.ofInputStream(), what);
+    int status = response.statusCode();
+    if (status == 200) {
+      return new BundleStream(0, response.body());
+    }
+    if (status == 206) {
+      String range = response.headers().firstValue("Content-Range").orElse("");
+      Matcher matcher = CONTENT_RANGE.matcher(range);
+      if (!matcher.matches()) {
+        closeQuietly(response.body());
+        throw new HubUnavailableException(
+            "cannot " + what + ": hub answered 206 with Content-Range '" + range + "'", null);
+      }
+      return new BundleStream(Long.parseLong(matcher.group(1)), response.body());
+    }
+    byte[] body;
+    try (InputStream in = response.body()) {
+      body = in.readNBytes(4096);
+    } catch (IOException e) {
+      body = new byte[0];
+    }
+    throw failure(status, body, what);
+  }
+
+  private String deviceId() {
+    requireIdentity();
+    return identity.deviceId();
+  }
+
+  private String credential() {
+    requireIdentity();
+    return identity.credential();
+  }
+
+  private void requireIdentity() {
+    if (identity == null) {
+      throw new IllegalStateException("this hub client has no device identity: enroll first");
+    }
+  }
+
+  private HttpRequest.Builder request(String path, String bearer, Duration timeout) {
+    return HttpRequest.newBuilder(URI.create(base + path))
+        .timeout(timeout)
+        .header("Accept", JSON)
+        .header("Authorization", "Bearer " + bearer);
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest request, String what) {
+    return send(request, HttpResponse.BodyHandlers.ofByteArray(), what);
+  }
+
+  private <T> HttpResponse<T> send(
+      HttpRequest request, HttpResponse.BodyHandler<T> handler, String what) {
+    try {
+      return http.send(request, handler);
+    } catch (IOException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw new HubUnavailableException(
+          "cannot " + what + ": hub " + hubUrl + " is unreachable (" + reason + ")", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HubUnavailableException("cannot " + what + ": interrupted", e);
+    }
+  }
+
+  private static void expect(HttpResponse<byte[]> response, int status, String what) {
+    if (response.statusCode() != status) {
+      throw failure(response.statusCode(), response.body(), what);
+    }
+  }
+
+  private static HubException failure(int status, byte[] body, String what) {
+    String reason = reason(body);
+    String message =
+        "cannot " + what + ": hub answered " + status + (reason.isEmpty() ? "" : " " + reason);
+    return status >= 400 && status < 500
+        ? new HubRefusedException(status, message)
+        : new HubUnavailableException(message, null);
+  }
+
+  /** The hub's {@code {"error": ...}} message, or the start of whatever it sent. */
+  private static String reason(byte[] body) {
+    if (body == null || body.length == 0) {
+      return "";
+    }
+    try {
+      ErrorBody error = Json.read(body, ErrorBody.class);
+      if (error.error() != null) {
+        return error.error();
+      }
+    } catch (JsonFormatException e) {
+      // Not our error format: show the text.
+    }
+    String text = new String(body, StandardCharsets.UTF_8).strip();
+    return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+  }
+
+  private static <T> T parse(HttpResponse<byte[]> response, Class<T> type, String what) {
+    try {
+      return Json.read(response.body(), type);
+    } catch (JsonFormatException e) {
+      throw new HubUnavailableException(
+          "cannot " + what + ": hub's answer is " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException ignored) {
+      // Failing already with a better message.
+    }
+  }
+
+  /** Closes the connections; every client made by {@link #as} shares and loses them. */
+  @Override
+  public void close() {
+    http.shutdownNow();
+  }
+}

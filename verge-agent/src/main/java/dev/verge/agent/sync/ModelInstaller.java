@@ -1,0 +1,254 @@
+package dev.verge.agent.sync;
+
+import dev.verge.agent.serving.ModelRegistry;
+import dev.verge.agent.store.AgentStore;
+import dev.verge.agent.store.InstalledBundle;
+import dev.verge.agent.store.ModelState;
+import dev.verge.agent.store.StoreException;
+import dev.verge.core.api.DesiredModel;
+import dev.verge.core.bundle.Bundle;
+import dev.verge.core.bundle.BundleException;
+import dev.verge.core.bundle.BundleProblem;
+import dev.verge.core.bundle.Digests;
+import dev.verge.core.bundle.Manifest;
+import dev.verge.core.oip.DataType;
+import dev.verge.core.oip.Tensor;
+import dev.verge.core.oip.TensorSpec;
+import dev.verge.core.signing.TrustStore;
+import dev.verge.runtime.EngineException;
+import dev.verge.runtime.InferenceEngine;
+import dev.verge.runtime.LoadedModel;
+import dev.verge.runtime.ModelSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Array;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Takes one model version from the desired state to serving: fetch the bundle, check its digest,
+ * archive and publisher signature, check it holds the version asked for and that this is no
+ * downgrade, load it beside the active version, warm it, record it, and swap. Any refusal leaves
+ * the active version serving and is returned as {@link Activation.Failed}, naming the check.
+ */
+final class ModelInstaller {
+  /** Inputs larger than this are not warmed up: the zeros would cost more than the first call. */
+  static final long MAX_WARM_UP_ELEMENTS = 16L * 1024 * 1024;
+
+  private static final System.Logger LOG = System.getLogger(ModelInstaller.class.getName());
+
+  private final InferenceEngine engine;
+  private final TrustStore trust;
+  private final ModelRegistry registry;
+  private final AgentStore store;
+  private final BundleDownloader downloader;
+
+  ModelInstaller(
+      InferenceEngine engine,
+      TrustStore trust,
+      ModelRegistry registry,
+      AgentStore store,
+      BundleDownloader downloader) {
+    this.engine = engine;
+    this.trust = trust;
+    this.registry = registry;
+    this.store = store;
+    this.downloader = downloader;
+  }
+
+  Activation install(DesiredModel desired) {
+    Path file = null;
+    try {
+      checkDesired(desired);
+      checkRollback(desired);
+      file = downloader.fetch(desired);
+      LoadedModel model = load(file, desired.name(), desired.version());
+      long size = size(file);
+      try {
+        store.activate(
+            new InstalledBundle(desired.bundleDigest(), desired.name(), desired.version(), size));
+      } catch (StoreException e) {
+        model.close();
+        throw new ActivationException(Check.STORE, e.getMessage(), e);
+      }
+      Long replaced = registry.activate(model).orElse(null);
+      return new Activation.Activated(desired.name(), desired.version(), replaced);
+    } catch (ActivationException e) {
+      if (file != null && isUnverified(e.check())) {
+        discard(file, desired.bundleDigest());
+      }
+      return new Activation.Failed(desired.name(), desired.version(), e.check(), e.getMessage());
+    } catch (StoreException e) {
+      ActivationException failure = new ActivationException(Check.STORE, e.getMessage(), e);
+      return new Activation.Failed(
+          desired.name(), desired.version(), Check.STORE, failure.getMessage());
+    }
+  }
+
+  /**
+   * Serves a model's active version again from its kept bundle, checking it as on first install: a
+   * bundle changed on disk, or signed by a key no longer trusted, is refused.
+   */
+  Activation restore(ModelState state) {
+    String name = state.name();
+    long version = state.activeVersion();
+    try {
+      Path file = downloader.bundlePath(state.activeDigest());
+      if (!Files.exists(file)) {
+        throw new ActivationException(
+            Check.BUNDLE, "the kept bundle of " + name + " v" + version + " is missing: " + file);
+      }
+      Long replaced = registry.activate(load(file, name, version)).orElse(null);
+      return new Activation.Activated(name, version, replaced);
+    } catch (ActivationException e) {
+      return new Activation.Failed(name, version, e.check(), e.getMessage());
+    }
+  }
+
+  private static void checkDesired(DesiredModel desired) {
+    if (!Manifest.isValidName(desired.name())) {
+      throw new ActivationException(
+          Check.DESIRED_STATE, "model name '" + desired.name() + "' is not a valid model name");
+    }
+    if (desired.version() < 1) {
+      throw new ActivationException(
+          Check.DESIRED_STATE, desired.name() + " has version " + desired.version());
+    }
+    if (!Digests.isSha256Hex(desired.bundleDigest())) {
+      throw new ActivationException(
+          Check.DESIRED_STATE,
+          desired.name()
+              + " v"
+              + desired.version()
+              + " names bundle '"
+              + desired.bundleDigest()
+              + "', which is not a SHA-256 digest");
+    }
+  }
+
+  /** Refuses a version below the highest ever activated here, unless the hub says rollback. */
+  private void checkRollback(DesiredModel desired) {
+    long highest =
+        store.model(desired.name()).map(ModelState::highestVersion).orElse(0L).longValue();
+    if (desired.version() < highest && !desired.rollback()) {
+      BundleException downgrade =
+          new BundleException(
+              BundleProblem.DOWNGRADE,
+              desired.name()
+                  + " v"
+                  + desired.version()
+                  + " is lower than v"
+                  + highest
+                  + ", the highest version activated on this device; only a rollback"
+                  + " deployment may go back");
+      throw new ActivationException(Check.ANTI_ROLLBACK, downgrade.getMessage(), downgrade);
+    }
+  }
+
+  private LoadedModel load(Path file, String name, long version) {
+    byte[] modelBytes;
+    try (Bundle bundle = Bundle.open(file)) {
+      bundle.verifySignature(trust);
+      Manifest manifest = bundle.manifest();
+      if (!manifest.name().equals(name) || manifest.version() != version) {
+        throw new ActivationException(
+            Check.MANIFEST,
+            "bundle holds "
+                + manifest.name()
+                + " v"
+                + manifest.version()
+                + ", the desired state asks for "
+                + name
+                + " v"
+                + version);
+      }
+      if (!Manifest.RUNTIME_ONNX.equals(manifest.runtime())) {
+        throw new ActivationException(
+            Check.MANIFEST,
+            "bundle "
+                + name
+                + " v"
+                + version
+                + " needs runtime '"
+                + manifest.runtime()
+                + "'; this agent runs "
+                + Manifest.RUNTIME_ONNX);
+      }
+      modelBytes = bundle.readFile(manifest.entrypoint());
+    } catch (BundleException e) {
+      Check check =
+          switch (e.problem()) {
+            case UNSIGNED, UNTRUSTED_KEY, BAD_SIGNATURE -> Check.SIGNATURE;
+            case DOWNGRADE -> Check.ANTI_ROLLBACK;
+            default -> Check.BUNDLE;
+          };
+      throw new ActivationException(check, e.getMessage(), e);
+    } catch (UncheckedIOException e) {
+      throw new ActivationException(Check.BUNDLE, e.getMessage(), e);
+    }
+    LoadedModel model;
+    try {
+      model = engine.load(new ModelSource(name, version, modelBytes));
+    } catch (EngineException e) {
+      throw new ActivationException(Check.LOAD, e.getMessage(), e);
+    }
+    try {
+      warmUp(model);
+    } catch (RuntimeException e) {
+      model.close();
+      throw new ActivationException(
+          Check.WARM_UP, name + " v" + version + " failed on zero inputs: " + e.getMessage(), e);
+    }
+    return model;
+  }
+
+  /**
+   * Runs one inference on zeros, dynamic dimensions set to 1, so that the first real request does
+   * not pay for the runtime's lazy setup, and a model that cannot run is refused before it serves.
+   * Models with text inputs, or inputs of a type or size zeros cannot stand for, are not warmed.
+   */
+  static boolean warmUp(LoadedModel model) {
+    List<Tensor> inputs = new ArrayList<>();
+    for (TensorSpec spec : model.inputs()) {
+      DataType type = spec.datatype();
+      if (type == DataType.BYTES || !Tensor.SUPPORTED.contains(type)) {
+        return false;
+      }
+      long[] shape = spec.shape().stream().mapToLong(d -> d < 0 ? 1 : d).toArray();
+      long count = Tensor.elementCount(shape);
+      if (count > MAX_WARM_UP_ELEMENTS) {
+        return false;
+      }
+      Object zeros = Array.newInstance(Tensor.arrayClass(type).componentType(), (int) count);
+      inputs.add(new Tensor(spec.name(), type, shape, zeros));
+    }
+    model.infer(inputs, Set.of());
+    return true;
+  }
+
+  private static boolean isUnverified(Check check) {
+    return check == Check.BUNDLE || check == Check.SIGNATURE || check == Check.MANIFEST;
+  }
+
+  /** Deletes a bundle that failed its checks, unless it is one this device installed before. */
+  private void discard(Path file, String digest) {
+    try {
+      if (store.bundles().stream().noneMatch(b -> b.digest().equals(digest))) {
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException | StoreException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot delete refused bundle " + file, e);
+    }
+  }
+
+  private static long size(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      throw new ActivationException(Check.BUNDLE, "cannot read " + file + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package dev.verge.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.core.api.PredictionRecord;
+import org.junit.jupiter.api.Test;
+
+class PredictionsTest extends AgentHarness {
+
+  @Test
+  void records_every_prediction_and_forwards_it() {
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent = start();
+    agent.syncNow();
+    Http http = http(agent);
+    for (int i = 0; i < 3; i++) {
+      http.post("/v2/models/pump/infer", Http.logisticRequest("req-" + i, i, i));
+    }
+    assertThat(agent.status().predictionsPending()).isEqualTo(3);
+
+    agent.flushPredictions();
+
+    assertThat(hub.batches()).containsOnlyKeys("dev-1:1-3");
+    assertThat(hub.predictions())
+        .extracting(PredictionRecord::requestId)
+        .containsExactly("req-0", "req-1", "req-2");
+    PredictionRecord record = hub.predictions().getFirst();
+    assertThat(record.model()).isEqualTo("pump");
+    assertThat(record.version()).isEqualTo(1);
+    assertThat(record.outputs().get(0).path("data").size()).isEqualTo(2);
+    AgentStatus status = agent.status();
+    assertThat(status.predictionsServed()).isEqualTo(3);
+    assertThat(status.predictionsPending()).isZero();
+  }
+
+  @Test
+  void forwarding_resumes_after_a_hub_error() {
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent = start();
+    agent.syncNow();
+    Http http = http(agent);
+    http.post("/v2/models/pump/infer", Http.logisticRequest("a", 1, 1));
+    hub.failPredictionBatches.set(1);
+
+    agent.flushPredictions();
+    assertThat(agent.status().predictionsPending()).isEqualTo(1);
+    agent.flushPredictions();
+
+    assertThat(agent.status().predictionsPending()).isZero();
+    assertThat(hub.predictions()).hasSize(1);
+  }
+
+  @Test
+  void status_endpoint_shows_device_models_and_counters() {
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent = start();
+    agent.syncNow();
+    Http http = http(agent);
+    versionAnswering(http, "pump");
+
+    JsonNode status = http.get("/verge/v1/status").json();
+
+    assertThat(status.path("deviceId").asText()).isEqualTo("dev-1");
+    assertThat(status.path("models").get(0).path("name").asText()).isEqualTo("pump");
+    assertThat(status.path("models").get(0).path("activeVersion").asLong()).isEqualTo(1);
+    assertThat(status.path("predictionsServed").asLong()).isEqualTo(1);
+    assertThat(status.path("predictionsPending").asLong()).isEqualTo(1);
+  }
+}

@@ -1,0 +1,123 @@
+package dev.verge.agent.forward;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.verge.agent.FakeHub;
+import dev.verge.agent.store.AgentStore;
+import dev.verge.agent.store.Identity;
+import dev.verge.agent.store.Prediction;
+import dev.verge.agent.store.SqliteAgentStore;
+import dev.verge.agent.sync.HubClient;
+import dev.verge.core.api.BatchAck;
+import dev.verge.core.api.PredictionBatch;
+import dev.verge.core.api.PredictionRecord;
+import dev.verge.core.json.Json;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PredictionForwarderTest {
+  @TempDir Path dir;
+
+  private final FakeHub hub = new FakeHub();
+  private final HubClient client =
+      new HubClient(hub.url()).as(new Identity(FakeHub.DEVICE_ID, FakeHub.CREDENTIAL));
+  private AgentStore store;
+  private PredictionForwarder forwarder;
+
+  @BeforeEach
+  void setUp() {
+    store = SqliteAgentStore.open(dir.resolve("agent.db"));
+    forwarder = new PredictionForwarder(store, client, FakeHub.DEVICE_ID, 2, Duration.ofHours(1));
+  }
+
+  @AfterEach
+  void tearDown() {
+    forwarder.close();
+    store.close();
+    client.close();
+    hub.close();
+  }
+
+  @Test
+  void sends_oldest_first_in_batches_keyed_by_sequence_range() {
+    record(5);
+
+    ForwardOutcome outcome = forwarder.flush();
+
+    assertThat(outcome).isEqualTo(new ForwardOutcome.Drained(5));
+    assertThat(hub.batches().keySet()).containsExactly("dev-1:1-2", "dev-1:3-4", "dev-1:5-5");
+    assertThat(hub.predictions())
+        .extracting(PredictionRecord::requestId)
+        .containsExactly("r0", "r1", "r2", "r3", "r4");
+    assertThat(store.counters().pending()).isZero();
+    assertThat(forwarder.flush()).isEqualTo(new ForwardOutcome.Drained(0));
+  }
+
+  @Test
+  void a_batch_resent_after_a_crash_is_harmless() {
+    record(2);
+    List<PredictionRecord> batch = store.unsynced(2);
+    String key = PredictionForwarder.idempotencyKey(FakeHub.DEVICE_ID, 1, 2);
+    // The agent sent the batch, then died before it could mark it synced.
+    assertThat(client.sendPredictions(key, new PredictionBatch(batch)))
+        .isEqualTo(new BatchAck(2, false));
+    assertThat(store.counters().pending()).isEqualTo(2);
+
+    ForwardOutcome afterRestart = forwarder.flush();
+
+    assertThat(afterRestart).isEqualTo(new ForwardOutcome.Drained(2));
+    assertThat(hub.calls("POST", "/predictions"))
+        .extracting(FakeHub.Call::idempotencyKey)
+        .containsExactly(key, key);
+    assertThat(hub.predictions()).hasSize(2);
+    assertThat(store.counters().pending()).isZero();
+  }
+
+  @Test
+  void stops_at_the_first_hub_error_and_retries_next_round() {
+    record(3);
+    hub.failPredictionBatches.set(1);
+
+    ForwardOutcome failed = forwarder.flush();
+
+    assertThat(failed).isInstanceOf(ForwardOutcome.Stopped.class);
+    assertThat(((ForwardOutcome.Stopped) failed).error()).contains("500 database is down");
+    assertThat(failed.forwarded()).isZero();
+    assertThat(store.counters().pending()).isEqualTo(3);
+    assertThat(hub.predictions()).isEmpty();
+
+    assertThat(forwarder.flush()).isEqualTo(new ForwardOutcome.Drained(3));
+    assertThat(hub.predictions()).hasSize(3);
+    assertThat(store.counters().pending()).isZero();
+  }
+
+  @Test
+  void forwards_in_the_background_every_interval() {
+    PredictionForwarder background =
+        new PredictionForwarder(store, client, FakeHub.DEVICE_ID, 100, Duration.ofMillis(20));
+    background.start();
+    try {
+      record(3);
+
+      dev.verge.agent.Eventually.await(
+          "predictions forwarded", () -> store.counters().pending() == 0);
+
+      assertThat(hub.predictions()).hasSize(3);
+    } finally {
+      background.close();
+    }
+  }
+
+  private void record(int count) {
+    for (int i = 0; i < count; i++) {
+      store.record(
+          new Prediction(Instant.now(), "pump", 1, 10, "r" + i, Json.mapper().createArrayNode()));
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package dev.verge.agent.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.core.api.PredictionRecord;
+import dev.verge.core.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link AgentStore} must do; one subclass per implementation. */
+abstract class AgentStoreContract {
+  protected AgentStore store;
+
+  /** A fresh, empty store. */
+  protected abstract AgentStore create();
+
+  @BeforeEach
+  void open() {
+    store = create();
+  }
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  @Test
+  void has_no_identity_until_one_is_saved() {
+    assertThat(store.identity()).isEmpty();
+
+    store.saveIdentity(new Identity("dev-1", "secret"));
+
+    assertThat(store.identity()).contains(new Identity("dev-1", "secret"));
+  }
+
+  @Test
+  void refuses_a_second_identity() {
+    store.saveIdentity(new Identity("dev-1", "secret"));
+
+    assertThatThrownBy(() -> store.saveIdentity(new Identity("dev-2", "other")))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(store.identity().orElseThrow().deviceId()).isEqualTo("dev-1");
+  }
+
+  @Test
+  void identity_never_prints_its_credential() {
+    assertThat(new Identity("dev-1", "s3cr3t").toString())
+        .contains("dev-1")
+        .doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void activation_records_active_version_highest_version_and_bundle() {
+    store.activate(new InstalledBundle(digest('a'), "pump", 2, 100));
+    store.activate(new InstalledBundle(digest('b'), "pump", 3, 110));
+
+    assertThat(store.model("pump")).contains(new ModelState("pump", 3L, digest('b'), 3));
+    assertThat(store.bundles())
+        .containsExactly(
+            new InstalledBundle(digest('a'), "pump", 2, 100),
+            new InstalledBundle(digest('b'), "pump", 3, 110));
+  }
+
+  @Test
+  void rollback_keeps_the_highest_version() {
+    store.activate(new InstalledBundle(digest('b'), "pump", 3, 110));
+    store.activate(new InstalledBundle(digest('a'), "pump", 2, 100));
+
+    assertThat(store.model("pump")).contains(new ModelState("pump", 2L, digest('a'), 3));
+  }
+
+  @Test
+  void deactivation_clears_the_active_version_but_not_the_highest() {
+    store.activate(new InstalledBundle(digest('a'), "pump", 2, 100));
+
+    store.deactivate("pump");
+
+    assertThat(store.model("pump")).contains(new ModelState("pump", null, null, 2));
+    assertThat(store.models()).hasSize(1);
+  }
+
+  @Test
+  void records_predictions_with_increasing_sequences() {
+    long first = store.record(prediction("a"));
+    long second = store.record(prediction("b"));
+
+    assertThat(second).isGreaterThan(first);
+    List<PredictionRecord> unsynced = store.unsynced(10);
+    assertThat(unsynced).extracting(PredictionRecord::sequence).containsExactly(first, second);
+    PredictionRecord record = unsynced.getFirst();
+    assertThat(record.model()).isEqualTo("pump");
+    assertThat(record.version()).isEqualTo(1);
+    assertThat(record.latencyMicros()).isEqualTo(42);
+    assertThat(record.requestId()).isEqualTo("a");
+    assertThat(record.time()).isEqualTo(Instant.parse("2026-11-25T10:15:30.123456Z"));
+    assertThat(record.outputs()).isEqualTo(outputs());
+  }
+
+  @Test
+  void unsynced_returns_the_oldest_first_up_to_the_limit() {
+    for (int i = 0; i < 5; i++) {
+      store.record(prediction("r" + i));
+    }
+
+    assertThat(store.unsynced(3))
+        .extracting(PredictionRecord::requestId)
+        .containsExactly("r0", "r1", "r2");
+  }
+
+  @Test
+  void synced_predictions_are_no_longer_pending() {
+    long first = store.record(prediction("a"));
+    long second = store.record(prediction("b"));
+    store.record(prediction("c"));
+
+    assertThat(store.markSynced(first, second)).isEqualTo(2);
+    assertThat(store.markSynced(first, second)).isZero();
+
+    assertThat(store.unsynced(10)).extracting(PredictionRecord::requestId).containsExactly("c");
+    assertThat(store.counters()).isEqualTo(new Counters(3, 0, 1));
+  }
+
+  @Test
+  void counts_served_and_failed_requests() {
+    store.record(prediction("a"));
+    store.countFailure();
+    store.countFailure();
+
+    assertThat(store.counters()).isEqualTo(new Counters(1, 2, 1));
+  }
+
+  @Test
+  void keeps_a_prediction_without_request_id() {
+    store.record(
+        new Prediction(Instant.now(), "pump", 1, 5, null, Json.mapper().createArrayNode()));
+
+    assertThat(store.unsynced(1).getFirst().requestId()).isNull();
+  }
+
+  static Prediction prediction(String requestId) {
+    return new Prediction(
+        Instant.parse("2026-11-25T10:15:30.123456Z"), "pump", 1, 42, requestId, outputs());
+  }
+
+  static JsonNode outputs() {
+    return Json.tree(
+        "[{\"name\":\"output\",\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[0.25,0.75]}]"
+            .getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String digest(char c) {
+    return String.valueOf(c).repeat(64);
+  }
+}

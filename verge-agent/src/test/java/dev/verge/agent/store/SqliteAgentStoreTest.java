@@ -1,0 +1,71 @@
+package dev.verge.agent.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteAgentStoreTest extends AgentStoreContract {
+  @TempDir Path dir;
+
+  @Override
+  protected AgentStore create() {
+    return SqliteAgentStore.open(dir.resolve("agent.db"));
+  }
+
+  @Test
+  void runs_in_wal_mode_with_normal_synchronous() throws SQLException {
+    store.record(prediction("a"));
+
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"));
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("wal");
+    }
+    assertThat(dir.resolve("agent.db-wal")).exists();
+  }
+
+  @Test
+  void database_file_is_readable_by_its_owner_only() throws IOException {
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("agent.db"))))
+        .isEqualTo("rw-------");
+  }
+
+  @Test
+  void keeps_everything_across_reopening() {
+    store.saveIdentity(new Identity("dev-1", "secret"));
+    store.activate(new InstalledBundle(digest('a'), "pump", 2, 100));
+    long sequence = store.record(prediction("a"));
+    store.close();
+
+    store = create();
+
+    assertThat(store.identity()).contains(new Identity("dev-1", "secret"));
+    assertThat(store.model("pump")).contains(new ModelState("pump", 2L, digest('a'), 2));
+    assertThat(store.unsynced(10).getFirst().sequence()).isEqualTo(sequence);
+    assertThat(store.record(prediction("b"))).isGreaterThan(sequence);
+  }
+
+  @Test
+  void tightens_an_existing_database_file_to_owner_only() throws IOException {
+    store.close();
+    Path file = dir.resolve("agent.db");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+
+    store = create();
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+  }
+}

@@ -1,0 +1,118 @@
+package dev.verge.agent.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.verge.agent.FakeHub;
+import dev.verge.agent.store.Identity;
+import dev.verge.core.api.BatchAck;
+import dev.verge.core.api.EnrollRequest;
+import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.api.PredictionBatch;
+import dev.verge.core.api.ReportedState;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class HubClientTest {
+  private final FakeHub hub = new FakeHub();
+  private final HubClient anonymous = new HubClient(hub.url());
+  private final HubClient client =
+      anonymous.as(new Identity(FakeHub.DEVICE_ID, FakeHub.CREDENTIAL));
+
+  @AfterEach
+  void close() {
+    anonymous.close();
+    hub.close();
+  }
+
+  @Test
+  void enrolls_with_the_one_time_token() {
+    EnrollResponse response =
+        anonymous.enroll(
+            FakeHub.TOKEN, new EnrollRequest("edge-1", Map.of("site", "a"), "0.1", "linux"));
+
+    assertThat(response).isEqualTo(new EnrollResponse(FakeHub.DEVICE_ID, FakeHub.CREDENTIAL));
+    assertThat(hub.enrollments)
+        .containsExactly(new EnrollRequest("edge-1", Map.of("site", "a"), "0.1", "linux"));
+  }
+
+  @Test
+  void a_refused_token_carries_the_hubs_reason_and_status() {
+    assertThatThrownBy(
+            () -> anonymous.enroll("wrong", new EnrollRequest("edge-1", null, "0.1", "linux")))
+        .isInstanceOfSatisfying(
+            HubRefusedException.class, e -> assertThat(e.status()).isEqualTo(401))
+        .hasMessage("cannot enroll: hub answered 401 enrollment token is unknown or used");
+  }
+
+  @Test
+  void desired_state_answers_304_for_the_etag_it_gave() {
+    hub.desire();
+
+    DesiredPoll first = client.desired(null, Duration.ZERO);
+    assertThat(first).isInstanceOf(DesiredPoll.Changed.class);
+    String etag = ((DesiredPoll.Changed) first).etag();
+    DesiredPoll second = client.desired(etag, Duration.ZERO);
+
+    assertThat(etag).isEqualTo("\"" + hub.desired().revision() + "\"");
+    assertThat(second).isInstanceOf(DesiredPoll.Unchanged.class);
+    assertThat(hub.calls("GET", "/desired").getLast().ifNoneMatch()).isEqualTo(etag);
+  }
+
+  @Test
+  void long_poll_asks_the_hub_to_wait() {
+    client.desired(null, Duration.ofSeconds(5));
+
+    assertThat(hub.calls("GET", "/desired").getLast().query()).isEqualTo("waitSeconds=5");
+  }
+
+  @Test
+  void reports_and_forwards_with_the_device_credential() {
+    ReportedState state = new ReportedState("0.1", List.of(), 3, 1);
+
+    client.report(state);
+    BatchAck ack = client.sendPredictions("dev-1:1-0", new PredictionBatch(List.of()));
+
+    assertThat(hub.reports).containsExactly(state);
+    assertThat(ack).isEqualTo(new BatchAck(0, false));
+    assertThat(hub.calls("POST", "/predictions").getLast().idempotencyKey()).isEqualTo("dev-1:1-0");
+  }
+
+  @Test
+  void server_errors_are_unavailable_not_refused() {
+    hub.failPredictionBatches.set(1);
+
+    assertThatThrownBy(() -> client.sendPredictions("k", new PredictionBatch(List.of())))
+        .isInstanceOf(HubUnavailableException.class)
+        .hasMessageContaining("500 database is down");
+  }
+
+  @Test
+  void an_unreachable_hub_is_unavailable_and_names_the_call() throws IOException {
+    URI closed;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closed = URI.create("http://127.0.0.1:" + socket.getLocalPort());
+    }
+    try (HubClient nowhere = new HubClient(closed)) {
+      HubClient device = nowhere.as(new Identity("dev-1", "secret"));
+
+      assertThatThrownBy(() -> device.desired(null, Duration.ZERO))
+          .isInstanceOf(HubUnavailableException.class)
+          .hasMessageStartingWith("cannot get the desired state: hub " + closed + " is unreachable")
+          .hasMessageNotContaining("secret");
+    }
+  }
+
+  @Test
+  void a_client_without_identity_can_only_enroll() {
+    assertThatThrownBy(() -> anonymous.desired(null, Duration.ZERO))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("enroll first");
+  }
+}
