@@ -1,0 +1,158 @@
+package dev.verge.cli;
+
+import dev.verge.agent.Agent;
+import dev.verge.agent.AgentConfig;
+import dev.verge.runtime.EngineOptions;
+import dev.verge.runtime.OnnxEngine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code verge agent}: runs the device agent until stopped. */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description = "Run the device agent: sync models from the hub and serve them locally.")
+final class AgentCommand implements Runnable {
+  /** The file, in the data folder, where a started agent writes its inference URL. */
+  static final String ENDPOINT_FILE = "agent.endpoint";
+
+  @Option(names = "--hub", required = true, description = "Hub URL.")
+  URI hub;
+
+  @Option(names = "--data", required = true, description = "This device's data folder.")
+  Path data;
+
+  @Option(
+      names = "--bind",
+      defaultValue = "127.0.0.1",
+      description = "Address of the local inference API (default ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(
+      names = "--port",
+      defaultValue = "7080",
+      description = "Port of the local inference API (default ${DEFAULT-VALUE}; 0 picks one).")
+  int port;
+
+  @Option(
+      names = "--enroll-token-file",
+      description = "File with a one-time enrollment token (needed on first start only).")
+  Path enrollTokenFile;
+
+  @Option(names = "--name", description = "Device name shown on the hub (default: the host name).")
+  String name;
+
+  @Option(names = "--label", description = "Device label key=value; repeatable.")
+  Map<String, String> labels = new LinkedHashMap<>();
+
+  @Option(
+      names = "--trust",
+      required = true,
+      description = "Trusted publisher key (.pub) or folder of them; repeatable.")
+  List<Path> trust = new ArrayList<>();
+
+  @Option(
+      names = "--poll-interval",
+      defaultValue = "5s",
+      converter = DurationConverter.class,
+      description = "How often to ask the hub for the desired state (default ${DEFAULT-VALUE}).")
+  Duration pollInterval;
+
+  @Option(
+      names = "--forward-interval",
+      defaultValue = "5s",
+      converter = DurationConverter.class,
+      description = "How often to forward recorded predictions (default ${DEFAULT-VALUE}).")
+  Duration forwardInterval;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "1",
+      description =
+          "ONNX Runtime threads per model run; 0 lets it choose (default ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(
+      names = "--parent-pid",
+      hidden = true,
+      description = "Exit when this process exits (used by the demo).")
+  Long parentPid;
+
+  @Override
+  public void run() {
+    String token = enrollTokenFile == null ? null : read(enrollTokenFile);
+    AgentConfig defaults = AgentConfig.defaults(hub, data);
+    AgentConfig config =
+        new AgentConfig(
+            hub,
+            data,
+            bind,
+            port,
+            token,
+            name == null ? hostName() : name,
+            Map.copyOf(labels),
+            List.copyOf(trust),
+            pollInterval,
+            forwardInterval,
+            defaults.forwardBatchSize(),
+            new EngineOptions(threads, 1));
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (OnnxEngine engine = new OnnxEngine(config.engineOptions());
+        Agent agent = Agent.start(config, engine)) {
+      Runnable stop =
+          () -> {
+            agent.close();
+            stopped.countDown();
+          };
+      Runtime.getRuntime().addShutdownHook(new Thread(stop));
+      if (parentPid != null) {
+        ProcessHandle.of(parentPid)
+            .ifPresentOrElse(
+                parent -> parent.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));
+      }
+      writeEndpoint(data, agent.inferenceUrl());
+      System.out.println("Verge agent " + agent.deviceId() + " serving on " + agent.inferenceUrl());
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void writeEndpoint(Path data, URI url) {
+    try {
+      Path temp = Files.createTempFile(data, ".endpoint", ".tmp");
+      Files.writeString(temp, url.toString());
+      Files.move(temp, data.resolve(ENDPOINT_FILE), StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + data.resolve(ENDPOINT_FILE), e);
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read enrollment token file " + file, e);
+    }
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "device";
+    }
+  }
+}

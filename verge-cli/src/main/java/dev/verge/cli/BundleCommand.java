@@ -1,0 +1,196 @@
+package dev.verge.cli;
+
+import dev.verge.cli.output.Table;
+import dev.verge.core.bundle.Bundle;
+import dev.verge.core.bundle.BundleWriter;
+import dev.verge.core.bundle.Digests;
+import dev.verge.core.bundle.Manifest;
+import dev.verge.core.signing.Keys;
+import dev.verge.core.signing.PublisherKey;
+import dev.verge.core.signing.TrustStore;
+import dev.verge.runtime.EngineOptions;
+import dev.verge.runtime.OnnxEngine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code verge bundle}: make, sign, check and read model bundles. */
+@Command(
+    name = "bundle",
+    mixinStandardHelpOptions = true,
+    description = "Model bundles: one signed file holding a manifest and the model.",
+    subcommands = {
+      BundleCommand.Create.class,
+      BundleCommand.Sign.class,
+      BundleCommand.Verify.class,
+      BundleCommand.Inspect.class
+    })
+final class BundleCommand {
+
+  /** Packs a model; reads its input/output signature from the graph with ONNX Runtime. */
+  static Manifest create(
+      Path model, String name, long version, Map<String, String> metadata, Path out) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(model);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read model " + model, e);
+    }
+    OnnxEngine.Signature signature;
+    try (OnnxEngine engine = new OnnxEngine(EngineOptions.defaults())) {
+      signature = engine.inspect(bytes);
+    }
+    return BundleWriter.create(
+        new BundleWriter.Spec(
+            name, version, model, signature.inputs(), signature.outputs(), metadata, null),
+        out,
+        Clock.systemUTC());
+  }
+
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = "Pack an ONNX model into a bundle; signs it too when --key is given.")
+  static final class Create implements Runnable {
+    @Option(names = "--model", required = true, description = "The .onnx file.")
+    Path model;
+
+    @Option(names = "--name", required = true, description = "Model name (a-z 0-9 . _ -).")
+    String name;
+
+    @Option(names = "--version", required = true, description = "Model version (1, 2, ...).")
+    long version;
+
+    @Option(names = "--meta", description = "Free metadata key=value; repeatable.")
+    Map<String, String> metadata = new LinkedHashMap<>();
+
+    @Option(names = "--key", description = "Sign with this private key (.key).")
+    Path key;
+
+    @Option(names = "--out", description = "Bundle file (default NAME-VERSION.vbundle).")
+    Path out;
+
+    @Mixin OutputOptions output;
+
+    @Override
+    public void run() {
+      Path target = out == null ? Path.of(name + "-" + version + ".vbundle") : out;
+      Manifest manifest = create(model, name, version, metadata, target);
+      if (key != null) {
+        BundleWriter.sign(target, Keys.readPrivate(key));
+      }
+      if (!output.printedJson(manifest)) {
+        System.out.println(
+            "Wrote "
+                + target
+                + (key == null ? " (unsigned: run 'verge bundle sign')" : " (signed)"));
+        Inspect.print(manifest, Digests.sha256Hex(target), null);
+      }
+    }
+  }
+
+  @Command(
+      name = "sign",
+      mixinStandardHelpOptions = true,
+      description = "Sign a bundle with a publisher's private key (replaces any signature).")
+  static final class Sign implements Runnable {
+    @Parameters(paramLabel = "BUNDLE")
+    Path bundle;
+
+    @Option(names = "--key", required = true, description = "The private key (.key).")
+    Path key;
+
+    @Override
+    public void run() {
+      PublisherKey signer = BundleWriter.sign(bundle, Keys.readPrivate(key));
+      System.out.println("Signed " + bundle + " with key " + signer.keyId());
+    }
+  }
+
+  @Command(
+      name = "verify",
+      mixinStandardHelpOptions = true,
+      description =
+          "Check a bundle as a device would: archive, file digests, and a signature by a trusted"
+              + " key. Exits 1 naming the check that failed.")
+  static final class Verify implements Runnable {
+    @Parameters(paramLabel = "BUNDLE")
+    Path bundle;
+
+    @Option(
+        names = "--trust",
+        required = true,
+        description = "Trusted publisher key (.pub) or folder of them; repeatable.")
+    List<Path> trust;
+
+    @Override
+    public void run() {
+      try (Bundle opened = Bundle.open(bundle)) {
+        PublisherKey key = opened.verifySignature(TrustStore.load(trust));
+        Manifest m = opened.manifest();
+        System.out.println(
+            "OK: "
+                + m.name()
+                + " v"
+                + m.version()
+                + " is intact and signed by trusted key "
+                + key.keyId());
+      }
+    }
+  }
+
+  @Command(
+      name = "inspect",
+      mixinStandardHelpOptions = true,
+      description = "Show a bundle's manifest (checks digests; does not check who signed it).")
+  static final class Inspect implements Runnable {
+    @Parameters(paramLabel = "BUNDLE")
+    Path bundle;
+
+    @Mixin OutputOptions output;
+
+    @Override
+    public void run() {
+      try (Bundle opened = Bundle.open(bundle)) {
+        if (output.printedJson(opened.manifest())) {
+          return;
+        }
+        print(
+            opened.manifest(),
+            Digests.sha256Hex(bundle),
+            opened.signature().map(s -> s.keyId()).orElse(null));
+      }
+    }
+
+    static void print(Manifest m, String digest, String signedBy) {
+      System.out.println("Model:    " + m.name() + " v" + m.version());
+      System.out.println("Format:   " + m.formatVersion() + ", runtime " + m.runtime());
+      System.out.println("Digest:   sha256:" + digest);
+      if (signedBy != null) {
+        System.out.println("Signed:   by key " + signedBy + " (not verified here: use 'verify')");
+      }
+      System.out.println("Created:  " + m.createdAt());
+      Table tensors = new Table("TENSOR", "NAME", "TYPE", "SHAPE");
+      m.inputs().forEach(t -> tensors.row("input", t.name(), t.datatype(), t.shape()));
+      m.outputs().forEach(t -> tensors.row("output", t.name(), t.datatype(), t.shape()));
+      tensors.print(System.out);
+      Table files = new Table("FILE", "SIZE", "SHA-256");
+      m.files().forEach(f -> files.row(f.path(), f.size(), f.sha256()));
+      files.print(System.out);
+      if (!m.metadata().isEmpty()) {
+        Table meta = new Table("METADATA", "VALUE");
+        new java.util.TreeMap<>(m.metadata()).forEach(meta::row);
+        meta.print(System.out);
+      }
+    }
+  }
+}

@@ -1,0 +1,256 @@
+package dev.verge.cli.client;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.core.api.ApiPaths;
+import dev.verge.core.api.DeploymentRequest;
+import dev.verge.core.api.DeploymentView;
+import dev.verge.core.api.DeviceView;
+import dev.verge.core.api.EnrollmentToken;
+import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.core.api.ModelVersionView;
+import dev.verge.core.api.ModelView;
+import dev.verge.core.api.PublisherKeyRequest;
+import dev.verge.core.api.PublisherKeyView;
+import dev.verge.core.json.Json;
+import dev.verge.core.json.JsonFormatException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.LongConsumer;
+
+/** The hub's management API, as the CLI and the demo call it. */
+public final class HubAdminClient {
+  private final URI hub;
+  private final String token;
+  private final HttpClient http;
+
+  public HubAdminClient(URI hub, String token) {
+    this.hub = hub;
+    this.token = token;
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  public URI hub() {
+    return hub;
+  }
+
+  public PublisherKeyView trustPublisherKey(String name, String publicKeyPem) {
+    return send(
+        post(ApiPaths.PUBLISHER_KEYS, new PublisherKeyRequest(name, publicKeyPem)),
+        PublisherKeyView.class);
+  }
+
+  public List<PublisherKeyView> publisherKeys() {
+    return send(get(ApiPaths.PUBLISHER_KEYS), new TypeReference<>() {});
+  }
+
+  /**
+   * Uploads a bundle file.
+   *
+   * @param progress told the bytes sent so far as the upload goes
+   */
+  public ModelVersionView publish(Path bundle, LongConsumer progress) {
+    long size;
+    try {
+      size = Files.size(bundle);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read bundle " + bundle, e);
+    }
+    HttpRequest.BodyPublisher body =
+        HttpRequest.BodyPublishers.fromPublisher(
+            HttpRequest.BodyPublishers.ofInputStream(
+                () -> {
+                  try {
+                    return new CountingStream(Files.newInputStream(bundle), progress);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read bundle " + bundle, e);
+                  }
+                }),
+            size);
+    return send(
+        request(ApiPaths.MODELS)
+            .header("Content-Type", "application/octet-stream")
+            .POST(body)
+            .build(),
+        ModelVersionView.class);
+  }
+
+  public List<ModelView> models() {
+    return send(get(ApiPaths.MODELS), new TypeReference<>() {});
+  }
+
+  public ModelView model(String name) {
+    return send(get(ApiPaths.MODELS + "/" + name), ModelView.class);
+  }
+
+  public ModelVersionView modelVersion(String name, long version) {
+    return send(get(ApiPaths.MODELS + "/" + name + "/versions/" + version), ModelVersionView.class);
+  }
+
+  /**
+   * Downloads a bundle by digest to {@code out} (written atomically).
+   *
+   * @param progress told the bytes received so far as the download goes
+   */
+  public void download(String digest, Path out, LongConsumer progress) {
+    HttpRequest request = request(ApiPaths.bundle(digest)).GET().build();
+    HttpResponse<InputStream> response =
+        exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream in = response.body()) {
+      if (response.statusCode() != 200) {
+        throw error(response.statusCode(), new String(in.readAllBytes()));
+      }
+      Path target = out.toAbsolutePath();
+      Files.createDirectories(target.getParent());
+      Path temp = Files.createTempFile(target.getParent(), ".download-", ".part");
+      try {
+        try (OutputStream file = Files.newOutputStream(temp)) {
+          new CountingStream(in, progress).transferTo(file);
+        }
+        Files.move(
+            temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    } catch (IOException e) {
+      throw new HubClientException("download of bundle " + digest + " broke: " + e.getMessage(), e);
+    }
+  }
+
+  public EnrollmentToken createEnrollmentToken(Long ttlSeconds, String note) {
+    return send(
+        post(ApiPaths.ENROLLMENT_TOKENS, new EnrollmentTokenRequest(ttlSeconds, note)),
+        EnrollmentToken.class);
+  }
+
+  public List<DeviceView> devices() {
+    return send(get(ApiPaths.DEVICES), new TypeReference<>() {});
+  }
+
+  public DeviceView device(String id) {
+    return send(get(ApiPaths.DEVICES + "/" + id), DeviceView.class);
+  }
+
+  public DeploymentView deploy(DeploymentRequest deployment) {
+    return send(post(ApiPaths.DEPLOYMENTS, deployment), DeploymentView.class);
+  }
+
+  public List<DeploymentView> deployments() {
+    return send(get(ApiPaths.DEPLOYMENTS), new TypeReference<>() {});
+  }
+
+  public DeploymentView deployment(long id) {
+    return send(get(ApiPaths.DEPLOYMENTS + "/" + id), DeploymentView.class);
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(hub.resolve(path))
+        .timeout(Duration.ofMinutes(10))
+        .header("Authorization", "Bearer " + token)
+        .header("Accept", "application/json");
+  }
+
+  private HttpRequest get(String path) {
+    return request(path).GET().build();
+  }
+
+  private HttpRequest post(String path, Object body) {
+    return request(path)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)))
+        .build();
+  }
+
+  private <T> T send(HttpRequest request, Class<T> type) {
+    return Json.convert(sendForJson(request), type);
+  }
+
+  private <T> T send(HttpRequest request, TypeReference<T> type) {
+    return Json.mapper().convertValue(sendForJson(request), type);
+  }
+
+  private JsonNode sendForJson(HttpRequest request) {
+    HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
+    if (response.statusCode() / 100 != 2) {
+      throw error(response.statusCode(), new String(response.body()));
+    }
+    try {
+      return Json.tree(response.body());
+    } catch (JsonFormatException e) {
+      throw new HubClientException(
+          response.statusCode(), "the hub answered something that is not JSON: " + e.getMessage());
+    }
+  }
+
+  private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    try {
+      return http.send(request, handler);
+    } catch (ConnectException e) {
+      throw new HubClientException(
+          "cannot reach the hub at " + hub + " (is it running? set --hub or VERGE_HUB)", e);
+    } catch (IOException e) {
+      throw new HubClientException(
+          request.method() + " " + request.uri().getPath() + " failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HubClientException("interrupted while talking to the hub", e);
+    }
+  }
+
+  private static HubClientException error(int status, String body) {
+    String message = body;
+    try {
+      JsonNode error = Json.tree(body.getBytes()).path("error");
+      if (error.isTextual()) {
+        message = error.asText();
+      }
+    } catch (JsonFormatException ignored) {
+      // Not JSON: show the body as it came.
+    }
+    String hint = status == 401 ? " (check --token or VERGE_TOKEN)" : "";
+    return new HubClientException(status, "hub answered " + status + ": " + message + hint);
+  }
+
+  /** Counts bytes as they pass, for progress bars. */
+  private static final class CountingStream extends FilterInputStream {
+    private final LongConsumer progress;
+    private long count;
+
+    CountingStream(InputStream in, LongConsumer progress) {
+      super(in);
+      this.progress = progress;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        progress.accept(++count);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0) {
+        count += n;
+        progress.accept(count);
+      }
+      return n;
+    }
+  }
+}
