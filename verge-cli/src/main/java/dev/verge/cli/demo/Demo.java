@@ -70,6 +70,15 @@ public final class Demo {
   private static final Duration POLL = Duration.ofMillis(500);
   private static final Map<String, String> SELECTOR = Map.of("fleet", "demo");
 
+  /**
+   * The in-process hub logs at INFO; the demo tells the story itself, so it keeps only warnings.
+   * Held in a field because java.util.logging forgets the level of a logger nobody references.
+   */
+  private static final List<java.util.logging.Logger> QUIET =
+      List.of(
+          java.util.logging.Logger.getLogger("dev.verge"),
+          java.util.logging.Logger.getLogger("org.flywaydb"));
+
   private final Options options;
   private final PrintStream out;
   private final InferenceClient inference = new InferenceClient();
@@ -91,6 +100,7 @@ public final class Demo {
   public Result run() {
     String step = "prepare the work folder";
     boolean failed = true;
+    QUIET.forEach(logger -> logger.setLevel(java.util.logging.Level.WARNING));
     try {
       work =
           options.work() == null
@@ -258,21 +268,29 @@ public final class Demo {
               + " devices, expected "
               + agents.size());
     }
-    followRollout(deployment.id(), Instant.now().plusSeconds(120));
+    followRollout(deployment.id(), Instant.now().plusSeconds(120), null);
     done("all " + agents.size() + " agents serve v" + version);
   }
 
   /** Prints each device's state changes until all are active; fails on a failed device. */
-  private void followRollout(long deploymentId, Instant deadline) throws InterruptedException {
+  private void followRollout(long deploymentId, Instant deadline, List<LoadGenerator.Counters> load)
+      throws InterruptedException {
     Map<String, String> lastState = new HashMap<>();
     while (true) {
       DeploymentView view = client.deployment(deploymentId);
       for (DeviceRollout device : view.devices()) {
         String state = device.state().name();
         if (!state.equals(lastState.put(device.deviceId(), state))) {
-          out.printf(
-              "      %-8s %s  %s%n",
-              device.deviceName(), state, device.error() == null ? "" : "(" + device.error() + ")");
+          String detail = device.error() == null ? "" : "(" + device.error() + ")";
+          int index = agentIndex(device.deviceName());
+          if (load != null && index >= 0) {
+            LoadGenerator.Counters c = load.get(index);
+            detail =
+                String.format(
+                    "%s  %d requests answered so far, %d failed",
+                    detail, c.succeeded.get(), c.failed.get());
+          }
+          out.printf("      %-8s %-8s %s%n", device.deviceName(), state, detail.strip());
         }
         if (device.state() == dev.verge.core.api.RolloutState.FAILED) {
           throw new IllegalStateException(
@@ -365,7 +383,7 @@ public final class Demo {
     long before = total(load);
     try (LoadGenerator generator = new LoadGenerator(inference, MODEL, endpoints, load, 99)) {
       DeploymentView deployment = client.deploy(new DeploymentRequest(MODEL, 2, SELECTOR, false));
-      followRollout(deployment.id(), Instant.now().plusSeconds(120));
+      followRollout(deployment.id(), Instant.now().plusSeconds(120), load);
       // Keep the load on until every client has been answered by v2.
       Instant deadline = Instant.now().plusSeconds(30);
       while (load.stream().anyMatch(c -> c.lastVersion.get() != 2)) {
@@ -439,20 +457,15 @@ public final class Demo {
     out.println();
     table.print(out);
     out.println();
-    out.println(
-        "Hub:          "
-            + hub.url()
-            + "  (admin token in "
-            + work.resolve("hub/admin.token")
-            + ")");
-    out.println("Agents' logs: " + work.resolve("agents"));
-    out.println(
-        "Try:          curl -s "
-            + endpoints.get(0).resolve("/v2/models/" + MODEL)
-            + " ; ./verge devices --hub "
-            + hub.url()
-            + " --token-file "
-            + work.resolve("hub/admin.token"));
+    if (options.once() && !options.keepWork()) {
+      out.println("Hub " + hub.url() + " and agents stop now (--once); run without it to explore.");
+    } else {
+      Path token = work.resolve("hub/admin.token");
+      out.println("Hub:          " + hub.url() + "  (admin token in " + token + ")");
+      out.println("Agents' logs: " + work.resolve("agents"));
+      out.println("Try:          curl -s " + endpoints.get(0).resolve("/v2/models/" + MODEL));
+      out.println("              ./verge devices --hub " + hub.url() + " --token-file " + token);
+    }
     return rows;
   }
 
@@ -464,7 +477,9 @@ public final class Demo {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  out.println("Stopping the agents and the hub...");
                   cleanUp(false);
+                  out.println("Stopped; nothing left running.");
                   stopped.countDown();
                 }));
     stopped.await();
@@ -482,6 +497,15 @@ public final class Demo {
     if (work != null && !failed && !options.keepWork()) {
       deleteRecursively(work);
     }
+  }
+
+  private int agentIndex(String name) {
+    for (int i = 0; i < agents.size(); i++) {
+      if (agents.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private void requireAgentsAlive() {
