@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.verge.core.oip.DataType;
+import dev.verge.core.oip.InputCheck;
 import dev.verge.core.oip.ProtocolException;
 import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorSpec;
@@ -14,7 +15,6 @@ import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -67,24 +67,7 @@ final class OnnxModel implements LoadedModel {
 
   @Override
   public List<Tensor> infer(List<Tensor> given, Set<String> wanted) {
-    Map<String, Tensor> byName = new HashMap<>();
-    for (Tensor tensor : given) {
-      if (byName.put(tensor.name(), tensor) != null) {
-        throw new ProtocolException("input '" + tensor.name() + "' is given twice");
-      }
-    }
-    for (String inputName : byName.keySet()) {
-      if (inputs.stream().noneMatch(s -> s.name().equals(inputName))) {
-        throw new ProtocolException(
-            "input '"
-                + inputName
-                + "' is not an input of model "
-                + name
-                + " (it has "
-                + names(inputs)
-                + ")");
-      }
-    }
+    InputCheck.require(name, inputs, given);
     Set<String> requested = new LinkedHashSet<>();
     for (TensorSpec spec : outputs) {
       if (wanted.isEmpty() || wanted.contains(spec.name())) {
@@ -105,13 +88,8 @@ final class OnnxModel implements LoadedModel {
     }
     Map<String, OnnxTensor> feed = new HashMap<>();
     try {
-      for (TensorSpec spec : inputs) {
-        Tensor tensor = byName.get(spec.name());
-        if (tensor == null) {
-          throw new ProtocolException("input '" + spec.name() + "' is missing");
-        }
-        check(spec, tensor);
-        feed.put(spec.name(), OrtTensors.toOnnx(environment, tensor));
+      for (Tensor tensor : given) {
+        feed.put(tensor.name(), OrtTensors.toOnnx(environment, tensor));
       }
       try (OrtSession.Result result = session.run(feed, requested)) {
         List<Tensor> answer = new ArrayList<>(requested.size());
@@ -124,22 +102,6 @@ final class OnnxModel implements LoadedModel {
       throw new EngineException("model " + name + " v" + version + " failed: " + e.getMessage(), e);
     } finally {
       feed.values().forEach(OnnxTensor::close);
-    }
-  }
-
-  private static void check(TensorSpec spec, Tensor tensor) {
-    if (spec.datatype() != tensor.datatype()) {
-      throw new ProtocolException(
-          "input '" + spec.name() + "' must be " + spec.datatype() + ", got " + tensor.datatype());
-    }
-    if (!spec.accepts(tensor.shape())) {
-      throw new ProtocolException(
-          "input '"
-              + spec.name()
-              + "' must have shape "
-              + spec.shape()
-              + " (-1 = any), got "
-              + Arrays.toString(tensor.shape()));
     }
   }
 

@@ -15,10 +15,8 @@ import dev.verge.core.oip.TensorSpec;
 import dev.verge.runtime.LoadedModel;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -66,7 +64,6 @@ final class Inference {
     for (InferInput input : request.inputs()) {
       inputs.add(TensorCodec.decode(input));
     }
-    checkInputs(model, inputs);
     Set<String> outputs = requestedOutputs(model, request);
     List<Tensor> results = model.infer(inputs, outputs);
     List<InferOutput> encoded = results.stream().map(TensorCodec::encode).toList();
@@ -77,60 +74,6 @@ final class Inference {
             Instant.now(), model.name(), model.version(), micros, request.id(), recorded));
     return new InferResponse(
         model.name(), Long.toString(model.version()), request.id(), null, encoded);
-  }
-
-  static void checkInputs(LoadedModel model, List<Tensor> inputs) {
-    Map<String, Tensor> byName = new HashMap<>();
-    for (Tensor tensor : inputs) {
-      if (byName.put(tensor.name(), tensor) != null) {
-        throw new ProtocolException("input '" + tensor.name() + "' is given twice");
-      }
-    }
-    Map<String, TensorSpec> specs = new HashMap<>();
-    model.inputs().forEach(spec -> specs.put(spec.name(), spec));
-    for (Tensor tensor : inputs) {
-      if (!specs.containsKey(tensor.name())) {
-        throw new ProtocolException(
-            "input '"
-                + tensor.name()
-                + "' is not an input of model "
-                + model.name()
-                + " (it has "
-                + names(model.inputs())
-                + ")");
-      }
-    }
-    for (TensorSpec spec : model.inputs()) {
-      Tensor tensor = byName.get(spec.name());
-      if (tensor == null) {
-        throw new ProtocolException(
-            "input '"
-                + spec.name()
-                + "' is missing (model "
-                + model.name()
-                + " needs "
-                + names(model.inputs())
-                + ")");
-      }
-      if (tensor.datatype() != spec.datatype()) {
-        throw new ProtocolException(
-            "input '"
-                + spec.name()
-                + "' must be "
-                + spec.datatype()
-                + ", got "
-                + tensor.datatype());
-      }
-      if (!spec.accepts(tensor.shape())) {
-        throw new ProtocolException(
-            "input '"
-                + spec.name()
-                + "' must have shape "
-                + spec.shape()
-                + " (-1 = any), got "
-                + TensorCodec.shapeText(tensor.shape()));
-      }
-    }
   }
 
   private static Set<String> requestedOutputs(LoadedModel model, InferRequest request) {

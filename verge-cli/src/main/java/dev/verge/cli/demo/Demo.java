@@ -374,6 +374,7 @@ public final class Demo {
     }
   }
 
+  @SuppressWarnings("try") // The generator runs for the duration of the block.
   private void upgradeUnderLoad() throws InterruptedException {
     begin("Deploy v2 while every agent keeps serving requests");
     List<LoadGenerator.Counters> load = new ArrayList<>();

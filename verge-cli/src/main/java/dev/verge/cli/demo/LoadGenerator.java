@@ -56,11 +56,17 @@ final class LoadGenerator implements AutoCloseable {
     }
   }
 
+  /** Stops the clients and waits for their last requests to finish. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     running.set(false);
     for (Thread thread : threads) {
-      thread.join();
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 }

@@ -1,0 +1,58 @@
+package dev.verge.core.oip;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Checks that decoded inputs fit a model's declared inputs, in the one place every engine and
+ * server shares, so a client gets the same message naming the input whoever runs the model.
+ */
+public final class InputCheck {
+  private InputCheck() {}
+
+  /**
+   * @throws ProtocolException naming the first input that is given twice, unknown, missing, of the
+   *     wrong type or of a shape the model does not accept
+   */
+  public static void require(String model, List<TensorSpec> specs, List<Tensor> inputs) {
+    Map<String, Tensor> byName = new HashMap<>();
+    for (Tensor tensor : inputs) {
+      if (byName.put(tensor.name(), tensor) != null) {
+        throw new ProtocolException("input '" + tensor.name() + "' is given twice");
+      }
+    }
+    List<String> names = specs.stream().map(TensorSpec::name).toList();
+    for (String given : byName.keySet()) {
+      if (!names.contains(given)) {
+        throw new ProtocolException(
+            "input '" + given + "' is not an input of model " + model + " (it has " + names + ")");
+      }
+    }
+    for (TensorSpec spec : specs) {
+      Tensor tensor = byName.get(spec.name());
+      if (tensor == null) {
+        throw new ProtocolException(
+            "input '" + spec.name() + "' is missing (model " + model + " needs " + names + ")");
+      }
+      if (tensor.datatype() != spec.datatype()) {
+        throw new ProtocolException(
+            "input '"
+                + spec.name()
+                + "' must be "
+                + spec.datatype()
+                + ", got "
+                + tensor.datatype());
+      }
+      if (!spec.accepts(tensor.shape())) {
+        throw new ProtocolException(
+            "input '"
+                + spec.name()
+                + "' must have shape "
+                + spec.shape()
+                + " (-1 = any), got "
+                + TensorCodec.shapeText(tensor.shape()));
+      }
+    }
+  }
+}
