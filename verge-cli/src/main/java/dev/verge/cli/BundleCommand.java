@@ -8,6 +8,7 @@ import dev.verge.core.bundle.Manifest;
 import dev.verge.core.signing.Keys;
 import dev.verge.core.signing.PublisherKey;
 import dev.verge.core.signing.TrustStore;
+import dev.verge.runtime.EngineException;
 import dev.verge.runtime.EngineOptions;
 import dev.verge.runtime.OnnxEngine;
 import java.io.IOException;
@@ -48,6 +49,9 @@ final class BundleCommand {
     OnnxEngine.Signature signature;
     try (OnnxEngine engine = new OnnxEngine(EngineOptions.defaults())) {
       signature = engine.inspect(bytes);
+    } catch (EngineException e) {
+      throw new CommandFailedException(
+          model + " is not an ONNX model ONNX Runtime can load (" + e.getMessage() + ")");
     }
     return BundleWriter.create(
         new BundleWriter.Spec(
@@ -58,9 +62,19 @@ final class BundleCommand {
 
   @Command(
       name = "create",
-      mixinStandardHelpOptions = true,
       description = "Pack an ONNX model into a bundle; signs it too when --key is given.")
   static final class Create implements Runnable {
+    /**
+     * {@code -h/--help} by hand: {@code mixinStandardHelpOptions} would also bring {@code
+     * --version}, which clashes with the model version option, and picocli then drops the help
+     * option's meaning (so {@code --help} failed with "Missing required options").
+     */
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "Show this help message and exit.")
+    boolean help;
+
     @Option(names = "--model", required = true, description = "The .onnx file.")
     Path model;
 

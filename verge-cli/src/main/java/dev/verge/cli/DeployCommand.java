@@ -14,13 +14,23 @@ import picocli.CommandLine.Option;
 /** {@code verge deploy}: send a model version to the devices that match a selector. */
 @Command(
     name = "deploy",
-    mixinStandardHelpOptions = true,
     description = "Deploy a published model version to every device whose labels match.")
 final class DeployCommand implements Runnable {
-  @Option(names = "--model", required = true)
+  /**
+   * {@code -h/--help} by hand: {@code mixinStandardHelpOptions} would also bring {@code --version},
+   * which clashes with the model version option, and picocli then drops the help option's meaning
+   * (so {@code --help} failed with "Missing required options").
+   */
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  boolean help;
+
+  @Option(names = "--model", required = true, description = "Published model name.")
   String model;
 
-  @Option(names = "--version", required = true)
+  @Option(names = "--version", required = true, description = "Published version to deploy.")
   long version;
 
   @Option(

@@ -220,7 +220,7 @@ public final class HubAdminClient {
     } catch (JsonFormatException ignored) {
       // Not JSON: show the body as it came.
     }
-    String hint = status == 401 ? " (check --token or VERGE_TOKEN)" : "";
+    String hint = status == 401 ? " (check --token-file or VERGE_TOKEN)" : "";
     return new HubClientException(status, "hub answered " + status + ": " + message + hint);
   }
 

@@ -10,11 +10,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = {
-      "Run the whole lifecycle locally: a hub, three agents as separate processes, a trained",
-      "and signed predictive-maintenance model deployed, served, upgraded under load, and the",
-      "predictions synced back. Ctrl-C stops everything it started."
-    })
+    description =
+        "Run the whole lifecycle locally: a hub, three agents as separate processes, a trained"
+            + " and signed predictive-maintenance model deployed, served, upgraded under load,"
+            + " and the predictions synced back. Ctrl-C stops everything it started.")
 public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--once",
