@@ -25,7 +25,6 @@ import dev.verge.runtime.OnnxEngine;
 import dev.verge.runtime.TestModels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -256,27 +255,8 @@ public class InferenceLatencyBenchmark {
     if (root != null) {
       deleteTree(root);
     }
-    deleteOnnxRuntimeTempDirectory();
     for (int port : ports) {
       requireClosed(port);
-    }
-  }
-
-  /**
-   * ONNX Runtime 1.29 unpacks its native libraries into a new {@code /tmp/onnxruntime-java*} folder
-   * and registers the folder for delete-on-exit after its files; the JVM deletes in reverse order,
-   * finds the folder not yet empty, and leaves it behind, one per JVM. The libraries are loaded by
-   * now; on Linux and macOS deleting the files does not unload them.
-   */
-  private static void deleteOnnxRuntimeTempDirectory() {
-    try {
-      Field field = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("tempDirectory");
-      field.setAccessible(true);
-      if (field.get(null) instanceof Path dir) {
-        deleteTree(dir);
-      }
-    } catch (ReflectiveOperationException | RuntimeException | IOException e) {
-      // Another ONNX Runtime version, or Windows holding the files open: leave it to the JVM.
     }
   }
 

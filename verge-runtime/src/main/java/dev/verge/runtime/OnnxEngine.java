@@ -22,6 +22,7 @@ public final class OnnxEngine implements InferenceEngine {
 
   public OnnxEngine(EngineOptions options) {
     this.options = options;
+    NativeLibraries.prepare();
     this.environment = OrtEnvironment.getEnvironment();
   }
 
