@@ -78,6 +78,11 @@ class FleetIntegrationTest {
         () ->
             fleet.admin.device(first.deviceId()).predictionsSynced() == 1
                 && fleet.admin.device(second.deviceId()).predictionsSynced() == 1);
+    await(
+        "both agents report one prediction served",
+        () ->
+            fleet.admin.device(first.deviceId()).reported().predictionsServed() == 1
+                && fleet.admin.device(second.deviceId()).reported().predictionsServed() == 1);
 
     fleet.publish(MODEL, 2, TestModels.logistic(3f), publisher);
     DeploymentView v2 = fleet.deploy(MODEL, 2, SITE);

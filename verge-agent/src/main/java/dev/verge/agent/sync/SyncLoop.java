@@ -64,6 +64,8 @@ public final class SyncLoop implements AutoCloseable {
   private volatile String etag;
   private volatile boolean restoredAll = true;
   private List<ModelReport> lastReported;
+  private long lastServed = -1;
+  private long lastFailed = -1;
   private Instant lastReportAt = Instant.MIN;
   private volatile Thread thread;
   private volatile boolean closed;
@@ -304,21 +306,30 @@ public final class SyncLoop implements AutoCloseable {
         .orElse(false);
   }
 
-  /** Reports when the models changed since the last report, when forced, or as heartbeat. */
+  /**
+   * Reports when the models or the served/failed counters changed since the last report (at most
+   * once a poll), when forced, or as heartbeat.
+   */
   private void report(boolean force) {
     reporting.lock();
     try {
       List<ModelReport> models = reports();
+      Counters counters = store.counters();
       Instant now = clock.instant();
+      boolean countersMoved = counters.served() != lastServed || counters.failed() != lastFailed;
       boolean due =
-          force || !models.equals(lastReported) || !now.isBefore(lastReportAt.plus(HEARTBEAT));
+          force
+              || !models.equals(lastReported)
+              || countersMoved
+              || !now.isBefore(lastReportAt.plus(HEARTBEAT));
       if (!due) {
         return;
       }
-      Counters counters = store.counters();
       hub.report(
           new ReportedState(AgentVersion.CURRENT, models, counters.served(), counters.failed()));
       lastReported = models;
+      lastServed = counters.served();
+      lastFailed = counters.failed();
       lastReportAt = now;
       link.reached();
     } catch (HubException e) {
