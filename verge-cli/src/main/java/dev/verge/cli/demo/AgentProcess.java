@@ -42,6 +42,8 @@ final class AgentProcess implements AutoCloseable {
     Files.createDirectories(dataDir);
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
+    // The launcher's flags for 'verge agent' (footprint first, as on a small device), so the
+    // demo measures what ships; VERGE_JAVA_OPTS comes last and wins, as in the launcher.
     command.addAll(
         List.of(
             "--enable-native-access=ALL-UNNAMED",
@@ -49,8 +51,14 @@ final class AgentProcess implements AutoCloseable {
             "-XX:TieredStopAtLevel=1",
             "-Xss512k",
             "-Xms16m",
-            "-Xmx64m",
-            "-XX:ReservedCodeCacheSize=24m",
+            "-Xmx256m",
+            "-XX:ReservedCodeCacheSize=32m"));
+    String extra = System.getenv("VERGE_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.strip().split("\\s+")));
+    }
+    command.addAll(
+        List.of(
             Main.class.getName(),
             "agent",
             "--hub=" + hub,
