@@ -28,43 +28,58 @@ final class AgentCommand implements Runnable {
   /** The file, in the data folder, where a started agent writes its inference URL. */
   static final String ENDPOINT_FILE = "agent.endpoint";
 
-  @Option(names = "--hub", required = true, description = "Hub URL.")
+  @Option(names = "--hub", paramLabel = "URL", required = true, description = "Hub URL.")
   URI hub;
 
-  @Option(names = "--data", required = true, description = "This device's data folder.")
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      required = true,
+      description = "This device's data folder.")
   Path data;
 
   @Option(
       names = "--bind",
+      paramLabel = "ADDRESS",
       defaultValue = "127.0.0.1",
       description = "Address of the local inference API (default ${DEFAULT-VALUE}).")
   String bind;
 
   @Option(
       names = "--port",
+      paramLabel = "PORT",
       defaultValue = "7080",
       description = "Port of the local inference API (default ${DEFAULT-VALUE}; 0 picks one).")
   int port;
 
   @Option(
       names = "--enroll-token-file",
+      paramLabel = "FILE",
       description = "File with a one-time enrollment token (needed on first start only).")
   Path enrollTokenFile;
 
-  @Option(names = "--name", description = "Device name shown on the hub (default: the host name).")
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "Device name shown on the hub (default: the host name).")
   String name;
 
-  @Option(names = "--label", description = "Device label key=value; repeatable.")
+  @Option(
+      names = "--label",
+      paramLabel = "KEY=VALUE",
+      description = "Device label key=value; repeatable.")
   Map<String, String> labels = new LinkedHashMap<>();
 
   @Option(
       names = "--trust",
+      paramLabel = "KEY",
       required = true,
       description = "Trusted publisher key (.pub) or folder of them; repeatable.")
   List<Path> trust = new ArrayList<>();
 
   @Option(
       names = "--poll-interval",
+      paramLabel = "DURATION",
       defaultValue = "5s",
       converter = DurationConverter.class,
       description = "How often to ask the hub for the desired state (default ${DEFAULT-VALUE}).")
@@ -72,6 +87,7 @@ final class AgentCommand implements Runnable {
 
   @Option(
       names = "--forward-interval",
+      paramLabel = "DURATION",
       defaultValue = "5s",
       converter = DurationConverter.class,
       description = "How often to forward recorded predictions (default ${DEFAULT-VALUE}).")
@@ -79,6 +95,7 @@ final class AgentCommand implements Runnable {
 
   @Option(
       names = "--threads",
+      paramLabel = "N",
       defaultValue = "1",
       description =
           "ONNX Runtime threads per model run; 0 lets it choose (default ${DEFAULT-VALUE}).")

@@ -78,13 +78,20 @@ final class BundleCommand {
     @Option(names = "--model", required = true, description = "The .onnx file.")
     Path model;
 
-    @Option(names = "--name", required = true, description = "Model name (a-z 0-9 . _ -).")
+    @Option(
+        names = "--name",
+        paramLabel = "NAME",
+        required = true,
+        description = "Model name (a-z 0-9 . _ -).")
     String name;
 
     @Option(names = "--version", required = true, description = "Model version (1, 2, ...).")
     long version;
 
-    @Option(names = "--meta", description = "Free metadata key=value; repeatable.")
+    @Option(
+        names = "--meta",
+        paramLabel = "KEY=VALUE",
+        description = "Free metadata key=value; repeatable.")
     Map<String, String> metadata = new LinkedHashMap<>();
 
     @Option(names = "--key", description = "Sign with this private key (.key).")

@@ -35,6 +35,7 @@ final class DeployCommand implements Runnable {
 
   @Option(
       names = "--selector",
+      paramLabel = "KEY=VALUE",
       description = "Label key=value a device must have; repeatable (none: every device).")
   Map<String, String> selector = new LinkedHashMap<>();
 

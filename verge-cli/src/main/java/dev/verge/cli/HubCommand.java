@@ -22,18 +22,21 @@ final class HubCommand implements Runnable {
 
   @Option(
       names = "--bind",
+      paramLabel = "ADDRESS",
       defaultValue = "127.0.0.1",
       description = "Address to listen on (default ${DEFAULT-VALUE}).")
   String bind;
 
   @Option(
       names = "--port",
+      paramLabel = "PORT",
       defaultValue = "" + HubConfig.DEFAULT_PORT,
       description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
   int port;
 
   @Option(
       names = "--trust",
+      paramLabel = "KEY",
       description = "Publisher public key (.pub) whose bundles the hub accepts; repeatable.")
   List<Path> trust = new ArrayList<>();
 

@@ -18,6 +18,7 @@ public final class HubOptions {
 
   @Option(
       names = "--token-file",
+      paramLabel = "FILE",
       description =
           "File holding the admin token (default: VERGE_TOKEN, then the local hub's"
               + " ~/.verge/hub/admin.token).")

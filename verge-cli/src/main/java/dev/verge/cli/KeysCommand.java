@@ -27,7 +27,11 @@ final class KeysCommand {
     @Option(names = "--out", defaultValue = ".", description = "Folder (default: here).")
     Path out;
 
-    @Option(names = "--name", defaultValue = "publisher", description = "File name stem.")
+    @Option(
+        names = "--name",
+        paramLabel = "NAME",
+        defaultValue = "publisher",
+        description = "File name stem.")
     String name;
 
     @Mixin OutputOptions output;
@@ -52,7 +56,10 @@ final class KeysCommand {
     @Parameters(paramLabel = "PUBLIC_KEY", description = "The .pub file.")
     Path publicKey;
 
-    @Option(names = "--name", description = "A name for the publisher (default: the file name).")
+    @Option(
+        names = "--name",
+        paramLabel = "NAME",
+        description = "A name for the publisher (default: the file name).")
     String name;
 
     @Mixin HubOptions hub;
