@@ -1,5 +1,6 @@
 package dev.verge.agent.forward;
 
+import dev.verge.agent.internal.BackgroundThreads;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.sync.HubClient;
 import dev.verge.agent.sync.HubException;
@@ -101,16 +102,6 @@ public final class PredictionForwarder implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    Thread running = thread;
-    if (running != null) {
-      running.interrupt();
-      try {
-        if (!running.join(Duration.ofSeconds(5))) {
-          LOG.log(System.Logger.Level.WARNING, "forwarder did not stop within 5 s");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    BackgroundThreads.stop(thread, "forwarder");
   }
 }

@@ -1,6 +1,7 @@
 package dev.verge.agent.sync;
 
 import dev.verge.agent.AgentVersion;
+import dev.verge.agent.internal.BackgroundThreads;
 import dev.verge.agent.serving.ModelRegistry;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Counters;
@@ -393,17 +394,7 @@ public final class SyncLoop implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    Thread running = thread;
-    if (running != null) {
-      running.interrupt();
-      try {
-        if (!running.join(Duration.ofSeconds(5))) {
-          LOG.log(System.Logger.Level.WARNING, "sync loop did not stop within 5 s");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    BackgroundThreads.stop(thread, "sync loop");
   }
 
   /** A model version that failed, and when to try it again. */
