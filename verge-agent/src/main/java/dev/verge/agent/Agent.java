@@ -74,7 +74,8 @@ public final class Agent implements AutoCloseable {
     Path dataDir = DataDir.prepare(config.dataDir());
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
-      AgentStore store = SqliteAgentStore.open(dataDir.resolve(DataDir.STORE_FILE));
+      AgentStore store =
+          SqliteAgentStore.open(dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes());
       resources.push(store);
       HubClient anonymous = new HubClient(config.hubUrl());
       resources.push(anonymous);

@@ -26,6 +26,8 @@ import java.util.Map;
  * @param forwardInterval how often to forward recorded predictions
  * @param forwardBatchSize most predictions per forwarded batch
  * @param engineOptions how the inference engine uses the machine
+ * @param maxStoreBytes budget of the local store in bytes, 0 for none; see {@link
+ *
  */
 public record AgentConfig(
     URI hubUrl,
@@ -39,7 +41,8 @@ public record AgentConfig(
     Duration pollInterval,
     Duration forwardInterval,
     int forwardBatchSize,
-    EngineOptions engineOptions) {
+    EngineOptions engineOptions,
+    long maxStoreBytes) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -47,6 +50,12 @@ public record AgentConfig(
   public static final Duration DEFAULT_FORWARD_INTERVAL = Duration.ofSeconds(5);
   public static final int DEFAULT_FORWARD_BATCH_SIZE = 500;
   public static final int MAX_FORWARD_BATCH_SIZE = 10_000;
+
+  /** The local store's default budget: room for about a million small predictions. */
+  public static final long DEFAULT_MAX_STORE_BYTES = 256L * 1024 * 1024;
+
+  /** Below this a budget would not hold the schema and a useful backlog. */
+  public static final long MIN_STORE_BYTES = 1024L * 1024;
 
   public AgentConfig {
     labels = labels == null ? Map.of() : Map.copyOf(labels);
@@ -70,7 +79,8 @@ public record AgentConfig(
         DEFAULT_POLL_INTERVAL,
         DEFAULT_FORWARD_INTERVAL,
         DEFAULT_FORWARD_BATCH_SIZE,
-        EngineOptions.defaults());
+        EngineOptions.defaults(),
+        DEFAULT_MAX_STORE_BYTES);
   }
 
   /**
@@ -136,6 +146,12 @@ public record AgentConfig(
     if (engineOptions == null) {
       throw invalid("no engine options");
     }
+    if (maxStoreBytes != 0 && maxStoreBytes < MIN_STORE_BYTES) {
+      throw invalid(
+          "store budget of "
+              + maxStoreBytes
+              + " bytes is below the minimum of 1 MiB (0 means no budget)");
+    }
     return this;
   }
 
@@ -152,7 +168,8 @@ public record AgentConfig(
         pollInterval,
         forwardInterval,
         forwardBatchSize,
-        engineOptions);
+        engineOptions,
+        maxStoreBytes);
   }
 
   public AgentConfig withPort(int value) {
@@ -168,7 +185,8 @@ public record AgentConfig(
         pollInterval,
         forwardInterval,
         forwardBatchSize,
-        engineOptions);
+        engineOptions,
+        maxStoreBytes);
   }
 
   public AgentConfig withEnrollmentToken(String value) {
@@ -184,7 +202,8 @@ public record AgentConfig(
         pollInterval,
         forwardInterval,
         forwardBatchSize,
-        engineOptions);
+        engineOptions,
+        maxStoreBytes);
   }
 
   public AgentConfig withDevice(String name, Map<String, String> deviceLabels) {
@@ -200,7 +219,8 @@ public record AgentConfig(
         pollInterval,
         forwardInterval,
         forwardBatchSize,
-        engineOptions);
+        engineOptions,
+        maxStoreBytes);
   }
 
   public AgentConfig withTrustedKeys(List<Path> value) {
@@ -216,7 +236,8 @@ public record AgentConfig(
         pollInterval,
         forwardInterval,
         forwardBatchSize,
-        engineOptions);
+        engineOptions,
+        maxStoreBytes);
   }
 
   public AgentConfig withPollInterval(Duration value) {
@@ -232,7 +253,8 @@ public record AgentConfig(
         value,
         forwardInterval,
         forwardBatchSize,
-        engineOptions);
+        engineOptions,
+        maxStoreBytes);
   }
 
   public AgentConfig withForwarding(Duration interval, int batchSize) {
@@ -248,7 +270,29 @@ public record AgentConfig(
         pollInterval,
         interval,
         batchSize,
-        engineOptions);
+        engineOptions,
+        maxStoreBytes);
+  }
+
+  /**
+   * Caps the local store at {@code bytes} (0 for no cap): when it is full the agent deletes the
+   * oldest predictions the hub already has, and refuses new ones only when none is left to delete.
+   */
+  public AgentConfig withMaxStoreBytes(long bytes) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions,
+        bytes);
   }
 
   public AgentConfig withEngineOptions(EngineOptions value) {
@@ -264,7 +308,8 @@ public record AgentConfig(
         pollInterval,
         forwardInterval,
         forwardBatchSize,
-        value);
+        value,
+        maxStoreBytes);
   }
 
   /** Never prints the enrollment token. */

@@ -38,6 +38,7 @@ class AgentConfigTest extends AgentHarness {
     assertRefused(config().withPollInterval(Duration.ZERO), "poll interval");
     assertRefused(config().withForwarding(Duration.ofSeconds(1), 0), "forward batch size 0");
     assertRefused(config().withBindAddress(" "), "no bind address");
+    assertRefused(config().withMaxStoreBytes(1024), "store budget of 1024 bytes");
     assertRefused(
         AgentConfig.defaults(URI.create("ftp://hub"), data)
             .withTrustedKeys(List.of(bundles.publicKey())),

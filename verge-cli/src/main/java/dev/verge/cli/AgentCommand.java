@@ -102,6 +102,16 @@ final class AgentCommand implements Runnable {
   int threads;
 
   @Option(
+      names = "--max-store-mb",
+      paramLabel = "MIB",
+      defaultValue = "256",
+      description =
+          "Budget of the local prediction store; when full the oldest predictions the hub already"
+              + " has make room, and new ones are refused only if none has reached the hub"
+              + " (default ${DEFAULT-VALUE}; 0: no budget).")
+  long maxStoreMb;
+
+  @Option(
       names = "--parent-pid",
       hidden = true,
       description = "Exit when this process exits (used by the demo).")
@@ -110,21 +120,17 @@ final class AgentCommand implements Runnable {
   @Override
   public void run() {
     String token = enrollTokenFile == null ? null : read(enrollTokenFile);
-    AgentConfig defaults = AgentConfig.defaults(hub, data);
     AgentConfig config =
-        new AgentConfig(
-            hub,
-            data,
-            bind,
-            port,
-            token,
-            name == null ? hostName() : name,
-            Map.copyOf(labels),
-            List.copyOf(trust),
-            pollInterval,
-            forwardInterval,
-            defaults.forwardBatchSize(),
-            new EngineOptions(threads, 1));
+        AgentConfig.defaults(hub, data)
+            .withBindAddress(bind)
+            .withPort(port)
+            .withEnrollmentToken(token)
+            .withDevice(name == null ? hostName() : name, Map.copyOf(labels))
+            .withTrustedKeys(List.copyOf(trust))
+            .withPollInterval(pollInterval)
+            .withForwarding(forwardInterval, AgentConfig.DEFAULT_FORWARD_BATCH_SIZE)
+            .withEngineOptions(new EngineOptions(threads, 1))
+            .withMaxStoreBytes(maxStoreMb * 1024 * 1024);
     CountDownLatch stopped = new CountDownLatch(1);
     try (OnnxEngine engine = new OnnxEngine(config.engineOptions());
         Agent agent = Agent.start(config, engine)) {

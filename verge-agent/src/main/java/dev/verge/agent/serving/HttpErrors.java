@@ -1,6 +1,7 @@
 package dev.verge.agent.serving;
 
 import dev.verge.agent.store.StoreException;
+import dev.verge.agent.store.StoreFullException;
 import dev.verge.core.json.JsonFormatException;
 import dev.verge.core.oip.ProtocolException;
 import dev.verge.runtime.EngineException;
@@ -29,6 +30,10 @@ final class HttpErrors {
       case EngineException e -> {
         LOG.log(System.Logger.Level.WARNING, "inference failed: " + e.getMessage(), e);
         yield new Failure(500, e.getMessage(), null);
+      }
+      case StoreFullException e -> {
+        LOG.log(System.Logger.Level.WARNING, e.getMessage());
+        yield new Failure(507, e.getMessage(), null);
       }
       case StoreException e -> {
         LOG.log(System.Logger.Level.ERROR, "cannot record a prediction: " + e.getMessage(), e);

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -25,6 +26,8 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
  * {@link AgentStore} on one SQLite file in WAL mode with {@code synchronous=NORMAL}: a commit is
@@ -39,14 +42,19 @@ public final class SqliteAgentStore implements AgentStore {
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
 
+  /** How many of the oldest forwarded predictions one pruning pass deletes. */
+  static final int PRUNE_BATCH = 1_000;
+
   private final Path file;
   private final Connection connection;
+  private final long maxBytes;
   private final ReentrantLock lock = new ReentrantLock();
   private boolean closed;
 
-  private SqliteAgentStore(Path file, Connection connection) {
+  private SqliteAgentStore(Path file, Connection connection, long maxBytes) {
     this.file = file;
     this.connection = connection;
+    this.maxBytes = maxBytes;
   }
 
   /**
@@ -55,16 +63,41 @@ public final class SqliteAgentStore implements AgentStore {
    * @throws StoreException naming the file when it cannot be opened or migrated
    */
   public static SqliteAgentStore open(Path file) {
+    return open(file, 0);
+  }
+
+  /**
+   * Opens {@code file} with a budget: the database never grows past {@code maxBytes} (0 for no
+   * budget). When full, recording a prediction first deletes the oldest ones the hub already has.
+   *
+   * @throws StoreException naming the file when it cannot be opened or migrated
+   */
+  public static SqliteAgentStore open(Path file, long maxBytes) {
     Path absolute = file.toAbsolutePath();
     createOwnerOnly(absolute);
     String url = "jdbc:sqlite:" + absolute;
     migrate(url);
     try {
       Connection connection = config().createConnection(url);
+      if (maxBytes > 0) {
+        limitSize(connection, maxBytes);
+      }
       connection.setAutoCommit(false);
-      return new SqliteAgentStore(absolute, connection);
+      return new SqliteAgentStore(absolute, connection, maxBytes);
     } catch (SQLException e) {
       throw new StoreException("cannot open the agent store " + absolute + ": " + e, e);
+    }
+  }
+
+  /** SQLite answers SQLITE_FULL past max_page_count, exactly as it does on a full disk. */
+  private static void limitSize(Connection connection, long maxBytes) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      long pageSize;
+      try (ResultSet rs = s.executeQuery("PRAGMA page_size")) {
+        rs.next();
+        pageSize = rs.getLong(1);
+      }
+      s.execute("PRAGMA max_page_count = " + Math.max(1, maxBytes / pageSize));
     }
   }
 
@@ -267,8 +300,71 @@ public final class SqliteAgentStore implements AgentStore {
 
   // Predictions.
 
+  /**
+   * Records {@code p}. When the store is full, deletes the oldest predictions the hub already has
+   * and tries again; when none is left to delete, refuses rather than drop one the hub lacks.
+   *
+   * @throws StoreFullException when neither the budget nor the disk leaves room
+   */
   @Override
   public long record(Prediction p) {
+    StoreException full;
+    try {
+      return insert(p);
+    } catch (StoreException e) {
+      if (!isFull(e)) {
+        throw e;
+      }
+      full = e;
+    }
+    while (pruneSynced() > 0) {
+      try {
+        return insert(p);
+      } catch (StoreException e) {
+        if (!isFull(e)) {
+          throw e;
+        }
+        full = e;
+      }
+    }
+    long pending = counters().pending();
+    throw new StoreFullException(
+        "the prediction store "
+            + file
+            + " is full ("
+            + (maxBytes <= 0
+                ? "disk full"
+                : maxBytes >= 1024 * 1024
+                    ? "budget " + maxBytes / (1024 * 1024) + " MiB"
+                    : "budget " + maxBytes / 1024 + " KiB")
+            + ") and all "
+            + pending
+            + " predictions in it still wait for the hub; new predictions are refused until"
+            + " they are forwarded, the budget is raised (--max-store-mb) or disk space is freed",
+        full);
+  }
+
+  private static boolean isFull(StoreException e) {
+    return e.getCause() instanceof SQLiteException sqlite
+        && sqlite.getResultCode() == SQLiteErrorCode.SQLITE_FULL;
+  }
+
+  /** Deletes up to {@link #PRUNE_BATCH} of the oldest forwarded predictions; returns how many. */
+  int pruneSynced() {
+    return transaction(
+        "delete forwarded predictions",
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM predictions WHERE sequence IN (SELECT sequence FROM predictions"
+                      + " WHERE synced = 1 ORDER BY sequence LIMIT ?)")) {
+            s.setInt(1, PRUNE_BATCH);
+            return s.executeUpdate();
+          }
+        });
+  }
+
+  private long insert(Prediction p) {
     return transaction(
         "record a prediction",
         c -> {

@@ -3,7 +3,7 @@ package dev.verge.agent.store;
 import dev.verge.agent.AgentException;
 
 /** The local store could not be opened, migrated, read or written. */
-public final class StoreException extends AgentException {
+public sealed class StoreException extends AgentException permits StoreFullException {
   public StoreException(String message, Throwable cause) {
     super(message, cause);
   }
