@@ -66,6 +66,12 @@ public final class FakeHub implements AutoCloseable {
   /** The next this many prediction batches are answered 500. */
   public final AtomicInteger failPredictionBatches = new AtomicInteger();
 
+  /** Batches holding a prediction with one of these request ids are refused with 422. */
+  public final java.util.Set<String> refusedRequestIds = ConcurrentHashMap.newKeySet();
+
+  /** Batches of more records than this are refused with 413. */
+  public volatile int maxBatchRecords = Integer.MAX_VALUE;
+
   /** When set, bundle downloads ignore Range and send the whole bundle. */
   public volatile boolean ignoreRange;
 
@@ -207,6 +213,12 @@ public final class FakeHub implements AutoCloseable {
       return send(exchange, 400, new ErrorBody("Idempotency-Key is missing"));
     }
     PredictionBatch batch = Json.read(body, PredictionBatch.class);
+    if (batch.records().size() > maxBatchRecords) {
+      return send(exchange, 413, new ErrorBody("batch over " + maxBatchRecords + " records"));
+    }
+    if (batch.records().stream().anyMatch(r -> refusedRequestIds.contains(r.requestId()))) {
+      return send(exchange, 422, new ErrorBody("a record is not acceptable"));
+    }
     BatchAck ack;
     synchronized (this) {
       if (batchSizes.containsKey(key)) {

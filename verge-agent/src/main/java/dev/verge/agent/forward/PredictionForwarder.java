@@ -5,6 +5,7 @@ import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.sync.HubClient;
 import dev.verge.agent.sync.HubException;
 import dev.verge.agent.sync.HubLink;
+import dev.verge.agent.sync.HubRefusedException;
 import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.PredictionRecord;
 import java.time.Duration;
@@ -48,13 +49,20 @@ public final class PredictionForwarder implements AutoCloseable {
     return deviceId + ":" + first + "-" + last;
   }
 
-  /** Forwards every pending prediction now, until none is left or the hub fails a batch. */
+  /**
+   * Forwards every pending prediction now, until none is left or the hub fails a batch.
+   *
+   * <p>A batch the hub refuses for its content (400, 413, 422) is split in halves until the refused
+   * record stands alone; that record is then set aside in the store with the hub's reason, and
+   * forwarding goes on. Any other failure (the hub down, a wrong credential) ends the round.
+   */
   public ForwardOutcome flush() {
     flushing.lock();
     try {
       int forwarded = 0;
+      int size = batchSize;
       while (true) {
-        List<PredictionRecord> batch = store.unsynced(batchSize);
+        List<PredictionRecord> batch = store.unsynced(size);
         if (batch.isEmpty()) {
           return new ForwardOutcome.Drained(forwarded);
         }
@@ -64,18 +72,36 @@ public final class PredictionForwarder implements AutoCloseable {
           hub.sendPredictions(idempotencyKey(deviceId, first, last), new PredictionBatch(batch));
           link.reached();
         } catch (HubException e) {
-          link.failed(e);
-          return new ForwardOutcome.Stopped(forwarded, e.getMessage());
+          if (!(e instanceof HubRefusedException refused && refusesContent(refused))) {
+            link.failed(e);
+            return new ForwardOutcome.Stopped(forwarded, e.getMessage());
+          }
+          if (batch.size() > 1) {
+            size = Math.max(1, batch.size() / 2);
+          } else {
+            store.markRejected(first, refused.status() + ": " + refused.getMessage());
+            LOG.log(
+                System.Logger.Level.ERROR,
+                "the hub refused prediction {0} ({1}); it is kept in the store but no longer"
+                    + " forwarded",
+                first,
+                refused.getMessage());
+          }
+          continue;
         }
         store.markSynced(first, last);
         forwarded += batch.size();
-        if (batch.size() < batchSize) {
+        if (batch.size() < size) {
           return new ForwardOutcome.Drained(forwarded);
         }
       }
     } finally {
       flushing.unlock();
     }
+  }
+
+  private static boolean refusesContent(HubRefusedException e) {
+    return e.status() == 400 || e.status() == 413 || e.status() == 422;
   }
 
   /** Starts forwarding every interval in the background. */

@@ -56,6 +56,14 @@ public interface AgentStore extends AutoCloseable {
    */
   int markSynced(long first, long last);
 
+  /**
+   * Sets aside a prediction the hub refuses on its own merits, with the hub's reason: it is kept,
+   * but no longer forwarded, so it cannot block the ones after it.
+   *
+   * @return whether it was pending
+   */
+  boolean markRejected(long sequence, String reason);
+
   Counters counters();
 
   @Override

@@ -459,6 +459,22 @@ public final class SqliteAgentStore implements AgentStore {
   }
 
   @Override
+  public boolean markRejected(long sequence, String reason) {
+    return transaction(
+        "set aside a refused prediction",
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE predictions SET synced = 2, rejected_reason = ? WHERE synced = 0 AND"
+                      + " sequence = ?")) {
+            s.setString(1, reason);
+            s.setLong(2, sequence);
+            return s.executeUpdate() == 1;
+          }
+        });
+  }
+
+  @Override
   public Counters counters() {
     return transaction(
         "read the counters",

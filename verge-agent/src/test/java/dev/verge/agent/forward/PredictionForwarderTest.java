@@ -114,6 +114,35 @@ class PredictionForwarderTest {
     }
   }
 
+  @Test
+  void sets_aside_a_record_the_hub_refuses_and_forwards_the_rest() {
+    record(5);
+    hub.refusedRequestIds.add("r2");
+
+    ForwardOutcome outcome = forwarder.flush();
+
+    assertThat(outcome).isInstanceOf(ForwardOutcome.Drained.class);
+    assertThat(hub.predictions())
+        .extracting(PredictionRecord::requestId)
+        .containsExactly("r0", "r1", "r3", "r4");
+    assertThat(store.unsynced(10)).isEmpty();
+    assertThat(store.counters().served()).isEqualTo(5);
+  }
+
+  @Test
+  void splits_batches_the_hub_finds_too_large() {
+    forwarder.close();
+    forwarder = new PredictionForwarder(store, client, FakeHub.DEVICE_ID, 8, Duration.ofHours(1));
+    record(5);
+    hub.maxBatchRecords = 2;
+
+    forwarder.flush();
+
+    assertThat(hub.predictions()).hasSize(5);
+    assertThat(hub.batches().values()).allMatch(size -> size <= 2);
+    assertThat(store.unsynced(10)).isEmpty();
+  }
+
   private void record(int count) {
     for (int i = 0; i < count; i++) {
       store.record(

@@ -143,6 +143,19 @@ abstract class AgentStoreContract {
     assertThat(store.unsynced(1).getFirst().requestId()).isNull();
   }
 
+  @Test
+  void a_rejected_prediction_is_kept_but_no_longer_pending() {
+    long first = store.record(prediction("bad"));
+    store.record(prediction("good"));
+
+    assertThat(store.markRejected(first, "422: not acceptable")).isTrue();
+    assertThat(store.markRejected(first, "again")).isFalse();
+
+    assertThat(store.unsynced(10)).extracting(PredictionRecord::requestId).containsExactly("good");
+    assertThat(store.counters().pending()).isEqualTo(1);
+    assertThat(store.counters().served()).isEqualTo(2);
+  }
+
   static Prediction prediction(String requestId) {
     return new Prediction(
         Instant.parse("2026-11-25T10:15:30.123456Z"), "pump", 1, 42, requestId, outputs());
