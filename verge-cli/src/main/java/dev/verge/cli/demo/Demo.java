@@ -315,23 +315,30 @@ public final class Demo {
   private void servePredictions() throws IOException, InterruptedException {
     begin("Send " + options.requestsPerAgent() + " inference requests to each agent's local API");
     Random random = new Random(7);
+    java.util.Set<Boolean> shown = new java.util.HashSet<>();
     int correct = 0;
     int total = 0;
     for (int i = 0; i < agents.size(); i++) {
       for (int n = 0; n < options.requestsPerAgent(); n++) {
         boolean failing = random.nextDouble() < 0.3;
+        double[] reading = PumpModelTrainer.reading(failing, random);
         InferenceClient.Prediction p =
-            inference.predict(
-                endpoints.get(i),
-                MODEL,
-                PumpModelTrainer.reading(failing, random),
-                "req-" + i + "-" + n);
+            inference.predict(endpoints.get(i), MODEL, reading, "req-" + i + "-" + n);
         counters.get(i).succeeded.incrementAndGet();
         if (p.version() != 1) {
           throw new IllegalStateException(agents.get(i).name() + " answered from v" + p.version());
         }
         correct += (p.failing() > 0.5) == failing ? 1 : 0;
         total++;
+        if (i == 0 && shown.add(failing)) { // One healthy and one failing example.
+          out.printf(
+              Locale.ROOT,
+              "      e.g. %s pump at %.0f °C, %.1f mm/s: %.1f%% failure risk%n",
+              failing ? "a failing" : "a healthy",
+              reading[0] * 10,
+              reading[1],
+              p.failing() * 100);
+        }
       }
     }
     double accuracy = (double) correct / total;
