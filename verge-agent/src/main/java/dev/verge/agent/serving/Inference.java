@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Prediction;
 import dev.verge.core.json.Json;
-import dev.verge.core.oip.InferInput;
+import dev.verge.core.oip.BinaryTensors;
 import dev.verge.core.oip.InferOutput;
 import dev.verge.core.oip.InferRequest;
 import dev.verge.core.oip.InferResponse;
@@ -13,16 +13,21 @@ import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorCodec;
 import dev.verge.core.oip.TensorSpec;
 import dev.verge.runtime.LoadedModel;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * One inference request from JSON to JSON: decode and check every input against the model's
- * signature, run the active version, record the prediction, answer. Checks happen here, not in the
- * engine, so that every engine refuses a bad request with the same message.
+ * One inference request: decode the inputs, run the active version (whose engine checks them
+ * against the model's signature with the shared {@code InputCheck}), record the prediction, answer.
+ * With the binary tensor data extension, inputs may come and outputs may go as raw bytes after the
+ * JSON; the prediction is recorded in JSON form either way.
  */
 final class Inference {
   private final ModelRegistry registry;
@@ -36,16 +41,23 @@ final class Inference {
   }
 
   /**
+   * The answer: the JSON response, and when some outputs are binary, their bytes to append after it
+   * (null when the answer is JSON only).
+   */
+  record Answer(InferResponse response, byte[] binary) {}
+
+  /**
    * Runs {@code body} on the model; counts every failure before rethrowing it.
    *
    * @param version the version the path names, null for the active one
+   * @param headerLength the request's {@value BinaryTensors#HEADER} header, null when absent
    */
-  InferResponse run(String name, Long version, byte[] body) {
+  Answer run(String name, Long version, byte[] body, String headerLength) {
     long started = System.nanoTime();
     try (ModelRegistry.Lease lease = registry.acquire(name, version)) {
       LoadedModel model = lease.model();
       try {
-        InferResponse response = infer(model, body, started);
+        Answer response = infer(model, body, headerLength, started);
         stats.success(name, model.version(), System.nanoTime() - started);
         return response;
       } catch (RuntimeException e) {
@@ -55,16 +67,23 @@ final class Inference {
     }
   }
 
-  private InferResponse infer(LoadedModel model, byte[] body, long started) {
-    InferRequest request = Json.read(body, InferRequest.class);
+  private Answer infer(LoadedModel model, byte[] body, String headerLength, long started) {
+    byte[] json = body;
+    ByteBuffer binary = null;
+    if (headerLength != null) {
+      int length = BinaryTensors.headerLength(headerLength, body.length);
+      json = Arrays.copyOf(body, length);
+      binary = ByteBuffer.wrap(body, length, body.length - length);
+    }
+    InferRequest request = Json.read(json, InferRequest.class);
     if (request.inputs() == null || request.inputs().isEmpty()) {
       throw new ProtocolException("request has no inputs");
     }
-    List<Tensor> inputs = new ArrayList<>(request.inputs().size());
-    for (InferInput input : request.inputs()) {
-      inputs.add(TensorCodec.decode(input));
-    }
+    List<Tensor> inputs = BinaryTensors.decode(request.inputs(), binary);
     Set<String> outputs = requestedOutputs(model, request);
+    Set<String> binaryOutputs =
+        BinaryTensors.binaryOutputs(
+            request, outputs.isEmpty() ? names(model.outputs()) : List.copyOf(outputs));
     List<Tensor> results = model.infer(inputs, outputs);
     List<InferOutput> encoded = results.stream().map(TensorCodec::encode).toList();
     long micros = (System.nanoTime() - started) / 1_000;
@@ -72,8 +91,35 @@ final class Inference {
     store.record(
         new Prediction(
             Instant.now(), model.name(), model.version(), micros, request.id(), recorded));
+    if (binaryOutputs.isEmpty()) {
+      return new Answer(response(model, request, encoded), null);
+    }
+    List<InferOutput> wire = new ArrayList<>(results.size());
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (int i = 0; i < results.size(); i++) {
+      Tensor result = results.get(i);
+      if (binaryOutputs.contains(result.name())) {
+        byte[] section = BinaryTensors.encode(result);
+        InferOutput asJson = encoded.get(i);
+        wire.add(
+            new InferOutput(
+                asJson.name(),
+                asJson.shape(),
+                asJson.datatype(),
+                Map.of(BinaryTensors.SIZE, section.length),
+                null));
+        bytes.writeBytes(section);
+      } else {
+        wire.add(encoded.get(i));
+      }
+    }
+    return new Answer(response(model, request, wire), bytes.toByteArray());
+  }
+
+  private static InferResponse response(
+      LoadedModel model, InferRequest request, List<InferOutput> outputs) {
     return new InferResponse(
-        model.name(), Long.toString(model.version()), request.id(), null, encoded);
+        model.name(), Long.toString(model.version()), request.id(), null, outputs);
   }
 
   private static Set<String> requestedOutputs(LoadedModel model, InferRequest request) {

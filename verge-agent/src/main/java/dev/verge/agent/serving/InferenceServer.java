@@ -6,9 +6,9 @@ import dev.verge.agent.AgentVersion;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.StoreException;
 import dev.verge.core.json.Json;
+import dev.verge.core.oip.BinaryTensors;
 import dev.verge.core.oip.ErrorBody;
 import dev.verge.core.oip.ModelMetadata;
-import dev.verge.core.oip.ProtocolException;
 import dev.verge.core.oip.ServerMetadata;
 import dev.verge.runtime.LoadedModel;
 import java.io.ByteArrayOutputStream;
@@ -28,14 +28,14 @@ import java.util.zip.InflaterInputStream;
 
 /**
  * The local inference API: the Open Inference Protocol's REST endpoints (health, metadata, infer,
- * and the statistics extension) plus {@code GET /verge/v1/status} for operators. JDK HTTP server,
- * one virtual thread per request.
+ * the statistics and the binary tensor data extensions) plus {@code GET /verge/v1/status} for
+ * operators. JDK HTTP server, one virtual thread per request.
  */
 public final class InferenceServer implements AutoCloseable {
   public static final String SERVER_NAME = "verge-agent";
 
   /** The protocol extensions this server implements; only these are announced. */
-  public static final List<String> EXTENSIONS = List.of("statistics");
+  public static final List<String> EXTENSIONS = List.of("statistics", "binary_tensor_data");
 
   /** Larger request bodies are refused with 413 before they are read into memory. */
   public static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -45,7 +45,6 @@ public final class InferenceServer implements AutoCloseable {
 
   static final String STATUS_PATH = "/verge/v1/status";
   private static final String MODELS_PREFIX = "/v2/models/";
-  private static final String BINARY_HEADER = "Inference-Header-Content-Length";
   private static final System.Logger LOG = System.getLogger(InferenceServer.class.getName());
 
   private final HttpServer server;
@@ -229,20 +228,29 @@ public final class InferenceServer implements AutoCloseable {
 
   private void infer(HttpExchange exchange, String name, Long version) throws IOException {
     byte[] response;
+    int headerLength = -1;
     try {
-      if (exchange.getRequestHeaders().containsKey(BINARY_HEADER)) {
-        throw new ProtocolException(
-            "binary tensor data ("
-                + BINARY_HEADER
-                + ") is not supported by this server: send each input's 'data' as JSON");
-      }
       byte[] body = readBody(exchange);
-      response = Json.write(inference.run(name, version, body));
+      String binaryHeader = exchange.getRequestHeaders().getFirst(BinaryTensors.HEADER);
+      Inference.Answer answer = inference.run(name, version, body, binaryHeader);
+      response = Json.write(answer.response());
+      if (answer.binary() != null) {
+        headerLength = response.length;
+        byte[] json = response;
+        response = new byte[json.length + answer.binary().length];
+        System.arraycopy(json, 0, response, 0, json.length);
+        System.arraycopy(answer.binary(), 0, response, json.length, answer.binary().length);
+      }
     } catch (RuntimeException e) {
       countFailure();
       throw e;
     }
-    sendBytes(exchange, 200, response);
+    if (headerLength < 0) {
+      sendBytes(exchange, 200, response);
+    } else {
+      exchange.getResponseHeaders().set(BinaryTensors.HEADER, Integer.toString(headerLength));
+      sendBytes(exchange, 200, response, BinaryTensors.CONTENT_TYPE);
+    }
   }
 
   private void countFailure() {
@@ -311,7 +319,12 @@ public final class InferenceServer implements AutoCloseable {
   }
 
   private static void sendBytes(HttpExchange exchange, int status, byte[] body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    sendBytes(exchange, status, body, "application/json");
+  }
+
+  private static void sendBytes(HttpExchange exchange, int status, byte[] body, String type)
+      throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", type);
     if (exchange.getRequestMethod().equals("HEAD")) {
       exchange.sendResponseHeaders(status, -1);
       return;

@@ -16,6 +16,49 @@ public final class TensorCodec {
   private TensorCodec() {}
 
   public static Tensor decode(InferInput input) {
+    Declared declared = declared(input);
+    String name = declared.name();
+    String what = declared.what();
+    DataType type = declared.type();
+    long[] shape = declared.shape();
+    long count = declared.count();
+    JsonNode data = input.data();
+    if (data == null || data.isNull() || data.isMissingNode()) {
+      if (input.parameters() != null && input.parameters().containsKey("binary_data_size")) {
+        throw new ProtocolException(
+            what
+                + " has binary_data_size: its data is in the binary part of the body, which"
+                + " BinaryTensors.decode reads");
+      }
+      throw new ProtocolException(what + " has no data");
+    }
+    List<JsonNode> leaves = new ArrayList<>((int) Math.min(count, 1024));
+    flatten(data, leaves, what, count);
+    if (leaves.size() != count) {
+      throw new ProtocolException(
+          what
+              + ": shape "
+              + input.shape()
+              + " needs "
+              + count
+              + " elements, data has "
+              + leaves.size());
+    }
+    if (data.isArray() && data.size() > 0 && data.get(0).isArray()) {
+      requireNesting(data, shape, 0, what, input.shape());
+    }
+    return new Tensor(name, type, shape, elements(type, leaves, what));
+  }
+
+  /** An input's name, element type and shape, checked; shared with {@link BinaryTensors}. */
+  record Declared(String name, String what, DataType type, long[] shape, long count) {}
+
+  /**
+   * Checks an input's name, datatype and shape, whatever form its data takes.
+   *
+   * @throws ProtocolException naming the input
+   */
+  static Declared declared(InferInput input) {
     if (input == null) {
       throw new ProtocolException("inputs holds a null entry");
     }
@@ -50,30 +93,7 @@ public final class TensorCodec {
       throw new ProtocolException(
           what + ": shape " + input.shape() + " has more than " + MAX_ELEMENTS + " elements");
     }
-    JsonNode data = input.data();
-    if (data == null || data.isNull() || data.isMissingNode()) {
-      if (input.parameters() != null && input.parameters().containsKey("binary_data_size")) {
-        throw new ProtocolException(
-            what + " uses binary tensor data, which this server does not accept yet: send 'data'");
-      }
-      throw new ProtocolException(what + " has no data");
-    }
-    List<JsonNode> leaves = new ArrayList<>((int) Math.min(count, 1024));
-    flatten(data, leaves, what, count);
-    if (leaves.size() != count) {
-      throw new ProtocolException(
-          what
-              + ": shape "
-              + input.shape()
-              + " needs "
-              + count
-              + " elements, data has "
-              + leaves.size());
-    }
-    if (data.isArray() && data.size() > 0 && data.get(0).isArray()) {
-      requireNesting(data, shape, 0, what, input.shape());
-    }
-    return new Tensor(name, type, shape, elements(type, leaves, what));
+    return new Declared(name, what, type, shape, count);
   }
 
   public static InferOutput encode(Tensor tensor) {

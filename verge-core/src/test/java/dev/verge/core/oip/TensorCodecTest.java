@@ -278,14 +278,14 @@ class TensorCodecTest {
   }
 
   @Test
-  void binary_data_size_without_data_gets_the_binary_tensor_data_message() {
+  void binary_data_size_without_data_points_to_the_binary_decoder() {
     InferInput input =
         new InferInput("x", List.of(4L), "FP32", Map.of("binary_data_size", 16), null);
 
     assertThatThrownBy(() -> TensorCodec.decode(input))
         .isInstanceOf(ProtocolException.class)
-        .hasMessageContaining("input 'x' uses binary tensor data")
-        .hasMessageContaining("send 'data'");
+        .hasMessageContaining("input 'x' has binary_data_size")
+        .hasMessageContaining("BinaryTensors");
   }
 
   @Test
