@@ -79,6 +79,13 @@ public abstract sealed class HubException extends RuntimeException {
     }
   }
 
+  /** The hub's disk has no room for what was sent; nothing was kept. */
+  public static final class InsufficientStorage extends HubException {
+    public InsufficientStorage(String message, Throwable cause) {
+      super(message, "INSUFFICIENT_STORAGE", cause);
+    }
+  }
+
   /** Well-formed but refused content, such as a bundle that fails a check. */
   public static final class Unprocessable extends HubException {
     public Unprocessable(String message, String code, Throwable cause) {

@@ -159,6 +159,49 @@ class PublishTest {
   }
 
   @Test
+  void refuses_a_bundle_the_disk_has_no_room_for_with_507_before_reading_it(@TempDir Path other)
+      throws Exception {
+    HubConfig config =
+        HubConfig.defaults(other.resolve("hub")).withPort(0).withMaxBundleBytes(Long.MAX_VALUE);
+    long free = Files.getFileStore(other).getUsableSpace();
+    long declared = free + 1024L * 1024 * 1024 * 1024;
+    try (Hub roomy = Hub.start(config);
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", roomy.port())) {
+      // A client declaring more than the disk holds is answered without its body being stored.
+      String head =
+          "POST "
+              + ApiPaths.MODELS
+              + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+              + roomy.adminToken()
+              + "\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+              + declared
+              + "\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      // The JDK server drains up to 64 KiB of an unread body before it answers; send a little more.
+      socket.getOutputStream().write(new byte[128 * 1024]);
+      socket.getOutputStream().flush();
+      socket.setSoTimeout(10_000);
+      String answer = readUntilJsonBodyEnds(socket.getInputStream());
+
+      assertThat(answer).startsWith("HTTP/1.1 507");
+      assertThat(answer).contains("no room on the hub's disk").contains("INSUFFICIENT_STORAGE");
+      assertThat(roomy.dataDir().resolve("bundles")).isEmptyDirectory();
+    }
+  }
+
+  /** Reads a response whose JSON body ends with '}', without waiting for the connection to end. */
+  private static String readUntilJsonBodyEnds(java.io.InputStream in) throws java.io.IOException {
+    StringBuilder text = new StringBuilder();
+    for (int b; (b = in.read()) >= 0; ) {
+      text.append((char) b);
+      if (text.indexOf("\r\n\r\n") >= 0 && b == '}') {
+        return text.toString();
+      }
+    }
+    return text.toString();
+  }
+
+  @Test
   void accepts_bundles_signed_by_a_key_registered_through_the_api() {
     KeyPair second = Keys.generate();
     String pem = PublisherKey.of(second.getPublic()).pem();

@@ -22,6 +22,7 @@ final class ErrorMapping {
       case HubException.RangeNotSatisfiable x -> 416;
       case HubException.Unprocessable x -> 422;
       case HubException.StoreFailure x -> 500;
+      case HubException.InsufficientStorage x -> 507;
       case HubException.Unavailable x -> 503;
     };
   }
@@ -38,7 +39,9 @@ final class ErrorMapping {
     if (failure instanceof HubException e) {
       status = status(e);
       body =
-          status >= 500 && !(e instanceof HubException.Unavailable)
+          status >= 500
+                  && !(e instanceof HubException.Unavailable)
+                  && !(e instanceof HubException.InsufficientStorage)
               ? internal()
               : new ApiError(e.getMessage(), e.code());
       addHeaders(call, e);

@@ -120,6 +120,9 @@ public final class ModelRegistry {
     Path upload;
     try {
       Files.createDirectories(bundles);
+      if (declaredLength > usableSpace()) {
+        throw noRoom(declaredLength + " bytes", null);
+      }
       upload = Files.createTempFile(bundles, UPLOAD_PREFIX, UPLOAD_SUFFIX);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create an upload file in " + bundles, e);
@@ -190,6 +193,9 @@ public final class ModelRegistry {
       }
       file.force(true);
     } catch (IOException e) {
+      if (usableSpace() < buffer.length) {
+        throw noRoom("cut off after " + size + " bytes", e);
+      }
       throw new UncheckedIOException("cannot write the upload to " + upload, e);
     }
     return size;
@@ -236,6 +242,25 @@ public final class ModelRegistry {
             + "; this upload is "
             + digest
             + ". Publish changes under a new version.");
+  }
+
+  /** Free bytes where bundles are kept; a folder that cannot be asked counts as roomy. */
+  private long usableSpace() {
+    try {
+      return Files.getFileStore(bundles).getUsableSpace();
+    } catch (IOException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private HubException noRoom(String what, Throwable cause) {
+    return new HubException.InsufficientStorage(
+        "no room on the hub's disk for this bundle ("
+            + what
+            + ", "
+            + usableSpace()
+            + " bytes free in the bundle folder); free space and publish again",
+        cause);
   }
 
   private HubException tooLarge(String what) {
