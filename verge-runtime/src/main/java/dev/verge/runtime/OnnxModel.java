@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,24 +67,7 @@ final class OnnxModel implements LoadedModel {
   @Override
   public List<Tensor> infer(List<Tensor> given, Set<String> wanted) {
     InputCheck.require(name, inputs, given);
-    Set<String> requested = new LinkedHashSet<>();
-    for (TensorSpec spec : outputs) {
-      if (wanted.isEmpty() || wanted.contains(spec.name())) {
-        requested.add(spec.name());
-      }
-    }
-    for (String outputName : wanted) {
-      if (!requested.contains(outputName)) {
-        throw new ProtocolException(
-            "output '"
-                + outputName
-                + "' is not an output of model "
-                + name
-                + " (it has "
-                + names(outputs)
-                + ")");
-      }
-    }
+    Set<String> requested = InputCheck.selectOutputs(name, outputs, wanted);
     Map<String, OnnxTensor> feed = new HashMap<>();
     try {
       for (Tensor tensor : given) {
@@ -103,10 +85,6 @@ final class OnnxModel implements LoadedModel {
     } finally {
       feed.values().forEach(OnnxTensor::close);
     }
-  }
-
-  private static List<String> names(List<TensorSpec> specs) {
-    return specs.stream().map(TensorSpec::name).toList();
   }
 
   @Override

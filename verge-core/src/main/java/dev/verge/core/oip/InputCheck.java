@@ -1,8 +1,10 @@
 package dev.verge.core.oip;
 
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks that decoded inputs fit a model's declared inputs, in the one place every engine and
@@ -54,5 +56,28 @@ public final class InputCheck {
                 + TensorCodec.shapeText(tensor.shape()));
       }
     }
+  }
+
+  /**
+   * The outputs to return, in the model's order: those {@code wanted}, or all when none is named.
+   *
+   * @throws ProtocolException naming a wanted output the model does not have
+   */
+  public static Set<String> selectOutputs(
+      String model, List<TensorSpec> specs, Set<String> wanted) {
+    List<String> names = specs.stream().map(TensorSpec::name).toList();
+    for (String name : wanted) {
+      if (!names.contains(name)) {
+        throw new ProtocolException(
+            "output '" + name + "' is not an output of model " + model + " (it has " + names + ")");
+      }
+    }
+    Set<String> selected = new LinkedHashSet<>();
+    for (String name : names) {
+      if (wanted.isEmpty() || wanted.contains(name)) {
+        selected.add(name);
+      }
+    }
+    return selected;
   }
 }
