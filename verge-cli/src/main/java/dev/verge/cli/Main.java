@@ -91,16 +91,15 @@ public final class Main implements Runnable {
     return actionable ? e.getMessage() : null;
   }
 
-  /** The version the build stamped into the jar, or "dev" when run from classes. */
+  /** The version and commit the build stamped into the jar. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"verge " + version()};
+      return new String[] {BuildInfo.CURRENT.describe()};
     }
   }
 
   public static String version() {
-    String version = Main.class.getPackage().getImplementationVersion();
-    return version == null ? "dev" : version;
+    return BuildInfo.CURRENT.version();
   }
 }

@@ -113,11 +113,13 @@ class MainTest {
   }
 
   @Test
-  void verge_version_names_the_version() {
+  void verge_version_names_the_version_and_the_commit() {
     Cli.Result result = Cli.run("--version");
 
     assertThat(result.exit()).as(result.toString()).isZero();
-    assertThat(result.out()).isEqualTo("verge " + Main.version() + "\n");
+    assertThat(result.out())
+        .matches("verge 0\\.\\d+\\.\\d+\\S* \\(commit ([0-9a-f]{12}|unknown)(, modified)?\\)\n");
+    assertThat(Main.version()).isEqualTo(BuildInfo.CURRENT.version()).doesNotContain("$");
   }
 
   @Test
