@@ -98,7 +98,7 @@ class MainTest {
   void demo_help_wraps_its_description_without_orphaned_words() {
     Cli.Result result = Cli.run("demo", "--help");
 
-    assertThat(result.out().lines())
+    assertThat(result.out().lines().filter(line -> !line.endsWith(":")))
         .allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80).contains(" "));
     assertThat(result.out().replaceAll("\\s+", " "))
         .contains("a trained and signed predictive-maintenance model deployed, served, upgraded");
