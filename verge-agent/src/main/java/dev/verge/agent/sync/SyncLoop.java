@@ -109,7 +109,8 @@ public final class SyncLoop implements AutoCloseable {
           case Activation.Failed f -> {
             restoredAll = false;
             failures.put(
-                f.model(), Failure.first(f, state.activeDigest(), clock.instant(), Duration.ZERO));
+                f.model(),
+                Failure.first(f, state.activeDigest(), null, clock.instant(), Duration.ZERO));
             LOG.log(System.Logger.Level.ERROR, "cannot restore {0}: {1}", f.model(), f.error());
           }
         }
@@ -185,7 +186,8 @@ public final class SyncLoop implements AutoCloseable {
               registry.activeVersion(name).orElse(null),
               installed.getOrDefault(name, List.of()).stream().sorted().toList(),
               failure == null ? null : failure.version(),
-              failure == null ? null : failure.error()));
+              failure == null ? null : failure.error(),
+              failure == null ? null : failure.deploymentId()));
     }
     return reports;
   }
@@ -270,7 +272,8 @@ public final class SyncLoop implements AutoCloseable {
           Failure next =
               sameTarget
                   ? failure.again(f, now)
-                  : Failure.first(f, model.bundleDigest(), now, FIRST_MODEL_RETRY);
+                  : Failure.first(
+                      f, model.bundleDigest(), model.deploymentId(), now, FIRST_MODEL_RETRY);
           failures.put(f.model(), next);
           LOG.log(
               System.Logger.Level.WARNING,
@@ -397,17 +400,41 @@ public final class SyncLoop implements AutoCloseable {
     BackgroundThreads.stop(thread, "sync loop");
   }
 
-  /** A model version that failed, and when to try it again. */
+  /**
+   * A model version that failed, and when to try it again.
+   *
+   * @param deploymentId the deployment that asked for it; null for a kept bundle that failed to
+   *     restore at start
+   */
   record Failure(
-      long version, String digest, Check check, String error, int attempts, Instant retryAt) {
+      long version,
+      String digest,
+      Long deploymentId,
+      Check check,
+      String error,
+      int attempts,
+      Instant retryAt) {
 
-    static Failure first(Activation.Failed failed, String digest, Instant now, Duration wait) {
+    static Failure first(
+        Activation.Failed failed, String digest, Long deploymentId, Instant now, Duration wait) {
       return new Failure(
-          failed.version(), digest, failed.check(), failed.error(), 1, now.plus(wait));
+          failed.version(),
+          digest,
+          deploymentId,
+          failed.check(),
+          failed.error(),
+          1,
+          now.plus(wait));
     }
 
+    /**
+     * Whether {@code model} asks for what already failed. A new deployment of the same bundle (a
+     * rollback after a refused downgrade, say) is a new target, tried at once.
+     */
     boolean isFor(DesiredModel model) {
-      return version == model.version() && Objects.equals(digest, model.bundleDigest());
+      return version == model.version()
+          && Objects.equals(digest, model.bundleDigest())
+          && Objects.equals(deploymentId, model.deploymentId());
     }
 
     /** Another failure of the same target: the wait doubles, up to {@link #MAX_MODEL_RETRY}. */
@@ -418,7 +445,13 @@ public final class SyncLoop implements AutoCloseable {
         wait = MAX_MODEL_RETRY;
       }
       return new Failure(
-          version, digest, failed.check(), failed.error(), attempts + 1, now.plus(wait));
+          version,
+          digest,
+          deploymentId,
+          failed.check(),
+          failed.error(),
+          attempts + 1,
+          now.plus(wait));
     }
   }
 }

@@ -220,7 +220,7 @@ public abstract class HubStoreContract {
     ReportedState state =
         new ReportedState(
             "0.1.0",
-            List.of(new ModelReport("iris", 2L, List.of(1L, 2L), 3L, "bad input shape")),
+            List.of(new ModelReport("iris", 2L, List.of(1L, 2L), 3L, "bad input shape", 7L)),
             42,
             1);
 
