@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       DeploymentsCommand.class,
       TokensCommand.class,
       DemoCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -47,6 +48,7 @@ public final class Main implements Runnable {
     return new CommandLine(new Main())
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler(Main::handle)
+        .setParameterExceptionHandler(UsageErrors::handle)
         .execute(args);
   }
 
