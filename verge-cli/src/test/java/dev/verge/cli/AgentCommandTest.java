@@ -25,7 +25,8 @@ class AgentCommandTest {
         Cli.run("agent", "--hub", "http://127.0.0.1:1", "--data", dir.resolve("d").toString());
 
     assertThat(result.exit()).as(result.toString()).isEqualTo(2);
-    assertThat(result.err()).contains("Missing required option").contains("--trust");
+    assertThat(result.err())
+        .contains("trust is required: pass --trust, set VERGE_AGENT_TRUST, or write 'trust:'");
   }
 
   @Test
@@ -46,8 +47,9 @@ class AgentCommandTest {
 
     assertThat(result.exit()).as(result.toString()).isEqualTo(2);
     assertThat(result.err())
-        .contains("--poll-interval")
-        .contains("'5 minutes' is not a duration: write e.g. 500ms, 5s, 2m or 1h");
+        .contains(
+            "poll-interval = '5 minutes' (flag --poll-interval): is not a duration; allowed: a"
+                + " duration above zero: 500ms, 5s, 2m or 1h");
   }
 
   @Test
@@ -80,7 +82,7 @@ class AgentCommandTest {
   }
 
   @Test
-  void agent_exits_1_when_a_trusted_key_file_is_missing() {
+  void agent_exits_2_naming_the_flag_when_a_trusted_key_file_is_missing() {
     Path missing = dir.resolve("nobody.pub");
 
     Cli.Result result =
@@ -95,8 +97,10 @@ class AgentCommandTest {
             "--trust",
             missing.toString());
 
-    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
-    assertThat(result.err()).startsWith("verge: ").contains(missing.toString());
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith(
+            "verge: trust = '" + missing + "' (flag --trust): " + missing + " does not exist");
   }
 
   private static Set<String> liveNonDaemonThreads() {
