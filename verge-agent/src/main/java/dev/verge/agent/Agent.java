@@ -120,7 +120,8 @@ public final class Agent implements AutoCloseable {
               store,
               dataDir.resolve(DataDir.BUNDLES),
               config.pollInterval(),
-              config.labels());
+              // No labels configured keeps the hub's: a restart without them must not undeploy.
+              config.labels().isEmpty() ? null : config.labels());
       sync.restore();
       syncing.set(sync);
       resources.push(sync);

@@ -87,5 +87,11 @@ class AgentStartIntegrationTest {
                 .anyMatch(
                     m -> m.name().equals(MODEL) && Long.valueOf(1).equals(m.activeVersion())));
     assertThat(fleet.admin.devices()).hasSize(1);
+    restarted.close();
+
+    Agent withoutLabels =
+        fleet.start(config.withEnrollmentToken(null).withDevice("pump-1", Map.of()));
+    withoutLabels.syncNow();
+    assertThat(fleet.admin.device(id).labels()).isEqualTo(Map.of("site", "b", "line", "2"));
   }
 }

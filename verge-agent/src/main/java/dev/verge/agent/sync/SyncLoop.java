@@ -74,7 +74,8 @@ public final class SyncLoop implements AutoCloseable {
 
   /**
    * A loop that reports {@code labels} with every report, so the hub's copy follows the device's
-   * configuration (and the desired state follows the labels).
+   * configuration (and the desired state follows the labels); null reports none, and the hub keeps
+   * the labels it has.
    */
   public SyncLoop(
       HubClient hub,
@@ -86,7 +87,7 @@ public final class SyncLoop implements AutoCloseable {
       Duration pollInterval,
       Map<String, String> labels) {
     this.hub = hub;
-    this.labels = Map.copyOf(labels);
+    this.labels = labels == null ? null : Map.copyOf(labels);
     this.registry = registry;
     this.store = store;
     this.pollInterval = pollInterval;
