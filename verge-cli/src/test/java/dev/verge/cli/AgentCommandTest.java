@@ -103,6 +103,52 @@ class AgentCommandTest {
             "verge: trust = '" + missing + "' (flag --trust): " + missing + " does not exist");
   }
 
+  @Test
+  void agent_refuses_a_trusted_key_that_is_not_a_key_naming_the_flag() throws Exception {
+    Path garbage = java.nio.file.Files.writeString(dir.resolve("p.pub"), "not a key\n");
+
+    Cli.Result result =
+        Cli.run(
+            "agent",
+            "--hub",
+            "http://127.0.0.1:1",
+            "--data",
+            dir.resolve("d").toString(),
+            "--trust",
+            garbage.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err()).startsWith("verge: trust = '" + garbage + "' (flag --trust): ");
+    assertThat(dir.resolve("d")).doesNotExist();
+  }
+
+  @Test
+  void agent_refuses_a_data_folder_that_is_a_file_naming_where_it_was_set() throws Exception {
+    Keys.KeyFiles publisher = Fixtures.givenKeys(dir, "p");
+    Path file = java.nio.file.Files.writeString(dir.resolve("data"), "");
+    Path config =
+        java.nio.file.Files.writeString(
+            dir.resolve("agent.yaml"),
+            "agent:\n  hub: http://127.0.0.1:1\n  data: "
+                + file
+                + "\n  trust: "
+                + publisher.publicKey()
+                + "\n");
+
+    Cli.Result result = Cli.run("agent", "--config", config.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith(
+            "verge: data = '"
+                + file
+                + "' ("
+                + config
+                + ":3): "
+                + file
+                + " exists and is not a folder");
+  }
+
   private static Set<String> liveNonDaemonThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && !t.isDaemon())

@@ -142,11 +142,8 @@ public final class AgentSettings {
    * @throws ConfigException when a file a setting names is missing or unreadable
    */
   public static AgentConfig toConfig(Settings settings) {
-    for (Path key : settings.get(TRUST)) {
-      if (!Files.exists(key)) {
-        throw settings.invalid(TRUST, key + " does not exist");
-      }
-    }
+    OnDisk.folder(settings, DATA);
+    OnDisk.trustedKeys(settings, TRUST);
     Path tokenFile = settings.get(ENROLL_TOKEN_FILE);
     String token = null;
     if (tokenFile != null) {

@@ -1,7 +1,6 @@
 package dev.verge.cli.config;
 
 import dev.verge.hub.HubConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -69,15 +68,12 @@ public final class HubSettings {
   /**
    * The hub's configuration from resolved settings.
    *
-   * @throws ConfigException when a trusted key file does not exist
+   * @throws ConfigException when the data folder is a file, or a trusted key is missing or bad
    */
   public static HubConfig toConfig(Settings settings) {
+    OnDisk.folder(settings, DATA);
+    OnDisk.trustedKeys(settings, TRUST);
     List<Path> trust = settings.get(TRUST);
-    for (Path key : trust) {
-      if (!Files.exists(key)) {
-        throw settings.invalid(TRUST, key + " does not exist");
-      }
-    }
     return HubConfig.defaults(settings.get(DATA))
         .withBindAddress(settings.get(BIND))
         .withPort(settings.get(PORT))

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.verge.agent.AgentConfig;
 import dev.verge.cli.logging.LogFormat;
+import dev.verge.core.signing.Keys;
 import dev.verge.hub.HubConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -71,7 +72,7 @@ class SettingsTest {
 
   @Test
   void the_defaults_are_the_agent_configs_defaults() throws IOException {
-    Path key = Files.writeString(dir.resolve("p.pub"), "");
+    Path key = Keys.writePair(Keys.generate(), dir, "p").publicKey();
     Map<String, List<String>> flags =
         Map.of(
             "--hub", List.of("http://127.0.0.1:8420"),
