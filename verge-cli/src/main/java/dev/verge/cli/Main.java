@@ -49,7 +49,8 @@ public final class Main implements Runnable {
       names = "--log-format",
       paramLabel = "FORMAT",
       scope = ScopeType.INHERIT,
-      description = "Log lines as text or json, one record a line (env VERGE_LOG_FORMAT).")
+      description =
+          "Log lines as text (default) or json, one record a line (env VERGE_LOG_FORMAT).")
   String logFormat;
 
   @Option(

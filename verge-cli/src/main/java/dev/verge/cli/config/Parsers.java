@@ -149,7 +149,7 @@ final class Parsers {
               return constant;
             }
           }
-          throw new IllegalArgumentException("is not one of them");
+          throw new IllegalArgumentException("is not one of the allowed values");
         });
   }
 

@@ -256,7 +256,7 @@ class SettingsTest {
     assertThat(settings.get(LogSettings.FORMAT)).isEqualTo(LogFormat.JSON);
     assertThatThrownBy(() -> agent(null, Map.of("VERGE_LOG_FORMAT", "xml"), REQUIRED_FLAGS))
         .hasMessage(
-            "log-format = 'xml' (environment variable VERGE_LOG_FORMAT): is not one of them;"
+            "log-format = 'xml' (environment variable VERGE_LOG_FORMAT): is not one of the allowed values;"
                 + " allowed: text, json");
   }
 }
