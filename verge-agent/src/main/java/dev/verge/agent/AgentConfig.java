@@ -27,7 +27,7 @@ import java.util.Map;
  * @param forwardBatchSize most predictions per forwarded batch
  * @param engineOptions how the inference engine uses the machine
  * @param maxStoreBytes budget of the local store in bytes, 0 for none; see {@link
- *
+ *     #withMaxStoreBytes}
  */
 public record AgentConfig(
     URI hubUrl,
