@@ -2,6 +2,10 @@ package dev.verge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.verge.cli.config.AgentSettings;
+import dev.verge.cli.config.ConfigFile;
+import dev.verge.cli.config.HubSettings;
+import dev.verge.cli.config.Setting;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +44,14 @@ class ConfigCommandTest {
         .startsWith("OK: " + example + " is a valid agent configuration")
         .contains("site=plant-3")
         .contains("/etc/verge/publisher.pub");
+  }
+
+  @Test
+  void the_examples_show_every_setting_there_is() {
+    assertThat(ConfigFile.read(EXAMPLES.resolve("hub.example.yaml")).entries().keySet())
+        .containsExactlyInAnyOrderElementsOf(HubSettings.ALL.stream().map(Setting::key).toList());
+    assertThat(ConfigFile.read(EXAMPLES.resolve("agent.example.yaml")).entries().keySet())
+        .containsExactlyInAnyOrderElementsOf(AgentSettings.ALL.stream().map(Setting::key).toList());
   }
 
   @Test
