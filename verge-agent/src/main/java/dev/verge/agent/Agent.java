@@ -24,7 +24,10 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One running device agent, and the composition root that wires it. {@link #start} opens the store,
@@ -77,13 +80,37 @@ public final class Agent implements AutoCloseable {
       AgentStore store =
           SqliteAgentStore.open(dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes());
       resources.push(store);
+      ModelRegistry registry = new ModelRegistry();
+      resources.push(registry);
+      // The port is taken before enrolling: an agent that cannot serve must not spend its
+      // one-time token and leave a device on the hub that never reports.
+      AtomicReference<SyncLoop> syncing = new AtomicReference<>();
+      AtomicReference<String> enrolledAs = new AtomicReference<>();
+      InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
+      InferenceServer server;
+      try {
+        server =
+            InferenceServer.start(
+                address,
+                registry,
+                store,
+                () -> {
+                  SyncLoop loop = syncing.get();
+                  return loop == null ? Optional.of("the agent is starting") : loop.notReady();
+                },
+                () -> status(enrolledAs.get(), syncing.get(), store));
+      } catch (UncheckedIOException e) {
+        throw new InvalidConfigException(
+            e.getMessage() + " (choose another --port, or --bind address)", e);
+      }
+      resources.push(server);
       HubClient anonymous = new HubClient(config.hubUrl());
       resources.push(anonymous);
       Identity identity = store.identity().orElseGet(() -> enroll(config, anonymous, store));
       HubClient hub = anonymous.as(identity);
+      String deviceId = identity.deviceId();
+      enrolledAs.set(deviceId);
 
-      ModelRegistry registry = new ModelRegistry();
-      resources.push(registry);
       SyncLoop sync =
           new SyncLoop(
               hub,
@@ -92,24 +119,11 @@ public final class Agent implements AutoCloseable {
               registry,
               store,
               dataDir.resolve(DataDir.BUNDLES),
-              config.pollInterval());
+              config.pollInterval(),
+              // No labels configured keeps the hub's: a restart without them must not undeploy.
+              config.labels().isEmpty() ? null : config.labels());
       sync.restore();
-
-      String deviceId = identity.deviceId();
-      InferenceServer server;
-      try {
-        server =
-            InferenceServer.start(
-                new InetSocketAddress(config.bindAddress(), config.port()),
-                registry,
-                store,
-                sync::notReady,
-                () -> status(deviceId, sync, store));
-      } catch (UncheckedIOException e) {
-        throw new InvalidConfigException(
-            e.getMessage() + " (choose another --port, or --bind address)", e);
-      }
-      resources.push(server);
+      syncing.set(sync);
       resources.push(sync);
       PredictionForwarder forwarder =
           new PredictionForwarder(
@@ -188,7 +202,11 @@ public final class Agent implements AutoCloseable {
   private static AgentStatus status(String deviceId, SyncLoop sync, AgentStore store) {
     Counters counters = store.counters();
     return new AgentStatus(
-        deviceId, sync.reports(), counters.served(), counters.failed(), counters.pending());
+        deviceId,
+        sync == null ? List.of() : sync.reports(),
+        counters.served(),
+        counters.failed(),
+        counters.pending());
   }
 
   /** The port the local inference API listens on (useful with port 0). */

@@ -27,7 +27,7 @@ import java.util.Map;
  * @param forwardBatchSize most predictions per forwarded batch
  * @param engineOptions how the inference engine uses the machine
  * @param maxStoreBytes budget of the local store in bytes, 0 for none; see {@link
- *
+ *     #withMaxStoreBytes}
  */
 public record AgentConfig(
     URI hubUrl,
@@ -73,7 +73,7 @@ public record AgentConfig(
         DEFAULT_BIND_ADDRESS,
         DEFAULT_PORT,
         null,
-        hostName(),
+        defaultDeviceName(),
         Map.of(),
         List.of(),
         DEFAULT_POLL_INTERVAL,
@@ -356,7 +356,8 @@ public record AgentConfig(
     return new InvalidConfigException(message, cause);
   }
 
-  private static String hostName() {
+  /** The device name unless configured: this host's name. */
+  public static String defaultDeviceName() {
     try {
       return InetAddress.getLocalHost().getHostName();
     } catch (UnknownHostException e) {

@@ -25,7 +25,8 @@ class AgentCommandTest {
         Cli.run("agent", "--hub", "http://127.0.0.1:1", "--data", dir.resolve("d").toString());
 
     assertThat(result.exit()).as(result.toString()).isEqualTo(2);
-    assertThat(result.err()).contains("Missing required option").contains("--trust");
+    assertThat(result.err())
+        .contains("trust is required: pass --trust, set VERGE_AGENT_TRUST, or write 'trust:'");
   }
 
   @Test
@@ -46,8 +47,9 @@ class AgentCommandTest {
 
     assertThat(result.exit()).as(result.toString()).isEqualTo(2);
     assertThat(result.err())
-        .contains("--poll-interval")
-        .contains("'5 minutes' is not a duration: write e.g. 500ms, 5s, 2m or 1h");
+        .contains(
+            "poll-interval = '5 minutes' (flag --poll-interval): is not a duration; allowed: a"
+                + " duration above zero: 500ms, 5s, 2m or 1h");
   }
 
   @Test
@@ -80,7 +82,7 @@ class AgentCommandTest {
   }
 
   @Test
-  void agent_exits_1_when_a_trusted_key_file_is_missing() {
+  void agent_exits_2_naming_the_flag_when_a_trusted_key_file_is_missing() {
     Path missing = dir.resolve("nobody.pub");
 
     Cli.Result result =
@@ -95,8 +97,56 @@ class AgentCommandTest {
             "--trust",
             missing.toString());
 
-    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
-    assertThat(result.err()).startsWith("verge: ").contains(missing.toString());
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith(
+            "verge: trust = '" + missing + "' (flag --trust): " + missing + " does not exist");
+  }
+
+  @Test
+  void agent_refuses_a_trusted_key_that_is_not_a_key_naming_the_flag() throws Exception {
+    Path garbage = java.nio.file.Files.writeString(dir.resolve("p.pub"), "not a key\n");
+
+    Cli.Result result =
+        Cli.run(
+            "agent",
+            "--hub",
+            "http://127.0.0.1:1",
+            "--data",
+            dir.resolve("d").toString(),
+            "--trust",
+            garbage.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err()).startsWith("verge: trust = '" + garbage + "' (flag --trust): ");
+    assertThat(dir.resolve("d")).doesNotExist();
+  }
+
+  @Test
+  void agent_refuses_a_data_folder_that_is_a_file_naming_where_it_was_set() throws Exception {
+    Keys.KeyFiles publisher = Fixtures.givenKeys(dir, "p");
+    Path file = java.nio.file.Files.writeString(dir.resolve("data"), "");
+    Path config =
+        java.nio.file.Files.writeString(
+            dir.resolve("agent.yaml"),
+            "agent:\n  hub: http://127.0.0.1:1\n  data: "
+                + file
+                + "\n  trust: "
+                + publisher.publicKey()
+                + "\n");
+
+    Cli.Result result = Cli.run("agent", "--config", config.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith(
+            "verge: data = '"
+                + file
+                + "' ("
+                + config
+                + ":3): "
+                + file
+                + " exists and is not a folder");
   }
 
   private static Set<String> liveNonDaemonThreads() {

@@ -55,6 +55,7 @@ public final class SyncLoop implements AutoCloseable {
   private final ModelRegistry registry;
   private final AgentStore store;
   private final Duration pollInterval;
+  private final Map<String, String> labels;
   private final Clock clock;
   private final HubLink link = new HubLink("sync");
   private final ReentrantLock applying = new ReentrantLock();
@@ -71,6 +72,11 @@ public final class SyncLoop implements AutoCloseable {
   private volatile Thread thread;
   private volatile boolean closed;
 
+  /**
+   * A loop that reports {@code labels} with every report, so the hub's copy follows the device's
+   * configuration (and the desired state follows the labels); null reports none, and the hub keeps
+   * the labels it has.
+   */
   public SyncLoop(
       HubClient hub,
       InferenceEngine engine,
@@ -78,8 +84,10 @@ public final class SyncLoop implements AutoCloseable {
       ModelRegistry registry,
       AgentStore store,
       Path bundleFolder,
-      Duration pollInterval) {
+      Duration pollInterval,
+      Map<String, String> labels) {
     this.hub = hub;
+    this.labels = labels == null ? null : Map.copyOf(labels);
     this.registry = registry;
     this.store = store;
     this.pollInterval = pollInterval;
@@ -330,7 +338,8 @@ public final class SyncLoop implements AutoCloseable {
         return;
       }
       hub.report(
-          new ReportedState(AgentVersion.CURRENT, models, counters.served(), counters.failed()));
+          new ReportedState(
+              AgentVersion.CURRENT, models, counters.served(), counters.failed(), labels));
       lastReported = models;
       lastServed = counters.served();
       lastFailed = counters.failed();

@@ -230,6 +230,28 @@ public abstract class HubStoreContract {
   }
 
   @Test
+  void reported_labels_replace_the_devices_labels() {
+    enroll("dev-1", Map.of("site", "lab"));
+
+    store.saveReported(
+        "dev-1",
+        new ReportedState("0.1.0", List.of(), 0, 0, Map.of("site", "plant-3", "line", "2")),
+        T0.plusSeconds(1));
+
+    assertThat(store.device("dev-1").orElseThrow().labels())
+        .isEqualTo(Map.of("site", "plant-3", "line", "2"));
+  }
+
+  @Test
+  void a_report_without_labels_keeps_the_devices_labels() {
+    enroll("dev-1", Map.of("site", "lab"));
+
+    store.saveReported("dev-1", new ReportedState("0.1.0", List.of(), 0, 0), T0.plusSeconds(1));
+
+    assertThat(store.device("dev-1").orElseThrow().labels()).isEqualTo(Map.of("site", "lab"));
+  }
+
+  @Test
   void a_deployment_needs_a_published_version() {
     assertThat(store.addDeployment(new DeploymentRequest("iris", 1, Map.of(), false), T0))
         .isEmpty();
