@@ -88,6 +88,11 @@ public final class Exchange {
     return type.isInstance(principal) ? (T) principal : null;
   }
 
+  /** The query as sent, null when there is none. */
+  public String rawQuery() {
+    return request.getHttpURI().getQuery();
+  }
+
   public Optional<String> query(String name) {
     String raw = request.getHttpURI().getQuery();
     if (raw == null) {
@@ -165,7 +170,8 @@ public final class Exchange {
     return bytes(limits.bodyBytes(), "a request body");
   }
 
-  private byte[] bytes(long limit, String what) {
+  /** The whole body, decoded, refused with 413 past {@code limit} bytes. */
+  public byte[] bytes(long limit, String what) {
     try (InputStream in = body(limit, what)) {
       ByteArrayOutputStream buffer = new ByteArrayOutputStream();
       in.transferTo(buffer);

@@ -74,11 +74,11 @@ public final class HttpEdge implements AutoCloseable {
   }
 
   private final Server server;
-  private final ServerConnector connector;
+  private final InetSocketAddress address;
 
-  private HttpEdge(Server server, ServerConnector connector) {
+  private HttpEdge(Server server, InetSocketAddress address) {
     this.server = server;
-    this.connector = connector;
+    this.address = address;
   }
 
   /**
@@ -114,15 +114,17 @@ public final class HttpEdge implements AutoCloseable {
           "cannot serve on " + where + ": " + e.getMessage(),
           e instanceof IOException io ? io : new IOException(e));
     }
-    return new HttpEdge(server, connector);
+    return new HttpEdge(
+        server, new InetSocketAddress(connector.getHost(), connector.getLocalPort()));
   }
 
+  /** The port it listens on, also after {@link #close()} (tests use it as a closed port). */
   public int port() {
-    return connector.getLocalPort();
+    return address.getPort();
   }
 
   public InetSocketAddress address() {
-    return new InetSocketAddress(connector.getHost(), port());
+    return address;
   }
 
   /** Stops accepting, lets requests in flight finish for the grace period, then stops them. */

@@ -2,6 +2,7 @@ package dev.verge.cli.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.core.api.ApiError;
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
@@ -24,6 +25,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -213,9 +215,9 @@ public final class HubAdminClient {
   private static HubClientException error(int status, String body) {
     String message = body;
     try {
-      JsonNode error = Json.tree(body.getBytes()).path("error");
-      if (error.isTextual()) {
-        message = error.asText();
+      ApiError error = Json.read(body.getBytes(StandardCharsets.UTF_8), ApiError.class);
+      if (error.error() != null) {
+        message = error.error();
       }
     } catch (JsonFormatException ignored) {
       // Not JSON: show the body as it came.
