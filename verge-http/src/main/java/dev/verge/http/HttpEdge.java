@@ -115,7 +115,7 @@ public final class HttpEdge implements AutoCloseable {
           e instanceof IOException io ? io : new IOException(e));
     }
     return new HttpEdge(
-        server, new InetSocketAddress(connector.getHost(), connector.getLocalPort()));
+        server, new InetSocketAddress(config.address().getAddress(), connector.getLocalPort()));
   }
 
   /** The port it listens on, also after {@link #close()} (tests use it as a closed port). */

@@ -31,8 +31,12 @@ public final class RawHttp {
       socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
       OutputStream out = socket.getOutputStream();
       out.write(head(method, path, headers, body.length).getBytes(StandardCharsets.ISO_8859_1));
-      out.write(body);
-      out.flush();
+      try {
+        out.write(body);
+        out.flush();
+      } catch (IOException e) {
+        // The server answered (a 413) and closed before the whole body went: read the answer.
+      }
       return parse(readAll(socket.getInputStream()));
     }
   }
