@@ -9,6 +9,8 @@ secs=${1:-10}
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 cp="target/classes:$(ls target/lib/*.jar | tr '\n' ':')"
 port=18480
+# The flags `verge agent` starts the agent with, so resident memory compares like for like.
+flags=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xms16m -Xmx256m -XX:ReservedCodeCacheSize=32m)
 rss() { awk '/VmRSS/ {print int($2/1024) " MB"}' "/proc/$1/status"; }
 for server in jdk jetty jetty-virtual helidon; do
   case $server in
@@ -18,11 +20,12 @@ for server in jdk jetty jetty-virtual helidon; do
     helidon) main=HelidonServer; extra= ;;
   esac
   t0=$(date +%s%N)
-  "$java" -Xmx256m -cp "$cp" dev.verge.bench.servers.$main $port $extra >"target/$server.log" 2>&1 &
+  "$java" "${flags[@]}" -cp "$cp" dev.verge.bench.servers.$main $port $extra >"target/$server.log" 2>&1 &
   pid=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$port/ready"; do sleep 0.01; done
   t1=$(date +%s%N)
-  echo "== $server: first answer $(( (t1 - t0) / 1000000 )) ms after launch; RSS after start $(rss $pid)"
+  until grep -q "started in" "target/$server.log"; do sleep 0.01; done
+  echo "== $server: first answer $(( (t1 - t0) / 1000000 )) ms after launch ($(grep -o 'started in [0-9]* ms' "target/$server.log")); RSS after start $(rss $pid)"
   curl -sf -o /dev/null -d @<(echo '{"inputs":[{"data":[1,2]}]}') "http://127.0.0.1:$port/infer"
   for c in 1 64; do
     echo "-- GET -c$c"; wrk -t$(( c < 2 ? 1 : 2 )) -c$c -d${secs}s --latency "http://127.0.0.1:$port/ready" | grep -E 'Requests/sec|99%'

@@ -184,10 +184,7 @@ public final class HttpEdge implements AutoCloseable {
         exchange.finish();
         callback.succeeded();
       } catch (Throwable failure) {
-        int status = fail(request, response, exchange, failure);
-        if (exchange != null && status > 0) {
-          exchange = null;
-        }
+        int status = fail(request, response, failure);
         if (status > 0) {
           callback.succeeded();
         } else {
@@ -204,7 +201,7 @@ public final class HttpEdge implements AutoCloseable {
     }
 
     /** Answers the failure if nothing was sent yet; returns the status sent, 0 when too late. */
-    private int fail(Request request, Response response, Exchange exchange, Throwable failure) {
+    private int fail(Request request, Response response, Throwable failure) {
       String what = request.getMethod() + " " + request.getHttpURI().getPath();
       if (response.isCommitted()) {
         // Mid-answer (a client that went away during a download): too late for an error body.

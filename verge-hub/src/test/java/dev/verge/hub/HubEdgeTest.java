@@ -100,6 +100,33 @@ class HubEdgeTest {
   }
 
   @Test
+  void a_client_that_stops_sending_headers_or_body_is_closed_after_the_idle_time_out()
+      throws IOException {
+    try (Hub quick =
+        Hub.start(
+            HubConfig.defaults(dir.resolve("quick")).withPort(0),
+            java.time.Clock.systemUTC(),
+            java.time.Duration.ofMillis(300))) {
+      byte[] headersOnly =
+          ("GET " + ApiPaths.MODELS + " HTTP/1.1\r\nHost: 127.0.0.1\r\n").getBytes();
+      byte[] halfBody =
+          ("POST "
+                  + ApiPaths.ENROLL
+                  + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 64\r\n\r\n{")
+              .getBytes();
+
+      assertThat(
+              RawHttp.closesStalledClient(
+                  quick.port(), headersOnly, java.time.Duration.ofSeconds(5)))
+          .isTrue();
+      assertThat(
+              RawHttp.closesStalledClient(quick.port(), halfBody, java.time.Duration.ofSeconds(5)))
+          .isTrue();
+    }
+    assertThat(log.warnings()).isEmpty();
+  }
+
+  @Test
   void a_small_gzip_that_expands_past_the_json_limit_is_413() throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (OutputStream gzip = new GZIPOutputStream(bytes)) {
