@@ -3,6 +3,7 @@ package dev.verge.http;
 import dev.verge.core.json.Json;
 import dev.verge.core.json.JsonFormatException;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,6 +33,7 @@ public final class Exchange {
   private OutputStream out;
   private int status;
   private Object principal;
+  private Runnable completing = () -> {};
 
   Exchange(
       Request request, Response response, Limits limits, Route route, Map<String, String> params) {
@@ -266,11 +268,34 @@ public final class Exchange {
     if (length >= 0) {
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
     }
-    out = Content.Sink.asOutputStream(response);
-    if (method().equals("HEAD")) {
-      out = OutputStream.nullOutputStream();
-    }
+    OutputStream sink =
+        method().equals("HEAD")
+            ? OutputStream.nullOutputStream()
+            : Content.Sink.asOutputStream(response);
+    out =
+        new FilterOutputStream(sink) {
+          private boolean closed;
+
+          @Override
+          public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+          }
+
+          @Override
+          public void close() throws IOException {
+            if (!closed) {
+              closed = true;
+              completing.run();
+            }
+            super.close();
+          }
+        };
     return out;
+  }
+
+  /** Runs once, just before the answer's last byte goes (the layer observes the request here). */
+  void onCompleting(Runnable completing) {
+    this.completing = completing;
   }
 
   /** Completes the answer if the handler left its stream open. */

@@ -165,7 +165,7 @@ public final class HttpEdge implements AutoCloseable {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-      long started = System.nanoTime();
+      Observed observed = new Observed(System.nanoTime());
       // A handler that waits without reading or writing (a long poll) is not an idle client.
       request.addIdleTimeoutListener(timeout -> false);
       String method = request.getMethod();
@@ -175,6 +175,11 @@ public final class HttpEdge implements AutoCloseable {
         RouteTable.Match match = routes.find(method, request.getHttpURI().getPath());
         template = match.route().template();
         exchange = new Exchange(request, response, config.limits(), match.route(), match.params());
+        Exchange answered = exchange;
+        String route = template;
+        // Observed before the last byte goes, so a client that saw the answer also finds it
+        // counted (a metrics scrape right after a request, a test).
+        exchange.onCompleting(() -> observed.observe(method, route, answered.status()));
         match.route().guard().check(exchange);
         match.route().handler().handle(exchange);
         if (!exchange.responded()) {
@@ -184,24 +189,30 @@ public final class HttpEdge implements AutoCloseable {
         exchange.finish();
         callback.succeeded();
       } catch (Throwable failure) {
-        int status = fail(request, response, failure);
+        String route = template;
+        int status =
+            fail(request, response, failure, code -> observed.observe(method, route, code));
+        if (status == 0) {
+          observed.observe(method, template, response.getStatus());
+        }
         if (status > 0) {
           callback.succeeded();
         } else {
           callback.failed(failure);
         }
-        observe(method, template, status > 0 ? status : response.getStatus(), started);
         if (failure instanceof Error e && !(e instanceof OutOfMemoryError)) {
           throw e;
         }
-        return true;
       }
-      observe(method, template, exchange.status(), started);
       return true;
     }
 
     /** Answers the failure if nothing was sent yet; returns the status sent, 0 when too late. */
-    private int fail(Request request, Response response, Throwable failure) {
+    private int fail(
+        Request request,
+        Response response,
+        Throwable failure,
+        java.util.function.IntConsumer beforeAnswer) {
       String what = request.getMethod() + " " + request.getHttpURI().getPath();
       if (response.isCommitted()) {
         // Mid-answer (a client that went away during a download): too late for an error body.
@@ -223,6 +234,7 @@ public final class HttpEdge implements AutoCloseable {
         }
         response.setStatus(problem.status());
         byte[] body = Json.write(new ApiError(problem.message(), problem.code()));
+        beforeAnswer.accept(problem.status());
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Body.JSON);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         if (!request.getMethod().equals("HEAD")) {
@@ -236,15 +248,29 @@ public final class HttpEdge implements AutoCloseable {
       return problem.status();
     }
 
-    private void observe(String method, String route, int status, long started) {
-      try {
-        config
-            .observer()
-            .observe(
-                new RequestObserver.Observation(
-                    method, route, status, Duration.ofNanos(System.nanoTime() - started)));
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "the request observer failed: " + e);
+    /** Tells the observer about one request, once. */
+    private final class Observed {
+      private final long started;
+      private boolean done;
+
+      Observed(long started) {
+        this.started = started;
+      }
+
+      void observe(String method, String route, int status) {
+        if (done) {
+          return;
+        }
+        done = true;
+        try {
+          config
+              .observer()
+              .observe(
+                  new RequestObserver.Observation(
+                      method, route, status, Duration.ofNanos(System.nanoTime() - started)));
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "the request observer failed: " + e);
+        }
       }
     }
   }
