@@ -30,6 +30,20 @@ public final class HttpEdge implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(HttpEdge.class.getName());
 
   /**
+   * Jetty announces every start and stop at INFO; Verge logs its own start line. Kept in a field:
+   * java.util.logging holds loggers weakly and would forget the level. A configured level wins.
+   */
+  private static final java.util.logging.Logger JETTY = quietJetty();
+
+  private static java.util.logging.Logger quietJetty() {
+    java.util.logging.Logger jetty = java.util.logging.Logger.getLogger("org.eclipse.jetty");
+    if (jetty.getLevel() == null) {
+      jetty.setLevel(java.util.logging.Level.WARNING);
+    }
+    return jetty;
+  }
+
+  /**
    * How a server is set up.
    *
    * @param idleTimeout how long a connection may send nothing while a request is read (and how long
