@@ -135,11 +135,16 @@ class InferenceEdgeTest {
 
   /** An infer request of about {@code size} bytes: one FP32 input with many zeros. */
   static byte[] jsonInfer(long size) throws IOException {
+    return jsonInfer(size, ",0");
+  }
+
+  /** The same, each further element written as {@code element} (such as {@code ",11"}). */
+  static byte[] jsonInfer(long size, String element) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream((int) size + 128);
     out.write(
         "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,2],\"data\":[0"
             .getBytes());
-    byte[] more = ",0".repeat(4096).getBytes();
+    byte[] more = element.repeat(4096).getBytes();
     while (out.size() < size) {
       out.write(more);
     }
