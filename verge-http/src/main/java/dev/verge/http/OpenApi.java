@@ -54,7 +54,9 @@ public final class OpenApi {
   private Map<String, Object> operation(Route route) {
     Map<String, Object> op = new LinkedHashMap<>();
     op.put("summary", route.summary());
-    op.put("description", "Who may call: " + route.guard().description() + ".");
+    op.put(
+        "description",
+        "Who may call: " + route.guard().description() + " (" + route.guard().name() + ").");
     op.put(
         "operationId",
         route.method().toLowerCase(java.util.Locale.ROOT)

@@ -16,6 +16,7 @@ import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.PublisherKeyRequest;
 import dev.verge.core.api.PublisherKeyView;
 import dev.verge.core.api.ReportedState;
+import dev.verge.core.json.Json;
 import dev.verge.http.Body;
 import dev.verge.http.Exchange;
 import dev.verge.http.Guard;
@@ -35,7 +36,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** The hub's endpoints: the route table and the translation between HTTP and the features. */
@@ -46,14 +46,20 @@ final class HubApi {
   private static final String ID = "{id}";
 
   private final HubServices hub;
-  private final String version;
+  private final RouteTable table;
+  private final byte[] openApi;
 
   HubApi(HubServices hub, String version) {
     this.hub = hub;
-    this.version = version;
+    this.table = build();
+    this.openApi = Json.write(OpenApi.document("Verge hub", version, table));
   }
 
   RouteTable routes() {
+    return table;
+  }
+
+  private RouteTable build() {
     Guard admin = Access.admin(hub.authenticator());
     Guard device = Access.device(hub.authenticator());
     Guard anyone = Access.adminOrDevice(hub.authenticator());
@@ -173,18 +179,8 @@ final class HubApi {
     return new RouteTable(routes);
   }
 
-  private RouteTable table;
-
   private void openApi(Exchange x) throws IOException {
-    x.json(200, document());
-  }
-
-  /** The OpenAPI 3.1 document of the routes above. */
-  Map<String, Object> document() {
-    if (table == null) {
-      table = routes();
-    }
-    return OpenApi.document("Verge hub", version, table);
+    x.bytes(200, Body.JSON, openApi);
   }
 
   // Management.

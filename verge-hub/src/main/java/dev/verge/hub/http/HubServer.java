@@ -6,7 +6,6 @@ import dev.verge.http.RequestObserver;
 import dev.verge.http.RouteTable;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
 
 /** The hub's HTTP server: its route table on the shared HTTP edge. */
 public final class HubServer implements AutoCloseable {
@@ -16,11 +15,9 @@ public final class HubServer implements AutoCloseable {
   private static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
   private final HttpEdge edge;
-  private final HubApi api;
 
-  private HubServer(HttpEdge edge, HubApi api) {
+  private HubServer(HttpEdge edge) {
     this.edge = edge;
-    this.api = api;
   }
 
   public static HubServer start(InetSocketAddress address, HubServices services) {
@@ -45,16 +42,11 @@ public final class HubServer implements AutoCloseable {
             .stopGrace(STOP_GRACE)
             .failures(new HubFailures())
             .observer(observer);
-    return new HubServer(HttpEdge.start(config, routes), api);
+    return new HubServer(HttpEdge.start(config, routes));
   }
 
   public InetSocketAddress address() {
     return edge.address();
-  }
-
-  /** The OpenAPI document served at {@code /api/v1/openapi.json}. */
-  public Map<String, Object> openApi() {
-    return api.document();
   }
 
   /** Stops accepting, lets running exchanges finish for a moment, then stops them. */
