@@ -1,6 +1,8 @@
 package dev.verge.hub;
 
 import dev.verge.core.signing.TrustStore;
+import dev.verge.http.HttpEdge;
+import dev.verge.http.RequestObserver;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.deploy.Deployments;
@@ -22,6 +24,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -65,6 +68,11 @@ public final class Hub implements AutoCloseable {
   }
 
   static Hub start(HubConfig config, Clock clock) {
+    return start(config, clock, HttpEdge.Config.DEFAULT_IDLE_TIMEOUT);
+  }
+
+  /** With a shorter idle time-out, for tests of clients that stop sending. */
+  static Hub start(HubConfig config, Clock clock, Duration idleTimeout) {
     InetAddress bind = resolve(config.bindAddress());
     TrustStore trusted = loadTrustedKeys(config);
     Path dataDir = config.dataDir().toAbsolutePath();
@@ -90,7 +98,12 @@ public final class Hub implements AutoCloseable {
               desired,
               new Deployments(store, clock),
               new Telemetry(store, clock));
-      HubServer server = HubServer.start(new InetSocketAddress(bind, config.port()), services);
+      HubServer server =
+          HubServer.start(
+              new InetSocketAddress(bind, config.port()),
+              services,
+              idleTimeout,
+              RequestObserver.NONE);
       Hub hub = new Hub(config, store, admin, desired, server);
       LOG.log(
           System.Logger.Level.INFO,
