@@ -40,6 +40,13 @@ final class HubCommand implements Runnable {
       description = "Publisher public key (.pub) whose bundles the hub accepts; repeatable.")
   List<Path> trust = new ArrayList<>();
 
+  @Option(
+      names = "--metrics-open",
+      description =
+          "Serve /metrics without the admin token; only with a loopback --bind (default: the"
+              + " token is needed).")
+  boolean metricsOpen;
+
   static Path defaultDataDir() {
     return Path.of(System.getProperty("user.home"), ".verge", "hub");
   }
@@ -49,7 +56,8 @@ final class HubCommand implements Runnable {
     Path dataDir = data == null ? defaultDataDir() : data;
     HubConfig defaults = HubConfig.defaults(dataDir);
     HubConfig config =
-        new HubConfig(dataDir, bind, port, defaults.maxBundleBytes(), List.copyOf(trust));
+        new HubConfig(dataDir, bind, port, defaults.maxBundleBytes(), List.copyOf(trust))
+            .withMetricsOpen(metricsOpen);
     CountDownLatch stopped = new CountDownLatch(1);
     try (Hub hub = Hub.start(config)) {
       Runtime.getRuntime()

@@ -9,5 +9,7 @@ enum Access {
   /** The admin token or any device's credential. */
   ADMIN_OR_DEVICE,
   /** A one-time enrollment token, which the route's handler checks itself. */
-  ENROLLMENT
+  ENROLLMENT,
+  /** The admin token, or none when the hub is configured to serve its metrics openly. */
+  METRICS
 }

@@ -16,6 +16,8 @@ import dev.verge.hub.HubException;
 import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.auth.Principal;
 import dev.verge.hub.device.DesiredStates;
+import dev.verge.hub.metrics.HttpMetrics;
+import dev.verge.hub.metrics.Scrape;
 import dev.verge.hub.model.BundleFile;
 import dev.verge.hub.model.Published;
 import dev.verge.hub.store.Created;
@@ -79,14 +81,18 @@ final class HubApi implements HttpHandler {
         Route.of("GET", device + ApiPaths.DESIRED_SUFFIX, Access.DEVICE, this::desired),
         Route.of("PUT", device + ApiPaths.REPORTED_SUFFIX, Access.DEVICE, this::reported),
         Route.of("POST", device + ApiPaths.PREDICTIONS_SUFFIX, Access.DEVICE, this::predictions),
-        Route.of("GET", ApiPaths.BUNDLES + "{digest}", Access.ADMIN_OR_DEVICE, this::bundle));
+        Route.of("GET", ApiPaths.BUNDLES + "{digest}", Access.ADMIN_OR_DEVICE, this::bundle),
+        Route.of("GET", "/metrics", Access.METRICS, this::metrics));
   }
 
   @Override
   public void handle(HttpExchange exchange) {
+    long started = System.nanoTime();
     Call call = new Call(exchange);
+    String template = HttpMetrics.UNMATCHED;
     try {
       Router.Match match = router.find(call.method(), call.rawPath());
+      template = match.route().template();
       call.params(match.params());
       authorize(match.route().access(), call);
       match.route().handler().handle(call);
@@ -100,17 +106,24 @@ final class HubApi implements HttpHandler {
       ErrorMapping.respond(call, e);
     } finally {
       exchange.close();
+      hub.metrics()
+          .http()
+          .record(
+              call.method(),
+              template,
+              call.status(),
+              Duration.ofNanos(System.nanoTime() - started));
     }
   }
 
   private void authorize(Access access, Call call) {
-    if (access == Access.ENROLLMENT) {
+    if (access == Access.ENROLLMENT || (access == Access.METRICS && hub.metrics().open())) {
       return;
     }
     Principal principal = hub.authenticator().authenticate(call.header("Authorization"));
     call.principal(principal);
     switch (access) {
-      case ADMIN -> {
+      case ADMIN, METRICS -> {
         if (principal instanceof Principal.Device d) {
           throw new HubException.Forbidden(
               "device "
@@ -213,6 +226,15 @@ final class HubApi implements HttpHandler {
     String key = call.header(ApiPaths.IDEMPOTENCY_KEY);
     PredictionBatch batch = call.json(PredictionBatch.class);
     ok(call, hub.telemetry().record(call.param("id"), key, batch));
+  }
+
+  private void metrics(Call call) throws IOException {
+    Scrape scrape = hub.metrics().scrape(call.header("Accept"));
+    call.responseHeaders().set("Content-Type", scrape.contentType());
+    call.sendHeaders(200, scrape.body().length);
+    try (OutputStream out = call.responseBody()) {
+      out.write(scrape.body());
+    }
   }
 
   // Bundles.

@@ -17,6 +17,11 @@ record Route(String method, List<String> pattern, Access access, Handler handler
     return new Route(method, Router.segments(pattern), access, handler);
   }
 
+  /** The pattern as written, e.g. {@code /api/v1/devices/{id}}: a bounded metrics label. */
+  String template() {
+    return "/" + String.join("/", pattern);
+  }
+
   /** The path parameters if {@code path} fits the pattern, else null. */
   Map<String, String> match(List<String> path) {
     if (path.size() != pattern.size()) {
