@@ -1,6 +1,7 @@
 package dev.verge.agent;
 
 import dev.verge.agent.forward.PredictionForwarder;
+import dev.verge.agent.metrics.AgentMetrics;
 import dev.verge.agent.serving.InferenceServer;
 import dev.verge.agent.serving.ModelRegistry;
 import dev.verge.agent.store.AgentStore;
@@ -74,8 +75,11 @@ public final class Agent implements AutoCloseable {
     Path dataDir = DataDir.prepare(config.dataDir());
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
+      AgentMetrics metrics = new AgentMetrics();
+      resources.push(metrics);
       AgentStore store =
-          SqliteAgentStore.open(dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes());
+          SqliteAgentStore.open(
+              dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes(), metrics);
       resources.push(store);
       HubClient anonymous = new HubClient(config.hubUrl());
       resources.push(anonymous);
@@ -92,8 +96,10 @@ public final class Agent implements AutoCloseable {
               registry,
               store,
               dataDir.resolve(DataDir.BUNDLES),
-              config.pollInterval());
+              config.pollInterval(),
+              metrics);
       sync.restore();
+      metrics.watch(store, sync::state, hub::lastContact);
 
       String deviceId = identity.deviceId();
       InferenceServer server;
@@ -104,7 +110,9 @@ public final class Agent implements AutoCloseable {
                 registry,
                 store,
                 sync::notReady,
-                () -> status(deviceId, sync, store));
+                () -> status(deviceId, sync, store),
+                metrics,
+                metrics.page(config.metricsToken(), isLoopback(config.bindAddress())));
       } catch (UncheckedIOException e) {
         throw new InvalidConfigException(
             e.getMessage() + " (choose another --port, or --bind address)", e);
@@ -113,7 +121,7 @@ public final class Agent implements AutoCloseable {
       resources.push(sync);
       PredictionForwarder forwarder =
           new PredictionForwarder(
-              store, hub, deviceId, config.forwardBatchSize(), config.forwardInterval());
+              store, hub, deviceId, config.forwardBatchSize(), config.forwardInterval(), metrics);
       resources.push(forwarder);
       Agent agent = new Agent(config, deviceId, store, sync, forwarder, server, resources);
       sync.start();
@@ -177,6 +185,14 @@ public final class Agent implements AutoCloseable {
         identity.deviceId(),
         config.deviceName());
     return identity;
+  }
+
+  private static boolean isLoopback(String bindAddress) {
+    try {
+      return InetAddress.getByName(bindAddress).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      throw new InvalidConfigException("bind address '" + bindAddress + "' cannot be resolved", e);
+    }
   }
 
   private static String platform() {

@@ -112,6 +112,15 @@ final class AgentCommand implements Runnable {
   long maxStoreMb;
 
   @Option(
+      names = "--metrics-token-file",
+      paramLabel = "FILE",
+      description =
+          "File with a token that GET /metrics then requires as 'Authorization: Bearer'; needed"
+              + " to serve metrics on a non-loopback --bind (default: none, metrics open on"
+              + " loopback).")
+  Path metricsTokenFile;
+
+  @Option(
       names = "--parent-pid",
       hidden = true,
       description = "Exit when this process exits (used by the demo).")
@@ -119,7 +128,8 @@ final class AgentCommand implements Runnable {
 
   @Override
   public void run() {
-    String token = enrollTokenFile == null ? null : read(enrollTokenFile);
+    String token = enrollTokenFile == null ? null : read(enrollTokenFile, "enrollment token");
+    String metricsToken = metricsTokenFile == null ? null : read(metricsTokenFile, "metrics token");
     AgentConfig config =
         AgentConfig.defaults(hub, data)
             .withBindAddress(bind)
@@ -130,7 +140,8 @@ final class AgentCommand implements Runnable {
             .withPollInterval(pollInterval)
             .withForwarding(forwardInterval, AgentConfig.DEFAULT_FORWARD_BATCH_SIZE)
             .withEngineOptions(new EngineOptions(threads, 1))
-            .withMaxStoreBytes(maxStoreMb * 1024 * 1024);
+            .withMaxStoreBytes(maxStoreMb * 1024 * 1024)
+            .withMetricsToken(metricsToken);
     CountDownLatch stopped = new CountDownLatch(1);
     try (OnnxEngine engine = new OnnxEngine(config.engineOptions());
         Agent agent = Agent.start(config, engine)) {
@@ -163,11 +174,11 @@ final class AgentCommand implements Runnable {
     }
   }
 
-  private static String read(Path file) {
+  private static String read(Path file, String what) {
     try {
       return Files.readString(file).strip();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read enrollment token file " + file, e);
+      throw new UncheckedIOException("cannot read " + what + " file " + file, e);
     }
   }
 

@@ -44,6 +44,7 @@ public final class InferenceServer implements AutoCloseable {
   static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
 
   static final String STATUS_PATH = "/verge/v1/status";
+  static final String METRICS_PATH = "/metrics";
   private static final String MODELS_PREFIX = "/v2/models/";
   private static final System.Logger LOG = System.getLogger(InferenceServer.class.getName());
 
@@ -53,6 +54,7 @@ public final class InferenceServer implements AutoCloseable {
   private final AgentStore store;
   private final Supplier<Optional<String>> notReady;
   private final Supplier<?> status;
+  private final MetricsPage metrics;
   private final ModelStats stats = new ModelStats();
   private final Inference inference;
   private final InFlight requests = new InFlight();
@@ -63,14 +65,17 @@ public final class InferenceServer implements AutoCloseable {
       ModelRegistry registry,
       AgentStore store,
       Supplier<Optional<String>> notReady,
-      Supplier<?> status) {
+      Supplier<?> status,
+      ServingMetrics servingMetrics,
+      MetricsPage metrics) {
     this.server = server;
     this.executor = executor;
     this.registry = registry;
     this.store = store;
     this.notReady = notReady;
     this.status = status;
-    this.inference = new Inference(registry, store, stats);
+    this.metrics = metrics;
+    this.inference = new Inference(registry, store, stats, servingMetrics);
   }
 
   /**
@@ -86,6 +91,18 @@ public final class InferenceServer implements AutoCloseable {
       AgentStore store,
       Supplier<Optional<String>> notReady,
       Supplier<?> status) {
+    return start(address, registry, store, notReady, status, ServingMetrics.NONE, MetricsPage.NONE);
+  }
+
+  /** Starts serving, telling {@code servingMetrics} of requests and answering {@code /metrics}. */
+  public static InferenceServer start(
+      InetSocketAddress address,
+      ModelRegistry registry,
+      AgentStore store,
+      Supplier<Optional<String>> notReady,
+      Supplier<?> status,
+      ServingMetrics servingMetrics,
+      MetricsPage metrics) {
     HttpServer http;
     try {
       http = HttpServer.create(address, 0);
@@ -100,7 +117,9 @@ public final class InferenceServer implements AutoCloseable {
           e);
     }
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    InferenceServer server = new InferenceServer(http, executor, registry, store, notReady, status);
+    InferenceServer server =
+        new InferenceServer(
+            http, executor, registry, store, notReady, status, servingMetrics, metrics);
     http.setExecutor(executor);
     http.createContext("/", server::handle);
     http.start();
@@ -150,6 +169,16 @@ public final class InferenceServer implements AutoCloseable {
       case STATUS_PATH -> {
         requireGet(exchange);
         sendJson(exchange, 200, status.get());
+      }
+      case METRICS_PATH -> {
+        requireGet(exchange);
+        var headers = exchange.getRequestHeaders();
+        var page = metrics.render(headers.getFirst("Accept"), headers.getFirst("Authorization"));
+        if (page == null) {
+          throw RequestException.noSuchEndpoint(method, path);
+        }
+        page.headers().forEach(exchange.getResponseHeaders()::set);
+        sendBytes(exchange, page.status(), page.body(), page.contentType());
       }
       default -> {
         if (!path.startsWith(MODELS_PREFIX)) {
