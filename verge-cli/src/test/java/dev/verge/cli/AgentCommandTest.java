@@ -99,6 +99,46 @@ class AgentCommandTest {
     assertThat(result.err()).startsWith("verge: ").contains(missing.toString());
   }
 
+  @Test
+  void agent_exits_1_naming_a_missing_metrics_token_file() {
+    Keys.KeyFiles publisher = Fixtures.givenKeys(dir, "p");
+    Path missing = dir.resolve("metrics.token");
+
+    Cli.Result result =
+        Cli.run(
+            "agent",
+            "--hub",
+            "http://127.0.0.1:1",
+            "--data",
+            dir.resolve("d").toString(),
+            "--port",
+            "0",
+            "--trust",
+            publisher.publicKey().toString(),
+            "--metrics-token-file",
+            missing.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err()).startsWith("verge: ").contains("metrics token file " + missing);
+  }
+
+  @Test
+  void hub_refuses_open_metrics_beyond_loopback_before_listening() {
+    Cli.Result result =
+        Cli.run(
+            "hub",
+            "--data",
+            dir.resolve("hub").toString(),
+            "--bind",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--metrics-open");
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err()).contains("--metrics-open").contains("loopback").contains("0.0.0.0");
+  }
+
   private static Set<String> liveNonDaemonThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && !t.isDaemon())

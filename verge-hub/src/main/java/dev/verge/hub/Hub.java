@@ -72,7 +72,7 @@ public final class Hub implements AutoCloseable {
     InetAddress bind = resolve(config.bindAddress());
     if (config.metricsOpen() && !bind.isLoopbackAddress()) {
       throw new IllegalArgumentException(
-          "metricsOpen: /metrics may answer without the admin token only on a loopback address,"
+          "metricsOpen (--metrics-open): /metrics may answer without the admin token only on a loopback address,"
               + " but bindAddress is '"
               + config.bindAddress()
               + "'; bind to 127.0.0.1 or give scrapers the admin token");

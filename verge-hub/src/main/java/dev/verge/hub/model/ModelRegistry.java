@@ -129,8 +129,8 @@ public final class ModelRegistry {
     Published published;
     try {
       published = receive(body, declaredLength);
-    } catch (HubException e) {
-      listener.refused(e.code());
+    } catch (RuntimeException e) {
+      listener.refused(e instanceof HubException h ? h.code() : "INTERNAL");
       throw e;
     }
     listener.published(published);
