@@ -12,6 +12,7 @@ import dev.verge.agent.sync.HubClient;
 import dev.verge.agent.sync.HubException;
 import dev.verge.agent.sync.HubRefusedException;
 import dev.verge.agent.sync.SyncLoop;
+import dev.verge.agent.sync.SyncState;
 import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
 import dev.verge.core.signing.KeyFormatException;
@@ -25,7 +26,10 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One running device agent, and the composition root that wires it. {@link #start} opens the store,
@@ -81,13 +85,46 @@ public final class Agent implements AutoCloseable {
           SqliteAgentStore.open(
               dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes(), metrics);
       resources.push(store);
-      HubClient anonymous = new HubClient(config.hubUrl());
-      resources.push(anonymous);
-      Identity identity = store.identity().orElseGet(() -> enroll(config, anonymous, store));
-      HubClient hub = anonymous.as(identity);
-
       ModelRegistry registry = new ModelRegistry();
       resources.push(registry);
+      // The port is taken before enrolling: an agent that cannot serve must not spend its
+      // one-time token and leave a device on the hub that never reports.
+      AtomicReference<SyncLoop> syncing = new AtomicReference<>();
+      AtomicReference<String> enrolledAs = new AtomicReference<>();
+      InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
+      InferenceServer server;
+      try {
+        server =
+            InferenceServer.start(
+                address,
+                registry,
+                store,
+                () -> {
+                  SyncLoop loop = syncing.get();
+                  return loop == null ? Optional.of("the agent is starting") : loop.notReady();
+                },
+                () -> status(enrolledAs.get(), syncing.get(), store),
+                metrics,
+                metrics.page(config.metricsToken(), isLoopback(config.bindAddress())));
+      } catch (UncheckedIOException e) {
+        throw new InvalidConfigException(
+            e.getMessage() + " (choose another --port, or --bind address)", e);
+      }
+      resources.push(server);
+      HubClient anonymous = new HubClient(config.hubUrl());
+      resources.push(anonymous);
+      metrics.watch(
+          store,
+          () -> {
+            SyncLoop loop = syncing.get();
+            return loop == null ? SyncState.STARTING : loop.state();
+          },
+          anonymous::lastContact);
+      Identity identity = store.identity().orElseGet(() -> enroll(config, anonymous, store));
+      HubClient hub = anonymous.as(identity);
+      String deviceId = identity.deviceId();
+      enrolledAs.set(deviceId);
+
       SyncLoop sync =
           new SyncLoop(
               hub,
@@ -97,27 +134,11 @@ public final class Agent implements AutoCloseable {
               store,
               dataDir.resolve(DataDir.BUNDLES),
               config.pollInterval(),
+              // No labels configured keeps the hub's: a restart without them must not undeploy.
+              config.labels().isEmpty() ? null : config.labels(),
               metrics);
       sync.restore();
-      metrics.watch(store, sync::state, hub::lastContact);
-
-      String deviceId = identity.deviceId();
-      InferenceServer server;
-      try {
-        server =
-            InferenceServer.start(
-                new InetSocketAddress(config.bindAddress(), config.port()),
-                registry,
-                store,
-                sync::notReady,
-                () -> status(deviceId, sync, store),
-                metrics,
-                metrics.page(config.metricsToken(), isLoopback(config.bindAddress())));
-      } catch (UncheckedIOException e) {
-        throw new InvalidConfigException(
-            e.getMessage() + " (choose another --port, or --bind address)", e);
-      }
-      resources.push(server);
+      syncing.set(sync);
       resources.push(sync);
       PredictionForwarder forwarder =
           new PredictionForwarder(
@@ -204,7 +225,11 @@ public final class Agent implements AutoCloseable {
   private static AgentStatus status(String deviceId, SyncLoop sync, AgentStore store) {
     Counters counters = store.counters();
     return new AgentStatus(
-        deviceId, sync.reports(), counters.served(), counters.failed(), counters.pending());
+        deviceId,
+        sync == null ? List.of() : sync.reports(),
+        counters.served(),
+        counters.failed(),
+        counters.pending());
   }
 
   /** The port the local inference API listens on (useful with port 0). */

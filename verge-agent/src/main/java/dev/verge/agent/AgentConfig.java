@@ -76,7 +76,7 @@ public record AgentConfig(
         DEFAULT_BIND_ADDRESS,
         DEFAULT_PORT,
         null,
-        hostName(),
+        defaultDeviceName(),
         Map.of(),
         List.of(),
         DEFAULT_POLL_INTERVAL,
@@ -396,7 +396,8 @@ public record AgentConfig(
     return new InvalidConfigException(message, cause);
   }
 
-  private static String hostName() {
+  /** The device name unless configured: this host's name. */
+  public static String defaultDeviceName() {
     try {
       return InetAddress.getLocalHost().getHostName();
     } catch (UnknownHostException e) {

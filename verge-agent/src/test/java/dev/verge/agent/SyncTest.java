@@ -25,7 +25,8 @@ class SyncTest extends AgentHarness {
     agent.syncNow();
 
     assertThat(versionAnswering(http(agent), "pump")).isEqualTo("1");
-    assertThat(reported("pump")).contains(new ModelReport("pump", 1L, List.of(1L), null, null));
+    assertThat(reported("pump"))
+        .contains(new ModelReport("pump", 1L, List.of(1L), null, null, null));
     assertThat(agent.status().models()).containsExactly(reported("pump").orElseThrow());
     assertThat(data.resolve("bundles").resolve(pump.bundleDigest() + ".vbundle")).exists();
     assertThat(hub.lastReport().agentVersion()).isEqualTo(AgentVersion.CURRENT);
@@ -60,7 +61,8 @@ class SyncTest extends AgentHarness {
     agent.syncNow();
 
     assertThat(versionAnswering(http(agent), "pump")).isEqualTo("2");
-    assertThat(reported("pump")).contains(new ModelReport("pump", 2L, List.of(1L, 2L), null, null));
+    assertThat(reported("pump"))
+        .contains(new ModelReport("pump", 2L, List.of(1L, 2L), null, null, null));
   }
 
   @Test
@@ -93,7 +95,8 @@ class SyncTest extends AgentHarness {
     agent.syncNow();
 
     assertThat(versionAnswering(http(agent), "pump")).isEqualTo("1");
-    assertThat(reported("pump")).contains(new ModelReport("pump", 1L, List.of(1L, 2L), null, null));
+    assertThat(reported("pump"))
+        .contains(new ModelReport("pump", 1L, List.of(1L, 2L), null, null, null));
   }
 
   @Test
@@ -198,7 +201,8 @@ class SyncTest extends AgentHarness {
 
     assertThat(http.get("/v2/models/fan").status()).isEqualTo(404);
     assertThat(versionAnswering(http, "pump")).isEqualTo("1");
-    assertThat(reported("fan")).contains(new ModelReport("fan", null, List.of(1L), null, null));
+    assertThat(reported("fan"))
+        .contains(new ModelReport("fan", null, List.of(1L), null, null, null));
   }
 
   @Test

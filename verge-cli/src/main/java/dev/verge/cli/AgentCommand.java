@@ -2,7 +2,12 @@ package dev.verge.cli;
 
 import dev.verge.agent.Agent;
 import dev.verge.agent.AgentConfig;
-import dev.verge.runtime.EngineOptions;
+import dev.verge.cli.config.AgentSettings;
+import dev.verge.cli.config.ConfigFile;
+import dev.verge.cli.config.Flags;
+import dev.verge.cli.config.LogSettings;
+import dev.verge.cli.config.Settings;
+import dev.verge.cli.logging.Logging;
 import dev.verge.runtime.OnnxEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,106 +15,110 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code verge agent}: runs the device agent until stopped. */
+/**
+ * {@code verge agent}: runs the device agent until stopped. Every setting can also come from {@code
+ * VERGE_AGENT_*} variables and a {@code --config} file ({@link AgentSettings} has them and their
+ * defaults); the option fields below only declare the flags, whose values are read with their
+ * origin through {@link Flags}.
+ */
 @Command(
     name = "agent",
     mixinStandardHelpOptions = true,
-    description = "Run the device agent: sync models from the hub and serve them locally.")
+    defaultValueProvider = AgentCommand.HelpDefaults.class,
+    description = {
+      "Run the device agent: sync models from the hub and serve them locally.",
+      "Settings come from flags, then VERGE_AGENT_* variables, then the --config file, then the"
+          + " defaults."
+    })
 final class AgentCommand implements Runnable {
   /** The file, in the data folder, where a started agent writes its inference URL. */
   static final String ENDPOINT_FILE = "agent.endpoint";
 
-  @Option(names = "--hub", paramLabel = "URL", required = true, description = "Hub URL.")
-  URI hub;
+  @Spec CommandSpec spec;
 
   @Option(
-      names = "--data",
-      paramLabel = "DIR",
-      required = true,
-      description = "This device's data folder.")
-  Path data;
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Agent configuration file (YAML, an 'agent:' section).")
+  Path config;
+
+  @Option(names = "--hub", paramLabel = "URL", description = "Hub URL.")
+  String hub;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "This device's data folder.")
+  String data;
 
   @Option(
       names = "--bind",
       paramLabel = "ADDRESS",
-      defaultValue = "127.0.0.1",
       description = "Address of the local inference API (default ${DEFAULT-VALUE}).")
   String bind;
 
   @Option(
       names = "--port",
       paramLabel = "PORT",
-      defaultValue = "7080",
       description = "Port of the local inference API (default ${DEFAULT-VALUE}; 0 picks one).")
-  int port;
+  String port;
 
   @Option(
       names = "--enroll-token-file",
       paramLabel = "FILE",
       description = "File with a one-time enrollment token (needed on first start only).")
-  Path enrollTokenFile;
+  String enrollTokenFile;
 
   @Option(
       names = "--name",
       paramLabel = "NAME",
-      description = "Device name shown on the hub (default: the host name).")
+      description = "Device name shown on the hub (default: ${DEFAULT-VALUE}).")
   String name;
 
   @Option(
       names = "--label",
       paramLabel = "KEY=VALUE",
-      description = "Device label key=value; repeatable.")
-  Map<String, String> labels = new LinkedHashMap<>();
+      description =
+          "Device label key=value; repeatable. Reported on every start: the hub's labels follow.")
+  List<String> labels;
 
   @Option(
       names = "--trust",
       paramLabel = "KEY",
-      required = true,
       description = "Trusted publisher key (.pub) or folder of them; repeatable.")
-  List<Path> trust = new ArrayList<>();
+  List<String> trust;
 
   @Option(
       names = "--poll-interval",
       paramLabel = "DURATION",
-      defaultValue = "5s",
-      converter = DurationConverter.class,
       description = "How often to ask the hub for the desired state (default ${DEFAULT-VALUE}).")
-  Duration pollInterval;
+  String pollInterval;
 
   @Option(
       names = "--forward-interval",
       paramLabel = "DURATION",
-      defaultValue = "5s",
-      converter = DurationConverter.class,
       description = "How often to forward recorded predictions (default ${DEFAULT-VALUE}).")
-  Duration forwardInterval;
+  String forwardInterval;
 
   @Option(
       names = "--threads",
       paramLabel = "N",
-      defaultValue = "1",
       description =
           "ONNX Runtime threads per model run; 0 lets it choose (default ${DEFAULT-VALUE}).")
-  int threads;
+  String threads;
 
   @Option(
       names = "--max-store-mb",
       paramLabel = "MIB",
-      defaultValue = "256",
       description =
           "Budget of the local prediction store; when full the oldest predictions the hub already"
               + " has make room, and new ones are refused only if none has reached the hub"
               + " (default ${DEFAULT-VALUE}; 0: no budget).")
-  long maxStoreMb;
+  String maxStoreMb;
 
   @Option(
       names = "--metrics-token-file",
@@ -118,7 +127,7 @@ final class AgentCommand implements Runnable {
           "File with a token that GET /metrics then requires as 'Authorization: Bearer'; needed"
               + " to serve metrics on a non-loopback --bind (default: none, metrics open on"
               + " loopback).")
-  Path metricsTokenFile;
+  String metricsTokenFile;
 
   @Option(
       names = "--parent-pid",
@@ -126,25 +135,20 @@ final class AgentCommand implements Runnable {
       description = "Exit when this process exits (used by the demo).")
   Long parentPid;
 
+  /** The effective settings: flags, then environment, then the file, then the defaults. */
+  Settings settings() {
+    ConfigFile file = config == null ? null : ConfigFile.read(config);
+    return Settings.resolve("agent", AgentSettings.ALL, file, System.getenv(), Flags.given(spec));
+  }
+
   @Override
   public void run() {
-    String token = enrollTokenFile == null ? null : read(enrollTokenFile, "enrollment token");
-    String metricsToken = metricsTokenFile == null ? null : read(metricsTokenFile, "metrics token");
-    AgentConfig config =
-        AgentConfig.defaults(hub, data)
-            .withBindAddress(bind)
-            .withPort(port)
-            .withEnrollmentToken(token)
-            .withDevice(name == null ? hostName() : name, Map.copyOf(labels))
-            .withTrustedKeys(List.copyOf(trust))
-            .withPollInterval(pollInterval)
-            .withForwarding(forwardInterval, AgentConfig.DEFAULT_FORWARD_BATCH_SIZE)
-            .withEngineOptions(new EngineOptions(threads, 1))
-            .withMaxStoreBytes(maxStoreMb * 1024 * 1024)
-            .withMetricsToken(metricsToken);
+    Settings settings = settings();
+    Logging.configure(settings.get(LogSettings.FORMAT), settings.get(LogSettings.LEVEL));
+    AgentConfig agentConfig = AgentSettings.toConfig(settings);
     CountDownLatch stopped = new CountDownLatch(1);
-    try (OnnxEngine engine = new OnnxEngine(config.engineOptions());
-        Agent agent = Agent.start(config, engine)) {
+    try (OnnxEngine engine = new OnnxEngine(agentConfig.engineOptions());
+        Agent agent = Agent.start(agentConfig, engine)) {
       Runnable stop =
           () -> {
             agent.close();
@@ -156,8 +160,8 @@ final class AgentCommand implements Runnable {
             .ifPresentOrElse(
                 parent -> parent.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));
       }
-      writeEndpoint(data, agent.inferenceUrl());
-      System.out.println("Verge agent " + agent.deviceId() + " serving on " + agent.inferenceUrl());
+      // Agent.start logged "agent ... serving on URL" (the port it got, also with --port 0).
+      writeEndpoint(agentConfig.dataDir(), agent.inferenceUrl());
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -174,19 +178,10 @@ final class AgentCommand implements Runnable {
     }
   }
 
-  private static String read(Path file, String what) {
-    try {
-      return Files.readString(file).strip();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + what + " file " + file, e);
-    }
-  }
-
-  private static String hostName() {
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "device";
+  /** {@code --help} shows the defaults {@link AgentSettings} holds. */
+  static final class HelpDefaults extends Flags.HelpDefaults {
+    HelpDefaults() {
+      super(AgentSettings.ALL);
     }
   }
 }

@@ -100,11 +100,15 @@ final class BundleCommand {
     @Option(names = "--out", description = "Bundle file (default NAME-VERSION.vbundle).")
     Path out;
 
+    @Option(names = "--force", description = "Replace the bundle file when it exists.")
+    boolean force;
+
     @Mixin OutputOptions output;
 
     @Override
     public void run() {
       Path target = out == null ? Path.of(name + "-" + version + ".vbundle") : out;
+      OutputFiles.requireReplaceable(target, force);
       Manifest manifest = create(model, name, version, metadata, target);
       if (key != null) {
         BundleWriter.sign(target, Keys.readPrivate(key));

@@ -4,6 +4,9 @@ import dev.verge.cli.output.Table;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DeviceRollout;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -34,19 +37,42 @@ final class DeploymentsCommand implements Runnable {
       return;
     }
     Table table =
-        new Table("ID", "MODEL", "VERSION", "SELECTOR", "ACTIVE", "PENDING", "FAILED", "CREATED");
+        new Table(
+            "ID",
+            "MODEL",
+            "VERSION",
+            "SELECTOR",
+            "ACTIVE",
+            "PENDING",
+            "FAILED",
+            "SUPERSEDED",
+            "CREATED");
     for (DeploymentView v : views) {
       table.row(
           v.id(),
           v.model(),
           v.version() + (v.rollback() ? " (rollback)" : ""),
-          v.selector().isEmpty() ? "all" : v.selector(),
+          v.selector().isEmpty() ? "all" : selector(v.selector()),
           v.counts().active() + "/" + v.counts().targeted(),
           v.counts().pending(),
           v.counts().failed(),
+          v.counts().superseded(),
           v.createdAt());
     }
     table.print(System.out);
+  }
+
+  /** A selector as it is typed: {@code site=north,line=3}. */
+  static String selector(Map<String, String> selector) {
+    return new TreeMap<>(selector)
+        .entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining(","));
+  }
+
+  /** A device as messages name it: its name, then its id. */
+  static String describe(DeviceRollout device) {
+    return device.deviceName() + " (" + device.deviceId() + ")";
   }
 
   static void print(DeploymentView v) {

@@ -1,65 +1,102 @@
 package dev.verge.cli;
 
+import dev.verge.cli.config.ConfigFile;
+import dev.verge.cli.config.Flags;
+import dev.verge.cli.config.HubSettings;
+import dev.verge.cli.config.LogSettings;
+import dev.verge.cli.config.Settings;
+import dev.verge.cli.logging.Logging;
 import dev.verge.hub.Hub;
 import dev.verge.hub.HubConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code verge hub}: runs a hub until stopped. */
+/**
+ * {@code verge hub}: runs a hub until stopped. Every setting can also come from {@code VERGE_HUB_*}
+ * variables and a {@code --config} file ({@link HubSettings} has them and their defaults); the
+ * option fields only declare the flags, read with their origin through {@link Flags}.
+ */
 @Command(
     name = "hub",
     mixinStandardHelpOptions = true,
-    description = "Run the hub: model registry, devices, deployments, telemetry.")
+    defaultValueProvider = HubCommand.HelpDefaults.class,
+    description = {
+      "Run the hub: model registry, devices, deployments, telemetry.",
+      "Settings come from flags, then VERGE_HUB_* variables, then the --config file, then the"
+          + " defaults."
+    })
 final class HubCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Hub configuration file (YAML, a 'hub:' section).")
+  Path config;
+
   @Option(
       names = "--data",
-      description = "Data folder: SQLite store, bundles, admin token (default ~/.verge/hub).")
-  Path data;
+      paramLabel = "DIR",
+      description = "Data folder: SQLite store, bundles, admin token (default ${DEFAULT-VALUE}).")
+  String data;
 
   @Option(
       names = "--bind",
       paramLabel = "ADDRESS",
-      defaultValue = "127.0.0.1",
       description = "Address to listen on (default ${DEFAULT-VALUE}).")
   String bind;
 
   @Option(
       names = "--port",
       paramLabel = "PORT",
-      defaultValue = "" + HubConfig.DEFAULT_PORT,
       description = "Port (default ${DEFAULT-VALUE}; 0 picks a free one).")
-  int port;
+  String port;
 
   @Option(
       names = "--trust",
       paramLabel = "KEY",
       description = "Publisher public key (.pub) whose bundles the hub accepts; repeatable.")
-  List<Path> trust = new ArrayList<>();
+  List<String> trust;
+
+  @Option(
+      names = "--max-bundle-mb",
+      paramLabel = "MIB",
+      description = "Largest bundle upload accepted (default ${DEFAULT-VALUE}).")
+  String maxBundleMb;
 
   @Option(
       names = "--metrics-open",
+      paramLabel = "true|false",
+      arity = "0..1",
+      fallbackValue = "true",
       description =
-          "Serve /metrics without the admin token; only with a loopback --bind (default: the"
-              + " token is needed).")
-  boolean metricsOpen;
+          "Serve /metrics without the admin token; only with a loopback --bind (default"
+              + " ${DEFAULT-VALUE}).")
+  String metricsOpen;
 
   static Path defaultDataDir() {
-    return Path.of(System.getProperty("user.home"), ".verge", "hub");
+    return HubSettings.defaultDataDir();
+  }
+
+  /** The effective settings: flags, then environment, then the file, then the defaults. */
+  Settings settings() {
+    ConfigFile file = config == null ? null : ConfigFile.read(config);
+    return Settings.resolve("hub", HubSettings.ALL, file, System.getenv(), Flags.given(spec));
   }
 
   @Override
   public void run() {
-    Path dataDir = data == null ? defaultDataDir() : data;
-    HubConfig defaults = HubConfig.defaults(dataDir);
-    HubConfig config =
-        new HubConfig(dataDir, bind, port, defaults.maxBundleBytes(), List.copyOf(trust))
-            .withMetricsOpen(metricsOpen);
+    Settings settings = settings();
+    Logging.configure(settings.get(LogSettings.FORMAT), settings.get(LogSettings.LEVEL));
+    HubConfig hubConfig = HubSettings.toConfig(settings);
     CountDownLatch stopped = new CountDownLatch(1);
-    try (Hub hub = Hub.start(config)) {
+    // Hub.start logs where it listens, its data folder and where the admin token is.
+    try (Hub hub = Hub.start(hubConfig)) {
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
@@ -67,13 +104,16 @@ final class HubCommand implements Runnable {
                     hub.close();
                     stopped.countDown();
                   }));
-      System.out.println("Verge hub listening on " + hub.url());
-      System.out.println("Data folder: " + dataDir.toAbsolutePath());
-      System.out.println(
-          "Admin token: in " + dataDir.toAbsolutePath().resolve("admin.token") + " (owner-only)");
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** {@code --help} shows the defaults {@link HubSettings} holds. */
+  static final class HelpDefaults extends Flags.HelpDefaults {
+    HelpDefaults() {
+      super(HubSettings.ALL);
     }
   }
 }

@@ -13,6 +13,8 @@ public final class HubOptions {
   @Option(
       names = "--hub",
       defaultValue = "${env:VERGE_HUB:-http://127.0.0.1:8420}",
+      converter = HubUrlConverter.class,
+      paramLabel = "URL",
       description = "Hub URL (env VERGE_HUB; default ${DEFAULT-VALUE}).")
   URI hub;
 

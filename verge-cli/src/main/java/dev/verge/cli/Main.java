@@ -2,14 +2,24 @@ package dev.verge.cli;
 
 import dev.verge.agent.AgentException;
 import dev.verge.cli.client.HubClientException;
+import dev.verge.cli.config.ConfigException;
+import dev.verge.cli.config.Flags;
+import dev.verge.cli.config.LogSettings;
+import dev.verge.cli.config.Settings;
 import dev.verge.cli.demo.DemoCommand;
+import dev.verge.cli.logging.LogFormat;
+import dev.verge.cli.logging.LogLevel;
+import dev.verge.cli.logging.Logging;
 import dev.verge.core.bundle.BundleException;
 import dev.verge.core.json.JsonFormatException;
 import dev.verge.core.signing.KeyFormatException;
 import dev.verge.hub.HubException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code verge} command: the one composition root of every Verge program. */
 @Command(
@@ -27,18 +37,33 @@ import picocli.CommandLine.Command;
       DevicesCommand.class,
       DeploymentsCommand.class,
       TokensCommand.class,
+      ConfigCommand.class,
       DemoCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  // Declared for every command; read with their origin through Flags, like the hub's and agent's.
+  @Option(
+      names = "--log-format",
+      paramLabel = "FORMAT",
+      scope = ScopeType.INHERIT,
+      description =
+          "Log lines as text (default) or json, one record a line (env VERGE_LOG_FORMAT).")
+  String logFormat;
+
+  @Option(
+      names = "--log-level",
+      paramLabel = "LEVEL",
+      scope = ScopeType.INHERIT,
+      description = "error, warn, info or debug (env VERGE_LOG_LEVEL; default info).")
+  String logLevel;
+
   public static void main(String[] args) {
-    // One line per log record (the JDK's default takes two), set before any logger exists.
-    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-      System.setProperty(
-          "java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$s %3$s: %5$s%6$s%n");
-    }
+    // One line per record from the first one on; the hub and agent refine it from their settings.
+    Logging.configure(LogFormat.TEXT, LogLevel.INFO);
     System.exit(run(args));
   }
 
@@ -46,8 +71,35 @@ public final class Main implements Runnable {
   public static int run(String... args) {
     return new CommandLine(new Main())
         .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionStrategy(Main::execute)
         .setExecutionExceptionHandler(Main::handle)
+        .setParameterExceptionHandler(UsageErrors::handle)
         .execute(args);
+  }
+
+  /**
+   * Sets up logging from {@code --log-format}, {@code --log-level} and the environment, then runs.
+   */
+  private static int execute(CommandLine.ParseResult parseResult) {
+    CommandLine.ParseResult last = parseResult;
+    while (last.hasSubcommand()) {
+      last = last.subcommand();
+    }
+    try {
+      Settings log =
+          Settings.resolve(
+              "log",
+              List.of(LogSettings.FORMAT, LogSettings.LEVEL),
+              null,
+              System.getenv(),
+              Flags.given(last.commandSpec()));
+      Logging.configure(log.get(LogSettings.FORMAT), log.get(LogSettings.LEVEL));
+    } catch (ConfigException e) {
+      CommandLine command = last.commandSpec().commandLine();
+      command.getErr().println("verge: " + e.getMessage());
+      return 2;
+    }
+    return new CommandLine.RunLast().execute(parseResult);
   }
 
   @Override
@@ -61,6 +113,10 @@ public final class Main implements Runnable {
    */
   private static int handle(
       Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+    if (e instanceof ConfigException config) {
+      commandLine.getErr().println("verge: " + String.join("\nverge: ", config.problems()));
+      return 2;
+    }
     String message = userMessage(e);
     if (message == null) {
       e.printStackTrace(commandLine.getErr());
@@ -91,16 +147,15 @@ public final class Main implements Runnable {
     return actionable ? e.getMessage() : null;
   }
 
-  /** The version the build stamped into the jar, or "dev" when run from classes. */
+  /** The version and commit the build stamped into the jar. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"verge " + version()};
+      return new String[] {BuildInfo.CURRENT.describe()};
     }
   }
 
   public static String version() {
-    String version = Main.class.getPackage().getImplementationVersion();
-    return version == null ? "dev" : version;
+    return BuildInfo.CURRENT.version();
   }
 }

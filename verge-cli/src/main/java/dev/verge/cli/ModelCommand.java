@@ -1,15 +1,21 @@
 package dev.verge.cli;
 
 import dev.verge.cli.client.HubAdminClient;
+import dev.verge.cli.client.HubClientException;
 import dev.verge.cli.output.ProgressBar;
 import dev.verge.cli.output.Table;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.ModelView;
+import dev.verge.core.bundle.Bundle;
+import dev.verge.core.bundle.BundleException;
+import dev.verge.core.bundle.BundleProblem;
+import dev.verge.core.bundle.BundleSignature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,15 +42,26 @@ final class ModelCommand {
 
     @Override
     public void run() {
+      String keyId = requireSignedBundle(bundle);
       long size;
       try {
         size = Files.size(bundle);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read bundle " + bundle, e);
       }
-      ModelVersionView view =
-          hub.client()
-              .publish(bundle, ProgressBar.onStderr("upload " + bundle.getFileName(), size));
+      ModelVersionView view;
+      try (ProgressBar bar = ProgressBar.onStderr("upload " + bundle.getFileName(), size)) {
+        view = hub.client().publish(bundle, bar);
+      } catch (HubClientException e) {
+        if (e.code().equals(BundleProblem.UNTRUSTED_KEY.name())) {
+          throw new CommandFailedException(
+              e.getMessage()
+                  + "; trust it first with 'verge keys trust PUBLIC_KEY' (the .pub file of key "
+                  + keyId
+                  + ")");
+        }
+        throw e;
+      }
       if (!output.printedJson(view)) {
         System.out.println(
             "Published "
@@ -57,6 +74,41 @@ final class ModelCommand {
                 + view.publisherKeyId()
                 + ")");
       }
+    }
+  }
+
+  /**
+   * Checks a file is a signed bundle before anything is uploaded: pushing the {@code .onnx} model
+   * itself is the usual first slip, and an unsigned bundle is refused by every hub.
+   *
+   * @return the id of the key that signed it
+   */
+  static String requireSignedBundle(Path file) {
+    try (Bundle opened = Bundle.open(file)) {
+      return opened
+          .signature()
+          .map(BundleSignature::keyId)
+          .orElseThrow(
+              () ->
+                  new CommandFailedException(
+                      file
+                          + " is not signed: sign it with 'verge bundle sign --key PUBLISHER.key "
+                          + file
+                          + "', then push it"));
+    } catch (BundleException e) {
+      if (e.problem() != BundleProblem.CORRUPT_ARCHIVE) {
+        throw e;
+      }
+      String what =
+          file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")
+              ? " is an ONNX model, not a Verge bundle"
+              : " is not a Verge bundle (" + e.getMessage() + ")";
+      throw new CommandFailedException(
+          file
+              + what
+              + ": pack it first with 'verge bundle create --model "
+              + file
+              + " --name NAME --version N --key PUBLISHER.key', then push the .vbundle file");
     }
   }
 
@@ -101,17 +153,21 @@ final class ModelCommand {
     @Option(names = "--out", description = "File (default NAME-VERSION.vbundle).")
     Path out;
 
+    @Option(names = "--force", description = "Replace the file when it exists.")
+    boolean force;
+
     @Mixin HubOptions hub;
 
     @Override
     public void run() {
+      Path target = out == null ? Path.of(name + "-" + version + ".vbundle") : out;
+      OutputFiles.requireReplaceable(target, force);
       HubAdminClient client = hub.client();
       ModelVersionView view = client.modelVersion(name, version);
-      Path target = out == null ? Path.of(name + "-" + version + ".vbundle") : out;
-      client.download(
-          view.bundleDigest(),
-          target,
-          ProgressBar.onStderr("download " + target.getFileName(), view.bundleSize()));
+      try (ProgressBar bar =
+          ProgressBar.onStderr("download " + target.getFileName(), view.bundleSize())) {
+        client.download(view.bundleDigest(), target, bar);
+      }
       System.out.println("Wrote " + target);
     }
   }

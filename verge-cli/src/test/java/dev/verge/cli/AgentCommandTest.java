@@ -3,6 +3,7 @@ package dev.verge.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.verge.core.signing.Keys;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +26,8 @@ class AgentCommandTest {
         Cli.run("agent", "--hub", "http://127.0.0.1:1", "--data", dir.resolve("d").toString());
 
     assertThat(result.exit()).as(result.toString()).isEqualTo(2);
-    assertThat(result.err()).contains("Missing required option").contains("--trust");
+    assertThat(result.err())
+        .contains("trust is required: pass --trust, set VERGE_AGENT_TRUST, or write 'trust:'");
   }
 
   @Test
@@ -46,8 +48,9 @@ class AgentCommandTest {
 
     assertThat(result.exit()).as(result.toString()).isEqualTo(2);
     assertThat(result.err())
-        .contains("--poll-interval")
-        .contains("'5 minutes' is not a duration: write e.g. 500ms, 5s, 2m or 1h");
+        .contains(
+            "poll-interval = '5 minutes' (flag --poll-interval): is not a duration; allowed: a"
+                + " duration above zero: 500ms, 5s, 2m or 1h");
   }
 
   @Test
@@ -80,7 +83,7 @@ class AgentCommandTest {
   }
 
   @Test
-  void agent_exits_1_when_a_trusted_key_file_is_missing() {
+  void agent_exits_2_naming_the_flag_when_a_trusted_key_file_is_missing() {
     Path missing = dir.resolve("nobody.pub");
 
     Cli.Result result =
@@ -95,12 +98,60 @@ class AgentCommandTest {
             "--trust",
             missing.toString());
 
-    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
-    assertThat(result.err()).startsWith("verge: ").contains(missing.toString());
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith(
+            "verge: trust = '" + missing + "' (flag --trust): " + missing + " does not exist");
   }
 
   @Test
-  void agent_exits_1_naming_a_missing_metrics_token_file() {
+  void agent_refuses_a_trusted_key_that_is_not_a_key_naming_the_flag() throws Exception {
+    Path garbage = java.nio.file.Files.writeString(dir.resolve("p.pub"), "not a key\n");
+
+    Cli.Result result =
+        Cli.run(
+            "agent",
+            "--hub",
+            "http://127.0.0.1:1",
+            "--data",
+            dir.resolve("d").toString(),
+            "--trust",
+            garbage.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err()).startsWith("verge: trust = '" + garbage + "' (flag --trust): ");
+    assertThat(dir.resolve("d")).doesNotExist();
+  }
+
+  @Test
+  void agent_refuses_a_data_folder_that_is_a_file_naming_where_it_was_set() throws Exception {
+    Keys.KeyFiles publisher = Fixtures.givenKeys(dir, "p");
+    Path file = java.nio.file.Files.writeString(dir.resolve("data"), "");
+    Path config =
+        java.nio.file.Files.writeString(
+            dir.resolve("agent.yaml"),
+            "agent:\n  hub: http://127.0.0.1:1\n  data: "
+                + file
+                + "\n  trust: "
+                + publisher.publicKey()
+                + "\n");
+
+    Cli.Result result = Cli.run("agent", "--config", config.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith(
+            "verge: data = '"
+                + file
+                + "' ("
+                + config
+                + ":3): "
+                + file
+                + " exists and is not a folder");
+  }
+
+  @Test
+  void agent_exits_2_naming_a_missing_metrics_token_file() {
     Keys.KeyFiles publisher = Fixtures.givenKeys(dir, "p");
     Path missing = dir.resolve("metrics.token");
 
@@ -118,8 +169,10 @@ class AgentCommandTest {
             "--metrics-token-file",
             missing.toString());
 
-    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
-    assertThat(result.err()).startsWith("verge: ").contains("metrics token file " + missing);
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith("verge: metrics-token-file = '" + missing + "' (flag --metrics-token-file)")
+        .contains("does not exist");
   }
 
   @Test
@@ -135,8 +188,25 @@ class AgentCommandTest {
             "0",
             "--metrics-open");
 
-    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
-    assertThat(result.err()).contains("--metrics-open").contains("loopback").contains("0.0.0.0");
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith("verge: metrics-open = 'true' (flag --metrics-open)")
+        .contains("only on a loopback address, but bind is 0.0.0.0");
+  }
+
+  @Test
+  void hub_takes_metrics_open_from_a_file_or_the_environment_and_refuses_a_non_boolean()
+      throws Exception {
+    Path file = dir.resolve("hub.yaml");
+    Files.writeString(file, "hub:\n  bind: 0.0.0.0\n  metrics-open: true\n");
+
+    Cli.Result fromFile = Cli.run("hub", "--config", file.toString(), "--port", "0");
+    assertThat(fromFile.exit()).as(fromFile.toString()).isEqualTo(2);
+    assertThat(fromFile.err()).startsWith("verge: metrics-open = 'true' (" + file + ":3)");
+
+    Cli.Result word = Cli.run("hub", "--metrics-open", "yes", "--port", "0");
+    assertThat(word.exit()).as(word.toString()).isEqualTo(2);
+    assertThat(word.err()).contains("metrics-open = 'yes'").contains("is not true or false");
   }
 
   private static Set<String> liveNonDaemonThreads() {

@@ -15,7 +15,10 @@ import dev.verge.core.oip.TensorSpec;
 import dev.verge.core.signing.Keys;
 import dev.verge.core.signing.TrustStore;
 import dev.verge.runtime.TestModels;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,6 +100,40 @@ class BundleCommandTest {
     try (Bundle opened = Bundle.open(bundle)) {
       assertThat(opened.signature()).isEmpty();
       assertThat(opened.manifest().metadata()).containsEntry("team", "reliability");
+    }
+  }
+
+  @Test
+  void bundle_create_does_not_replace_an_existing_bundle_without_force() throws IOException {
+    Path model = givenModel(dir);
+    Path bundle = givenSignedBundle(dir.resolve("earlier"), "pump", 1, publisher);
+    byte[] earlier = Files.readAllBytes(bundle);
+    String[] create = {
+      "bundle",
+      "create",
+      "--model",
+      model.toString(),
+      "--name",
+      "pump",
+      "--version",
+      "2",
+      "--out",
+      bundle.toString()
+    };
+
+    Cli.Result refused = Cli.run(create);
+
+    assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.err())
+        .isEqualTo("verge: " + bundle + " exists already; pass --force to replace it\n");
+    assertThat(Files.readAllBytes(bundle)).isEqualTo(earlier);
+
+    List<String> forced = new ArrayList<>(List.of(create));
+    forced.add("--force");
+    Cli.Result replaced = Cli.run(forced.toArray(String[]::new));
+    assertThat(replaced.exit()).as(replaced.toString()).isZero();
+    try (Bundle opened = Bundle.open(bundle)) {
+      assertThat(opened.manifest().version()).isEqualTo(2);
     }
   }
 

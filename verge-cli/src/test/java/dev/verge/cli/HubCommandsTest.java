@@ -13,6 +13,7 @@ import dev.verge.hub.HubConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -107,8 +108,45 @@ class HubCommandsTest {
     assertThat(result.exit()).as(result.toString()).isEqualTo(1);
     assertThat(result.err())
         .contains("verge: hub answered 422: ")
-        .contains(publisher.keyId() + ", which is not a trusted publisher key");
+        .contains(publisher.keyId() + ", which is not a trusted publisher key")
+        .contains(
+            "; trust it first with 'verge keys trust PUBLIC_KEY' (the .pub file of key "
+                + publisher.keyId()
+                + ")");
     assertThat(result.out()).isEmpty();
+  }
+
+  @Test
+  void model_push_of_an_onnx_model_refuses_before_uploading_and_says_to_make_a_bundle() {
+    givenTrustedPublisher();
+    Path model = Fixtures.givenModel(dir.resolve("raw"));
+
+    Cli.Result result = verge("model", "push", model.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err())
+        .isEqualTo(
+            "verge: "
+                + model
+                + " is an ONNX model, not a Verge bundle: pack it first with 'verge bundle create"
+                + " --model "
+                + model
+                + " --name NAME --version N --key PUBLISHER.key', then push the .vbundle file\n");
+    assertThat(succeeds("model", "list", "-o", "json").json()).isEmpty();
+  }
+
+  @Test
+  void model_push_of_an_unsigned_bundle_refuses_before_uploading_and_says_to_sign_it() {
+    givenTrustedPublisher();
+    Path unsigned = Fixtures.givenUnsignedBundle(dir.resolve("unsigned"), "pump", 1);
+
+    Cli.Result result = verge("model", "push", unsigned.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err())
+        .startsWith("verge: " + unsigned + " is not signed: sign it with 'verge bundle sign")
+        .doesNotContain("upload");
+    assertThat(succeeds("model", "list", "-o", "json").json()).isEmpty();
   }
 
   @Test
@@ -154,6 +192,22 @@ class HubCommandsTest {
   }
 
   @Test
+  void model_pull_does_not_replace_an_existing_file_without_force() throws IOException {
+    givenPublishedBundle();
+    Path pulled = Fixtures.write(dir.resolve("x.vbundle"), "keep me");
+
+    Cli.Result refused = verge("model", "pull", "pump", "1", "--out", pulled.toString());
+
+    assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.err())
+        .isEqualTo("verge: " + pulled + " exists already; pass --force to replace it\n");
+    assertThat(Files.readString(pulled)).isEqualTo("keep me");
+
+    succeeds("model", "pull", "pump", "1", "--out", pulled.toString(), "--force");
+    assertThat(Files.readAllBytes(pulled)).isEqualTo(Files.readAllBytes(bundle));
+  }
+
+  @Test
   void model_pull_of_an_unknown_version_exits_1_with_404() {
     givenPublishedBundle();
     Path pulled = dir.resolve("x.vbundle");
@@ -171,6 +225,41 @@ class HubCommandsTest {
 
     assertThat(result.out().strip()).startsWith("venr_").doesNotContain("\n");
     assertThat(result.err()).contains("One-time token, valid until ");
+  }
+
+  @Test
+  void tokens_create_with_out_writes_an_owner_only_file_and_prints_where() throws IOException {
+    Path file = dir.resolve("tokens/pump-1.token");
+
+    Cli.Result result = succeeds("tokens", "create", "--out", file.toString());
+
+    String token = Files.readString(file);
+    assertThat(token).startsWith("venr_").endsWith("\n");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
+    assertThat(result.out())
+        .startsWith("Wrote a one-time enrollment token to " + file + " (owner-only), valid until ")
+        .doesNotContain(token.strip());
+    assertThat(result.err()).doesNotContain(token.strip());
+  }
+
+  @Test
+  void tokens_create_with_out_refuses_to_replace_a_file_without_force() throws IOException {
+    Path file = Fixtures.write(dir.resolve("pump-1.token"), "venr_earlier\n");
+
+    Cli.Result refused = verge("tokens", "create", "--out", file.toString());
+
+    assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.err())
+        .isEqualTo("verge: " + file + " exists already; pass --force to replace it\n");
+    assertThat(Files.readString(file)).isEqualTo("venr_earlier\n");
+
+    Cli.Result forced =
+        succeeds("tokens", "create", "--out", file.toString(), "--force", "-o", "json");
+    assertThat(Files.readString(file)).startsWith("venr_").isNotEqualTo("venr_earlier\n");
+    assertThat(forced.json().path("file").asText()).isEqualTo(file.toString());
+    assertThat(forced.json().path("expiresAt").asText()).isNotEmpty();
+    assertThat(forced.out()).doesNotContain(Files.readString(file).strip());
   }
 
   @Test
@@ -221,16 +310,20 @@ class HubCommandsTest {
   }
 
   @Test
-  void deploy_with_wait_returns_at_once_when_no_device_is_pending() {
+  void deploy_to_a_fleet_without_devices_warns_and_with_wait_exits_1() {
     givenPublishedBundle();
 
-    Cli.Result result =
-        succeeds("deploy", "--model", "pump", "--version", "1", "--wait", "--timeout", "5s");
+    Cli.Result plain = succeeds("deploy", "--model", "pump", "--version", "1");
+    Cli.Result waited =
+        verge("deploy", "--model", "pump", "--version", "1", "--wait", "--timeout", "5s");
 
-    assertThat(result.out())
-        .contains("Deployment 1: pump v1 to 0 device(s)")
-        .containsPattern("DEVICE\\s+NAME\\s+STATE\\s+ACTIVE VERSION\\s+ERROR");
-    assertThat(result.err()).contains("rollout 1: 0/0 active, 0 pending, 0 failed");
+    assertThat(plain.err())
+        .isEqualTo(
+            "verge: warning: no device is enrolled with the hub yet; devices that enroll later"
+                + " get deployment 1\n");
+    assertThat(waited.exit()).as(waited.toString()).isEqualTo(1);
+    assertThat(waited.out()).isEqualTo("Deployment 2: pump v1 to 0 device(s)\n");
+    assertThat(waited.err()).endsWith("; nothing to wait for\n").doesNotContain("rollout");
   }
 
   @Test
@@ -275,8 +368,9 @@ class HubCommandsTest {
     JsonNode json = succeeds("deployments", "-o", "json").json();
 
     assertThat(table.out())
-        .containsPattern("ID\\s+MODEL\\s+VERSION\\s+SELECTOR\\s+ACTIVE\\s+PENDING\\s+FAILED")
-        .containsPattern("1\\s+pump\\s+1\\s+\\{site=north\\}\\s+0/0\\s+0\\s+0\\s+\\S+");
+        .containsPattern(
+            "ID\\s+MODEL\\s+VERSION\\s+SELECTOR\\s+ACTIVE\\s+PENDING\\s+FAILED\\s+SUPERSEDED")
+        .containsPattern("1\\s+pump\\s+1\\s+site=north\\s+0/0\\s+0\\s+0\\s+0\\s+\\S+");
     assertThat(json).hasSize(1);
     assertThat(json.get(0).path("id").asLong()).isEqualTo(1);
     assertThat(json.get(0).path("version").asLong()).isEqualTo(1);
@@ -330,13 +424,91 @@ class HubCommandsTest {
   }
 
   @Test
+  void a_hub_address_without_a_scheme_exits_2_showing_the_url_to_write() {
+    String bare = hub.url().getAuthority();
+
+    Cli.Result result = Cli.run("devices", "--hub", bare, "--token-file", tokenFile.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .isEqualTo(
+            "verge: Invalid value for option '--hub': '"
+                + bare
+                + "' has no scheme: write http://"
+                + bare
+                + " (or https:// for a hub behind TLS)\n"
+                + "Run 'verge devices --help' for how to use it.\n");
+  }
+
+  @Test
+  void https_to_a_plain_http_hub_exits_1_saying_to_use_http() {
+    String authority = hub.url().getAuthority();
+
+    Cli.Result result =
+        Cli.run("devices", "--hub", "https://" + authority, "--token-file", tokenFile.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err())
+        .isEqualTo(
+            "verge: the hub at "
+                + authority
+                + " speaks plain HTTP, not TLS: use --hub http://"
+                + authority
+                + "\n");
+  }
+
+  @Test
+  void https_push_to_a_plain_http_hub_exits_1_saying_to_use_http() {
+    givenTrustedPublisher();
+    String authority = hub.url().getAuthority();
+
+    Cli.Result result =
+        Cli.run(
+            "model",
+            "push",
+            bundle.toString(),
+            "--hub",
+            "https://" + authority,
+            "--token-file",
+            tokenFile.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err())
+        .contains(
+            "verge: the hub at " + authority + " speaks plain HTTP, not TLS: use --hub http://");
+    assertThat(result.err().lines().filter(line -> line.startsWith("verge:"))).hasSize(1);
+  }
+
+  @Test
   void an_unreachable_hub_exits_1_saying_it_cannot_reach_the_hub() {
     Cli.Result result =
         Cli.run("devices", "--hub", "http://127.0.0.1:1", "--token-file", tokenFile.toString());
 
     assertThat(result.exit()).as(result.toString()).isEqualTo(1);
     assertThat(result.err())
-        .startsWith("verge: cannot reach the hub at http://127.0.0.1:1")
-        .doesNotContain("\tat ");
+        .isEqualTo(
+            "verge: cannot reach the hub at http://127.0.0.1:1: nothing answers there (is it"
+                + " running? set --hub or VERGE_HUB)\n");
+  }
+
+  @Test
+  void a_push_to_an_unreachable_https_hub_exits_1_in_one_line_naming_the_url() {
+    givenTrustedPublisher();
+
+    Cli.Result result =
+        Cli.run(
+            "model",
+            "push",
+            bundle.toString(),
+            "--hub",
+            "https://127.0.0.1:1",
+            "--token-file",
+            tokenFile.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err().lines().filter(line -> line.startsWith("verge:")))
+        .containsExactly(
+            "verge: cannot reach the hub at https://127.0.0.1:1: nothing answers there (is it"
+                + " running? set --hub or VERGE_HUB)");
   }
 }

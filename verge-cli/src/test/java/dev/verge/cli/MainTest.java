@@ -25,6 +25,7 @@ class MainTest {
           "deployments",
           "tokens",
           "demo",
+          "completion",
           "help"
         }) {
       assertThat(result.out()).containsPattern("(?m)^\\s+" + command + "\\s+\\S");
@@ -73,7 +74,8 @@ class MainTest {
         "deployments",
         "tokens",
         "tokens create",
-        "demo"
+        "demo",
+        "completion"
       })
   void every_command_help_exits_0_and_shows_its_usage(String command) {
     Cli.Result result = Cli.run((command + " --help").split(" "));
@@ -98,7 +100,7 @@ class MainTest {
   void demo_help_wraps_its_description_without_orphaned_words() {
     Cli.Result result = Cli.run("demo", "--help");
 
-    assertThat(result.out().lines())
+    assertThat(result.out().lines().filter(line -> !line.endsWith(":")))
         .allSatisfy(line -> assertThat(line).hasSizeLessThanOrEqualTo(80).contains(" "));
     assertThat(result.out().replaceAll("\\s+", " "))
         .contains("a trained and signed predictive-maintenance model deployed, served, upgraded");
@@ -113,11 +115,13 @@ class MainTest {
   }
 
   @Test
-  void verge_version_names_the_version() {
+  void verge_version_names_the_version_and_the_commit() {
     Cli.Result result = Cli.run("--version");
 
     assertThat(result.exit()).as(result.toString()).isZero();
-    assertThat(result.out()).isEqualTo("verge " + Main.version() + "\n");
+    assertThat(result.out())
+        .matches("verge 0\\.\\d+\\.\\d+\\S* \\(commit ([0-9a-f]{12}|unknown)(, modified)?\\)\n");
+    assertThat(Main.version()).isEqualTo(BuildInfo.CURRENT.version()).doesNotContain("$");
   }
 
   @Test
@@ -135,6 +139,58 @@ class MainTest {
 
     assertThat(result.exit()).as(result.toString()).isEqualTo(2);
     assertThat(result.err()).contains("--colour");
+  }
+
+  @Test
+  void a_mistyped_option_is_named_before_the_required_option_it_leaves_missing() {
+    Cli.Result result = Cli.run("deploy", "--model", "pump", "--verison", "2");
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith("verge: Unknown options: '--verison', '2'\nPossible solutions: --version\n")
+        .doesNotContain("Missing required");
+  }
+
+  @Test
+  void a_missing_required_option_is_still_named_when_nothing_is_mistyped() {
+    Cli.Result result = Cli.run("deploy", "--model", "pump");
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .isEqualTo(
+            "verge: Missing required option: '--version=<version>'\n"
+                + "Run 'verge deploy --help' for how to use it.\n");
+  }
+
+  @Test
+  void a_label_without_equals_sign_reads_cleanly() {
+    Cli.Result result =
+        Cli.run("deploy", "--model", "pump", "--version", "1", "--selector", "site");
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith(
+            "verge: Value for option '--selector' (KEY=VALUE) should be in KEY=VALUE format but"
+                + " was site\n")
+        .doesNotContain("option option");
+  }
+
+  @Test
+  void a_usage_error_prints_the_error_and_where_help_is_not_the_whole_usage() {
+    Cli.Result result = Cli.run("deploy", "--model", "pump", "--version", "x");
+
+    assertThat(result.err().lines())
+        .containsExactly(
+            "verge: Invalid value for option '--version': 'x' is not a long",
+            "Run 'verge deploy --help' for how to use it.");
+  }
+
+  @Test
+  void a_mistyped_subcommand_gets_suggestions() {
+    Cli.Result result = Cli.run("deplyo");
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err()).contains("Did you mean: verge deploy");
   }
 
   @Test

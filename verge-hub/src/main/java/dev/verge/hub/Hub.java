@@ -109,9 +109,11 @@ public final class Hub implements AutoCloseable {
       Hub hub = new Hub(config, store, admin, desired, server, metrics);
       LOG.log(
           System.Logger.Level.INFO,
-          "Verge hub listening on {0}, data in {1}, {2} configured publisher key(s)",
+          "Verge hub listening on {0}, data in {1} (admin token in {2}, owner-only),"
+              + " {3} configured publisher key(s)",
           hub.url(),
           dataDir,
+          dataDir.resolve(AdminToken.FILE_NAME),
           String.valueOf(trusted.keys().size()));
       return hub;
     } catch (RuntimeException e) {

@@ -130,6 +130,33 @@ class DeploymentTest {
     assertThat(reported.reported().models().getFirst().activeVersion()).isEqualTo(1L);
   }
 
+  /**
+   * Regression: after a downgrade was refused (anti-rollback), the rollback to that same version
+   * showed FAILED with the old refusal before the device had even seen it.
+   */
+  @Test
+  void a_refusal_of_one_deployment_is_not_taken_for_a_later_one_of_the_same_version() {
+    TestHub.Device device = hub.enroll("edge", Map.of());
+    hub.publish("iris", 1);
+    hub.publish("iris", 2);
+    hub.deploy("iris", 2, Map.of());
+    long downgrade = hub.deploy("iris", 1, Map.of()).id();
+    device.report("iris", 2L, 1L, "anti-rollback check failed", downgrade);
+    assertThat(stateOf(get(downgrade), device)).isEqualTo(RolloutState.FAILED);
+
+    long rollback =
+        admin
+            .post(ApiPaths.DEPLOYMENTS, new DeploymentRequest("iris", 1, Map.of(), true))
+            .as(DeploymentView.class)
+            .id();
+
+    assertThat(stateOf(get(rollback), device)).isEqualTo(RolloutState.PENDING);
+    device.report("iris", 2L, 1L, "cannot load the model", rollback);
+    assertThat(stateOf(get(rollback), device)).isEqualTo(RolloutState.FAILED);
+    device.report("iris", 1L, null, null, null);
+    assertThat(stateOf(get(rollback), device)).isEqualTo(RolloutState.ACTIVE);
+  }
+
   @Test
   void a_newer_deployment_of_the_same_model_supersedes_the_older_one_per_device() {
     TestHub.Device arm = hub.enroll("arm", Map.of("arch", "arm64"));

@@ -9,9 +9,11 @@ import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.DesiredState;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.ModelVersionView;
+import dev.verge.core.api.ReportedState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -176,6 +178,43 @@ class DesiredStateTest {
         .containsExactly("iris", "vad");
     assertThat(desired(lab).models()).extracting(DesiredModel::name).containsExactly("vad");
     assertThat(desired(field).models()).extracting(DesiredModel::name).containsExactly("vad");
+  }
+
+  @Test
+  void labels_a_device_reports_replace_its_enrolled_ones_and_the_desired_state_follows() {
+    TestHub.Device device = hub.enroll("edge", Map.of("site", "lab"));
+    hub.publish("iris", 1);
+    hub.deploy("iris", 1, Map.of("site", "plant-3"));
+    assertThat(desired(device).models()).isEmpty();
+
+    HubClient.Reply reply =
+        device
+            .http()
+            .put(
+                ApiPaths.reported(device.id()),
+                new ReportedState("test-agent", List.of(), 0, 0, Map.of("site", "plant-3")));
+
+    assertThat(reply.status()).as("%s", reply).isIn(200, 204);
+    assertThat(hub.admin().get(ApiPaths.DEVICE + device.id()).as(DeviceView.class).labels())
+        .isEqualTo(Map.of("site", "plant-3"));
+    assertThat(desired(device).models()).extracting(DesiredModel::name).containsExactly("iris");
+  }
+
+  @Test
+  void a_report_with_a_bad_label_key_is_400_and_changes_nothing() {
+    TestHub.Device device = hub.enroll("edge", Map.of("site", "lab"));
+
+    HubClient.Reply reply =
+        device
+            .http()
+            .put(
+                ApiPaths.reported(device.id()),
+                new ReportedState("test-agent", List.of(), 0, 0, Map.of("bad key", "x")));
+
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(reply.error()).contains("bad key");
+    assertThat(hub.admin().get(ApiPaths.DEVICE + device.id()).as(DeviceView.class).labels())
+        .isEqualTo(Map.of("site", "lab"));
   }
 
   @Test

@@ -82,12 +82,22 @@ final class TestHub implements AutoCloseable {
   /** An enrolled device and a client holding its credential. */
   record Device(String id, String credential, HubClient http) {
     HubClient.Reply report(String model, Long active, Long failed, String error) {
+      return report(model, active, failed, error, null);
+    }
+
+    HubClient.Reply report(
+        String model, Long active, Long failed, String error, Long failedDeployment) {
       ReportedState state =
           new ReportedState(
               "test-agent",
               List.of(
                   new ModelReport(
-                      model, active, active == null ? List.of() : List.of(active), failed, error)),
+                      model,
+                      active,
+                      active == null ? List.of() : List.of(active),
+                      failed,
+                      error,
+                      failedDeployment)),
               0,
               0);
       return http.put(ApiPaths.reported(id), state);

@@ -75,17 +75,24 @@ final class Fleet implements AutoCloseable {
   }
 
   Agent agent(String name, Map<String, String> labels, Path... trusted) {
+    return start(agentConfig(name, labels, trusted));
+  }
+
+  /** How the agent {@code name} runs, with a fresh enrollment token and quick loops. */
+  AgentConfig agentConfig(String name, Map<String, String> labels, Path... trusted) {
     String token = admin.createEnrollmentToken(600L, name).token();
-    Agent agent =
-        Agent.start(
-            AgentConfig.defaults(hub.url(), root.resolve("agents").resolve(name))
-                .withPort(0)
-                .withEnrollmentToken(token)
-                .withDevice(name, labels)
-                .withTrustedKeys(List.of(trusted))
-                .withPollInterval(Duration.ofMillis(200))
-                .withForwarding(Duration.ofMillis(200), 500),
-            engine);
+    return AgentConfig.defaults(hub.url(), root.resolve("agents").resolve(name))
+        .withPort(0)
+        .withEnrollmentToken(token)
+        .withDevice(name, labels)
+        .withTrustedKeys(List.of(trusted))
+        .withPollInterval(Duration.ofMillis(200))
+        .withForwarding(Duration.ofMillis(200), 500);
+  }
+
+  /** Starts an agent that {@link #close} stops, if the test has not. */
+  Agent start(AgentConfig config) {
+    Agent agent = Agent.start(config, engine);
     agents.add(agent);
     return agent;
   }

@@ -56,6 +56,7 @@ public final class SyncLoop implements AutoCloseable {
   private final ModelRegistry registry;
   private final AgentStore store;
   private final Duration pollInterval;
+  private final Map<String, String> labels;
   private final Clock clock;
   private final SyncMetrics metrics;
   private final HubLink link = new HubLink("sync");
@@ -73,17 +74,11 @@ public final class SyncLoop implements AutoCloseable {
   private volatile Thread thread;
   private volatile boolean closed;
 
-  public SyncLoop(
-      HubClient hub,
-      InferenceEngine engine,
-      TrustStore trust,
-      ModelRegistry registry,
-      AgentStore store,
-      Path bundleFolder,
-      Duration pollInterval) {
-    this(hub, engine, trust, registry, store, bundleFolder, pollInterval, SyncMetrics.NONE);
-  }
-
+  /**
+   * A loop that reports {@code labels} with every report, so the hub's copy follows the device's
+   * configuration (and the desired state follows the labels); null reports none, and the hub keeps
+   * the labels it has.
+   */
   public SyncLoop(
       HubClient hub,
       InferenceEngine engine,
@@ -92,8 +87,23 @@ public final class SyncLoop implements AutoCloseable {
       AgentStore store,
       Path bundleFolder,
       Duration pollInterval,
+      Map<String, String> labels) {
+    this(hub, engine, trust, registry, store, bundleFolder, pollInterval, labels, SyncMetrics.NONE);
+  }
+
+  /** A loop as above that tells {@code metrics} of its downloads and installs. */
+  public SyncLoop(
+      HubClient hub,
+      InferenceEngine engine,
+      TrustStore trust,
+      ModelRegistry registry,
+      AgentStore store,
+      Path bundleFolder,
+      Duration pollInterval,
+      Map<String, String> labels,
       SyncMetrics metrics) {
     this.hub = hub;
+    this.labels = labels == null ? null : Map.copyOf(labels);
     this.registry = registry;
     this.store = store;
     this.pollInterval = pollInterval;
@@ -125,7 +135,8 @@ public final class SyncLoop implements AutoCloseable {
           case Activation.Failed f -> {
             restoredAll = false;
             failures.put(
-                f.model(), Failure.first(f, state.activeDigest(), clock.instant(), Duration.ZERO));
+                f.model(),
+                Failure.first(f, state.activeDigest(), null, clock.instant(), Duration.ZERO));
             LOG.log(System.Logger.Level.ERROR, "cannot restore {0}: {1}", f.model(), f.error());
           }
         }
@@ -212,7 +223,8 @@ public final class SyncLoop implements AutoCloseable {
               registry.activeVersion(name).orElse(null),
               installed.getOrDefault(name, List.of()).stream().sorted().toList(),
               failure == null ? null : failure.version(),
-              failure == null ? null : failure.error()));
+              failure == null ? null : failure.error(),
+              failure == null ? null : failure.deploymentId()));
     }
     return reports;
   }
@@ -303,7 +315,8 @@ public final class SyncLoop implements AutoCloseable {
           Failure next =
               sameTarget
                   ? failure.again(f, now)
-                  : Failure.first(f, model.bundleDigest(), now, FIRST_MODEL_RETRY);
+                  : Failure.first(
+                      f, model.bundleDigest(), model.deploymentId(), now, FIRST_MODEL_RETRY);
           failures.put(f.model(), next);
           LOG.log(
               System.Logger.Level.WARNING,
@@ -360,7 +373,8 @@ public final class SyncLoop implements AutoCloseable {
         return;
       }
       hub.report(
-          new ReportedState(AgentVersion.CURRENT, models, counters.served(), counters.failed()));
+          new ReportedState(
+              AgentVersion.CURRENT, models, counters.served(), counters.failed(), labels));
       lastReported = models;
       lastServed = counters.served();
       lastFailed = counters.failed();
@@ -430,17 +444,41 @@ public final class SyncLoop implements AutoCloseable {
     BackgroundThreads.stop(thread, "sync loop");
   }
 
-  /** A model version that failed, and when to try it again. */
+  /**
+   * A model version that failed, and when to try it again.
+   *
+   * @param deploymentId the deployment that asked for it; null for a kept bundle that failed to
+   *     restore at start
+   */
   record Failure(
-      long version, String digest, Check check, String error, int attempts, Instant retryAt) {
+      long version,
+      String digest,
+      Long deploymentId,
+      Check check,
+      String error,
+      int attempts,
+      Instant retryAt) {
 
-    static Failure first(Activation.Failed failed, String digest, Instant now, Duration wait) {
+    static Failure first(
+        Activation.Failed failed, String digest, Long deploymentId, Instant now, Duration wait) {
       return new Failure(
-          failed.version(), digest, failed.check(), failed.error(), 1, now.plus(wait));
+          failed.version(),
+          digest,
+          deploymentId,
+          failed.check(),
+          failed.error(),
+          1,
+          now.plus(wait));
     }
 
+    /**
+     * Whether {@code model} asks for what already failed. A new deployment of the same bundle (a
+     * rollback after a refused downgrade, say) is a new target, tried at once.
+     */
     boolean isFor(DesiredModel model) {
-      return version == model.version() && Objects.equals(digest, model.bundleDigest());
+      return version == model.version()
+          && Objects.equals(digest, model.bundleDigest())
+          && Objects.equals(deploymentId, model.deploymentId());
     }
 
     /** Another failure of the same target: the wait doubles, up to {@link #MAX_MODEL_RETRY}. */
@@ -451,7 +489,13 @@ public final class SyncLoop implements AutoCloseable {
         wait = MAX_MODEL_RETRY;
       }
       return new Failure(
-          version, digest, failed.check(), failed.error(), attempts + 1, now.plus(wait));
+          version,
+          digest,
+          deploymentId,
+          failed.check(),
+          failed.error(),
+          attempts + 1,
+          now.plus(wait));
     }
   }
 }

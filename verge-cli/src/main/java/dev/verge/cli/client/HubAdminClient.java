@@ -22,17 +22,31 @@ import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongConsumer;
+import javax.net.ssl.SSLException;
 
 /** The hub's management API, as the CLI and the demo call it. */
 public final class HubAdminClient {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration TLS_WATCH = Duration.ofSeconds(1);
+
+  /** Error bodies are a line of JSON; more is not read. */
+  private static final int MAX_ERROR_BODY = 64 * 1024;
+
   private final URI hub;
   private final String token;
   private final HttpClient http;
@@ -40,7 +54,7 @@ public final class HubAdminClient {
   public HubAdminClient(URI hub, String token) {
     this.hub = hub;
     this.token = token;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
   }
 
   public URI hub() {
@@ -111,7 +125,9 @@ public final class HubAdminClient {
         exchange(request, HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = response.body()) {
       if (response.statusCode() != 200) {
-        throw error(response.statusCode(), new String(in.readAllBytes()));
+        throw error(
+            response.statusCode(),
+            new String(in.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8));
       }
       Path target = out.toAbsolutePath();
       Files.createDirectories(target.getParent());
@@ -185,7 +201,7 @@ public final class HubAdminClient {
   private JsonNode sendForJson(HttpRequest request) {
     HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
     if (response.statusCode() / 100 != 2) {
-      throw error(response.statusCode(), new String(response.body()));
+      throw error(response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
     }
     try {
       return Json.tree(response.body());
@@ -197,31 +213,126 @@ public final class HubAdminClient {
 
   private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
     try {
-      return http.send(request, handler);
-    } catch (ConnectException e) {
-      throw new HubClientException(
-          "cannot reach the hub at " + hub + " (is it running? set --hub or VERGE_HUB)", e);
+      return isHttps() ? sendOverTls(request, handler) : http.send(request, handler);
     } catch (IOException e) {
-      throw new HubClientException(
-          request.method() + " " + request.uri().getPath() + " failed: " + e.getMessage(), e);
+      throw failed(request, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HubClientException("interrupted while talking to the hub", e);
     }
   }
 
+  private boolean isHttps() {
+    return "https".equalsIgnoreCase(hub.getScheme());
+  }
+
+  /**
+   * Sends over TLS, watching for the one slip a plain-HTTP hub hides: it takes the TLS greeting for
+   * the start of a request and waits for the rest, so the call would only fail at the connect
+   * time-out. When no answer has come after {@link #TLS_WATCH}, a plain HTTP request to the same
+   * address tells whether it is such a hub; the TLS call goes on otherwise.
+   */
+  private <T> HttpResponse<T> sendOverTls(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+      throws IOException, InterruptedException {
+    CompletableFuture<HttpResponse<T>> call = http.sendAsync(request, handler);
+    try {
+      try {
+        return call.get(TLS_WATCH.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        if (PlainHttpProbe.answers(hub)) {
+          call.cancel(true);
+          throw plainHttpHub();
+        }
+        return call.get();
+      }
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new HubClientException("talking to the hub failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      throw e;
+    }
+  }
+
+  /** One line that says what went wrong with the connection and what to try. */
+  private HubClientException failed(HttpRequest request, IOException e) {
+    if (e instanceof ConnectException) {
+      String detail =
+          causedBy(e, UnresolvedAddressException.class)
+              ? "no such host '" + hub.getHost() + "'"
+              : "nothing answers there";
+      return new HubClientException(
+          "cannot reach the hub at "
+              + hub
+              + ": "
+              + detail
+              + " (is it running? set --hub or VERGE_HUB)",
+          e);
+    }
+    if (e instanceof HttpConnectTimeoutException) {
+      return new HubClientException(
+          "cannot reach the hub at "
+              + hub
+              + ": no connection within "
+              + CONNECT_TIMEOUT.toSeconds()
+              + " s (check --hub or VERGE_HUB, and that no firewall is in the way)",
+          e);
+    }
+    if (e instanceof SSLException && isHttps()) {
+      if (PlainHttpProbe.answers(hub)) {
+        return plainHttpHub();
+      }
+      return new HubClientException("TLS with the hub at " + hub + " failed: " + e.getMessage(), e);
+    }
+    return new HubClientException(
+        request.method() + " " + request.uri().getPath() + " failed: " + e.getMessage(), e);
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private HubClientException plainHttpHub() {
+    return new HubClientException(
+        0,
+        "NOT_TLS",
+        "the hub at "
+            + hub.getAuthority()
+            + " speaks plain HTTP, not TLS: use --hub "
+            + PlainHttpProbe.plain(hub));
+  }
+
+  /**
+   * The error a hub answered, read from its JSON body ({@code error} in words, {@code code} for
+   * programs); a body that is not such JSON is shown as it came. The one place that reads error
+   * bodies.
+   */
   private static HubClientException error(int status, String body) {
     String message = body;
+    String code = "";
     try {
-      JsonNode error = Json.tree(body.getBytes()).path("error");
-      if (error.isTextual()) {
-        message = error.asText();
+      JsonNode tree = Json.tree(body.getBytes(StandardCharsets.UTF_8));
+      if (tree.path("error").isTextual()) {
+        message = tree.path("error").asText();
+      }
+      if (tree.path("code").isTextual()) {
+        code = tree.path("code").asText();
       }
     } catch (JsonFormatException ignored) {
       // Not JSON: show the body as it came.
     }
     String hint = status == 401 ? " (check --token-file or VERGE_TOKEN)" : "";
-    return new HubClientException(status, "hub answered " + status + ": " + message + hint);
+    return new HubClientException(status, code, "hub answered " + status + ": " + message + hint);
   }
 
   /** Counts bytes as they pass, for progress bars. */

@@ -1,6 +1,5 @@
 package dev.verge.cli.demo;
 
-import dev.verge.cli.Main;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -25,10 +24,9 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code verge agent} in a new JVM with this JVM's class path.
-   *
-   * <p>The class path travels in the {@code CLASSPATH} variable, not on the command line: ONNX
-   * Runtime 1.29 crashes in processes whose command line is longer than about 4 KB.
+   * Starts the installed distribution's own {@code bin/verge agent} as a new process: the flags,
+   * class path and Java a device gets, without the demo's libraries, so the demo measures what
+   * ships. The launcher tells where the distribution is ({@code verge.home}).
    */
   static AgentProcess start(
       String name,
@@ -39,28 +37,17 @@ final class AgentProcess implements AutoCloseable {
       Map<String, String> labels,
       Duration interval)
       throws IOException {
+    String home = System.getProperty("verge.home");
+    if (home == null) {
+      throw new IOException(
+          "the demo starts its agents with the distribution's bin/verge: run it as `verge demo`"
+              + " (./verge demo in a source checkout), not from a bare class path");
+    }
     Files.createDirectories(dataDir);
     List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    // The launcher's flags for 'verge agent' (footprint first, as on a small device), so the
-    // demo measures what ships; VERGE_JAVA_OPTS comes last and wins, as in the launcher.
+    command.addAll(List.of(Path.of(home, "bin", "verge").toString(), "agent"));
     command.addAll(
         List.of(
-            "--enable-native-access=ALL-UNNAMED",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-Xss512k",
-            "-Xms16m",
-            "-Xmx256m",
-            "-XX:ReservedCodeCacheSize=32m"));
-    String extra = System.getenv("VERGE_JAVA_OPTS");
-    if (extra != null && !extra.isBlank()) {
-      command.addAll(List.of(extra.strip().split("\\s+")));
-    }
-    command.addAll(
-        List.of(
-            Main.class.getName(),
-            "agent",
             "--hub=" + hub,
             "--data=" + dataDir,
             "--port=0",
@@ -72,8 +59,6 @@ final class AgentProcess implements AutoCloseable {
             "--parent-pid=" + ProcessHandle.current().pid()));
     labels.forEach((k, v) -> command.add("--label=" + k + "=" + v));
     ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().put("CLASSPATH", System.getProperty("java.class.path"));
-    builder.environment().put("ORT_DISABLE_TELEMETRY", "1");
     builder.redirectErrorStream(true);
     builder.redirectOutput(dataDir.resolve("agent.log").toFile());
     return new AgentProcess(name, dataDir, builder.start());

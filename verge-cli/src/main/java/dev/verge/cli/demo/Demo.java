@@ -112,7 +112,7 @@ public final class Demo {
       Path publicKey = work.resolve("keys/publisher.pub");
       PrivateKey privateKey = makePublisherKey();
       step = "train and publish model v1";
-      publish(1, 2_000, 6, 11L, privateKey);
+      publish(PumpModelTrainer.Recipe.of(1), privateKey);
       step = "start the agents";
       startAgents(publicKey);
       step = "deploy v1";
@@ -122,7 +122,7 @@ public final class Demo {
       step = "sync predictions to the hub";
       awaitSync();
       step = "train and publish model v2";
-      publish(2, 4_000, 10, 22L, privateKey);
+      publish(PumpModelTrainer.Recipe.of(2), privateKey);
       step = "upgrade to v2 under load";
       upgradeUnderLoad();
       step = "sync predictions to the hub";
@@ -164,13 +164,13 @@ public final class Demo {
     return Keys.readPrivate(files.privateKey());
   }
 
-  private void publish(long version, int examples, int epochs, long seed, PrivateKey key)
-      throws IOException {
+  private void publish(PumpModelTrainer.Recipe recipe, PrivateKey key) throws IOException {
+    long version = recipe.version();
+    int examples = recipe.examples();
     begin("Train model v" + version + " with Tribuo, export to ONNX, bundle, sign, publish");
     Path models = Files.createDirectories(work.resolve("models"));
     PumpModelTrainer.TrainedModel trained =
-        PumpModelTrainer.train(
-            examples, epochs, seed, version, models.resolve(MODEL + "-v" + version + ".onnx"));
+        recipe.train(models.resolve(MODEL + "-v" + version + ".onnx"));
     Path bundle = models.resolve(MODEL + "-" + version + ".vbundle");
     byte[] onnx = Files.readAllBytes(trained.onnx());
     OnnxEngine.Signature signature;

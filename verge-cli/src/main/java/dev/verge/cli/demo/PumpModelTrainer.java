@@ -43,6 +43,25 @@ public final class PumpModelTrainer {
   /** What training produced: the ONNX file and how well it did on held-out readings. */
   public record TrainedModel(Path onnx, double accuracy, int examples) {}
 
+  /**
+   * How the demo trains each model version: v2 is the same model retrained on more readings. {@code
+   * verge demo train} uses the same recipes, so a by-hand walkthrough gets the demo's models.
+   */
+  public record Recipe(long version, int examples, int epochs, long seed) {
+    public static Recipe of(long version) {
+      return switch ((int) version) {
+        case 1 -> new Recipe(1, 2_000, 6, 11L);
+        case 2 -> new Recipe(2, 4_000, 10, 22L);
+        default ->
+            throw new IllegalArgumentException("the demo trains versions 1 and 2, not " + version);
+      };
+    }
+
+    public TrainedModel train(Path out) {
+      return PumpModelTrainer.train(examples, epochs, seed, version, out);
+    }
+  }
+
   private PumpModelTrainer() {}
 
   /**

@@ -6,15 +6,18 @@ import java.util.function.LongConsumer;
 
 /**
  * A progress bar for uploads and downloads on standard error. On a terminal it redraws one line;
- * elsewhere (logs, CI) it prints a line at each quarter so the output stays readable.
+ * elsewhere (logs, CI) it prints a line at each quarter so the output stays readable. Closing it
+ * ends a line left unfinished (a transfer that broke off), so what is printed next starts afresh.
  */
-public final class ProgressBar implements LongConsumer {
+public final class ProgressBar implements LongConsumer, AutoCloseable {
   private static final int WIDTH = 30;
   private final String label;
   private final long total;
   private final PrintStream out;
   private final boolean terminal;
   private int lastShown = -1;
+  private int lastLength;
+  private boolean lineOpen;
 
   public ProgressBar(String label, long total, PrintStream out, boolean terminal) {
     this.label = label;
@@ -46,11 +49,25 @@ public final class ProgressBar implements LongConsumer {
             bytes(Math.min(done, total)),
             bytes(total));
     if (terminal) {
-      out.print("\r" + line + (percent == 100 ? "\n" : ""));
+      // Spaces over what a longer previous line left (e.g. "999.9 KiB" before "1.0 MiB"); plain
+      // spaces rather than an ANSI erase, which a dumb terminal would print as text.
+      String padding = " ".repeat(Math.max(0, lastLength - line.length()));
+      lastLength = line.length();
+      lineOpen = percent < 100;
+      out.print("\r" + line + padding + (lineOpen ? "" : "\n"));
     } else {
       out.println(line);
     }
     out.flush();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (lineOpen) {
+      out.println();
+      out.flush();
+      lineOpen = false;
+    }
   }
 
   public static String bytes(long count) {

@@ -72,6 +72,41 @@ class ProgressBarTest {
   }
 
   @Test
+  void on_a_terminal_a_shorter_line_blanks_what_the_longer_one_before_it_left() {
+    ProgressBar bar = new ProgressBar("x", 2 * 1024 * 1024, out, true);
+
+    bar.accept(1024 * 1024 - 1024); // "1023.0 KiB / 2.0 MiB"
+    bar.accept(1024 * 1024 + 1024 * 50); // "1.0 MiB / 2.0 MiB": 3 characters shorter
+
+    String[] redraws = printed().split("\r", -1);
+    assertThat(redraws[1]).endsWith("1023.0 KiB / 2.0 MiB");
+    assertThat(redraws[2]).endsWith("1.0 MiB / 2.0 MiB   ").hasSameSizeAs(redraws[1]);
+  }
+
+  @Test
+  void closing_a_bar_that_stopped_short_ends_its_line_on_a_terminal() {
+    ProgressBar bar = new ProgressBar("upload", 100, out, true);
+
+    bar.accept(40);
+    bar.close();
+    bar.close();
+
+    assertThat(printed()).endsWith("40% 40 B / 100 B\n");
+    assertThat(printed().chars().filter(c -> c == '\n')).hasSize(1);
+  }
+
+  @Test
+  void closing_a_finished_or_unused_bar_prints_nothing_more() {
+    ProgressBar done = new ProgressBar("x", 100, out, true);
+    done.accept(100);
+    done.close();
+    new ProgressBar("y", 100, out, true).close();
+
+    assertThat(printed()).endsWith("100% 100 B / 100 B\n");
+    assertThat(printed().chars().filter(c -> c == '\n')).hasSize(1);
+  }
+
+  @Test
   void more_than_the_total_is_shown_as_the_total() {
     ProgressBar bar = new ProgressBar("x", 2048, out, false);
 

@@ -1,14 +1,32 @@
 package dev.verge.core.api;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a device says it has: per model what is installed and active, and what failed. Counters are
  * totals since the device's store was created.
+ *
+ * @param labels the labels the device is configured with, which replace the ones the hub holds;
+ *     null when the device does not report labels (the hub keeps what it has)
  */
 public record ReportedState(
-    String agentVersion, List<ModelReport> models, long predictionsServed, long predictionsFailed) {
+    String agentVersion,
+    List<ModelReport> models,
+    long predictionsServed,
+    long predictionsFailed,
+    Map<String, String> labels) {
   public ReportedState {
     models = models == null ? List.of() : List.copyOf(models);
+    labels = labels == null ? null : Map.copyOf(labels);
+  }
+
+  /** A report that leaves the device's labels as the hub has them. */
+  public ReportedState(
+      String agentVersion,
+      List<ModelReport> models,
+      long predictionsServed,
+      long predictionsFailed) {
+    this(agentVersion, models, predictionsServed, predictionsFailed, null);
   }
 }

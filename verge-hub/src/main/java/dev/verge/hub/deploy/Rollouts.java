@@ -63,13 +63,23 @@ final class Rollouts {
       state = RolloutState.SUPERSEDED;
     } else if (active != null && active == deployment.version()) {
       state = RolloutState.ACTIVE;
-    } else if (report != null && Objects.equals(report.failedVersion(), deployment.version())) {
+    } else if (report != null && failedThis(report, deployment)) {
       state = RolloutState.FAILED;
       error = report.error();
     } else {
       state = RolloutState.PENDING;
     }
     return new DeviceRollout(device.id(), device.name(), state, active, error);
+  }
+
+  /**
+   * Whether the device's failure report is about this deployment: the same version, and the same
+   * deployment where the device says which (a refusal of an earlier deployment of this version says
+   * nothing about this one until the device has tried it).
+   */
+  private static boolean failedThis(ModelReport report, DeploymentRow deployment) {
+    return Objects.equals(report.failedVersion(), deployment.version())
+        && (report.failedDeployment() == null || report.failedDeployment() == deployment.id());
   }
 
   private static ModelReport report(DeviceView device, String model) {

@@ -37,6 +37,9 @@ public final class Devices {
         throw new HubException.BadRequest("models[" + i + "].name is required");
       }
     }
+    if (state.labels() != null) {
+      Labels.requireValid(state.labels(), "labels");
+    }
     store.saveReported(id, state, clock.instant().truncatedTo(ChronoUnit.MILLIS));
   }
 }

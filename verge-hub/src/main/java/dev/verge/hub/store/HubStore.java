@@ -70,6 +70,7 @@ public interface HubStore extends AutoCloseable {
 
   void touchDevice(String id, Instant seenAt);
 
+  /** Keeps the report; its labels, when not null, replace the device's labels. */
   void saveReported(String id, ReportedState state, Instant reportedAt);
 
   // Deployments.

@@ -420,10 +420,13 @@ public final class SqliteHubStore implements HubStore {
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
-                  "UPDATE devices SET reported_json = ?, reported_at = ? WHERE id = ?")) {
+                  "UPDATE devices SET reported_json = ?, reported_at = ?,"
+                      + " labels_json = COALESCE(?, labels_json) WHERE id = ?")) {
             s.setString(1, Json.writeString(state));
             s.setLong(2, reportedAt.toEpochMilli());
-            s.setString(3, id);
+            s.setString(
+                3, state.labels() == null ? null : Json.writeString(sorted(state.labels())));
+            s.setString(4, id);
             if (s.executeUpdate() != 1) {
               throw new HubException.NotFound("no device " + id);
             }

@@ -220,13 +220,35 @@ public abstract class HubStoreContract {
     ReportedState state =
         new ReportedState(
             "0.1.0",
-            List.of(new ModelReport("iris", 2L, List.of(1L, 2L), 3L, "bad input shape")),
+            List.of(new ModelReport("iris", 2L, List.of(1L, 2L), 3L, "bad input shape", 7L)),
             42,
             1);
 
     store.saveReported("dev-1", state, T0.plusSeconds(1));
 
     assertThat(store.device("dev-1").orElseThrow().reported()).isEqualTo(state);
+  }
+
+  @Test
+  void reported_labels_replace_the_devices_labels() {
+    enroll("dev-1", Map.of("site", "lab"));
+
+    store.saveReported(
+        "dev-1",
+        new ReportedState("0.1.0", List.of(), 0, 0, Map.of("site", "plant-3", "line", "2")),
+        T0.plusSeconds(1));
+
+    assertThat(store.device("dev-1").orElseThrow().labels())
+        .isEqualTo(Map.of("site", "plant-3", "line", "2"));
+  }
+
+  @Test
+  void a_report_without_labels_keeps_the_devices_labels() {
+    enroll("dev-1", Map.of("site", "lab"));
+
+    store.saveReported("dev-1", new ReportedState("0.1.0", List.of(), 0, 0), T0.plusSeconds(1));
+
+    assertThat(store.device("dev-1").orElseThrow().labels()).isEqualTo(Map.of("site", "lab"));
   }
 
   @Test

@@ -1,0 +1,63 @@
+package dev.verge.cli;
+
+import dev.verge.cli.config.AgentSettings;
+import dev.verge.cli.config.ConfigException;
+import dev.verge.cli.config.ConfigFile;
+import dev.verge.cli.config.HubSettings;
+import dev.verge.cli.config.Setting;
+import dev.verge.cli.config.Settings;
+import dev.verge.cli.output.Table;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code verge config check FILE}: validates a hub or agent configuration file. */
+@Command(
+    name = "config",
+    mixinStandardHelpOptions = true,
+    description = "Hub and agent configuration files.",
+    subcommands = ConfigCommand.Check.class)
+final class ConfigCommand {
+
+  @Command(
+      name = "check",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Check a configuration file as 'verge hub --config' or 'verge agent --config' would read"
+            + " it (its top-level 'hub:' or 'agent:' section says which), with the VERGE_*"
+            + " variables set here, and show every effective setting and where it comes from.",
+        "Exits 0 when it is usable, 2 listing every problem otherwise. Files it names (keys,"
+            + " token) are checked when the program starts."
+      })
+  static final class Check implements Runnable {
+    @Parameters(paramLabel = "FILE", description = "The configuration file (YAML).")
+    Path file;
+
+    @Override
+    public void run() {
+      ConfigFile config = ConfigFile.read(file);
+      String section = config.section() == null ? "" : config.section();
+      List<Setting<?>> catalog =
+          switch (section) {
+            case "hub" -> HubSettings.ALL;
+            case "agent" -> AgentSettings.ALL;
+            default ->
+                throw new ConfigException(file + " has no top-level 'hub:' or 'agent:' section");
+          };
+      Settings settings = Settings.resolve(section, catalog, config, System.getenv(), Map.of());
+      System.out.println("OK: " + file + " is a valid " + section + " configuration");
+      Table table = new Table("SETTING", "VALUE", "FROM");
+      settings
+          .values()
+          .forEach(
+              (setting, value) ->
+                  table.row(
+                      setting.key(),
+                      value.text() == null ? "-" : value.text(),
+                      value.origin().toString()));
+      table.print(System.out);
+    }
+  }
+}

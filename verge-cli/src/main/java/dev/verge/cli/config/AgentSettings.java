@@ -1,0 +1,202 @@
+package dev.verge.cli.config;
+
+import dev.verge.agent.AgentConfig;
+import dev.verge.runtime.EngineOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Every setting of {@code verge agent}; the defaults come from {@link AgentConfig}. */
+public final class AgentSettings {
+  static final String SECTION = "agent";
+  private static final long MIB = 1024 * 1024;
+  private static final String DURATIONS = "a duration above zero: 500ms, 5s, 2m or 1h";
+
+  public static final Setting<URI> HUB =
+      Setting.required(SECTION, "hub", Parsers.httpUrl(), "an http:// or https:// URL");
+
+  public static final Setting<Path> DATA =
+      Setting.required(SECTION, "data", Parsers.path(), "a folder path");
+
+  public static final Setting<String> BIND =
+      Setting.of(
+          SECTION,
+          "bind",
+          Parsers.address(),
+          "an IP address or host name of this machine (127.0.0.1 keeps the API local)",
+          () -> AgentConfig.DEFAULT_BIND_ADDRESS,
+          AgentConfig.DEFAULT_BIND_ADDRESS);
+
+  public static final Setting<Integer> PORT =
+      Setting.of(
+          SECTION,
+          "port",
+          Parsers.port(),
+          "0 to 65535 (0 picks a free port)",
+          () -> AgentConfig.DEFAULT_PORT,
+          String.valueOf(AgentConfig.DEFAULT_PORT));
+
+  public static final Setting<Path> ENROLL_TOKEN_FILE =
+      Setting.of(
+          SECTION,
+          "enroll-token-file",
+          Parsers.path(),
+          "a file holding a one-time enrollment token",
+          () -> null,
+          null);
+
+  public static final Setting<String> NAME =
+      Setting.of(
+          SECTION,
+          "name",
+          Parsers.text(),
+          "any text of at most 200 characters",
+          AgentConfig::defaultDeviceName,
+          "this host's name");
+
+  public static final Setting<Map<String, String>> LABELS =
+      Setting.of(
+              SECTION,
+              "labels",
+              Parsers.labels(),
+              "key=value pairs; keys of letters, digits, '.', '_', '/', '-'",
+              Map::<String, String>of,
+              null)
+          .withFlag("--label")
+          .shaped(Setting.Shape.MAP);
+
+  public static final Setting<List<Path>> TRUST =
+      Setting.of(
+              SECTION,
+              "trust",
+              Parsers.paths(),
+              "publisher key files (.pub) or folders of them",
+              List::<Path>of,
+              null)
+          .shaped(Setting.Shape.LIST)
+          .asRequired();
+
+  public static final Setting<Duration> POLL_INTERVAL =
+      Setting.of(
+          SECTION,
+          "poll-interval",
+          Parsers.duration(),
+          DURATIONS,
+          () -> AgentConfig.DEFAULT_POLL_INTERVAL,
+          text(AgentConfig.DEFAULT_POLL_INTERVAL));
+
+  public static final Setting<Duration> FORWARD_INTERVAL =
+      Setting.of(
+          SECTION,
+          "forward-interval",
+          Parsers.duration(),
+          DURATIONS,
+          () -> AgentConfig.DEFAULT_FORWARD_INTERVAL,
+          text(AgentConfig.DEFAULT_FORWARD_INTERVAL));
+
+  public static final Setting<Integer> THREADS =
+      Setting.of(
+          SECTION,
+          "threads",
+          Parsers.integer(0, 1024),
+          "0 to 1024 (0 lets ONNX Runtime choose)",
+          () -> EngineOptions.defaults().intraOpThreads(),
+          String.valueOf(EngineOptions.defaults().intraOpThreads()));
+
+  public static final Setting<Long> MAX_STORE_MB =
+      Setting.of(
+          SECTION,
+          "max-store-mb",
+          Parsers.wholeNumber(0, 1024 * 1024),
+          "0 (no budget) or 1 to 1048576 (MiB)",
+          () -> AgentConfig.DEFAULT_MAX_STORE_BYTES / MIB,
+          String.valueOf(AgentConfig.DEFAULT_MAX_STORE_BYTES / MIB));
+
+  public static final Setting<Path> METRICS_TOKEN_FILE =
+      Setting.of(
+          SECTION,
+          "metrics-token-file",
+          Parsers.path(),
+          "a file holding the bearer token GET /metrics then requires",
+          () -> null,
+          null);
+
+  public static final List<Setting<?>> ALL =
+      List.of(
+          HUB,
+          DATA,
+          BIND,
+          PORT,
+          ENROLL_TOKEN_FILE,
+          NAME,
+          LABELS,
+          TRUST,
+          POLL_INTERVAL,
+          FORWARD_INTERVAL,
+          THREADS,
+          MAX_STORE_MB,
+          METRICS_TOKEN_FILE,
+          LogSettings.FORMAT,
+          LogSettings.LEVEL);
+
+  private AgentSettings() {}
+
+  /**
+   * The agent's configuration from resolved settings, reading the enrollment token file.
+   *
+   * @throws ConfigException when a file a setting names is missing or unreadable
+   */
+  public static AgentConfig toConfig(Settings settings) {
+    OnDisk.folder(settings, DATA);
+    OnDisk.trustedKeys(settings, TRUST);
+    String token = readToken(settings, ENROLL_TOKEN_FILE);
+    String metricsToken = readToken(settings, METRICS_TOKEN_FILE);
+    return AgentConfig.defaults(settings.get(HUB), settings.get(DATA))
+        .withBindAddress(settings.get(BIND))
+        .withPort(settings.get(PORT))
+        .withEnrollmentToken(token)
+        .withDevice(settings.get(NAME), settings.get(LABELS))
+        .withTrustedKeys(settings.get(TRUST))
+        .withPollInterval(settings.get(POLL_INTERVAL))
+        .withForwarding(settings.get(FORWARD_INTERVAL), AgentConfig.DEFAULT_FORWARD_BATCH_SIZE)
+        .withEngineOptions(new EngineOptions(settings.get(THREADS), 1))
+        .withMaxStoreBytes(settings.get(MAX_STORE_MB) * MIB)
+        .withMetricsToken(metricsToken);
+  }
+
+  /** The token in the file {@code setting} names, null when it names none. */
+  private static String readToken(Settings settings, Setting<Path> setting) {
+    Path file = settings.get(setting);
+    if (file == null) {
+      return null;
+    }
+    String token;
+    try {
+      token = Files.readString(file).strip();
+    } catch (NoSuchFileException e) {
+      throw settings.invalid(setting, "does not exist");
+    } catch (IOException e) {
+      throw settings.invalid(setting, "cannot be read (" + e + ")");
+    }
+    if (token.isEmpty()) {
+      throw settings.invalid(setting, "is an empty file");
+    }
+    return token;
+  }
+
+  private static String text(Duration duration) {
+    long millis = duration.toMillis();
+    if (millis % 3_600_000 == 0) {
+      return millis / 3_600_000 + "h";
+    }
+    if (millis % 60_000 == 0) {
+      return millis / 60_000 + "m";
+    }
+    return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+  }
+}

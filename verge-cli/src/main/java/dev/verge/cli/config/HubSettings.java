@@ -1,0 +1,120 @@
+package dev.verge.cli.config;
+
+import dev.verge.hub.HubConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Every setting of {@code verge hub}; the defaults come from {@link HubConfig}. */
+public final class HubSettings {
+  static final String SECTION = "hub";
+  private static final long MIB = 1024 * 1024;
+
+  public static final Setting<Path> DATA =
+      Setting.of(
+          SECTION,
+          "data",
+          Parsers.path(),
+          "a folder path",
+          HubSettings::defaultDataDir,
+          "~/.verge/hub");
+
+  public static final Setting<String> BIND =
+      Setting.of(
+          SECTION,
+          "bind",
+          Parsers.address(),
+          "an IP address or host name of this machine (0.0.0.0 for all)",
+          () -> HubConfig.DEFAULT_BIND_ADDRESS,
+          HubConfig.DEFAULT_BIND_ADDRESS);
+
+  public static final Setting<Integer> PORT =
+      Setting.of(
+          SECTION,
+          "port",
+          Parsers.port(),
+          "0 to 65535 (0 picks a free port)",
+          () -> HubConfig.DEFAULT_PORT,
+          String.valueOf(HubConfig.DEFAULT_PORT));
+
+  public static final Setting<List<Path>> TRUST =
+      Setting.of(
+              SECTION,
+              "trust",
+              Parsers.paths(),
+              "publisher key files (.pub) or folders of them",
+              List::<Path>of,
+              null)
+          .shaped(Setting.Shape.LIST);
+
+  public static final Setting<Long> MAX_BUNDLE_MB =
+      Setting.of(
+          SECTION,
+          "max-bundle-mb",
+          Parsers.wholeNumber(1, 1024 * 1024),
+          "1 to 1048576 (MiB)",
+          () -> HubConfig.DEFAULT_MAX_BUNDLE_BYTES / MIB,
+          String.valueOf(HubConfig.DEFAULT_MAX_BUNDLE_BYTES / MIB));
+
+  public static final Setting<Boolean> METRICS_OPEN =
+      Setting.of(
+          SECTION,
+          "metrics-open",
+          Parsers.bool(),
+          "true or false (true only with a loopback bind address)",
+          () -> false,
+          "false");
+
+  public static final List<Setting<?>> ALL =
+      List.of(
+          DATA,
+          BIND,
+          PORT,
+          TRUST,
+          MAX_BUNDLE_MB,
+          METRICS_OPEN,
+          LogSettings.FORMAT,
+          LogSettings.LEVEL);
+
+  private HubSettings() {}
+
+  /** Where a hub keeps its data unless told otherwise, and where the CLI finds its token. */
+  public static Path defaultDataDir() {
+    return Path.of(System.getProperty("user.home"), ".verge", "hub");
+  }
+
+  /**
+   * The hub's configuration from resolved settings.
+   *
+   * @throws ConfigException when the data folder is a file, a trusted key is missing or bad, or
+   *     metrics are open on an address beyond loopback
+   */
+  public static HubConfig toConfig(Settings settings) {
+    if (settings.get(METRICS_OPEN) && !isLoopback(settings.get(BIND))) {
+      throw settings.invalid(
+          METRICS_OPEN,
+          "serves /metrics without the admin token, which is allowed only on a loopback"
+              + " address, but bind is "
+              + settings.get(BIND)
+              + "; bind to 127.0.0.1 or give scrapers the admin token");
+    }
+    OnDisk.folder(settings, DATA);
+    OnDisk.trustedKeys(settings, TRUST);
+    List<Path> trust = settings.get(TRUST);
+    return HubConfig.defaults(settings.get(DATA))
+        .withBindAddress(settings.get(BIND))
+        .withPort(settings.get(PORT))
+        .withMaxBundleBytes(settings.get(MAX_BUNDLE_MB) * MIB)
+        .withTrustedKeys(trust)
+        .withMetricsOpen(settings.get(METRICS_OPEN));
+  }
+
+  private static boolean isLoopback(String address) {
+    try {
+      return InetAddress.getByName(address).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package dev.verge.cli.config;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Turn a setting's text into its value, or say in a few words why not. */
+final class Parsers {
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+  private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
+
+  private Parsers() {}
+
+  static Function<List<String>, String> text() {
+    return one(
+        text -> {
+          if (text.isBlank()) {
+            throw new IllegalArgumentException("is empty");
+          }
+          if (text.length() > 200) {
+            throw new IllegalArgumentException("is longer than 200 characters");
+          }
+          return text;
+        });
+  }
+
+  static Function<List<String>, Integer> integer(int min, int max) {
+    return one(text -> (int) whole(text, min, max));
+  }
+
+  static Function<List<String>, Long> wholeNumber(long min, long max) {
+    return one(text -> whole(text, min, max));
+  }
+
+  static Function<List<String>, Integer> port() {
+    return integer(0, 65_535);
+  }
+
+  /** 500ms, 5s, 2m, 1h; more than zero. */
+  static Function<List<String>, Duration> duration() {
+    return one(
+        text -> {
+          Matcher match = DURATION.matcher(text);
+          if (!match.matches()) {
+            throw new IllegalArgumentException("is not a duration");
+          }
+          long amount = Long.parseLong(match.group(1));
+          Duration value =
+              switch (match.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                default -> Duration.ofHours(amount);
+              };
+          if (value.isZero()) {
+            throw new IllegalArgumentException("is zero");
+          }
+          return value;
+        });
+  }
+
+  static Function<List<String>, URI> httpUrl() {
+    return one(
+        text -> {
+          URI uri;
+          try {
+            uri = new URI(text);
+          } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("is not a URL (" + e.getReason() + ")");
+          }
+          String scheme = uri.getScheme();
+          if (scheme == null
+              || !List.of("http", "https").contains(scheme.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("does not start with http:// or https://");
+          }
+          if (uri.getHost() == null) {
+            throw new IllegalArgumentException("has no host");
+          }
+          return uri;
+        });
+  }
+
+  /** A host name or IP address this machine can resolve. */
+  static Function<List<String>, String> address() {
+    return one(
+        text -> {
+          try {
+            InetAddress.getByName(text);
+            return text;
+          } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("is not a known host name or IP address");
+          }
+        });
+  }
+
+  static Function<List<String>, Path> path() {
+    return one(Parsers::toPath);
+  }
+
+  static Function<List<String>, List<Path>> paths() {
+    return items -> items.stream().map(Parsers::toPath).toList();
+  }
+
+  /** key=value pairs with the hub's label rules, so a bad label fails here, not at the hub. */
+  static Function<List<String>, Map<String, String>> labels() {
+    return items -> {
+      Map<String, String> labels = new LinkedHashMap<>();
+      for (String item : items) {
+        int eq = item.indexOf('=');
+        if (eq < 0) {
+          throw new IllegalArgumentException("'" + item + "' is not key=value");
+        }
+        String key = item.substring(0, eq).strip();
+        String value = item.substring(eq + 1).strip();
+        if (!LABEL_KEY.matcher(key).matches()) {
+          throw new IllegalArgumentException("key '" + key + "' is not a label key");
+        }
+        if (value.length() > 255) {
+          throw new IllegalArgumentException("the value of '" + key + "' is over 255 characters");
+        }
+        if (labels.put(key, value) != null) {
+          throw new IllegalArgumentException("key '" + key + "' is given twice");
+        }
+      }
+      if (labels.size() > 64) {
+        throw new IllegalArgumentException("has " + labels.size() + " labels, more than 64");
+      }
+      return Map.copyOf(labels);
+    };
+  }
+
+  /** {@code true} or {@code false}, in any case. */
+  static Function<List<String>, Boolean> bool() {
+    return one(
+        text -> {
+          if (text.equalsIgnoreCase("true")) {
+            return true;
+          }
+          if (text.equalsIgnoreCase("false")) {
+            return false;
+          }
+          throw new IllegalArgumentException("is not true or false");
+        });
+  }
+
+  /** One of an enum's constants, by its lower-case name. */
+  static <E extends Enum<E>> Function<List<String>, E> oneOf(Class<E> type) {
+    return one(
+        text -> {
+          for (E constant : type.getEnumConstants()) {
+            if (constant.name().equalsIgnoreCase(text)) {
+              return constant;
+            }
+          }
+          throw new IllegalArgumentException("is not one of the allowed values");
+        });
+  }
+
+  /** The lower-case names of an enum's constants, for "allowed". */
+  static String names(Class<? extends Enum<?>> type) {
+    StringBuilder names = new StringBuilder();
+    for (Enum<?> constant : type.getEnumConstants()) {
+      names.append(names.isEmpty() ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+    }
+    return names.toString();
+  }
+
+  private static <T> Function<List<String>, T> one(Function<String, T> parser) {
+    return items -> {
+      if (items.size() != 1) {
+        throw new IllegalArgumentException("takes one value, got " + items.size());
+      }
+      return parser.apply(items.getFirst().strip());
+    };
+  }
+
+  private static long whole(String text, long min, long max) {
+    long value;
+    try {
+      value = Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("is not a whole number");
+    }
+    if (value < min || value > max) {
+      throw new IllegalArgumentException("is out of range");
+    }
+    return value;
+  }
+
+  private static Path toPath(String text) {
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("is empty");
+    }
+    try {
+      return Path.of(
+          text.startsWith("~/") ? System.getProperty("user.home") + text.substring(1) : text);
+    } catch (InvalidPathException e) {
+      throw new IllegalArgumentException("is not a path (" + e.getReason() + ")");
+    }
+  }
+}

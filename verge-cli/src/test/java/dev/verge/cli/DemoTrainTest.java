@@ -1,0 +1,50 @@
+package dev.verge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.verge.core.oip.DataType;
+import dev.verge.runtime.EngineOptions;
+import dev.verge.runtime.OnnxEngine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoTrainTest {
+  @TempDir Path dir;
+
+  @Test
+  void demo_train_writes_the_demos_model_as_onnx() throws Exception {
+    Path out = dir.resolve("pump-v2.onnx");
+
+    Cli.Result result = Cli.run("demo", "train", "--version", "2", "--out", out.toString());
+
+    assertThat(result.exit()).as(result.toString()).isZero();
+    assertThat(result.out()).contains("Wrote " + out, "model v2");
+    try (OnnxEngine engine = new OnnxEngine(EngineOptions.defaults())) {
+      OnnxEngine.Signature signature = engine.inspect(Files.readAllBytes(out));
+      assertThat(signature.inputs().getFirst().name()).isEqualTo("input");
+      assertThat(signature.inputs().getFirst().datatype()).isEqualTo(DataType.FP32);
+    }
+  }
+
+  @Test
+  void demo_train_does_not_overwrite_a_file_without_force() throws Exception {
+    Path out = Files.writeString(dir.resolve("mine.onnx"), "keep me");
+
+    Cli.Result refused = Cli.run("demo", "train", "--out", out.toString());
+
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains(out + " exists; pass --force");
+    assertThat(out).hasContent("keep me");
+    assertThat(Cli.run("demo", "train", "--out", out.toString(), "--force").exit()).isZero();
+  }
+
+  @Test
+  void demo_train_names_the_versions_it_knows() {
+    Cli.Result result = Cli.run("demo", "train", "--version", "7", "--out", "x.onnx");
+
+    assertThat(result.exit()).isEqualTo(1);
+    assertThat(result.err()).contains("the demo trains versions 1 and 2, not 7");
+  }
+}
