@@ -13,33 +13,40 @@ import picocli.CommandLine;
 public final class HubUrlConverter implements CommandLine.ITypeConverter<URI> {
   @Override
   public URI convert(String text) {
+    try {
+      return parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.TypeConversionException("'" + text.strip() + "' " + e.getMessage());
+    }
+  }
+
+  /**
+   * The hub URL {@code text} names, for every place that reads one (flags, variables, files).
+   *
+   * @throws IllegalArgumentException saying what is wrong with it and how to write it
+   */
+  public static URI parse(String text) {
     String value = text.strip();
     if (!value.contains("://")) {
-      throw new CommandLine.TypeConversionException(
-          "'"
-              + value
-              + "' has no scheme: write http://"
-              + value
-              + " (or https:// for a hub behind TLS)");
+      throw new IllegalArgumentException(
+          "has no scheme: write http://" + value + " (or https:// for a hub behind TLS)");
     }
     URI uri;
     try {
       uri = new URI(value);
     } catch (URISyntaxException e) {
-      throw new CommandLine.TypeConversionException(
-          "'" + value + "' is not a URL: " + e.getReason() + " at index " + e.getIndex());
+      throw new IllegalArgumentException(
+          "is not a URL: " + e.getReason() + " at index " + e.getIndex());
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new CommandLine.TypeConversionException(
-          "'" + value + "' is not an http:// or https:// URL");
+      throw new IllegalArgumentException("is not an http:// or https:// URL");
     }
     if (uri.getHost() == null) {
-      throw new CommandLine.TypeConversionException("'" + value + "' names no host");
+      throw new IllegalArgumentException("names no host");
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      throw new CommandLine.TypeConversionException(
-          "'" + value + "' has a query or fragment; give the hub's base URL only");
+      throw new IllegalArgumentException("has a query or fragment; give the hub's base URL only");
     }
     return uri;
   }

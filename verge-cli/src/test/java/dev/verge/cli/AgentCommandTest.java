@@ -30,6 +30,27 @@ class AgentCommandTest {
         .contains("trust is required: pass --trust, set VERGE_AGENT_TRUST, or write 'trust:'");
   }
 
+  /** Regression: the agent's --hub without a scheme said only "Illegal character in scheme". */
+  @Test
+  void agent_hub_without_a_scheme_shows_how_to_write_it() {
+    Keys.KeyFiles publisher = Fixtures.givenKeys(dir, "p");
+
+    Cli.Result result =
+        Cli.run(
+            "agent",
+            "--hub",
+            "127.0.0.1:8420",
+            "--data",
+            dir.resolve("d").toString(),
+            "--trust",
+            publisher.publicKey().toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .contains(
+            "hub = '127.0.0.1:8420' (flag --hub): has no scheme: write http://127.0.0.1:8420");
+  }
+
   @Test
   void agent_refuses_a_poll_interval_written_in_words() {
     Keys.KeyFiles publisher = Fixtures.givenKeys(dir, "p");

@@ -5,6 +5,7 @@ import dev.verge.core.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.stream.Collectors;
 
 /**
  * Runs {@code verge} in this JVM through {@link Main#run} and captures what it printed. Swaps
@@ -18,6 +19,17 @@ final class Cli {
     /** Standard output read as JSON, for {@code --output json}. */
     JsonNode json() {
       return Json.tree(out.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * What the command itself said on standard error, its {@code verge: ...} lines, without the log
+     * records of the in-process hub and agents a test runs beside it.
+     */
+    String said() {
+      return err.lines()
+          .filter(line -> line.startsWith("verge:"))
+          .map(line -> line + "\n")
+          .collect(Collectors.joining());
     }
 
     /** Both streams, for failure messages. */

@@ -206,12 +206,12 @@ class DeployCommandTest {
 
     assertThat(plain.exit()).as(plain.toString()).isZero();
     assertThat(plain.out()).isEqualTo("Deployment 1: pump v1 to 0 device(s)\n");
-    assertThat(plain.err())
+    assertThat(plain.said())
         .isEqualTo(
             "verge: warning: no enrolled device has the labels site=south (see 'verge devices');"
                 + " devices that have them later get deployment 1\n");
     assertThat(waited.exit()).as(waited.toString()).isEqualTo(1);
-    assertThat(waited.err())
+    assertThat(waited.said())
         .isEqualTo(
             "verge: no enrolled device has the labels site=south (see 'verge devices'); devices"
                 + " that have them later get deployment 2; nothing to wait for\n");

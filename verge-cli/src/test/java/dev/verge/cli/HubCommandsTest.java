@@ -317,13 +317,13 @@ class HubCommandsTest {
     Cli.Result waited =
         verge("deploy", "--model", "pump", "--version", "1", "--wait", "--timeout", "5s");
 
-    assertThat(plain.err())
+    assertThat(plain.said())
         .isEqualTo(
             "verge: warning: no device is enrolled with the hub yet; devices that enroll later"
                 + " get deployment 1\n");
     assertThat(waited.exit()).as(waited.toString()).isEqualTo(1);
     assertThat(waited.out()).isEqualTo("Deployment 2: pump v1 to 0 device(s)\n");
-    assertThat(waited.err()).endsWith("; nothing to wait for\n").doesNotContain("rollout");
+    assertThat(waited.said()).endsWith("; nothing to wait for\n").doesNotContain("rollout");
   }
 
   @Test

@@ -39,6 +39,24 @@ class DistributionTest {
     assertThat(verge.home.resolve("README.md")).content().contains("## Install");
     assertThat(verge.home.resolve("systemd/verge-hub.service")).isRegularFile();
     assertThat(verge.home.resolve("systemd/verge-agent.service")).isRegularFile();
+    assertThat(verge.home.resolve("config/hub.example.yaml")).isRegularFile();
+    assertThat(verge.home.resolve("config/agent.example.yaml")).isRegularFile();
+  }
+
+  @Test
+  void the_shipped_example_configuration_passes_its_own_check(@TempDir Path work) throws Exception {
+    for (String file : List.of("hub.example.yaml", "agent.example.yaml")) {
+      Installed.Run run =
+          verge.verge(
+              work,
+              Duration.ofSeconds(30),
+              "config",
+              "check",
+              verge.home.resolve("config").resolve(file).toString());
+
+      assertThat(run.exit()).as(run.output()).isZero();
+      assertThat(run.output()).as(file).contains("OK");
+    }
   }
 
   @Test
@@ -138,8 +156,7 @@ class DistributionTest {
         .map(
             a ->
                 a.replace("${STATE_DIRECTORY}", "/var/lib/verge/x")
-                    .replace("${CREDENTIALS_DIRECTORY}", "/run/credentials/x")
-                    .replace("${VERGE_HUB}", "http://hub.example:8420"))
+                    .replace("${CREDENTIALS_DIRECTORY}", "/run/credentials/x"))
         .toArray(String[]::new);
   }
 

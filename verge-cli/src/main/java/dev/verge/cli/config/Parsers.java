@@ -1,8 +1,8 @@
 package dev.verge.cli.config;
 
+import dev.verge.cli.HubUrlConverter;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -71,24 +71,7 @@ final class Parsers {
   }
 
   static Function<List<String>, URI> httpUrl() {
-    return one(
-        text -> {
-          URI uri;
-          try {
-            uri = new URI(text);
-          } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("is not a URL (" + e.getReason() + ")");
-          }
-          String scheme = uri.getScheme();
-          if (scheme == null
-              || !List.of("http", "https").contains(scheme.toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("does not start with http:// or https://");
-          }
-          if (uri.getHost() == null) {
-            throw new IllegalArgumentException("has no host");
-          }
-          return uri;
-        });
+    return one(HubUrlConverter::parse);
   }
 
   /** A host name or IP address this machine can resolve. */
