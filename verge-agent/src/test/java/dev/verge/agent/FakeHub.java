@@ -1,7 +1,6 @@
 package dev.verge.agent;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.verge.core.api.ApiError;
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.BatchAck;
 import dev.verge.core.api.DesiredModel;
@@ -13,8 +12,14 @@ import dev.verge.core.api.PredictionRecord;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.bundle.Digests;
 import dev.verge.core.json.Json;
-import dev.verge.core.oip.ErrorBody;
+import dev.verge.http.Body;
+import dev.verge.http.Exchange;
+import dev.verge.http.HttpEdge;
+import dev.verge.http.Limits;
+import dev.verge.http.Route;
+import dev.verge.http.RouteTable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -26,7 +31,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -34,7 +38,10 @@ import java.util.regex.Pattern;
 
 /**
  * A small stand-in for the hub's device API: serves a desired state and bundles, and records what
- * the agent enrolls, polls, reports and forwards. Knobs make it fail the way real networks do.
+ * the agent enrolls, polls, reports and forwards. Knobs make it fail the way real networks do. It
+ * runs on the same HTTP edge as the real hub, and {@code FakeHubContractTest} holds its answers to
+ * the real hub's. Each call is recorded before it is answered, so a test that saw the answer also
+ * sees the record.
  */
 public final class FakeHub implements AutoCloseable {
   public static final String TOKEN = "one-time-token";
@@ -53,7 +60,7 @@ public final class FakeHub implements AutoCloseable {
       String idempotencyKey,
       int status) {}
 
-  private final HttpServer server;
+  private final HttpEdge server;
   private final AtomicInteger revisions = new AtomicInteger();
   private final Map<String, byte[]> bundles = new ConcurrentHashMap<>();
   private final Map<String, Integer> batchSizes = new LinkedHashMap<>();
@@ -90,18 +97,29 @@ public final class FakeHub implements AutoCloseable {
   private volatile DesiredState desired = new DesiredState("r0", List.of());
 
   public FakeHub() {
-    try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext("/", this::handle);
-    server.start();
+    RouteTable routes =
+        new RouteTable(
+            List.of(
+                Route.post(ApiPaths.ENROLL, x -> answer(x, enroll(x))),
+                Route.get(
+                    ApiPaths.DEVICE + "{id}" + ApiPaths.DESIRED_SUFFIX, x -> answer(x, desired(x))),
+                Route.put(
+                    ApiPaths.DEVICE + "{id}" + ApiPaths.REPORTED_SUFFIX,
+                    x -> answer(x, reported(x))),
+                Route.post(
+                    ApiPaths.DEVICE + "{id}" + ApiPaths.PREDICTIONS_SUFFIX,
+                    x -> answer(x, predictions(x))),
+                Route.get(ApiPaths.BUNDLES + "{digest}", x -> answer(x, bundle(x)))));
+    server =
+        HttpEdge.start(
+            HttpEdge.Config.of(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                Limits.forThisHeap(16 << 20, 16 << 20)),
+            routes);
   }
 
   public URI url() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return URI.create("http://127.0.0.1:" + server.port());
   }
 
   /** Publishes {@code bundle} and returns the desired-state entry that points at it. */
@@ -142,82 +160,105 @@ public final class FakeHub implements AutoCloseable {
     return reports.isEmpty() ? null : reports.getLast();
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      int status;
-      try {
-        status = route(exchange);
-      } catch (RuntimeException e) {
-        status = send(exchange, 500, new ErrorBody("fake hub failed: " + e));
-      }
-      var headers = exchange.getRequestHeaders();
-      calls.add(
-          new Call(
-              exchange.getRequestMethod(),
-              exchange.getRequestURI().getPath(),
-              exchange.getRequestURI().getQuery(),
-              headers.getFirst("If-None-Match"),
-              headers.getFirst("Range"),
-              headers.getFirst(ApiPaths.IDEMPOTENCY_KEY),
-              status));
+  /** An answer decided but not yet sent, so the call can be recorded first. */
+  private record Reply(int status, Map<String, String> headers, byte[] body) {
+    static Reply json(int status, Object body) {
+      return new Reply(status, Map.of("Content-Type", Body.JSON), Json.write(body));
+    }
+
+    static Reply error(int status, String message, String code) {
+      return json(status, new ApiError(message, code));
     }
   }
 
-  private int route(HttpExchange exchange) throws IOException {
-    String path = exchange.getRequestURI().getPath();
-    String method = exchange.getRequestMethod();
-    String bearer = exchange.getRequestHeaders().getFirst("Authorization");
-    if (path.equals(ApiPaths.ENROLL) && method.equals("POST")) {
-      if (!("Bearer " + TOKEN).equals(bearer)) {
-        return send(exchange, 401, new ErrorBody("enrollment token is unknown or used"));
-      }
-      enrollments.add(Json.read(exchange.getRequestBody().readAllBytes(), EnrollRequest.class));
-      return send(exchange, 201, new EnrollResponse(DEVICE_ID, CREDENTIAL));
+  private void answer(Exchange exchange, Reply reply) throws IOException {
+    calls.add(
+        new Call(
+            exchange.method(),
+            exchange.rawPath(),
+            exchange.rawQuery(),
+            exchange.header("If-None-Match"),
+            exchange.header("Range"),
+            exchange.header(ApiPaths.IDEMPOTENCY_KEY),
+            reply.status()));
+    reply.headers().forEach(exchange::header);
+    if (reply.body() == null) {
+      exchange.empty(reply.status());
+      return;
     }
-    if (!("Bearer " + CREDENTIAL).equals(bearer)) {
-      return send(exchange, 401, new ErrorBody("unknown device credential"));
+    try (OutputStream out = exchange.stream(reply.status(), reply.body().length)) {
+      out.write(reply.body());
     }
-    if (path.equals(ApiPaths.desired(DEVICE_ID)) && method.equals("GET")) {
-      desiredArrivals.incrementAndGet();
-      await(desiredGate);
-      DesiredState state = desired;
-      String tag = "\"" + state.revision() + "\"";
-      if (tag.equals(exchange.getRequestHeaders().getFirst("If-None-Match"))) {
-        exchange.sendResponseHeaders(304, -1);
-        return 304;
-      }
-      exchange.getResponseHeaders().set("ETag", tag);
-      return send(exchange, 200, state);
-    }
-    if (path.equals(ApiPaths.reported(DEVICE_ID)) && method.equals("PUT")) {
-      reports.add(Json.read(exchange.getRequestBody().readAllBytes(), ReportedState.class));
-      exchange.sendResponseHeaders(204, -1);
-      return 204;
-    }
-    if (path.equals(ApiPaths.predictions(DEVICE_ID)) && method.equals("POST")) {
-      return predictions(exchange);
-    }
-    if (path.startsWith(ApiPaths.BUNDLES) && method.equals("GET")) {
-      return bundle(exchange, path.substring(ApiPaths.BUNDLES.length()));
-    }
-    return send(exchange, 404, new ErrorBody("no route " + method + " " + path));
   }
 
-  private int predictions(HttpExchange exchange) throws IOException {
-    byte[] body = exchange.getRequestBody().readAllBytes();
+  private Reply enroll(Exchange exchange) {
+    if (!("Bearer " + TOKEN).equals(exchange.header("Authorization"))) {
+      return Reply.error(401, "enrollment token is unknown or used", "UNAUTHORIZED");
+    }
+    enrollments.add(exchange.json(EnrollRequest.class));
+    return Reply.json(201, new EnrollResponse(DEVICE_ID, CREDENTIAL));
+  }
+
+  /** The device credential for the path's device, or the hub's 401/403. */
+  private static Reply refusal(Exchange exchange) {
+    if (!("Bearer " + CREDENTIAL).equals(exchange.header("Authorization"))) {
+      return Reply.error(401, "unknown device credential", "UNAUTHORIZED");
+    }
+    if (!exchange.param("id").equals(DEVICE_ID)) {
+      return Reply.error(
+          403,
+          "the credential of device "
+              + DEVICE_ID
+              + " cannot act for device "
+              + exchange.param("id"),
+          "FORBIDDEN");
+    }
+    return null;
+  }
+
+  private Reply desired(Exchange exchange) {
+    Reply refused = refusal(exchange);
+    if (refused != null) {
+      return refused;
+    }
+    desiredArrivals.incrementAndGet();
+    await(desiredGate);
+    DesiredState state = desired;
+    String tag = "\"" + state.revision() + "\"";
+    if (tag.equals(exchange.header("If-None-Match"))) {
+      return new Reply(304, Map.of("ETag", tag), null);
+    }
+    return new Reply(200, Map.of("ETag", tag, "Content-Type", Body.JSON), Json.write(state));
+  }
+
+  private Reply reported(Exchange exchange) {
+    Reply refused = refusal(exchange);
+    if (refused != null) {
+      return refused;
+    }
+    reports.add(exchange.json(ReportedState.class));
+    return new Reply(204, Map.of(), null);
+  }
+
+  private Reply predictions(Exchange exchange) {
+    Reply refused = refusal(exchange);
+    if (refused != null) {
+      return refused;
+    }
+    byte[] body = exchange.bytes();
     if (failPredictionBatches.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-      return send(exchange, 500, new ErrorBody("database is down"));
+      return Reply.error(500, "database is down", "INTERNAL");
     }
-    String key = exchange.getRequestHeaders().getFirst(ApiPaths.IDEMPOTENCY_KEY);
+    String key = exchange.header(ApiPaths.IDEMPOTENCY_KEY);
     if (key == null) {
-      return send(exchange, 400, new ErrorBody("Idempotency-Key is missing"));
+      return Reply.error(400, "Idempotency-Key is missing", "BAD_REQUEST");
     }
     PredictionBatch batch = Json.read(body, PredictionBatch.class);
     if (batch.records().size() > maxBatchRecords) {
-      return send(exchange, 413, new ErrorBody("batch over " + maxBatchRecords + " records"));
+      return Reply.error(413, "batch over " + maxBatchRecords + " records", "BODY_TOO_LARGE");
     }
     if (batch.records().stream().anyMatch(r -> refusedRequestIds.contains(r.requestId()))) {
-      return send(exchange, 422, new ErrorBody("a record is not acceptable"));
+      return Reply.error(422, "a record is not acceptable", "BAD_REQUEST");
     }
     BatchAck ack;
     synchronized (this) {
@@ -234,7 +275,7 @@ public final class FakeHub implements AutoCloseable {
         ack = new BatchAck(accepted, false);
       }
     }
-    return send(exchange, 200, ack);
+    return Reply.json(200, ack);
   }
 
   private static void await(CountDownLatch gate) {
@@ -251,44 +292,40 @@ public final class FakeHub implements AutoCloseable {
     }
   }
 
-  private int bundle(HttpExchange exchange, String digest) throws IOException {
+  private Reply bundle(Exchange exchange) {
+    if (!("Bearer " + CREDENTIAL).equals(exchange.header("Authorization"))) {
+      return Reply.error(401, "unknown device credential", "UNAUTHORIZED");
+    }
+    String digest = exchange.param("digest");
     await(bundleGate);
     byte[] bytes = substitutes.getOrDefault(digest, bundles.get(digest));
     if (bytes == null) {
-      return send(exchange, 404, new ErrorBody("no bundle " + digest));
+      return Reply.error(404, "no published bundle " + digest, "NO_SUCH_BUNDLE");
     }
-    exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
-    String range = exchange.getRequestHeaders().getFirst("Range");
+    String range = exchange.header("Range");
     Matcher matcher = range == null ? null : RANGE.matcher(range);
     if (matcher != null && matcher.matches() && !ignoreRange) {
       int from = Integer.parseInt(matcher.group(1));
       if (from >= bytes.length) {
-        exchange.getResponseHeaders().set("Content-Range", "bytes */" + bytes.length);
-        return send(exchange, 416, new ErrorBody("range outside the bundle"));
+        return new Reply(
+            416,
+            Map.of("Content-Range", "bytes */" + bytes.length, "Content-Type", Body.JSON),
+            Json.write(new ApiError("range outside the bundle", "RANGE_NOT_SATISFIABLE")));
       }
-      exchange
-          .getResponseHeaders()
-          .set("Content-Range", "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length);
-      byte[] rest = Arrays.copyOfRange(bytes, from, bytes.length);
-      exchange.sendResponseHeaders(206, rest.length);
-      exchange.getResponseBody().write(rest);
-      return 206;
+      return new Reply(
+          206,
+          Map.of(
+              "Content-Type",
+              Body.BYTES,
+              "Content-Range",
+              "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length),
+          Arrays.copyOfRange(bytes, from, bytes.length));
     }
-    exchange.sendResponseHeaders(200, bytes.length);
-    exchange.getResponseBody().write(bytes);
-    return 200;
-  }
-
-  private static int send(HttpExchange exchange, int status, Object body) throws IOException {
-    byte[] bytes = Json.write(body);
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(status, bytes.length);
-    exchange.getResponseBody().write(bytes);
-    return status;
+    return new Reply(200, Map.of("Content-Type", Body.BYTES), bytes);
   }
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
   }
 }

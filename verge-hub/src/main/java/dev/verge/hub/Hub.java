@@ -1,6 +1,7 @@
 package dev.verge.hub;
 
 import dev.verge.core.signing.TrustStore;
+import dev.verge.http.HttpEdge;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.deploy.Deployments;
@@ -23,6 +24,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -69,6 +71,11 @@ public final class Hub implements AutoCloseable {
   }
 
   static Hub start(HubConfig config, Clock clock) {
+    return start(config, clock, HttpEdge.Config.DEFAULT_IDLE_TIMEOUT);
+  }
+
+  /** With a shorter idle time-out, for tests of clients that stop sending. */
+  static Hub start(HubConfig config, Clock clock, Duration idleTimeout) {
     InetAddress bind = resolve(config.bindAddress());
     if (config.metricsOpen() && !bind.isLoopbackAddress()) {
       throw new IllegalArgumentException(
@@ -105,7 +112,12 @@ public final class Hub implements AutoCloseable {
               deployments,
               new Telemetry(store, clock, metrics),
               metrics);
-      HubServer server = HubServer.start(new InetSocketAddress(bind, config.port()), services);
+      HubServer server =
+          HubServer.start(
+              new InetSocketAddress(bind, config.port()),
+              services,
+              idleTimeout,
+              observed -> metrics.http().record(observed));
       Hub hub = new Hub(config, store, admin, desired, server, metrics);
       LOG.log(
           System.Logger.Level.INFO,

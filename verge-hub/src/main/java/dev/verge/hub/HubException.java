@@ -1,11 +1,9 @@
 package dev.verge.hub;
 
-import java.util.Set;
-
 /**
- * An operation the hub refused or could not do. Each subclass is one outcome; {@code
- * dev.verge.hub.http} maps them to HTTP statuses in one place. {@link #code()} is a stable,
- * machine-readable name for the outcome, sent beside the message.
+ * An operation the hub refused or could not do, named after the domain: each subclass is one
+ * outcome, and {@code dev.verge.hub.http.HubFailures} alone knows which HTTP status it becomes.
+ * {@link #code()} is a stable, machine-readable name for the outcome, sent beside the message.
  */
 public abstract sealed class HubException extends RuntimeException {
   private final String code;
@@ -19,85 +17,100 @@ public abstract sealed class HubException extends RuntimeException {
     return code;
   }
 
-  /** The request is malformed or names an invalid value. */
-  public static final class BadRequest extends HubException {
-    public BadRequest(String message) {
+  /** A value in the request is missing or invalid. */
+  public static final class InvalidInput extends HubException {
+    public InvalidInput(String message) {
       super(message, "BAD_REQUEST", null);
     }
 
-    public BadRequest(String message, Throwable cause) {
+    public InvalidInput(String message, Throwable cause) {
       super(message, "BAD_REQUEST", cause);
     }
   }
 
-  /** No credential, or one the hub does not know. */
-  public static final class Unauthorized extends HubException {
-    public Unauthorized(String message) {
+  /** No credential, or one the hub does not know, used or expired. */
+  public static final class NotAuthenticated extends HubException {
+    public NotAuthenticated(String message) {
       super(message, "UNAUTHORIZED", null);
     }
   }
 
   /** A known credential used where it has no right. */
-  public static final class Forbidden extends HubException {
-    public Forbidden(String message) {
+  public static final class NotPermitted extends HubException {
+    public NotPermitted(String message) {
       super(message, "FORBIDDEN", null);
     }
   }
 
-  /** The named thing does not exist. */
-  public static final class NotFound extends HubException {
-    public NotFound(String message) {
-      super(message, "NOT_FOUND", null);
+  /** No model of that name is published. */
+  public static final class NoSuchModel extends HubException {
+    public NoSuchModel(String name) {
+      super("no model named '" + name + "' is published", "NO_SUCH_MODEL", null);
     }
   }
 
-  /** The path exists but not for this method. */
-  public static final class MethodNotAllowed extends HubException {
-    private final Set<String> allowed;
-
-    public MethodNotAllowed(String message, Set<String> allowed) {
-      super(message, "METHOD_NOT_ALLOWED", null);
-      this.allowed = Set.copyOf(allowed);
-    }
-
-    public Set<String> allowed() {
-      return allowed;
+  /** The model exists but not in that version. */
+  public static final class NoSuchVersion extends HubException {
+    public NoSuchVersion(String message) {
+      super(message, "NO_SUCH_VERSION", null);
     }
   }
 
-  /** The request contradicts what the hub already holds. */
-  public static final class Conflict extends HubException {
-    public Conflict(String message) {
+  /** No device has that id. */
+  public static final class NoSuchDevice extends HubException {
+    public NoSuchDevice(String id) {
+      super("no device " + id, "NO_SUCH_DEVICE", null);
+    }
+  }
+
+  /** No deployment has that id. */
+  public static final class NoSuchDeployment extends HubException {
+    public NoSuchDeployment(long id) {
+      super("no deployment " + id, "NO_SUCH_DEPLOYMENT", null);
+    }
+  }
+
+  /** No published bundle has that digest. */
+  public static final class NoSuchBundle extends HubException {
+    public NoSuchBundle(String digest) {
+      super("no published bundle " + digest, "NO_SUCH_BUNDLE", null);
+    }
+  }
+
+  /** This model name and version already hold a different bundle. */
+  public static final class VersionConflict extends HubException {
+    public VersionConflict(String message) {
       super(message, "CONFLICT", null);
     }
   }
 
-  /** A body over the hub's limit. */
-  public static final class PayloadTooLarge extends HubException {
-    public PayloadTooLarge(String message) {
+  /** An upload over the hub's configured maximum. */
+  public static final class UploadTooLarge extends HubException {
+    public UploadTooLarge(String message) {
       super(message, "PAYLOAD_TOO_LARGE", null);
     }
   }
 
   /** The hub's disk has no room for what was sent; nothing was kept. */
-  public static final class InsufficientStorage extends HubException {
-    public InsufficientStorage(String message, Throwable cause) {
+  public static final class DiskFull extends HubException {
+    public DiskFull(String message, Throwable cause) {
       super(message, "INSUFFICIENT_STORAGE", cause);
     }
   }
 
-  /** Well-formed but refused content, such as a bundle that fails a check. */
-  public static final class Unprocessable extends HubException {
-    public Unprocessable(String message, String code, Throwable cause) {
-      super(message, code, cause);
+  /** A bundle that fails a check; the code is the {@code BundleProblem}'s name. */
+  public static final class BundleRefused extends HubException {
+    public BundleRefused(
+        String message, dev.verge.core.bundle.BundleProblem problem, Throwable cause) {
+      super(message, problem.name(), cause);
     }
   }
 
-  /** A byte range that lies outside a resource of {@link #size()} bytes. */
-  public static final class RangeNotSatisfiable extends HubException {
+  /** A byte range that lies outside a bundle of {@link #size()} bytes. */
+  public static final class RangeOutsideBundle extends HubException {
     private final long size;
 
-    public RangeNotSatisfiable(String message, long size) {
+    public RangeOutsideBundle(String message, long size) {
       super(message, "RANGE_NOT_SATISFIABLE", null);
       this.size = size;
     }
@@ -108,8 +121,8 @@ public abstract sealed class HubException extends RuntimeException {
   }
 
   /** The database stayed busy or the hub is shutting down; retrying later may work. */
-  public static final class Unavailable extends HubException {
-    public Unavailable(String message, Throwable cause) {
+  public static final class StoreBusy extends HubException {
+    public StoreBusy(String message, Throwable cause) {
       super(message, "UNAVAILABLE", cause);
     }
   }

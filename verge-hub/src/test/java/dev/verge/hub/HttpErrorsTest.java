@@ -64,7 +64,7 @@ class HttpErrorsTest {
             .send("DELETE", ApiPaths.MODELS, java.net.http.HttpRequest.BodyPublishers.noBody());
 
     assertThat(reply.status()).isEqualTo(405);
-    assertThat(reply.header("Allow")).isEqualTo("GET, POST");
+    assertThat(reply.header("Allow")).isEqualTo("GET, HEAD, POST");
     assertThat(reply.error()).contains("DELETE");
   }
 }

@@ -1,8 +1,8 @@
 package dev.verge.agent.metrics;
 
 import dev.verge.agent.serving.MetricsPage;
+import dev.verge.core.api.ApiError;
 import dev.verge.core.json.Json;
-import dev.verge.core.oip.ErrorBody;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
@@ -36,6 +36,7 @@ final class MetricsEndpoint implements MetricsPage {
     if (token != null && !matches(authorization)) {
       return error(
           401,
+          "UNAUTHORIZED",
           authorization == null
               ? "/metrics needs 'Authorization: Bearer <token>' with the agent's metrics token"
               : "the bearer token is not this agent's metrics token",
@@ -44,6 +45,7 @@ final class MetricsEndpoint implements MetricsPage {
     if (token == null && !loopback) {
       return error(
           403,
+          "FORBIDDEN",
           "/metrics answers without a token only while the agent's API is bound to loopback;"
               + " start the agent with --metrics-token-file FILE and have the scraper send"
               + " 'Authorization: Bearer <token>'",
@@ -62,7 +64,7 @@ final class MetricsEndpoint implements MetricsPage {
     return MessageDigest.isEqual(sent, token);
   }
 
-  private static Page error(int status, String message, Map<String, String> headers) {
-    return new Page(status, JSON, Json.write(new ErrorBody(message)), headers);
+  private static Page error(int status, String code, String message, Map<String, String> headers) {
+    return new Page(status, JSON, Json.write(new ApiError(message, code)), headers);
   }
 }

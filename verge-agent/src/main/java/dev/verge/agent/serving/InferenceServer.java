@@ -1,35 +1,37 @@
 package dev.verge.agent.serving;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.verge.agent.AgentVersion;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.StoreException;
+import dev.verge.core.api.ApiError;
 import dev.verge.core.json.Json;
 import dev.verge.core.oip.BinaryTensors;
-import dev.verge.core.oip.ErrorBody;
+import dev.verge.core.oip.InferRequest;
+import dev.verge.core.oip.InferResponse;
 import dev.verge.core.oip.ModelMetadata;
 import dev.verge.core.oip.ServerMetadata;
+import dev.verge.http.Body;
+import dev.verge.http.Exchange;
+import dev.verge.http.HttpEdge;
+import dev.verge.http.HttpFailure;
+import dev.verge.http.Limits;
+import dev.verge.http.RequestObserver;
+import dev.verge.http.Route;
+import dev.verge.http.RouteTable;
 import dev.verge.runtime.LoadedModel;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.InflaterInputStream;
 
 /**
  * The local inference API: the Open Inference Protocol's REST endpoints (health, metadata, infer,
  * the statistics and the binary tensor data extensions) plus {@code GET /verge/v1/status} for
- * operators. JDK HTTP server, one virtual thread per request.
+ * operators, as a route table on the shared HTTP edge.
  */
 public final class InferenceServer implements AutoCloseable {
   public static final String SERVER_NAME = "verge-agent";
@@ -37,19 +39,31 @@ public final class InferenceServer implements AutoCloseable {
   /** The protocol extensions this server implements; only these are announced. */
   public static final List<String> EXTENSIONS = List.of("statistics", "binary_tensor_data");
 
-  /** Larger request bodies are refused with 413 before they are read into memory. */
-  public static final int MAX_BODY_BYTES = 64 * 1024 * 1024;
+  /**
+   * The most a request body may carry, whatever the heap; the heap usually sets a lower limit
+   * ({@link Limits#forThisHeap}): JSON text takes several times its size as a tree.
+   */
+  public static final long MAX_BODY_BYTES = 64L * 1024 * 1024;
 
   /** How long {@link #close()} lets requests in flight finish. */
   static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
 
   static final String STATUS_PATH = "/verge/v1/status";
   static final String METRICS_PATH = "/metrics";
-  private static final String MODELS_PREFIX = "/v2/models/";
+  private static final String MODEL = "/v2/models/{name}";
+  private static final String VERSION = MODEL + "/versions/{version}";
   private static final System.Logger LOG = System.getLogger(InferenceServer.class.getName());
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  /** How the server is set up; {@link #defaults} for the agent's own. */
+  public record Options(Limits limits, Duration idleTimeout, RequestObserver observer) {
+    public static Options defaults() {
+      return new Options(
+          Limits.forThisHeap(MAX_BODY_BYTES, MAX_BODY_BYTES),
+          HttpEdge.Config.DEFAULT_IDLE_TIMEOUT,
+          RequestObserver.NONE);
+    }
+  }
+
   private final ModelRegistry registry;
   private final AgentStore store;
   private final Supplier<Optional<String>> notReady;
@@ -58,18 +72,15 @@ public final class InferenceServer implements AutoCloseable {
   private final ModelStats stats = new ModelStats();
   private final Inference inference;
   private final InFlight requests = new InFlight();
+  private HttpEdge edge;
 
   private InferenceServer(
-      HttpServer server,
-      ExecutorService executor,
       ModelRegistry registry,
       AgentStore store,
       Supplier<Optional<String>> notReady,
       Supplier<?> status,
       ServingMetrics servingMetrics,
       MetricsPage metrics) {
-    this.server = server;
-    this.executor = executor;
     this.registry = registry;
     this.store = store;
     this.notReady = notReady;
@@ -91,155 +102,152 @@ public final class InferenceServer implements AutoCloseable {
       AgentStore store,
       Supplier<Optional<String>> notReady,
       Supplier<?> status) {
-    return start(address, registry, store, notReady, status, ServingMetrics.NONE, MetricsPage.NONE);
+    return start(address, registry, store, notReady, status, Options.defaults());
   }
 
-  /** Starts serving, telling {@code servingMetrics} of requests and answering {@code /metrics}. */
   public static InferenceServer start(
       InetSocketAddress address,
       ModelRegistry registry,
       AgentStore store,
       Supplier<Optional<String>> notReady,
       Supplier<?> status,
+      Options options) {
+    return start(
+        address, registry, store, notReady, status, options, ServingMetrics.NONE, MetricsPage.NONE);
+  }
+
+  /**
+   * Starts serving, telling {@code servingMetrics} of every inference and answering {@code GET
+   * /metrics} with {@code metrics} (no such route with {@link MetricsPage#NONE}).
+   */
+  public static InferenceServer start(
+      InetSocketAddress address,
+      ModelRegistry registry,
+      AgentStore store,
+      Supplier<Optional<String>> notReady,
+      Supplier<?> status,
+      Options options,
       ServingMetrics servingMetrics,
       MetricsPage metrics) {
-    HttpServer http;
-    try {
-      http = HttpServer.create(address, 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot serve on "
-              + address.getHostString()
-              + ":"
-              + address.getPort()
-              + ": "
-              + e.getMessage(),
-          e);
-    }
-    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     InferenceServer server =
-        new InferenceServer(
-            http, executor, registry, store, notReady, status, servingMetrics, metrics);
-    http.setExecutor(executor);
-    http.createContext("/", server::handle);
-    http.start();
+        new InferenceServer(registry, store, notReady, status, servingMetrics, metrics);
+    HttpEdge.Config config =
+        HttpEdge.Config.of(address, options.limits())
+            .idleTimeout(options.idleTimeout())
+            .stopGrace(CLOSE_GRACE)
+            .failures(new AgentFailures())
+            .observer(options.observer());
+    server.edge = HttpEdge.start(config, server.routes());
     return server;
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return edge.port();
   }
 
-  private void handle(HttpExchange exchange) {
-    requests.begin();
-    try (exchange) {
-      try {
-        route(exchange);
-      } catch (RuntimeException e) {
-        fail(exchange, e);
-      }
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.DEBUG, "client went away: {0}", e.getMessage());
-    } finally {
-      requests.end();
+  /** The Open Inference Protocol's routes and the operator status. */
+  RouteTable routes() {
+    List<Route> routes = new ArrayList<>();
+    ServerMetadata metadata = new ServerMetadata(SERVER_NAME, AgentVersion.CURRENT, EXTENSIONS);
+    routes.add(
+        Route.get("/v2", x -> x.json(200, metadata))
+            .summary("Server metadata")
+            .responds(200, Body.json(ServerMetadata.class)));
+    routes.add(Route.get("/v2/", x -> x.json(200, metadata)).summary("Server metadata"));
+    routes.add(Route.get("/v2/health/live", x -> x.empty(200)).summary("Liveness"));
+    routes.add(
+        Route.get("/v2/health/ready", this::ready)
+            .summary("Readiness: 503 with the reason while a model it should serve is missing"));
+    routes.add(
+        Route.get(STATUS_PATH, x -> x.json(200, status.get()))
+            .summary("Operator status")
+            .responds(200, Body.anyJson("the agent's status")));
+    if (metrics != MetricsPage.NONE) {
+      routes.add(
+          Route.get(METRICS_PATH, this::metrics)
+              .summary(
+                  "Prometheus metrics; open on loopback, else with the metrics token as bearer")
+              .responds(200, new Body("text/plain; version=0.0.4", null, "the metrics")));
     }
+    for (String model : List.of(MODEL, VERSION)) {
+      routes.add(
+          Route.get(model, x -> x.json(200, metadata(x.param("name"), version(x))))
+              .summary("Model metadata")
+              .responds(200, Body.json(ModelMetadata.class)));
+      routes.add(
+          Route.get(
+                  model + "/ready",
+                  x -> {
+                    registry.acquire(x.param("name"), version(x)).close();
+                    x.empty(200);
+                  })
+              .summary("Model readiness"));
+      routes.add(Route.get(model + "/stats", this::stats).summary("Statistics extension"));
+      routes.add(
+          Route.post(model + "/infer", this::infer)
+              .summary("Inference: JSON tensors or the binary tensor data extension")
+              .accepts(Body.json(InferRequest.class))
+              .responds(200, Body.json(InferResponse.class)));
+    }
+    List<Route> counted = new ArrayList<>();
+    for (Route route : routes) {
+      Route.Handler handler = route.handler();
+      counted.add(
+          new Route(
+              route.method(),
+              route.template(),
+              route.guard(),
+              route.summary(),
+              route.request(),
+              route.status(),
+              route.response(),
+              x -> {
+                requests.begin();
+                try {
+                  handler.handle(x);
+                } finally {
+                  requests.end();
+                }
+              }));
+    }
+    return new RouteTable(counted);
   }
 
-  private void route(HttpExchange exchange) throws IOException {
-    String path = exchange.getRequestURI().getPath();
-    String method = exchange.getRequestMethod();
-    switch (path) {
-      case "/v2", "/v2/" -> {
-        requireGet(exchange);
-        sendJson(exchange, 200, new ServerMetadata(SERVER_NAME, AgentVersion.CURRENT, EXTENSIONS));
-      }
-      case "/v2/health/live" -> {
-        requireGet(exchange);
-        sendEmpty(exchange, 200);
-      }
-      case "/v2/health/ready" -> {
-        requireGet(exchange);
-        Optional<String> reason = notReady.get();
-        if (reason.isEmpty()) {
-          sendEmpty(exchange, 200);
-        } else {
-          sendJson(exchange, 503, new ErrorBody(reason.get()));
-        }
-      }
-      case STATUS_PATH -> {
-        requireGet(exchange);
-        sendJson(exchange, 200, status.get());
-      }
-      case METRICS_PATH -> {
-        requireGet(exchange);
-        var headers = exchange.getRequestHeaders();
-        var page = metrics.render(headers.getFirst("Accept"), headers.getFirst("Authorization"));
-        if (page == null) {
-          throw RequestException.noSuchEndpoint(method, path);
-        }
-        page.headers().forEach(exchange.getResponseHeaders()::set);
-        sendBytes(exchange, page.status(), page.body(), page.contentType());
-      }
-      default -> {
-        if (!path.startsWith(MODELS_PREFIX)) {
-          throw RequestException.noSuchEndpoint(method, path);
-        }
-        model(exchange, path);
-      }
-    }
+  private void metrics(Exchange x) throws IOException {
+    MetricsPage.Page page = metrics.render(x.header("Accept"), x.header("Authorization"));
+    page.headers().forEach(x::header);
+    x.bytes(page.status(), page.contentType(), page.body());
   }
 
-  /** {@code /v2/models/{name}[/versions/{version}][/ready|/infer|/stats]}. */
-  private void model(HttpExchange exchange, String path) throws IOException {
-    String method = exchange.getRequestMethod();
-    String[] parts = path.substring(MODELS_PREFIX.length()).split("/", -1);
-    String name = parts[0];
-    if (name.isEmpty()) {
-      throw RequestException.noSuchEndpoint(method, path);
-    }
-    Long version = null;
-    int next = 1;
-    if (parts.length >= 3 && parts[1].equals("versions")) {
-      version = version(name, parts[2]);
-      next = 3;
-    }
-    String action = parts.length > next ? parts[next] : "";
-    if (parts.length > next + 1) {
-      throw RequestException.noSuchEndpoint(method, path);
-    }
-    switch (action) {
-      case "" -> {
-        requireGet(exchange);
-        sendJson(exchange, 200, metadata(name, version));
-      }
-      case "ready" -> {
-        requireGet(exchange);
-        registry.acquire(name, version).close();
-        sendEmpty(exchange, 200);
-      }
-      case "stats" -> {
-        requireGet(exchange);
-        Long active = registry.activeVersion(name).orElse(null);
-        if (active == null && !stats.knows(name)) {
-          throw new ModelNotFoundException(name, version);
-        }
-        sendJson(exchange, 200, stats.of(name, version, active));
-      }
-      case "infer" -> {
-        if (!exchange.getRequestMethod().equals("POST")) {
-          throw RequestException.methodNotAllowed(method, path, "POST");
-        }
-        infer(exchange, name, version);
-      }
-      default -> throw RequestException.noSuchEndpoint(method, path);
+  private void ready(Exchange x) throws IOException {
+    Optional<String> reason = notReady.get();
+    if (reason.isEmpty()) {
+      x.empty(200);
+    } else {
+      x.json(503, new ApiError(reason.get(), "NOT_READY"));
     }
   }
 
-  private static Long version(String name, String text) {
+  private void stats(Exchange x) throws IOException {
+    String name = x.param("name");
+    Long version = version(x);
+    Long active = registry.activeVersion(name).orElse(null);
+    if (active == null && !stats.knows(name)) {
+      throw new ModelNotFoundException(name, version);
+    }
+    x.json(200, stats.of(name, version, active));
+  }
+
+  /** The version the path names, null for the active one. */
+  private static Long version(Exchange x) {
+    if (!x.route().template().equals(VERSION) && !x.route().template().startsWith(VERSION + "/")) {
+      return null;
+    }
+    String text = x.param("version");
     try {
       return Long.parseLong(text);
     } catch (NumberFormatException e) {
-      throw ModelNotFoundException.noSuchVersion(name, text);
+      throw ModelNotFoundException.noSuchVersion(x.param("name"), text);
     }
   }
 
@@ -255,12 +263,22 @@ public final class InferenceServer implements AutoCloseable {
     }
   }
 
-  private void infer(HttpExchange exchange, String name, Long version) throws IOException {
+  private void infer(Exchange x) throws IOException {
+    String name = x.param("name");
+    Long version = version(x);
     byte[] response;
     int headerLength = -1;
     try {
-      byte[] body = readBody(exchange);
-      String binaryHeader = exchange.getRequestHeaders().getFirst(BinaryTensors.HEADER);
+      String binaryHeader = x.header(BinaryTensors.HEADER);
+      Limits limits = x.limits();
+      // All-JSON bodies become a tree: the JSON limit. Binary tensors cost their size.
+      byte[] body =
+          binaryHeader == null
+              ? x.bytes(limits.jsonBytes(), "a JSON infer request")
+              : x.bytes(limits.bodyBytes(), "an infer request");
+      if (binaryHeader != null) {
+        requireJsonPart(binaryHeader, limits);
+      }
       Inference.Answer answer = inference.run(name, version, body, binaryHeader);
       response = Json.write(answer.response());
       if (answer.binary() != null) {
@@ -275,10 +293,20 @@ public final class InferenceServer implements AutoCloseable {
       throw e;
     }
     if (headerLength < 0) {
-      sendBytes(exchange, 200, response);
+      x.bytes(200, Body.JSON, response);
     } else {
-      exchange.getResponseHeaders().set(BinaryTensors.HEADER, Integer.toString(headerLength));
-      sendBytes(exchange, 200, response, BinaryTensors.CONTENT_TYPE);
+      x.header(BinaryTensors.HEADER, Integer.toString(headerLength));
+      x.bytes(200, BinaryTensors.CONTENT_TYPE, response);
+    }
+  }
+
+  private static void requireJsonPart(String header, Limits limits) {
+    try {
+      if (Long.parseLong(header.strip()) > limits.jsonBytes()) {
+        throw new HttpFailure.BodyTooLarge("the JSON part of an infer request", limits.jsonBytes());
+      }
+    } catch (NumberFormatException e) {
+      // BinaryTensors.headerLength names the malformed header.
     }
   }
 
@@ -290,87 +318,10 @@ public final class InferenceServer implements AutoCloseable {
     }
   }
 
-  private static byte[] readBody(HttpExchange exchange) throws IOException {
-    String length = exchange.getRequestHeaders().getFirst("Content-Length");
-    if (length != null) {
-      try {
-        if (Long.parseLong(length.strip()) > MAX_BODY_BYTES) {
-          throw RequestException.bodyTooLarge(MAX_BODY_BYTES);
-        }
-      } catch (NumberFormatException e) {
-        // The server refuses malformed lengths before this handler runs.
-      }
-    }
-    InputStream in = exchange.getRequestBody();
-    String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
-    if (encoding != null) {
-      switch (encoding.strip().toLowerCase(Locale.ROOT)) {
-        case "gzip", "x-gzip" -> in = new GZIPInputStream(in);
-        case "deflate" -> in = new InflaterInputStream(in);
-        case "identity", "" -> {}
-        default -> throw RequestException.unsupportedEncoding(encoding);
-      }
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buffer = new byte[64 * 1024];
-    for (int n; (n = in.read(buffer)) > 0; ) {
-      if (out.size() + n > MAX_BODY_BYTES) {
-        throw RequestException.bodyTooLarge(MAX_BODY_BYTES);
-      }
-      out.write(buffer, 0, n);
-    }
-    return out.toByteArray();
-  }
-
-  private static void requireGet(HttpExchange exchange) {
-    String method = exchange.getRequestMethod();
-    if (!method.equals("GET") && !method.equals("HEAD")) {
-      throw RequestException.methodNotAllowed(
-          method, exchange.getRequestURI().getPath(), "GET, HEAD");
-    }
-  }
-
-  private static void fail(HttpExchange exchange, RuntimeException e) throws IOException {
-    if (exchange.getResponseCode() != -1) {
-      LOG.log(
-          System.Logger.Level.WARNING, "request failed after its answer began: " + e.getMessage());
-      return;
-    }
-    HttpErrors.Failure failure = HttpErrors.of(e);
-    if (failure.allow() != null) {
-      exchange.getResponseHeaders().set("Allow", failure.allow());
-    }
-    sendJson(exchange, failure.status(), new ErrorBody(failure.message()));
-  }
-
-  private static void sendJson(HttpExchange exchange, int status, Object body) throws IOException {
-    sendBytes(exchange, status, Json.write(body));
-  }
-
-  private static void sendBytes(HttpExchange exchange, int status, byte[] body) throws IOException {
-    sendBytes(exchange, status, body, "application/json");
-  }
-
-  private static void sendBytes(HttpExchange exchange, int status, byte[] body, String type)
-      throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", type);
-    if (exchange.getRequestMethod().equals("HEAD")) {
-      exchange.sendResponseHeaders(status, -1);
-      return;
-    }
-    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    exchange.getResponseBody().write(body);
-  }
-
-  private static void sendEmpty(HttpExchange exchange, int status) throws IOException {
-    exchange.sendResponseHeaders(status, -1);
-  }
-
   /** Waits briefly for the requests in flight, then stops serving. */
   @Override
   public void close() {
     requests.awaitIdle(CLOSE_GRACE);
-    server.stop(0);
-    executor.close();
+    edge.close();
   }
 }

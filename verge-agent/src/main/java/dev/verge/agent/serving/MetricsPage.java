@@ -5,11 +5,14 @@ import java.util.Map;
 /** What {@code GET /metrics} answers; it checks the caller's right to read it itself. */
 @FunctionalInterface
 public interface MetricsPage {
-  /** A page that does not exist: {@code /metrics} is then a 404. */
-  MetricsPage NONE = (accept, authorization) -> null;
+  /** No metrics: the server then has no {@code /metrics} route at all. */
+  MetricsPage NONE =
+      (accept, authorization) -> {
+        throw new IllegalStateException("no metrics are served");
+      };
 
   /**
-   * The answer to a scrape, or null when this agent serves no metrics.
+   * The answer to a scrape.
    *
    * @param accept the request's {@code Accept} header, null when absent
    * @param authorization the request's {@code Authorization} header, null when absent

@@ -1,6 +1,7 @@
 package dev.verge.agent.sync;
 
 import dev.verge.agent.store.Identity;
+import dev.verge.core.api.ApiError;
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.BatchAck;
 import dev.verge.core.api.DesiredState;
@@ -10,7 +11,6 @@ import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.json.Json;
 import dev.verge.core.json.JsonFormatException;
-import dev.verge.core.oip.ErrorBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -257,13 +257,13 @@ public final class HubClient implements AutoCloseable {
         : new HubUnavailableException(message, null);
   }
 
-  /** The hub's {@code {"error": ...}} message, or the start of whatever it sent. */
+  /** The hub's {@link ApiError} message, or the start of whatever it sent. */
   private static String reason(byte[] body) {
     if (body == null || body.length == 0) {
       return "";
     }
     try {
-      ErrorBody error = Json.read(body, ErrorBody.class);
+      ApiError error = Json.read(body, ApiError.class);
       if (error.error() != null) {
         return error.error();
       }

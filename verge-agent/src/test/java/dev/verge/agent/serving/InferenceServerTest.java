@@ -187,7 +187,7 @@ class InferenceServerTest {
     Http.Response none = http.post("/v2/models/pump/infer", "{}");
 
     assertThat(malformed.status()).isEqualTo(400);
-    assertThat(malformed.error()).startsWith("request body is malformed JSON");
+    assertThat(malformed.error()).startsWith("the request body is malformed JSON");
     assertThat(empty.status()).isEqualTo(400);
     assertThat(empty.error()).isEqualTo("request has no inputs");
     assertThat(none.status()).isEqualTo(400);

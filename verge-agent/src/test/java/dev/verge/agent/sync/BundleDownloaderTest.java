@@ -130,6 +130,6 @@ class BundleDownloaderTest {
     Assertions.assertThatThrownBy(() -> downloader.fetch(missing))
         .isInstanceOf(ActivationException.class)
         .hasMessageStartingWith("download failed: ")
-        .hasMessageContaining("404 no bundle");
+        .hasMessageContaining("404 no published bundle");
   }
 }

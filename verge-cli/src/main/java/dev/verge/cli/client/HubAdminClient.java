@@ -2,6 +2,7 @@ package dev.verge.cli.client;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.core.api.ApiError;
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
@@ -321,12 +322,12 @@ public final class HubAdminClient {
     String message = body;
     String code = "";
     try {
-      JsonNode tree = Json.tree(body.getBytes(StandardCharsets.UTF_8));
-      if (tree.path("error").isTextual()) {
-        message = tree.path("error").asText();
+      ApiError error = Json.read(body.getBytes(StandardCharsets.UTF_8), ApiError.class);
+      if (error.error() != null) {
+        message = error.error();
       }
-      if (tree.path("code").isTextual()) {
-        code = tree.path("code").asText();
+      if (error.code() != null) {
+        code = error.code();
       }
     } catch (JsonFormatException ignored) {
       // Not JSON: show the body as it came.

@@ -19,6 +19,9 @@ public final class ApiPaths {
   public static final String DEVICES = PREFIX + "/devices";
   public static final String DEPLOYMENTS = PREFIX + "/deployments";
 
+  /** The OpenAPI 3.1 document of the hub's REST API. */
+  public static final String OPENAPI = PREFIX + "/openapi.json";
+
   public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
   private ApiPaths() {}

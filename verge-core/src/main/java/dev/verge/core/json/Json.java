@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -70,6 +71,9 @@ public final class Json {
       return value;
     } catch (JsonProcessingException e) {
       throw new JsonFormatException(describe(e), e);
+    } catch (CharConversionException e) {
+      // Jackson guessed UTF-16/32 from the first bytes and found no such text: JSON is UTF-8.
+      throw new JsonFormatException("not UTF-8 JSON text (" + e.getMessage() + ")", e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -84,6 +88,9 @@ public final class Json {
       return node;
     } catch (JsonProcessingException e) {
       throw new JsonFormatException(describe(e), e);
+    } catch (CharConversionException e) {
+      // Jackson guessed UTF-16/32 from the first bytes and found no such text: JSON is UTF-8.
+      throw new JsonFormatException("not UTF-8 JSON text (" + e.getMessage() + ")", e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

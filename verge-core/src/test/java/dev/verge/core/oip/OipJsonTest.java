@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.core.api.ApiError;
 import dev.verge.core.json.Json;
 import dev.verge.core.json.JsonFormatException;
 import java.nio.charset.StandardCharsets;
@@ -126,8 +127,8 @@ class OipJsonTest {
   }
 
   @Test
-  void error_body_has_the_protocol_shape() {
-    assertThat(Json.writeString(new ErrorBody("input 'x' has no data")))
-        .isEqualTo("{\"error\":\"input 'x' has no data\"}");
+  void error_body_has_the_protocol_shape_plus_a_code() {
+    assertThat(Json.writeString(new ApiError("input 'x' has no data", "BAD_REQUEST")))
+        .isEqualTo("{\"error\":\"input 'x' has no data\",\"code\":\"BAD_REQUEST\"}");
   }
 }

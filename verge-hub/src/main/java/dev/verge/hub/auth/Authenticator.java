@@ -23,7 +23,7 @@ public final class Authenticator {
    * The admin or the device the bearer token belongs to. A device's {@code lastSeenAt} moves on
    * every call it authenticates.
    *
-   * @throws HubException.Unauthorized when the header is missing or the token unknown
+   * @throws HubException.NotAuthenticated when the header is missing or the token unknown
    */
   public Principal authenticate(String authorization) {
     String hash = Tokens.hash(bearer(authorization));
@@ -34,7 +34,9 @@ public final class Authenticator {
         store
             .deviceIdByCredential(hash)
             .orElseThrow(
-                () -> new HubException.Unauthorized("the bearer token is not valid for this hub"));
+                () ->
+                    new HubException.NotAuthenticated(
+                        "the bearer token is not valid for this hub"));
     store.touchDevice(deviceId, clock.instant().truncatedTo(ChronoUnit.MILLIS));
     return new Principal.Device(deviceId);
   }
@@ -42,16 +44,16 @@ public final class Authenticator {
   /** The token in an {@code Authorization: Bearer <token>} header. */
   public static String bearer(String authorization) {
     if (authorization == null || authorization.isBlank()) {
-      throw new HubException.Unauthorized(
+      throw new HubException.NotAuthenticated(
           "missing Authorization header; send 'Authorization: Bearer <token>'");
     }
     if (!authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
-      throw new HubException.Unauthorized(
+      throw new HubException.NotAuthenticated(
           "the Authorization header must use the Bearer scheme: 'Authorization: Bearer <token>'");
     }
     String token = authorization.substring(SCHEME.length()).strip();
     if (token.isEmpty()) {
-      throw new HubException.Unauthorized("the Authorization header has an empty bearer token");
+      throw new HubException.NotAuthenticated("the Authorization header has an empty bearer token");
     }
     return token;
   }

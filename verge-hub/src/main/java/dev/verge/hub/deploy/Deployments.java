@@ -27,19 +27,19 @@ public final class Deployments {
   }
 
   /**
-   * @throws HubException.BadRequest when the model or version is missing or the selector invalid
-   * @throws HubException.NotFound when that version is not published
+   * @throws HubException.InvalidInput when the model or version is missing or the selector invalid
+   * @throws HubException.NoSuchVersion when that version is not published
    */
   public DeploymentView create(DeploymentRequest request) {
     if (request == null) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           "the request body is empty; expected a JSON DeploymentRequest");
     }
     if (request.model() == null || request.model().isBlank()) {
-      throw new HubException.BadRequest("model is required");
+      throw new HubException.InvalidInput("model is required");
     }
     if (request.version() < 1) {
-      throw new HubException.BadRequest("version must be 1 or more, got " + request.version());
+      throw new HubException.InvalidInput("version must be 1 or more, got " + request.version());
     }
     Labels.requireValid(request.selector(), "selector");
     DeploymentRow row =
@@ -47,7 +47,7 @@ public final class Deployments {
             .addDeployment(request, clock.instant().truncatedTo(ChronoUnit.MILLIS))
             .orElseThrow(
                 () ->
-                    new HubException.NotFound(
+                    new HubException.NoSuchVersion(
                         "model '"
                             + request.model()
                             + "' has no published version "
@@ -71,7 +71,7 @@ public final class Deployments {
 
   public DeploymentView get(long id) {
     DeploymentRow row =
-        store.deployment(id).orElseThrow(() -> new HubException.NotFound("no deployment " + id));
+        store.deployment(id).orElseThrow(() -> new HubException.NoSuchDeployment(id));
     return Rollouts.view(row, store.devices(), store.deployments());
   }
 }

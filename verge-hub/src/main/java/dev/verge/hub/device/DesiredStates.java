@@ -33,9 +33,7 @@ public final class DesiredStates implements AutoCloseable {
 
   public DesiredState current(String deviceId) {
     DeviceView device =
-        store
-            .device(deviceId)
-            .orElseThrow(() -> new HubException.NotFound("no device " + deviceId));
+        store.device(deviceId).orElseThrow(() -> new HubException.NoSuchDevice(deviceId));
     Map<String, DeploymentRow> newest = new TreeMap<>();
     for (DeploymentRow deployment : store.deployments()) {
       if (Labels.matches(device.labels(), deployment.selector())) {

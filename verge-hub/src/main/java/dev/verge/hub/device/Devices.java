@@ -24,22 +24,25 @@ public final class Devices {
   }
 
   public DeviceView get(String id) {
-    return store.device(id).orElseThrow(() -> new HubException.NotFound("no device " + id));
+    return store.device(id).orElseThrow(() -> new HubException.NoSuchDevice(id));
   }
 
   public void report(String id, ReportedState state) {
     if (state == null) {
-      throw new HubException.BadRequest("the request body is empty; expected a JSON ReportedState");
+      throw new HubException.InvalidInput(
+          "the request body is empty; expected a JSON ReportedState");
     }
     for (int i = 0; i < state.models().size(); i++) {
       ModelReport model = state.models().get(i);
       if (model == null || model.name() == null || model.name().isBlank()) {
-        throw new HubException.BadRequest("models[" + i + "].name is required");
+        throw new HubException.InvalidInput("models[" + i + "].name is required");
       }
     }
     if (state.labels() != null) {
       Labels.requireValid(state.labels(), "labels");
     }
-    store.saveReported(id, state, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    if (!store.saveReported(id, state, clock.instant().truncatedTo(ChronoUnit.MILLIS))) {
+      throw new HubException.NoSuchDevice(id);
+    }
   }
 }

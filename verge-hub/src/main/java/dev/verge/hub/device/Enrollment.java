@@ -38,7 +38,7 @@ public final class Enrollment {
     if (request != null) {
       if (request.ttlSeconds() != null) {
         if (request.ttlSeconds() < 1 || request.ttlSeconds() > MAX_TTL.toSeconds()) {
-          throw new HubException.BadRequest(
+          throw new HubException.InvalidInput(
               "ttlSeconds must be between 1 and "
                   + MAX_TTL.toSeconds()
                   + ", got "
@@ -58,11 +58,12 @@ public final class Enrollment {
   /**
    * Enrolls a device, using up {@code enrollmentToken}.
    *
-   * @throws HubException.Unauthorized when the token is unknown, used or expired
+   * @throws HubException.NotAuthenticated when the token is unknown, used or expired
    */
   public EnrollResponse enroll(String enrollmentToken, EnrollRequest request) {
     if (request == null) {
-      throw new HubException.BadRequest("the request body is empty; expected a JSON EnrollRequest");
+      throw new HubException.InvalidInput(
+          "the request body is empty; expected a JSON EnrollRequest");
     }
     Labels.requireValid(request.labels(), "labels");
     String id = DEVICE_ID_PREFIX + Tokens.randomHex(6);
@@ -78,7 +79,7 @@ public final class Enrollment {
             requireShort(request.platform(), "platform"),
             now());
     if (!store.enroll(Tokens.hash(enrollmentToken), device.enrolledAt(), device)) {
-      throw new HubException.Unauthorized(
+      throw new HubException.NotAuthenticated(
           "the enrollment token is unknown, already used or expired; ask for a new one");
     }
     LOG.log(System.Logger.Level.INFO, "Enrolled device {0} ({1})", id, device.name());
@@ -87,7 +88,7 @@ public final class Enrollment {
 
   private static String requireShort(String text, String what) {
     if (text != null && text.length() > MAX_TEXT) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           what + " must be at most " + MAX_TEXT + " characters, got " + text.length());
     }
     return text;

@@ -25,16 +25,16 @@ public final class Labels {
   /**
    * Checks keys and values, naming {@code what} ("labels", "selector") in the message.
    *
-   * @throws HubException.BadRequest naming the first bad pair
+   * @throws HubException.InvalidInput naming the first bad pair
    */
   public static Map<String, String> requireValid(Map<String, String> labels, String what) {
     if (labels.size() > MAX_LABELS) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           what + " may hold at most " + MAX_LABELS + " pairs, got " + labels.size());
     }
     for (Map.Entry<String, String> label : labels.entrySet()) {
       if (label.getKey() == null || !KEY.matcher(label.getKey()).matches()) {
-        throw new HubException.BadRequest(
+        throw new HubException.InvalidInput(
             what
                 + " key '"
                 + label.getKey()
@@ -42,7 +42,7 @@ public final class Labels {
                 + " digit");
       }
       if (label.getValue() == null || label.getValue().length() > MAX_VALUE_LENGTH) {
-        throw new HubException.BadRequest(
+        throw new HubException.InvalidInput(
             what
                 + " value of '"
                 + label.getKey()

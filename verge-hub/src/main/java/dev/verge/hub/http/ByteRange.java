@@ -21,7 +21,7 @@ record ByteRange(long first, long last, long size) {
    * The range {@code header} asks for. Headers this server does not serve ranges for (another unit,
    * several ranges, malformed) are ignored, as RFC 9110 allows: empty, so the whole resource goes.
    *
-   * @throws HubException.RangeNotSatisfiable when the range lies outside the resource
+   * @throws HubException.RangeOutsideBundle when the range lies outside the resource
    */
   static Optional<ByteRange> parse(String header, long size) {
     if (header == null) {
@@ -63,7 +63,7 @@ record ByteRange(long first, long last, long size) {
   }
 
   private static HubException unsatisfiable(String header, long size) {
-    return new HubException.RangeNotSatisfiable(
+    return new HubException.RangeOutsideBundle(
         "Range '" + header + "' lies outside the " + size + " bytes of this resource", size);
   }
 }

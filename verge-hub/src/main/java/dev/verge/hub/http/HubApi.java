@@ -1,22 +1,31 @@
 package dev.verge.hub.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.verge.core.api.ApiPaths;
+import dev.verge.core.api.BatchAck;
 import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DesiredState;
+import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.EnrollRequest;
+import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.api.EnrollmentToken;
 import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.core.api.ModelVersionView;
+import dev.verge.core.api.ModelView;
 import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.PublisherKeyRequest;
 import dev.verge.core.api.PublisherKeyView;
 import dev.verge.core.api.ReportedState;
+import dev.verge.core.json.Json;
+import dev.verge.http.Body;
+import dev.verge.http.Exchange;
+import dev.verge.http.Guard;
+import dev.verge.http.OpenApi;
+import dev.verge.http.Route;
+import dev.verge.http.RouteTable;
 import dev.verge.hub.HubException;
 import dev.verge.hub.auth.Authenticator;
-import dev.verge.hub.auth.Principal;
 import dev.verge.hub.device.DesiredStates;
-import dev.verge.hub.metrics.HttpMetrics;
 import dev.verge.hub.metrics.Scrape;
 import dev.verge.hub.model.BundleFile;
 import dev.verge.hub.model.Published;
@@ -26,159 +35,203 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The hub's endpoints: routing, access checks and the translation between HTTP and features. */
-final class HubApi implements HttpHandler {
-  private static final System.Logger LOG = System.getLogger(HubApi.class.getName());
+/** The hub's endpoints: the route table and the translation between HTTP and the features. */
+final class HubApi {
+  /** Where the OpenAPI document of this table is served. */
+  static final String OPENAPI = ApiPaths.OPENAPI;
+
+  /** Where Prometheus scrapes, its conventional path. */
+  static final String METRICS = "/metrics";
+
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4";
   private static final String ID = "{id}";
 
   private final HubServices hub;
-  private final Router router;
+  private final RouteTable table;
+  private final byte[] openApi;
 
-  HubApi(HubServices hub) {
+  HubApi(HubServices hub, String version) {
     this.hub = hub;
-    this.router = new Router(routes());
+    this.table = build();
+    this.openApi = Json.write(OpenApi.document("Verge hub", version, table));
   }
 
-  private List<Route> routes() {
-    String device = ApiPaths.DEVICE + ID;
-    return List.of(
-        // Management API.
-        Route.of("POST", ApiPaths.PUBLISHER_KEYS, Access.ADMIN, this::registerKey),
-        Route.of("GET", ApiPaths.PUBLISHER_KEYS, Access.ADMIN, c -> ok(c, hub.models().keys())),
-        Route.of("POST", ApiPaths.MODELS, Access.ADMIN, this::publish),
-        Route.of("GET", ApiPaths.MODELS, Access.ADMIN, c -> ok(c, hub.models().models())),
-        Route.of(
-            "GET",
-            ApiPaths.MODELS + "/{name}",
-            Access.ADMIN,
-            c -> ok(c, hub.models().model(c.param("name")))),
-        Route.of(
-            "GET",
-            ApiPaths.MODELS + "/{name}/versions/{version}",
-            Access.ADMIN,
-            c -> ok(c, hub.models().version(c.param("name"), c.longParam("version")))),
-        Route.of(
-            "POST",
-            ApiPaths.ENROLLMENT_TOKENS,
-            Access.ADMIN,
-            c ->
-                c.respondJson(
-                    201, hub.enrollment().createToken(c.jsonOrNull(EnrollmentTokenRequest.class)))),
-        Route.of("GET", ApiPaths.DEVICES, Access.ADMIN, c -> ok(c, hub.devices().list())),
-        Route.of("GET", device, Access.ADMIN, c -> ok(c, hub.devices().get(c.param("id")))),
-        Route.of("POST", ApiPaths.DEPLOYMENTS, Access.ADMIN, this::deploy),
-        Route.of("GET", ApiPaths.DEPLOYMENTS, Access.ADMIN, c -> ok(c, hub.deployments().list())),
-        Route.of(
-            "GET",
-            ApiPaths.DEPLOYMENTS + "/" + ID,
-            Access.ADMIN,
-            c -> ok(c, hub.deployments().get(c.longParam("id")))),
-        // Device API.
-        Route.of("POST", ApiPaths.ENROLL, Access.ENROLLMENT, this::enroll),
-        Route.of("GET", device + ApiPaths.DESIRED_SUFFIX, Access.DEVICE, this::desired),
-        Route.of("PUT", device + ApiPaths.REPORTED_SUFFIX, Access.DEVICE, this::reported),
-        Route.of("POST", device + ApiPaths.PREDICTIONS_SUFFIX, Access.DEVICE, this::predictions),
-        Route.of("GET", ApiPaths.BUNDLES + "{digest}", Access.ADMIN_OR_DEVICE, this::bundle),
-        Route.of("GET", "/metrics", Access.METRICS, this::metrics));
+  RouteTable routes() {
+    return table;
   }
 
-  @Override
-  public void handle(HttpExchange exchange) {
-    long started = System.nanoTime();
-    Call call = new Call(exchange);
-    String template = HttpMetrics.UNMATCHED;
-    try {
-      Router.Match match = router.find(call.method(), call.rawPath());
-      template = match.route().template();
-      call.params(match.params());
-      authorize(match.route().access(), call);
-      match.route().handler().handle(call);
-      if (!call.responded()) {
-        throw new IllegalStateException("the handler sent no response");
-      }
-      LOG.log(
-          System.Logger.Level.DEBUG,
-          () -> call.method() + " " + call.rawPath() + " -> " + call.status());
-    } catch (Exception e) {
-      ErrorMapping.respond(call, e);
-    } finally {
-      exchange.close();
-      hub.metrics()
-          .http()
-          .record(
-              call.method(),
-              template,
-              call.status(),
-              Duration.ofNanos(System.nanoTime() - started));
-    }
+  private RouteTable build() {
+    Guard admin = Access.admin(hub.authenticator());
+    Guard device = Access.device(hub.authenticator());
+    Guard anyone = Access.adminOrDevice(hub.authenticator());
+    String devicePath = ApiPaths.DEVICE + ID;
+    List<Route> routes = new ArrayList<>();
+    // Management API.
+    routes.add(
+        Route.post(ApiPaths.PUBLISHER_KEYS, this::registerKey)
+            .guard(admin)
+            .summary("Trust a publisher key (200 when it was already trusted)")
+            .accepts(Body.json(PublisherKeyRequest.class))
+            .responds(201, Body.json(PublisherKeyView.class)));
+    routes.add(
+        Route.get(ApiPaths.PUBLISHER_KEYS, x -> x.json(200, hub.models().keys()))
+            .guard(admin)
+            .summary("The trusted publisher keys")
+            .responds(200, Body.json(PublisherKeyView[].class)));
+    routes.add(
+        Route.post(ApiPaths.MODELS, this::publish)
+            .guard(admin)
+            .summary("Publish a signed bundle (200 when this exact bundle was already published)")
+            .accepts(Body.bytes("the bundle's bytes"))
+            .responds(201, Body.json(ModelVersionView.class)));
+    routes.add(
+        Route.get(ApiPaths.MODELS, x -> x.json(200, hub.models().models()))
+            .guard(admin)
+            .summary("Every published model")
+            .responds(200, Body.json(ModelView[].class)));
+    routes.add(
+        Route.get(
+                ApiPaths.MODELS + "/{name}", x -> x.json(200, hub.models().model(x.param("name"))))
+            .guard(admin)
+            .summary("One model and its versions")
+            .responds(200, Body.json(ModelView.class)));
+    routes.add(
+        Route.get(
+                ApiPaths.MODELS + "/{name}/versions/{version}",
+                x -> x.json(200, hub.models().version(x.param("name"), x.longParam("version"))))
+            .guard(admin)
+            .summary("One published version")
+            .responds(200, Body.json(ModelVersionView.class)));
+    routes.add(
+        Route.post(
+                ApiPaths.ENROLLMENT_TOKENS,
+                x ->
+                    x.json(
+                        201,
+                        hub.enrollment().createToken(x.jsonOrNull(EnrollmentTokenRequest.class))))
+            .guard(admin)
+            .summary("A one-time enrollment token (the body is optional)")
+            .accepts(Body.json(EnrollmentTokenRequest.class))
+            .responds(201, Body.json(EnrollmentToken.class)));
+    routes.add(
+        Route.get(ApiPaths.DEVICES, x -> x.json(200, hub.devices().list()))
+            .guard(admin)
+            .summary("Every enrolled device with what it last reported")
+            .responds(200, Body.json(DeviceView[].class)));
+    routes.add(
+        Route.get(devicePath, x -> x.json(200, hub.devices().get(x.param("id"))))
+            .guard(admin)
+            .summary("One device")
+            .responds(200, Body.json(DeviceView.class)));
+    routes.add(
+        Route.post(ApiPaths.DEPLOYMENTS, this::deploy)
+            .guard(admin)
+            .summary("Deploy a published version to the devices a label selector matches")
+            .accepts(Body.json(DeploymentRequest.class))
+            .responds(201, Body.json(DeploymentView.class)));
+    routes.add(
+        Route.get(ApiPaths.DEPLOYMENTS, x -> x.json(200, hub.deployments().list()))
+            .guard(admin)
+            .summary("Every deployment with its status per device")
+            .responds(200, Body.json(DeploymentView[].class)));
+    routes.add(
+        Route.get(
+                ApiPaths.DEPLOYMENTS + "/" + ID,
+                x -> x.json(200, hub.deployments().get(x.longParam("id"))))
+            .guard(admin)
+            .summary("One deployment")
+            .responds(200, Body.json(DeploymentView.class)));
+    // Device API.
+    routes.add(
+        Route.post(ApiPaths.ENROLL, this::enroll)
+            .guard(Access.ENROLLMENT)
+            .summary("Enroll a device with a one-time token: its id and credential")
+            .accepts(Body.json(EnrollRequest.class))
+            .responds(201, Body.json(EnrollResponse.class)));
+    routes.add(
+        Route.get(devicePath + ApiPaths.DESIRED_SUFFIX, this::desired)
+            .guard(device)
+            .summary(
+                "The device's desired state; ETag / If-None-Match (304), long poll with"
+                    + " ?waitSeconds=")
+            .responds(200, Body.json(DesiredState.class)));
+    routes.add(
+        Route.put(devicePath + ApiPaths.REPORTED_SUFFIX, this::reported)
+            .guard(device)
+            .summary("What the device has installed, active and failed")
+            .accepts(Body.json(ReportedState.class))
+            .responds(204, null));
+    routes.add(
+        Route.post(devicePath + ApiPaths.PREDICTIONS_SUFFIX, this::predictions)
+            .guard(device)
+            .summary("A batch of predictions, once per Idempotency-Key")
+            .accepts(Body.json(PredictionBatch.class))
+            .responds(200, Body.json(BatchAck.class)));
+    routes.add(
+        Route.get(ApiPaths.BUNDLES + "{digest}", this::bundle)
+            .guard(anyone)
+            .summary("A published bundle's bytes by SHA-256; HTTP Range (206)")
+            .responds(200, Body.bytes("the bundle's bytes")));
+    routes.add(
+        Route.get(METRICS, this::metrics)
+            .guard(hub.metrics().open() ? Guard.OPEN : admin)
+            .summary(
+                "Prometheus metrics: text format 0.0.4, or OpenMetrics 1.0 when the Accept header"
+                    + " asks for it")
+            .responds(200, new Body(PROMETHEUS_TEXT, null, "the metrics")));
+    routes.add(
+        Route.get(OPENAPI, this::openApi)
+            .guard(anyone)
+            .summary("This document")
+            .responds(200, Body.anyJson("the OpenAPI 3.1 document")));
+    return new RouteTable(routes);
   }
 
-  private void authorize(Access access, Call call) {
-    if (access == Access.ENROLLMENT || (access == Access.METRICS && hub.metrics().open())) {
-      return;
-    }
-    Principal principal = hub.authenticator().authenticate(call.header("Authorization"));
-    call.principal(principal);
-    switch (access) {
-      case ADMIN, METRICS -> {
-        if (principal instanceof Principal.Device d) {
-          throw new HubException.Forbidden(
-              "device "
-                  + d.deviceId()
-                  + " cannot use the management API; it takes the admin token");
-        }
-      }
-      case DEVICE -> {
-        String id = call.param("id");
-        switch (principal) {
-          case Principal.Admin a ->
-              throw new HubException.Forbidden(
-                  "the admin token cannot act as device " + id + "; use that device's credential");
-          case Principal.Device d when !d.deviceId().equals(id) ->
-              throw new HubException.Forbidden(
-                  "the credential of device " + d.deviceId() + " cannot act for device " + id);
-          case Principal.Device d -> {}
-        }
-      }
-      case ADMIN_OR_DEVICE, ENROLLMENT -> {}
-    }
+  private void metrics(Exchange x) throws IOException {
+    Scrape scrape = hub.metrics().scrape(x.header("Accept"));
+    x.bytes(200, scrape.contentType(), scrape.body());
+  }
+
+  private void openApi(Exchange x) throws IOException {
+    x.bytes(200, Body.JSON, openApi);
   }
 
   // Management.
 
-  private void registerKey(Call call) throws IOException {
+  private void registerKey(Exchange call) throws IOException {
     Created<PublisherKeyView> key = hub.models().registerKey(call.json(PublisherKeyRequest.class));
-    call.respondJson(key.created() ? 201 : 200, key.value());
+    call.json(key.created() ? 201 : 200, key.value());
   }
 
-  private void publish(Call call) throws IOException {
+  private void publish(Exchange call) throws IOException {
     Published published;
-    try (InputStream body = call.body()) {
+    try (InputStream body = call.rawBody()) {
       published = hub.models().publish(body, call.contentLength());
     }
     var version = published.version();
-    call.responseHeaders()
-        .set("Location", ApiPaths.MODELS + "/" + version.name() + "/versions/" + version.version());
-    call.respondJson(published.created() ? 201 : 200, version);
+    call.header(
+        "Location", ApiPaths.MODELS + "/" + version.name() + "/versions/" + version.version());
+    call.json(published.created() ? 201 : 200, version);
   }
 
-  private void deploy(Call call) throws IOException {
+  private void deploy(Exchange call) throws IOException {
     DeploymentView view = hub.deployments().create(call.json(DeploymentRequest.class));
-    call.responseHeaders().set("Location", ApiPaths.DEPLOYMENTS + "/" + view.id());
-    call.respondJson(201, view);
+    call.header("Location", ApiPaths.DEPLOYMENTS + "/" + view.id());
+    call.json(201, view);
   }
 
   // Devices.
 
-  private void enroll(Call call) throws IOException {
+  private void enroll(Exchange call) throws IOException {
     String token = Authenticator.bearer(call.header("Authorization"));
-    call.respondJson(201, hub.enrollment().enroll(token, call.json(EnrollRequest.class)));
+    call.json(201, hub.enrollment().enroll(token, call.json(EnrollRequest.class)));
   }
 
-  private void desired(Call call) throws IOException {
+  private void desired(Exchange call) throws IOException {
     String id = call.param("id");
     String ifNoneMatch = call.header("If-None-Match");
     int waitSeconds = waitSeconds(call);
@@ -187,16 +240,16 @@ final class HubApi implements HttpHandler {
             ? hub.desiredStates()
                 .await(id, r -> ETags.matches(ifNoneMatch, r), Duration.ofSeconds(waitSeconds))
             : hub.desiredStates().current(id);
-    call.responseHeaders().set("ETag", ETags.quote(state.revision()));
-    call.responseHeaders().set("Cache-Control", "no-cache");
+    call.header("ETag", ETags.quote(state.revision()));
+    call.header("Cache-Control", "no-cache");
     if (ETags.matches(ifNoneMatch, state.revision())) {
-      call.respondEmpty(304);
+      call.empty(304);
     } else {
-      call.respondJson(200, state);
+      call.json(200, state);
     }
   }
 
-  private static int waitSeconds(Call call) {
+  private static int waitSeconds(Exchange call) {
     Optional<String> value = call.query("waitSeconds");
     if (value.isEmpty()) {
       return 0;
@@ -209,7 +262,7 @@ final class HubApi implements HttpHandler {
     } catch (NumberFormatException e) {
       // Reported below with the allowed range.
     }
-    throw new HubException.BadRequest(
+    throw new HubException.InvalidInput(
         "waitSeconds must be a whole number from 0 to "
             + DesiredStates.MAX_WAIT_SECONDS
             + ", got '"
@@ -217,34 +270,25 @@ final class HubApi implements HttpHandler {
             + "'");
   }
 
-  private void reported(Call call) throws IOException {
+  private void reported(Exchange call) throws IOException {
     hub.devices().report(call.param("id"), call.json(ReportedState.class));
-    call.respondEmpty(204);
+    call.empty(204);
   }
 
-  private void predictions(Call call) throws IOException {
+  private void predictions(Exchange call) throws IOException {
     String key = call.header(ApiPaths.IDEMPOTENCY_KEY);
     PredictionBatch batch = call.json(PredictionBatch.class);
     ok(call, hub.telemetry().record(call.param("id"), key, batch));
   }
 
-  private void metrics(Call call) throws IOException {
-    Scrape scrape = hub.metrics().scrape(call.header("Accept"));
-    call.responseHeaders().set("Content-Type", scrape.contentType());
-    call.sendHeaders(200, scrape.body().length);
-    try (OutputStream out = call.responseBody()) {
-      out.write(scrape.body());
-    }
-  }
-
   // Bundles.
 
-  private void bundle(Call call) throws IOException {
+  private void bundle(Exchange call) throws IOException {
     BundleFile file = hub.models().bundle(call.param("digest"));
     String etag = ETags.quote(file.digest());
-    call.responseHeaders().set("Content-Type", "application/octet-stream");
-    call.responseHeaders().set("Accept-Ranges", "bytes");
-    call.responseHeaders().set("ETag", etag);
+    call.header("Content-Type", "application/octet-stream");
+    call.header("Accept-Ranges", "bytes");
+    call.header("ETag", etag);
     String ifRange = call.header("If-Range");
     Optional<ByteRange> range =
         ifRange == null || ETags.matches(ifRange, file.digest())
@@ -252,14 +296,9 @@ final class HubApi implements HttpHandler {
             : Optional.empty();
     long first = range.map(ByteRange::first).orElse(0L);
     long length = range.map(ByteRange::length).orElse(file.size());
-    if (range.isPresent()) {
-      call.responseHeaders().set("Content-Range", range.get().contentRange());
-      call.sendHeaders(206, length);
-    } else {
-      call.sendHeaders(200, length);
-    }
+    range.ifPresent(r -> call.header("Content-Range", r.contentRange()));
     try (InputStream in = Files.newInputStream(file.path());
-        OutputStream out = call.responseBody()) {
+        OutputStream out = call.stream(range.isPresent() ? 206 : 200, length)) {
       in.skipNBytes(first);
       copy(in, out, length);
     }
@@ -278,7 +317,7 @@ final class HubApi implements HttpHandler {
     }
   }
 
-  private static void ok(Call call, Object body) throws IOException {
-    call.respondJson(200, body);
+  private static void ok(Exchange call, Object body) throws IOException {
+    call.json(200, body);
   }
 }

@@ -1,52 +1,57 @@
 package dev.verge.hub.http;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.verge.http.HttpEdge;
+import dev.verge.http.Limits;
+import dev.verge.http.RequestObserver;
+import dev.verge.http.RouteTable;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
-/** The hub's HTTP server: the JDK's server, one virtual thread per exchange. */
+/** The hub's HTTP server: its route table on the shared HTTP edge. */
 public final class HubServer implements AutoCloseable {
-  private static final int STOP_DELAY_SECONDS = 2;
+  /** JSON bodies (batches of predictions, reports) stay small; bundles stream to disk. */
+  static final long MAX_JSON_BYTES = 16L * 1024 * 1024;
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
-  private HubServer(HttpServer server, ExecutorService executor) {
-    this.server = server;
-    this.executor = executor;
+  private final HttpEdge edge;
+
+  private HubServer(HttpEdge edge) {
+    this.edge = edge;
   }
 
   public static HubServer start(InetSocketAddress address, HubServices services) {
-    HttpServer server;
-    try {
-      server = HttpServer.create(address, 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on " + address + ": " + e.getMessage(), e);
-    }
-    ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    server.setExecutor(executor);
-    server.createContext("/", new HubApi(services));
-    server.start();
-    return new HubServer(server, executor);
+    return start(address, services, HttpEdge.Config.DEFAULT_IDLE_TIMEOUT, RequestObserver.NONE);
+  }
+
+  /**
+   * @param idleTimeout how long a client may send nothing while its request is read
+   * @param observer sees every request (route template, method, status, duration)
+   */
+  public static HubServer start(
+      InetSocketAddress address,
+      HubServices services,
+      Duration idleTimeout,
+      RequestObserver observer) {
+    String version = HubServer.class.getPackage().getImplementationVersion();
+    HubApi api = new HubApi(services, version == null ? "development" : version);
+    RouteTable routes = api.routes();
+    HttpEdge.Config config =
+        HttpEdge.Config.of(address, Limits.forThisHeap(MAX_JSON_BYTES, MAX_JSON_BYTES))
+            .idleTimeout(idleTimeout)
+            .stopGrace(STOP_GRACE)
+            .failures(new HubFailures())
+            .observer(observer);
+    return new HubServer(HttpEdge.start(config, routes));
   }
 
   public InetSocketAddress address() {
-    return server.getAddress();
+    return edge.address();
   }
 
   /** Stops accepting, lets running exchanges finish for a moment, then stops them. */
   @Override
   public void close() {
-    server.stop(STOP_DELAY_SECONDS);
-    executor.shutdownNow();
-    try {
-      executor.awaitTermination(STOP_DELAY_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    edge.close();
   }
 }

@@ -1,5 +1,6 @@
 package dev.verge.hub.metrics;
 
+import dev.verge.http.RequestObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -39,6 +40,12 @@ public final class HttpMetrics {
 
   HttpMetrics(MeterRegistry registry) {
     this.registry = registry;
+  }
+
+  /** Counts one request the shared HTTP layer saw answered. */
+  public void record(RequestObserver.Observation seen) {
+    String route = RequestObserver.NO_ROUTE.equals(seen.route()) ? UNMATCHED : seen.route();
+    record(seen.method(), route, seen.status(), seen.duration());
   }
 
   /**

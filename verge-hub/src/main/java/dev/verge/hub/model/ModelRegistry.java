@@ -78,18 +78,18 @@ public final class ModelRegistry {
   /** Registers a publisher key; registering a known key again returns it unchanged. */
   public Created<PublisherKeyView> registerKey(PublisherKeyRequest request) {
     if (request == null || request.publicKeyPem() == null || request.publicKeyPem().isBlank()) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           "publicKeyPem is required: the publisher's Ed25519 public key as PEM");
     }
     PublisherKey key;
     try {
       key = Keys.parsePublic(request.publicKeyPem(), "publicKeyPem");
     } catch (KeyFormatException | IllegalArgumentException e) {
-      throw new HubException.BadRequest(e.getMessage(), e);
+      throw new HubException.InvalidInput(e.getMessage(), e);
     }
     String name = request.name() == null || request.name().isBlank() ? key.keyId() : request.name();
     if (name.length() > MAX_KEY_NAME) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           "name must be at most " + MAX_KEY_NAME + " characters, got " + name.length());
     }
     Created<PublisherKeyView> stored =
@@ -120,10 +120,10 @@ public final class ModelRegistry {
    * memory.
    *
    * @param declaredLength the body's length if the client declared it, else -1
-   * @throws HubException.PayloadTooLarge over the configured maximum
-   * @throws HubException.Unprocessable when a bundle check fails; the code is the {@link
+   * @throws HubException.UploadTooLarge over the configured maximum
+   * @throws HubException.BundleRefused when a bundle check fails; the code is the {@link
    *     dev.verge.core.bundle.BundleProblem} name
-   * @throws HubException.Conflict when this name and version hold a different bundle
+   * @throws HubException.VersionConflict when this name and version hold a different bundle
    */
   public Published publish(InputStream body, long declaredLength) {
     Published published;
@@ -166,7 +166,7 @@ public final class ModelRegistry {
     MessageDigest sha256 = Digests.sha256();
     long size = copy(body, upload, sha256);
     if (size == 0) {
-      throw new HubException.BadRequest("the request body is empty; expected a bundle's bytes");
+      throw new HubException.InvalidInput("the request body is empty; expected a bundle's bytes");
     }
     String digest = HexFormat.of().formatHex(sha256.digest());
     ModelVersionView candidate = open(upload, digest, size);
@@ -229,7 +229,7 @@ public final class ModelRegistry {
     try {
       return body.read(buffer);
     } catch (IOException e) {
-      throw new HubException.BadRequest("the upload broke off: " + e.getMessage(), e);
+      throw new HubException.InvalidInput("the upload broke off: " + e.getMessage(), e);
     }
   }
 
@@ -249,7 +249,7 @@ public final class ModelRegistry {
           manifest.metadata());
     } catch (BundleException e) {
       String message = e.getMessage().replace(upload.getFileName().toString(), "the upload");
-      throw new HubException.Unprocessable(message, e.problem().name(), e);
+      throw new HubException.BundleRefused(message, e.problem(), e);
     }
   }
 
@@ -257,7 +257,7 @@ public final class ModelRegistry {
     if (existing.bundleDigest().equals(digest)) {
       return existing;
     }
-    throw new HubException.Conflict(
+    throw new HubException.VersionConflict(
         existing.name()
             + " v"
             + existing.version()
@@ -278,7 +278,7 @@ public final class ModelRegistry {
   }
 
   private HubException noRoom(String what, Throwable cause) {
-    return new HubException.InsufficientStorage(
+    return new HubException.DiskFull(
         "no room on the hub's disk for this bundle ("
             + what
             + ", "
@@ -288,7 +288,7 @@ public final class ModelRegistry {
   }
 
   private HubException tooLarge(String what) {
-    return new HubException.PayloadTooLarge(
+    return new HubException.UploadTooLarge(
         "the bundle is " + what + "; this hub accepts at most " + maxBundleBytes + " bytes");
   }
 
@@ -306,7 +306,7 @@ public final class ModelRegistry {
   public ModelView model(String name) {
     List<ModelVersionView> versions = store.modelVersions(name);
     if (versions.isEmpty()) {
-      throw new HubException.NotFound("no model named '" + name + "' is published");
+      throw new HubException.NoSuchModel(name);
     }
     return new ModelView(name, versions);
   }
@@ -316,20 +316,18 @@ public final class ModelRegistry {
         .modelVersion(name, version)
         .orElseThrow(
             () ->
-                new HubException.NotFound(
+                new HubException.NoSuchVersion(
                     "model '" + name + "' has no published version " + version));
   }
 
   /** The stored bundle with this SHA-256, if a published version has it. */
   public BundleFile bundle(String digest) {
     if (!Digests.isSha256Hex(digest)) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           "'" + digest + "' is not a bundle digest (64 lower-case hex digits of SHA-256)");
     }
     ModelVersionView version =
-        store
-            .modelVersionByDigest(digest)
-            .orElseThrow(() -> new HubException.NotFound("no published bundle " + digest));
+        store.modelVersionByDigest(digest).orElseThrow(() -> new HubException.NoSuchBundle(digest));
     Path path = bundlePath(digest);
     long size;
     try {

@@ -15,7 +15,7 @@ import java.util.Optional;
  * Everything the hub keeps, behind one interface so that another database can replace SQLite.
  * Implementations are safe for concurrent use, and each method is one transaction. Failures are
  * {@link dev.verge.hub.HubException.StoreFailure} or, when the database stays busy, {@link
- * dev.verge.hub.HubException.Unavailable}. Instants are kept to the millisecond.
+ * dev.verge.hub.HubException.StoreBusy}. Instants are kept to the millisecond.
  */
 public interface HubStore extends AutoCloseable {
 
@@ -70,8 +70,12 @@ public interface HubStore extends AutoCloseable {
 
   void touchDevice(String id, Instant seenAt);
 
-  /** Keeps the report; its labels, when not null, replace the device's labels. */
-  void saveReported(String id, ReportedState state, Instant reportedAt);
+  /**
+   * Keeps the report; its labels, when not null, replace the device's labels.
+   *
+   * @return false, saving nothing, when no device has this id
+   */
+  boolean saveReported(String id, ReportedState state, Instant reportedAt);
 
   // Deployments.
 

@@ -40,8 +40,7 @@ import org.sqlite.SQLiteDataSource;
  * <p>Writes go through one connection, one transaction at a time ({@code BEGIN IMMEDIATE} under a
  * lock), so writers in this process never contend; a few more connections serve reads, which WAL
  * lets run beside the writer. Every connection waits out locks held by other processes (another
- * hub, a backup) for {@link #BUSY_TIMEOUT_MS} before giving up with {@link
- * HubException.Unavailable}.
+ * hub, a backup) for {@link #BUSY_TIMEOUT_MS} before giving up with {@link HubException.StoreBusy}.
  */
 public final class SqliteHubStore implements HubStore {
   static final int BUSY_TIMEOUT_MS = 10_000;
@@ -415,8 +414,8 @@ public final class SqliteHubStore implements HubStore {
   }
 
   @Override
-  public void saveReported(String id, ReportedState state, Instant reportedAt) {
-    write(
+  public boolean saveReported(String id, ReportedState state, Instant reportedAt) {
+    return write(
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
@@ -427,10 +426,7 @@ public final class SqliteHubStore implements HubStore {
             s.setString(
                 3, state.labels() == null ? null : Json.writeString(sorted(state.labels())));
             s.setString(4, id);
-            if (s.executeUpdate() != 1) {
-              throw new HubException.NotFound("no device " + id);
-            }
-            return null;
+            return s.executeUpdate() == 1;
           }
         });
   }
@@ -623,7 +619,7 @@ public final class SqliteHubStore implements HubStore {
       return readers.take();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new HubException.Unavailable("interrupted while waiting for a database connection", e);
+      throw new HubException.StoreBusy("interrupted while waiting for a database connection", e);
     }
   }
 
@@ -666,14 +662,14 @@ public final class SqliteHubStore implements HubStore {
 
   private void requireOpen() {
     if (closed) {
-      throw new HubException.Unavailable("the hub store is closed", null);
+      throw new HubException.StoreBusy("the hub store is closed", null);
     }
   }
 
   private static HubException wrap(String what, SQLException e) {
     int primary = e.getErrorCode() & 0xff;
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-      return new HubException.Unavailable(
+      return new HubException.StoreBusy(
           "the hub database stayed busy for " + BUSY_TIMEOUT_MS + " ms; retry later", e);
     }
     return new HubException.StoreFailure("cannot " + what + ": " + e.getMessage(), e);

@@ -32,27 +32,27 @@ public final class Telemetry {
   }
 
   /**
-   * @throws HubException.BadRequest when the key is missing or too long, or a record is invalid
+   * @throws HubException.InvalidInput when the key is missing or too long, or a record is invalid
    */
   public BatchAck record(String deviceId, String idempotencyKey, PredictionBatch batch) {
     if (idempotencyKey == null || idempotencyKey.isEmpty()) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           "the Idempotency-Key header is required (1-" + MAX_KEY_LENGTH + " characters)");
     }
     if (idempotencyKey.length() > MAX_KEY_LENGTH) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           "the Idempotency-Key header must be at most "
               + MAX_KEY_LENGTH
               + " characters, got "
               + idempotencyKey.length());
     }
     if (batch == null) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           "the request body is empty; expected a JSON PredictionBatch");
     }
     List<PredictionRecord> records = batch.records();
     if (records.size() > MAX_BATCH_RECORDS) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           "a batch may hold at most " + MAX_BATCH_RECORDS + " records, got " + records.size());
     }
     for (int i = 0; i < records.size(); i++) {
@@ -68,17 +68,17 @@ public final class Telemetry {
   private static void requireValid(PredictionRecord record, int index) {
     String where = "records[" + index + "]";
     if (record == null) {
-      throw new HubException.BadRequest(where + " is null");
+      throw new HubException.InvalidInput(where + " is null");
     }
     if (record.sequence() < 0) {
-      throw new HubException.BadRequest(
+      throw new HubException.InvalidInput(
           where + ".sequence must be 0 or more, got " + record.sequence());
     }
     if (record.time() == null) {
-      throw new HubException.BadRequest(where + ".time is required");
+      throw new HubException.InvalidInput(where + ".time is required");
     }
     if (record.model() == null || record.model().isBlank()) {
-      throw new HubException.BadRequest(where + ".model is required");
+      throw new HubException.InvalidInput(where + ".model is required");
     }
   }
 }

@@ -1,0 +1,40 @@
+package dev.verge.agent.serving;
+
+import dev.verge.agent.store.StoreException;
+import dev.verge.agent.store.StoreFullException;
+import dev.verge.core.oip.ProtocolException;
+import dev.verge.http.FailureMapping;
+import dev.verge.http.Problem;
+import dev.verge.runtime.EngineException;
+import java.util.Map;
+import java.util.Optional;
+
+/** The one place where the agent's failures become HTTP statuses. */
+final class AgentFailures implements FailureMapping {
+  private static final System.Logger LOG = System.getLogger(AgentFailures.class.getName());
+
+  @Override
+  public Optional<Problem> map(Throwable failure) {
+    return Optional.ofNullable(
+        switch (failure) {
+          case ProtocolException e -> Problem.refusal(400, "BAD_REQUEST", e.getMessage());
+          case ModelNotFoundException e -> Problem.refusal(404, "NO_SUCH_MODEL", e.getMessage());
+          case EngineException e -> {
+            LOG.log(System.Logger.Level.WARNING, "inference failed: " + e.getMessage(), e);
+            yield new Problem(500, "INFERENCE_FAILED", e.getMessage(), Map.of(), false);
+          }
+          case StoreFullException e -> {
+            LOG.log(System.Logger.Level.WARNING, e.getMessage());
+            yield Problem.refusal(507, "STORE_FULL", e.getMessage());
+          }
+          case StoreException e ->
+              new Problem(
+                  500,
+                  "STORE_FAILURE",
+                  "cannot record the prediction: " + e.getMessage(),
+                  Map.of(),
+                  true);
+          default -> null;
+        });
+  }
+}

@@ -1,0 +1,148 @@
+package dev.verge.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.verge.agent.store.Identity;
+import dev.verge.agent.sync.DesiredPoll;
+import dev.verge.agent.sync.HubClient;
+import dev.verge.agent.sync.HubRefusedException;
+import dev.verge.core.api.ApiError;
+import dev.verge.core.api.ApiPaths;
+import dev.verge.core.api.EnrollRequest;
+import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.api.PredictionBatch;
+import dev.verge.core.api.ReportedState;
+import dev.verge.core.json.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Holds {@link FakeHub} to the real hub: the same device-API calls, made by the agent's own {@link
+ * HubClient}, get the same statuses and error codes from both. A test that passes against the fake
+ * therefore tells something about the real hub. {@code FakeHubContractTest} and {@code
+ * RealHubContractTest} run it against each.
+ */
+abstract class HubContract {
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** One side of the contract: a hub, a valid one-time token for it, its base URL. */
+  interface Side extends AutoCloseable {
+    URI url();
+
+    String enrollmentToken();
+
+    @Override
+    void close();
+  }
+
+  abstract Side side();
+
+  private Side side;
+  private HubClient anonymous;
+
+  private Side hub() {
+    if (side == null) {
+      side = side();
+      anonymous = new HubClient(side.url());
+    }
+    return side;
+  }
+
+  @AfterEach
+  void close() {
+    if (side != null) {
+      anonymous.close();
+      side.close();
+    }
+  }
+
+  private HubClient enrolled() {
+    String token = hub().enrollmentToken();
+    EnrollResponse enrolled =
+        anonymous.enroll(token, new EnrollRequest("edge-1", Map.of(), "0.1", "linux"));
+    return anonymous.as(new Identity(enrolled.deviceId(), enrolled.credential()));
+  }
+
+  private static HttpResponse<byte[]> raw(
+      URI url, String method, String path, String bearer, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(url.resolve(path))
+            .timeout(Duration.ofSeconds(10))
+            .method(method, HttpRequest.BodyPublishers.ofString("{\"records\":[]}"))
+            .header("Authorization", "Bearer " + bearer);
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  void a_wrong_enrollment_token_is_401() {
+    hub();
+    assertThatThrownBy(
+            () -> anonymous.enroll("wrong", new EnrollRequest("edge-1", Map.of(), "0.1", "linux")))
+        .isInstanceOfSatisfying(
+            HubRefusedException.class, e -> assertThat(e.status()).isEqualTo(401));
+  }
+
+  @Test
+  void desired_state_has_an_etag_and_answers_304_for_it() {
+    HubClient device = enrolled();
+
+    DesiredPoll first = device.desired(null, Duration.ZERO);
+    assertThat(first).isInstanceOf(DesiredPoll.Changed.class);
+    DesiredPoll second = device.desired(((DesiredPoll.Changed) first).etag(), Duration.ZERO);
+
+    assertThat(second).isInstanceOf(DesiredPoll.Unchanged.class);
+  }
+
+  @Test
+  void reports_and_empty_prediction_batches_are_accepted() {
+    HubClient device = enrolled();
+
+    device.report(new ReportedState("0.1", List.of(), 0, 0));
+
+    assertThat(device.sendPredictions("k-1", new PredictionBatch(List.of())).accepted()).isZero();
+  }
+
+  @Test
+  void an_unknown_credential_is_401() {
+    hub();
+    HubClient stranger = anonymous.as(new Identity("dev-1", "not-a-credential"));
+
+    assertThatThrownBy(() -> stranger.desired(null, Duration.ZERO))
+        .isInstanceOfSatisfying(
+            HubRefusedException.class, e -> assertThat(e.status()).isEqualTo(401));
+  }
+
+  @Test
+  void errors_carry_the_same_status_and_code() throws Exception {
+    String token = hub().enrollmentToken();
+    EnrollResponse enrolled =
+        anonymous.enroll(token, new EnrollRequest("edge-1", Map.of(), "0.1", "linux"));
+    String id = enrolled.deviceId();
+    String credential = enrolled.credential();
+
+    assertThat(error(raw(hub().url(), "GET", ApiPaths.BUNDLES + "0".repeat(64), credential)))
+        .isEqualTo("404 NO_SUCH_BUNDLE");
+    assertThat(error(raw(hub().url(), "POST", ApiPaths.predictions(id), credential)))
+        .isEqualTo("400 BAD_REQUEST");
+    assertThat(error(raw(hub().url(), "GET", ApiPaths.desired("other-device"), credential)))
+        .isEqualTo("403 FORBIDDEN");
+  }
+
+  private static String error(HttpResponse<byte[]> response) {
+    return response.statusCode() + " " + Json.read(response.body(), ApiError.class).code();
+  }
+}
