@@ -1,6 +1,7 @@
 package dev.verge.agent;
 
 import dev.verge.agent.forward.PredictionForwarder;
+import dev.verge.agent.metrics.AgentMetrics;
 import dev.verge.agent.serving.InferenceServer;
 import dev.verge.agent.serving.ModelRegistry;
 import dev.verge.agent.store.AgentStore;
@@ -11,6 +12,7 @@ import dev.verge.agent.sync.HubClient;
 import dev.verge.agent.sync.HubException;
 import dev.verge.agent.sync.HubRefusedException;
 import dev.verge.agent.sync.SyncLoop;
+import dev.verge.agent.sync.SyncState;
 import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
 import dev.verge.core.signing.KeyFormatException;
@@ -77,8 +79,11 @@ public final class Agent implements AutoCloseable {
     Path dataDir = DataDir.prepare(config.dataDir());
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
+      AgentMetrics metrics = new AgentMetrics();
+      resources.push(metrics);
       AgentStore store =
-          SqliteAgentStore.open(dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes());
+          SqliteAgentStore.open(
+              dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes(), metrics);
       resources.push(store);
       ModelRegistry registry = new ModelRegistry();
       resources.push(registry);
@@ -98,7 +103,10 @@ public final class Agent implements AutoCloseable {
                   SyncLoop loop = syncing.get();
                   return loop == null ? Optional.of("the agent is starting") : loop.notReady();
                 },
-                () -> status(enrolledAs.get(), syncing.get(), store));
+                () -> status(enrolledAs.get(), syncing.get(), store),
+                InferenceServer.Options.defaults(),
+                metrics,
+                metrics.page(config.metricsToken(), isLoopback(config.bindAddress())));
       } catch (UncheckedIOException e) {
         throw new InvalidConfigException(
             e.getMessage() + " (choose another --port, or --bind address)", e);
@@ -106,6 +114,13 @@ public final class Agent implements AutoCloseable {
       resources.push(server);
       HubClient anonymous = new HubClient(config.hubUrl());
       resources.push(anonymous);
+      metrics.watch(
+          store,
+          () -> {
+            SyncLoop loop = syncing.get();
+            return loop == null ? SyncState.STARTING : loop.state();
+          },
+          anonymous::lastContact);
       Identity identity = store.identity().orElseGet(() -> enroll(config, anonymous, store));
       HubClient hub = anonymous.as(identity);
       String deviceId = identity.deviceId();
@@ -121,13 +136,14 @@ public final class Agent implements AutoCloseable {
               dataDir.resolve(DataDir.BUNDLES),
               config.pollInterval(),
               // No labels configured keeps the hub's: a restart without them must not undeploy.
-              config.labels().isEmpty() ? null : config.labels());
+              config.labels().isEmpty() ? null : config.labels(),
+              metrics);
       sync.restore();
       syncing.set(sync);
       resources.push(sync);
       PredictionForwarder forwarder =
           new PredictionForwarder(
-              store, hub, deviceId, config.forwardBatchSize(), config.forwardInterval());
+              store, hub, deviceId, config.forwardBatchSize(), config.forwardInterval(), metrics);
       resources.push(forwarder);
       Agent agent = new Agent(config, deviceId, store, sync, forwarder, server, resources);
       sync.start();
@@ -191,6 +207,14 @@ public final class Agent implements AutoCloseable {
         identity.deviceId(),
         config.deviceName());
     return identity;
+  }
+
+  private static boolean isLoopback(String bindAddress) {
+    try {
+      return InetAddress.getByName(bindAddress).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      throw new InvalidConfigException("bind address '" + bindAddress + "' cannot be resolved", e);
+    }
   }
 
   private static String platform() {

@@ -28,6 +28,8 @@ import java.util.Map;
  * @param engineOptions how the inference engine uses the machine
  * @param maxStoreBytes budget of the local store in bytes, 0 for none; see {@link
  *     #withMaxStoreBytes}
+ * @param metricsToken bearer token {@code GET /metrics} requires; null (the default) serves the
+ *     metrics without one while the API is bound to loopback, and refuses them otherwise
  */
 public record AgentConfig(
     URI hubUrl,
@@ -42,7 +44,8 @@ public record AgentConfig(
     Duration forwardInterval,
     int forwardBatchSize,
     EngineOptions engineOptions,
-    long maxStoreBytes) {
+    long maxStoreBytes,
+    String metricsToken) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -80,7 +83,8 @@ public record AgentConfig(
         DEFAULT_FORWARD_INTERVAL,
         DEFAULT_FORWARD_BATCH_SIZE,
         EngineOptions.defaults(),
-        DEFAULT_MAX_STORE_BYTES);
+        DEFAULT_MAX_STORE_BYTES,
+        null);
   }
 
   /**
@@ -119,6 +123,9 @@ public record AgentConfig(
     }
     if (enrollmentToken != null && enrollmentToken.isBlank()) {
       throw invalid("the enrollment token is empty");
+    }
+    if (metricsToken != null && metricsToken.isBlank()) {
+      throw invalid("the metrics token is empty");
     }
     if (deviceName == null || deviceName.isBlank()) {
       throw invalid("no device name: pass --name NAME");
@@ -169,7 +176,8 @@ public record AgentConfig(
         forwardInterval,
         forwardBatchSize,
         engineOptions,
-        maxStoreBytes);
+        maxStoreBytes,
+        metricsToken);
   }
 
   public AgentConfig withPort(int value) {
@@ -186,7 +194,8 @@ public record AgentConfig(
         forwardInterval,
         forwardBatchSize,
         engineOptions,
-        maxStoreBytes);
+        maxStoreBytes,
+        metricsToken);
   }
 
   public AgentConfig withEnrollmentToken(String value) {
@@ -203,7 +212,8 @@ public record AgentConfig(
         forwardInterval,
         forwardBatchSize,
         engineOptions,
-        maxStoreBytes);
+        maxStoreBytes,
+        metricsToken);
   }
 
   public AgentConfig withDevice(String name, Map<String, String> deviceLabels) {
@@ -220,7 +230,8 @@ public record AgentConfig(
         forwardInterval,
         forwardBatchSize,
         engineOptions,
-        maxStoreBytes);
+        maxStoreBytes,
+        metricsToken);
   }
 
   public AgentConfig withTrustedKeys(List<Path> value) {
@@ -237,7 +248,8 @@ public record AgentConfig(
         forwardInterval,
         forwardBatchSize,
         engineOptions,
-        maxStoreBytes);
+        maxStoreBytes,
+        metricsToken);
   }
 
   public AgentConfig withPollInterval(Duration value) {
@@ -254,7 +266,8 @@ public record AgentConfig(
         forwardInterval,
         forwardBatchSize,
         engineOptions,
-        maxStoreBytes);
+        maxStoreBytes,
+        metricsToken);
   }
 
   public AgentConfig withForwarding(Duration interval, int batchSize) {
@@ -271,7 +284,8 @@ public record AgentConfig(
         interval,
         batchSize,
         engineOptions,
-        maxStoreBytes);
+        maxStoreBytes,
+        metricsToken);
   }
 
   /**
@@ -292,7 +306,8 @@ public record AgentConfig(
         forwardInterval,
         forwardBatchSize,
         engineOptions,
-        bytes);
+        bytes,
+        metricsToken);
   }
 
   public AgentConfig withEngineOptions(EngineOptions value) {
@@ -309,10 +324,33 @@ public record AgentConfig(
         forwardInterval,
         forwardBatchSize,
         value,
-        maxStoreBytes);
+        maxStoreBytes,
+        metricsToken);
   }
 
-  /** Never prints the enrollment token. */
+  /**
+   * Makes {@code GET /metrics} require {@code Authorization: Bearer <token>}; null serves it
+   * without a token on loopback only.
+   */
+  public AgentConfig withMetricsToken(String token) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions,
+        maxStoreBytes,
+        token);
+  }
+
+  /** Never prints the enrollment or metrics token. */
   @Override
   public String toString() {
     return "AgentConfig[hubUrl="
@@ -339,6 +377,8 @@ public record AgentConfig(
         + forwardBatchSize
         + ", engineOptions="
         + engineOptions
+        + ", metricsToken="
+        + (metricsToken == null ? "none" : "***")
         + "]";
   }
 

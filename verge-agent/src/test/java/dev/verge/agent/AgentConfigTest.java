@@ -39,6 +39,7 @@ class AgentConfigTest extends AgentHarness {
     assertRefused(config().withForwarding(Duration.ofSeconds(1), 0), "forward batch size 0");
     assertRefused(config().withBindAddress(" "), "no bind address");
     assertRefused(config().withMaxStoreBytes(1024), "store budget of 1024 bytes");
+    assertRefused(config().withMetricsToken(" "), "the metrics token is empty");
     assertRefused(
         AgentConfig.defaults(URI.create("ftp://hub"), data)
             .withTrustedKeys(List.of(bundles.publicKey())),
@@ -63,6 +64,16 @@ class AgentConfigTest extends AgentHarness {
   @Test
   void never_prints_the_enrollment_token() {
     assertThat(config().toString()).doesNotContain(FakeHub.TOKEN).contains("enrollmentToken=***");
+  }
+
+  @Test
+  void keeps_the_metrics_token_through_other_settings_and_never_prints_it() {
+    AgentConfig config =
+        config().withMetricsToken("scrape-secret").withPort(0).withBindAddress("::1");
+
+    assertThat(config.metricsToken()).isEqualTo("scrape-secret");
+    assertThat(config.toString()).doesNotContain("scrape-secret").contains("metricsToken=***");
+    assertThat(config().metricsToken()).isNull();
   }
 
   private static void assertRefused(AgentConfig config, String message) {

@@ -121,6 +121,15 @@ final class AgentCommand implements Runnable {
   String maxStoreMb;
 
   @Option(
+      names = "--metrics-token-file",
+      paramLabel = "FILE",
+      description =
+          "File with a token that GET /metrics then requires as 'Authorization: Bearer'; needed"
+              + " to serve metrics on a non-loopback --bind (default: none, metrics open on"
+              + " loopback).")
+  String metricsTokenFile;
+
+  @Option(
       names = "--parent-pid",
       hidden = true,
       description = "Exit when this process exits (used by the demo).")

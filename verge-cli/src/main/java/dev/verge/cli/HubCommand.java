@@ -69,6 +69,16 @@ final class HubCommand implements Runnable {
       description = "Largest bundle upload accepted (default ${DEFAULT-VALUE}).")
   String maxBundleMb;
 
+  @Option(
+      names = "--metrics-open",
+      paramLabel = "true|false",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Serve /metrics without the admin token; only with a loopback --bind (default"
+              + " ${DEFAULT-VALUE}).")
+  String metricsOpen;
+
   static Path defaultDataDir() {
     return HubSettings.defaultDataDir();
   }

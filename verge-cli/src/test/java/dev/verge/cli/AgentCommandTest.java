@@ -3,6 +3,7 @@ package dev.verge.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.verge.core.signing.Keys;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -168,6 +169,65 @@ class AgentCommandTest {
                 + ":3): "
                 + file
                 + " exists and is not a folder");
+  }
+
+  @Test
+  void agent_exits_2_naming_a_missing_metrics_token_file() {
+    Keys.KeyFiles publisher = Fixtures.givenKeys(dir, "p");
+    Path missing = dir.resolve("metrics.token");
+
+    Cli.Result result =
+        Cli.run(
+            "agent",
+            "--hub",
+            "http://127.0.0.1:1",
+            "--data",
+            dir.resolve("d").toString(),
+            "--port",
+            "0",
+            "--trust",
+            publisher.publicKey().toString(),
+            "--metrics-token-file",
+            missing.toString());
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith("verge: metrics-token-file = '" + missing + "' (flag --metrics-token-file)")
+        .contains("does not exist");
+  }
+
+  @Test
+  void hub_refuses_open_metrics_beyond_loopback_before_listening() {
+    Cli.Result result =
+        Cli.run(
+            "hub",
+            "--data",
+            dir.resolve("hub").toString(),
+            "--bind",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--metrics-open");
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err())
+        .startsWith("verge: metrics-open = 'true' (flag --metrics-open)")
+        .contains("only on a loopback address, but bind is 0.0.0.0");
+  }
+
+  @Test
+  void hub_takes_metrics_open_from_a_file_or_the_environment_and_refuses_a_non_boolean()
+      throws Exception {
+    Path file = dir.resolve("hub.yaml");
+    Files.writeString(file, "hub:\n  bind: 0.0.0.0\n  metrics-open: true\n");
+
+    Cli.Result fromFile = Cli.run("hub", "--config", file.toString(), "--port", "0");
+    assertThat(fromFile.exit()).as(fromFile.toString()).isEqualTo(2);
+    assertThat(fromFile.err()).startsWith("verge: metrics-open = 'true' (" + file + ":3)");
+
+    Cli.Result word = Cli.run("hub", "--metrics-open", "yes", "--port", "0");
+    assertThat(word.exit()).as(word.toString()).isEqualTo(2);
+    assertThat(word.err()).contains("metrics-open = 'yes'").contains("is not true or false");
   }
 
   private static Set<String> liveNonDaemonThreads() {

@@ -2,7 +2,6 @@ package dev.verge.hub;
 
 import dev.verge.core.signing.TrustStore;
 import dev.verge.http.HttpEdge;
-import dev.verge.http.RequestObserver;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.deploy.Deployments;
@@ -11,6 +10,7 @@ import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
 import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
+import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
 import dev.verge.hub.store.SqliteHubStore;
 import dev.verge.hub.telemetry.Telemetry;
@@ -41,6 +41,7 @@ public final class Hub implements AutoCloseable {
   private final AdminToken adminToken;
   private final DesiredStates desiredStates;
   private final HubServer server;
+  private final HubMetrics metrics;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -49,12 +50,14 @@ public final class Hub implements AutoCloseable {
       SqliteHubStore store,
       AdminToken adminToken,
       DesiredStates desiredStates,
-      HubServer server) {
+      HubServer server,
+      HubMetrics metrics) {
     this.config = config;
     this.store = store;
     this.adminToken = adminToken;
     this.desiredStates = desiredStates;
     this.server = server;
+    this.metrics = metrics;
     this.port = server.address().getPort();
   }
 
@@ -74,6 +77,13 @@ public final class Hub implements AutoCloseable {
   /** With a shorter idle time-out, for tests of clients that stop sending. */
   static Hub start(HubConfig config, Clock clock, Duration idleTimeout) {
     InetAddress bind = resolve(config.bindAddress());
+    if (config.metricsOpen() && !bind.isLoopbackAddress()) {
+      throw new IllegalArgumentException(
+          "metricsOpen (--metrics-open): /metrics may answer without the admin token only on a loopback address,"
+              + " but bindAddress is '"
+              + config.bindAddress()
+              + "'; bind to 127.0.0.1 or give scrapers the admin token");
+    }
     TrustStore trusted = loadTrustedKeys(config);
     Path dataDir = config.dataDir().toAbsolutePath();
     Path bundles = dataDir.resolve(BUNDLES_DIR);
@@ -85,8 +95,11 @@ public final class Hub implements AutoCloseable {
     SqliteHubStore store = SqliteHubStore.open(dataDir.resolve(DATABASE_FILE));
     try {
       AdminToken admin = AdminToken.initialize(store, dataDir);
+      Devices devices = new Devices(store, clock);
+      Deployments deployments = new Deployments(store, clock);
+      HubMetrics metrics = new HubMetrics(devices, deployments, clock, config.metricsOpen());
       ModelRegistry models =
-          new ModelRegistry(store, bundles, trusted, config.maxBundleBytes(), clock);
+          new ModelRegistry(store, bundles, trusted, config.maxBundleBytes(), clock, metrics);
       models.removeStaleUploads();
       DesiredStates desired = new DesiredStates(store);
       HubServices services =
@@ -94,17 +107,18 @@ public final class Hub implements AutoCloseable {
               new Authenticator(store, admin, clock),
               models,
               new Enrollment(store, clock),
-              new Devices(store, clock),
+              devices,
               desired,
-              new Deployments(store, clock),
-              new Telemetry(store, clock));
+              deployments,
+              new Telemetry(store, clock, metrics),
+              metrics);
       HubServer server =
           HubServer.start(
               new InetSocketAddress(bind, config.port()),
               services,
               idleTimeout,
-              RequestObserver.NONE);
-      Hub hub = new Hub(config, store, admin, desired, server);
+              observed -> metrics.http().record(observed));
+      Hub hub = new Hub(config, store, admin, desired, server, metrics);
       LOG.log(
           System.Logger.Level.INFO,
           "Verge hub listening on {0}, data in {1} (admin token in {2}, owner-only),"
@@ -185,6 +199,7 @@ public final class Hub implements AutoCloseable {
     try {
       server.close();
     } finally {
+      metrics.close();
       store.close();
     }
     LOG.log(System.Logger.Level.INFO, "Verge hub on port {0} stopped", String.valueOf(port));

@@ -14,9 +14,16 @@ import java.util.List;
  * @param maxBundleBytes largest bundle upload accepted, 2 GiB by default
  * @param trustedKeys publisher {@code .pub} PEM files (or folders of them) whose signatures are
  *     accepted in addition to keys registered through the API
+ * @param metricsOpen whether {@code /metrics} answers without the admin token; allowed only when
+ *     the hub listens on a loopback address, off by default
  */
 public record HubConfig(
-    Path dataDir, String bindAddress, int port, long maxBundleBytes, List<Path> trustedKeys) {
+    Path dataDir,
+    String bindAddress,
+    int port,
+    long maxBundleBytes,
+    List<Path> trustedKeys,
+    boolean metricsOpen) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8420;
@@ -45,6 +52,12 @@ public record HubConfig(
     trustedKeys = List.copyOf(trustedKeys);
   }
 
+  /** A hub whose {@code /metrics} needs the admin token. */
+  public HubConfig(
+      Path dataDir, String bindAddress, int port, long maxBundleBytes, List<Path> trustedKeys) {
+    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false);
+  }
+
   /** Listens on {@value #DEFAULT_BIND_ADDRESS}:{@value #DEFAULT_PORT}, 2 GiB bundles, no keys. */
   public static HubConfig defaults(Path dataDir) {
     return new HubConfig(
@@ -52,18 +65,23 @@ public record HubConfig(
   }
 
   public HubConfig withBindAddress(String bindAddress) {
-    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys);
+    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen);
   }
 
   public HubConfig withPort(int port) {
-    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys);
+    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen);
   }
 
   public HubConfig withMaxBundleBytes(long maxBundleBytes) {
-    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys);
+    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen);
   }
 
   public HubConfig withTrustedKeys(List<Path> trustedKeys) {
-    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys);
+    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen);
+  }
+
+  /** Serves {@code /metrics} without the admin token; {@link Hub#start} refuses it off loopback. */
+  public HubConfig withMetricsOpen(boolean open) {
+    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, open);
   }
 }

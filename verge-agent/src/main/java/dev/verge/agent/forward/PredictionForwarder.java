@@ -27,6 +27,7 @@ public final class PredictionForwarder implements AutoCloseable {
   private final String deviceId;
   private final int batchSize;
   private final Duration interval;
+  private final ForwardMetrics metrics;
   private final HubLink link = new HubLink("forward");
   private final ReentrantLock flushing = new ReentrantLock();
   private volatile Thread thread;
@@ -34,6 +35,16 @@ public final class PredictionForwarder implements AutoCloseable {
 
   public PredictionForwarder(
       AgentStore store, HubClient hub, String deviceId, int batchSize, Duration interval) {
+    this(store, hub, deviceId, batchSize, interval, ForwardMetrics.NONE);
+  }
+
+  public PredictionForwarder(
+      AgentStore store,
+      HubClient hub,
+      String deviceId,
+      int batchSize,
+      Duration interval,
+      ForwardMetrics metrics) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be 1 or more, got " + batchSize);
     }
@@ -42,6 +53,7 @@ public final class PredictionForwarder implements AutoCloseable {
     this.deviceId = deviceId;
     this.batchSize = batchSize;
     this.interval = interval;
+    this.metrics = metrics;
   }
 
   /** The idempotency key of a batch: the device and the sequences it spans. */
@@ -79,7 +91,9 @@ public final class PredictionForwarder implements AutoCloseable {
           if (batch.size() > 1) {
             size = Math.max(1, batch.size() / 2);
           } else {
-            store.markRejected(first, refused.status() + ": " + refused.getMessage());
+            if (store.markRejected(first, refused.status() + ": " + refused.getMessage())) {
+              metrics.setAside(1);
+            }
             LOG.log(
                 System.Logger.Level.ERROR,
                 "the hub refused prediction {0} ({1}); it is kept in the store but no longer"
@@ -89,7 +103,7 @@ public final class PredictionForwarder implements AutoCloseable {
           }
           continue;
         }
-        store.markSynced(first, last);
+        metrics.forwarded(store.markSynced(first, last));
         forwarded += batch.size();
         if (batch.size() < size) {
           return new ForwardOutcome.Drained(forwarded);

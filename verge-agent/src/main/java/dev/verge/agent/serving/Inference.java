@@ -33,11 +33,13 @@ final class Inference {
   private final ModelRegistry registry;
   private final AgentStore store;
   private final ModelStats stats;
+  private final ServingMetrics metrics;
 
-  Inference(ModelRegistry registry, AgentStore store, ModelStats stats) {
+  Inference(ModelRegistry registry, AgentStore store, ModelStats stats, ServingMetrics metrics) {
     this.registry = registry;
     this.store = store;
     this.stats = stats;
+    this.metrics = metrics;
   }
 
   /**
@@ -58,10 +60,14 @@ final class Inference {
       LoadedModel model = lease.model();
       try {
         Answer response = infer(model, body, headerLength, started);
-        stats.success(name, model.version(), System.nanoTime() - started);
+        long nanos = System.nanoTime() - started;
+        stats.success(name, model.version(), nanos);
+        metrics.answered(name, model.version(), nanos);
         return response;
       } catch (RuntimeException e) {
-        stats.failure(name, model.version(), System.nanoTime() - started);
+        long nanos = System.nanoTime() - started;
+        stats.failure(name, model.version(), nanos);
+        metrics.failed(name, model.version(), nanos);
         throw e;
       }
     }

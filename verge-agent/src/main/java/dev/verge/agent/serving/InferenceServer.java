@@ -49,6 +49,7 @@ public final class InferenceServer implements AutoCloseable {
   static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
 
   static final String STATUS_PATH = "/verge/v1/status";
+  static final String METRICS_PATH = "/metrics";
   private static final String MODEL = "/v2/models/{name}";
   private static final String VERSION = MODEL + "/versions/{version}";
   private static final System.Logger LOG = System.getLogger(InferenceServer.class.getName());
@@ -67,6 +68,7 @@ public final class InferenceServer implements AutoCloseable {
   private final AgentStore store;
   private final Supplier<Optional<String>> notReady;
   private final Supplier<?> status;
+  private final MetricsPage metrics;
   private final ModelStats stats = new ModelStats();
   private final Inference inference;
   private final InFlight requests = new InFlight();
@@ -76,12 +78,15 @@ public final class InferenceServer implements AutoCloseable {
       ModelRegistry registry,
       AgentStore store,
       Supplier<Optional<String>> notReady,
-      Supplier<?> status) {
+      Supplier<?> status,
+      ServingMetrics servingMetrics,
+      MetricsPage metrics) {
     this.registry = registry;
     this.store = store;
     this.notReady = notReady;
     this.status = status;
-    this.inference = new Inference(registry, store, stats);
+    this.metrics = metrics;
+    this.inference = new Inference(registry, store, stats, servingMetrics);
   }
 
   /**
@@ -107,7 +112,25 @@ public final class InferenceServer implements AutoCloseable {
       Supplier<Optional<String>> notReady,
       Supplier<?> status,
       Options options) {
-    InferenceServer server = new InferenceServer(registry, store, notReady, status);
+    return start(
+        address, registry, store, notReady, status, options, ServingMetrics.NONE, MetricsPage.NONE);
+  }
+
+  /**
+   * Starts serving, telling {@code servingMetrics} of every inference and answering {@code GET
+   * /metrics} with {@code metrics} (no such route with {@link MetricsPage#NONE}).
+   */
+  public static InferenceServer start(
+      InetSocketAddress address,
+      ModelRegistry registry,
+      AgentStore store,
+      Supplier<Optional<String>> notReady,
+      Supplier<?> status,
+      Options options,
+      ServingMetrics servingMetrics,
+      MetricsPage metrics) {
+    InferenceServer server =
+        new InferenceServer(registry, store, notReady, status, servingMetrics, metrics);
     HttpEdge.Config config =
         HttpEdge.Config.of(address, options.limits())
             .idleTimeout(options.idleTimeout())
@@ -139,6 +162,13 @@ public final class InferenceServer implements AutoCloseable {
         Route.get(STATUS_PATH, x -> x.json(200, status.get()))
             .summary("Operator status")
             .responds(200, Body.anyJson("the agent's status")));
+    if (metrics != MetricsPage.NONE) {
+      routes.add(
+          Route.get(METRICS_PATH, this::metrics)
+              .summary(
+                  "Prometheus metrics; open on loopback, else with the metrics token as bearer")
+              .responds(200, new Body("text/plain; version=0.0.4", null, "the metrics")));
+    }
     for (String model : List.of(MODEL, VERSION)) {
       routes.add(
           Route.get(model, x -> x.json(200, metadata(x.param("name"), version(x))))
@@ -181,6 +211,12 @@ public final class InferenceServer implements AutoCloseable {
               }));
     }
     return new RouteTable(counted);
+  }
+
+  private void metrics(Exchange x) throws IOException {
+    MetricsPage.Page page = metrics.render(x.header("Accept"), x.header("Authorization"));
+    page.headers().forEach(x::header);
+    x.bytes(page.status(), page.contentType(), page.body());
   }
 
   private void ready(Exchange x) throws IOException {

@@ -66,6 +66,9 @@ public interface AgentStore extends AutoCloseable {
 
   Counters counters();
 
+  /** The store's size against its budget, and its backlog. */
+  StoreUsage usage();
+
   @Override
   void close();
 }

@@ -48,13 +48,15 @@ public final class SqliteAgentStore implements AgentStore {
   private final Path file;
   private final Connection connection;
   private final long maxBytes;
+  private final StoreEvents events;
   private final ReentrantLock lock = new ReentrantLock();
   private boolean closed;
 
-  private SqliteAgentStore(Path file, Connection connection, long maxBytes) {
+  private SqliteAgentStore(Path file, Connection connection, long maxBytes, StoreEvents events) {
     this.file = file;
     this.connection = connection;
     this.maxBytes = maxBytes;
+    this.events = events;
   }
 
   /**
@@ -73,6 +75,16 @@ public final class SqliteAgentStore implements AgentStore {
    * @throws StoreException naming the file when it cannot be opened or migrated
    */
   public static SqliteAgentStore open(Path file, long maxBytes) {
+    return open(file, maxBytes, StoreEvents.NONE);
+  }
+
+  /**
+   * Opens {@code file} with a budget, telling {@code events} of every recorded and pruned
+   * prediction.
+   *
+   * @throws StoreException naming the file when it cannot be opened or migrated
+   */
+  public static SqliteAgentStore open(Path file, long maxBytes, StoreEvents events) {
     Path absolute = file.toAbsolutePath();
     createOwnerOnly(absolute);
     String url = "jdbc:sqlite:" + absolute;
@@ -83,7 +95,7 @@ public final class SqliteAgentStore implements AgentStore {
         limitSize(connection, maxBytes);
       }
       connection.setAutoCommit(false);
-      return new SqliteAgentStore(absolute, connection, maxBytes);
+      return new SqliteAgentStore(absolute, connection, maxBytes, events);
     } catch (SQLException e) {
       throw new StoreException("cannot open the agent store " + absolute + ": " + e, e);
     }
@@ -308,6 +320,12 @@ public final class SqliteAgentStore implements AgentStore {
    */
   @Override
   public long record(Prediction p) {
+    long sequence = insertPruning(p);
+    events.recorded();
+    return sequence;
+  }
+
+  private long insertPruning(Prediction p) {
     StoreException full;
     try {
       return insert(p);
@@ -317,7 +335,8 @@ public final class SqliteAgentStore implements AgentStore {
       }
       full = e;
     }
-    while (pruneSynced() > 0) {
+    for (int pruned; (pruned = pruneSynced()) > 0; ) {
+      events.pruned(pruned);
       try {
         return insert(p);
       } catch (StoreException e) {
@@ -502,6 +521,34 @@ public final class SqliteAgentStore implements AgentStore {
           }
           return new Counters(served, failed, pending);
         });
+  }
+
+  @Override
+  public StoreUsage usage() {
+    return transaction(
+        "read the store's size",
+        c -> {
+          long pages = pragma(c, "page_count");
+          long free = pragma(c, "freelist_count");
+          long pageSize = pragma(c, "page_size");
+          long pending;
+          try (PreparedStatement s =
+                  c.prepareStatement("SELECT count(*) FROM predictions WHERE synced = 0");
+              ResultSet rs = s.executeQuery()) {
+            rs.next();
+            pending = rs.getLong(1);
+          }
+          return new StoreUsage(
+              pages * pageSize, (pages - free) * pageSize, Math.max(0, maxBytes), pending);
+        });
+  }
+
+  private static long pragma(Connection c, String name) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA " + name)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Keeps bundles in one folder by digest: {@code <digest>.vbundle} once whole and checked, {@code
@@ -28,10 +29,16 @@ final class BundleDownloader {
 
   private final HubClient hub;
   private final Path folder;
+  private final SyncMetrics metrics;
 
   BundleDownloader(HubClient hub, Path folder) {
+    this(hub, folder, SyncMetrics.NONE);
+  }
+
+  BundleDownloader(HubClient hub, Path folder, SyncMetrics metrics) {
     this.hub = hub;
     this.folder = folder;
+    this.metrics = metrics;
   }
 
   Path bundlePath(String digest) {
@@ -97,7 +104,20 @@ final class BundleDownloader {
     }
   }
 
+  /** One attempt, told to the metrics however it ends. */
   private void download(DesiredModel desired, Path part, long have) throws IOException {
+    AtomicLong received = new AtomicLong();
+    boolean complete = false;
+    try {
+      transfer(desired, part, have, received);
+      complete = true;
+    } finally {
+      metrics.downloaded(complete, received.get());
+    }
+  }
+
+  private void transfer(DesiredModel desired, Path part, long have, AtomicLong received)
+      throws IOException {
     BundleStream stream;
     try {
       stream = open(desired, have);
@@ -141,6 +161,7 @@ final class BundleDownloader {
           out.write(chunk);
         }
         written += n;
+        received.addAndGet(n);
         progress.update(written);
       }
       out.force(true);

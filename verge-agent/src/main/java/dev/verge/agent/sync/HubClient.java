@@ -19,7 +19,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,11 +37,13 @@ public final class HubClient implements AutoCloseable {
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
   private static final String JSON = "application/json";
+  private static final long NEVER = Long.MIN_VALUE;
 
   private final URI hubUrl;
   private final String base;
   private final HttpClient http;
   private final Identity identity;
+  private final AtomicLong lastContactMillis;
 
   /** A client for {@code hubUrl} with no device identity yet: it can only {@link #enroll}. */
   public HubClient(URI hubUrl) {
@@ -52,11 +57,13 @@ public final class HubClient implements AutoCloseable {
                     ? HttpClient.Version.HTTP_2
                     : HttpClient.Version.HTTP_1_1)
             .build(),
-        null);
+        null,
+        new AtomicLong(NEVER));
   }
 
-  private HubClient(URI hubUrl, HttpClient http, Identity identity) {
+  private HubClient(URI hubUrl, HttpClient http, Identity identity, AtomicLong lastContactMillis) {
     this.hubUrl = hubUrl;
+    this.lastContactMillis = lastContactMillis;
     String text = hubUrl.toString();
     this.base = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
     this.http = http;
@@ -65,11 +72,21 @@ public final class HubClient implements AutoCloseable {
 
   /** A client that calls as {@code identity}, sharing this one's connections. */
   public HubClient as(Identity identity) {
-    return new HubClient(hubUrl, http, Objects.requireNonNull(identity, "identity"));
+    return new HubClient(
+        hubUrl, http, Objects.requireNonNull(identity, "identity"), lastContactMillis);
   }
 
   public URI hubUrl() {
     return hubUrl;
+  }
+
+  /**
+   * When the hub last answered a call of this client, or of one made from it by {@link #as}, with
+   * success (a 2xx or 3xx status); empty before the first.
+   */
+  public Optional<Instant> lastContact() {
+    long millis = lastContactMillis.get();
+    return millis == NEVER ? Optional.empty() : Optional.of(Instant.ofEpochMilli(millis));
   }
 
   /**
@@ -210,7 +227,11 @@ public final class HubClient implements AutoCloseable {
   private <T> HttpResponse<T> send(
       HttpRequest request, HttpResponse.BodyHandler<T> handler, String what) {
     try {
-      return http.send(request, handler);
+      HttpResponse<T> response = http.send(request, handler);
+      if (response.statusCode() < 400) {
+        lastContactMillis.set(System.currentTimeMillis());
+      }
+      return response;
     } catch (IOException e) {
       String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       throw new HubUnavailableException(

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -57,6 +58,7 @@ public final class SyncLoop implements AutoCloseable {
   private final Duration pollInterval;
   private final Map<String, String> labels;
   private final Clock clock;
+  private final SyncMetrics metrics;
   private final HubLink link = new HubLink("sync");
   private final ReentrantLock applying = new ReentrantLock();
   private final ReentrantLock reporting = new ReentrantLock();
@@ -86,14 +88,30 @@ public final class SyncLoop implements AutoCloseable {
       Path bundleFolder,
       Duration pollInterval,
       Map<String, String> labels) {
+    this(hub, engine, trust, registry, store, bundleFolder, pollInterval, labels, SyncMetrics.NONE);
+  }
+
+  /** A loop as above that tells {@code metrics} of its downloads and installs. */
+  public SyncLoop(
+      HubClient hub,
+      InferenceEngine engine,
+      TrustStore trust,
+      ModelRegistry registry,
+      AgentStore store,
+      Path bundleFolder,
+      Duration pollInterval,
+      Map<String, String> labels,
+      SyncMetrics metrics) {
     this.hub = hub;
     this.labels = labels == null ? null : Map.copyOf(labels);
     this.registry = registry;
     this.store = store;
     this.pollInterval = pollInterval;
     this.clock = Clock.systemUTC();
+    this.metrics = metrics;
     this.installer =
-        new ModelInstaller(engine, trust, registry, store, new BundleDownloader(hub, bundleFolder));
+        new ModelInstaller(
+            engine, trust, registry, store, new BundleDownloader(hub, bundleFolder, metrics));
   }
 
   /**
@@ -167,6 +185,17 @@ public final class SyncLoop implements AutoCloseable {
     return problems.isEmpty()
         ? Optional.empty()
         : Optional.of("not ready: " + String.join("; ", problems));
+  }
+
+  /** Where the agent stands with the hub: offline, not yet answered, behind or in sync. */
+  public SyncState state() {
+    if (!link.isUp()) {
+      return SyncState.OFFLINE;
+    }
+    if (desired == null) {
+      return SyncState.STARTING;
+    }
+    return notReady().isPresent() ? SyncState.BEHIND : SyncState.IN_SYNC;
   }
 
   /** What the device runs, per model: desired, active, installed or failed. */
@@ -265,7 +294,13 @@ public final class SyncLoop implements AutoCloseable {
       if (sameTarget && !manual && clock.instant().isBefore(failure.retryAt())) {
         continue;
       }
-      switch (installer.install(model)) {
+      Activation outcome = installer.install(model);
+      metrics.installed(
+          switch (outcome) {
+            case Activation.Activated a -> "activated";
+            case Activation.Failed f -> f.check().name().toLowerCase(Locale.ROOT);
+          });
+      switch (outcome) {
         case Activation.Activated a -> {
           failures.remove(a.model());
           LOG.log(

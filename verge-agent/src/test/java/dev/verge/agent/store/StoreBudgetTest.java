@@ -67,6 +67,45 @@ class StoreBudgetTest {
   }
 
   @Test
+  void tells_its_events_of_recorded_and_pruned_predictions_and_shows_its_usage() {
+    store.close();
+    Counted events = new Counted();
+    store = SqliteAgentStore.open(dir.resolve("agent.db"), BUDGET, events);
+    int recorded = fill();
+    assertThat(events.recorded).isEqualTo(recorded);
+    assertThat(events.pruned).isZero();
+    StoreUsage full = store.usage();
+    assertThat(full.budgetBytes()).isEqualTo(BUDGET);
+    assertThat(full.sizeBytes()).isPositive().isLessThanOrEqualTo(BUDGET);
+    assertThat(full.usedBytes()).isPositive().isLessThanOrEqualTo(full.sizeBytes());
+    assertThat(full.pending()).isEqualTo(recorded);
+    List<PredictionRecord> all = store.unsynced(10_000);
+    store.markSynced(all.getFirst().sequence(), all.getLast().sequence());
+
+    store.record(bulky("after-forwarding"));
+
+    assertThat(events.recorded).isEqualTo(recorded + 1);
+    assertThat(events.pruned).isPositive().isLessThanOrEqualTo(recorded);
+    assertThat(store.usage().pending()).isEqualTo(1);
+  }
+
+  /** Counts what the store reports. */
+  private static final class Counted implements StoreEvents {
+    int recorded;
+    int pruned;
+
+    @Override
+    public void recorded() {
+      recorded++;
+    }
+
+    @Override
+    public void pruned(int count) {
+      pruned += count;
+    }
+  }
+
+  @Test
   void keeps_its_budget_across_reopening() {
     int recorded = fill();
     store.close();

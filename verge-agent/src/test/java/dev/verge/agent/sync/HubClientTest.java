@@ -3,6 +3,7 @@ package dev.verge.agent.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.verge.agent.Eventually;
 import dev.verge.agent.FakeHub;
 import dev.verge.agent.store.Identity;
 import dev.verge.core.api.BatchAck;
@@ -51,6 +52,16 @@ class HubClientTest {
         .hasMessage("cannot enroll: hub answered 401 enrollment token is unknown or used");
   }
 
+  /**
+   * The {@code n}th matching call. The fake hub records a call after answering it, so the client
+   * can hold the answer a moment before the call is on the list.
+   */
+  private FakeHub.Call call(String method, String pathPart, int n) {
+    Eventually.await(
+        n + " " + method + " " + pathPart, () -> hub.calls(method, pathPart).size() >= n);
+    return hub.calls(method, pathPart).get(n - 1);
+  }
+
   @Test
   void desired_state_answers_304_for_the_etag_it_gave() {
     hub.desire();
@@ -62,14 +73,14 @@ class HubClientTest {
 
     assertThat(etag).isEqualTo("\"" + hub.desired().revision() + "\"");
     assertThat(second).isInstanceOf(DesiredPoll.Unchanged.class);
-    assertThat(hub.calls("GET", "/desired").getLast().ifNoneMatch()).isEqualTo(etag);
+    assertThat(call("GET", "/desired", 2).ifNoneMatch()).isEqualTo(etag);
   }
 
   @Test
   void long_poll_asks_the_hub_to_wait() {
     client.desired(null, Duration.ofSeconds(5));
 
-    assertThat(hub.calls("GET", "/desired").getLast().query()).isEqualTo("waitSeconds=5");
+    assertThat(call("GET", "/desired", 1).query()).isEqualTo("waitSeconds=5");
   }
 
   @Test
@@ -81,7 +92,7 @@ class HubClientTest {
 
     assertThat(hub.reports).containsExactly(state);
     assertThat(ack).isEqualTo(new BatchAck(0, false));
-    assertThat(hub.calls("POST", "/predictions").getLast().idempotencyKey()).isEqualTo("dev-1:1-0");
+    assertThat(call("POST", "/predictions", 1).idempotencyKey()).isEqualTo("dev-1:1-0");
   }
 
   @Test

@@ -117,6 +117,15 @@ public final class AgentSettings {
           () -> AgentConfig.DEFAULT_MAX_STORE_BYTES / MIB,
           String.valueOf(AgentConfig.DEFAULT_MAX_STORE_BYTES / MIB));
 
+  public static final Setting<Path> METRICS_TOKEN_FILE =
+      Setting.of(
+          SECTION,
+          "metrics-token-file",
+          Parsers.path(),
+          "a file holding the bearer token GET /metrics then requires",
+          () -> null,
+          null);
+
   public static final List<Setting<?>> ALL =
       List.of(
           HUB,
@@ -131,6 +140,7 @@ public final class AgentSettings {
           FORWARD_INTERVAL,
           THREADS,
           MAX_STORE_MB,
+          METRICS_TOKEN_FILE,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -144,17 +154,8 @@ public final class AgentSettings {
   public static AgentConfig toConfig(Settings settings) {
     OnDisk.folder(settings, DATA);
     OnDisk.trustedKeys(settings, TRUST);
-    Path tokenFile = settings.get(ENROLL_TOKEN_FILE);
-    String token = null;
-    if (tokenFile != null) {
-      try {
-        token = Files.readString(tokenFile).strip();
-      } catch (NoSuchFileException e) {
-        throw settings.invalid(ENROLL_TOKEN_FILE, "does not exist");
-      } catch (IOException e) {
-        throw settings.invalid(ENROLL_TOKEN_FILE, "cannot be read (" + e + ")");
-      }
-    }
+    String token = readToken(settings, ENROLL_TOKEN_FILE);
+    String metricsToken = readToken(settings, METRICS_TOKEN_FILE);
     return AgentConfig.defaults(settings.get(HUB), settings.get(DATA))
         .withBindAddress(settings.get(BIND))
         .withPort(settings.get(PORT))
@@ -164,7 +165,28 @@ public final class AgentSettings {
         .withPollInterval(settings.get(POLL_INTERVAL))
         .withForwarding(settings.get(FORWARD_INTERVAL), AgentConfig.DEFAULT_FORWARD_BATCH_SIZE)
         .withEngineOptions(new EngineOptions(settings.get(THREADS), 1))
-        .withMaxStoreBytes(settings.get(MAX_STORE_MB) * MIB);
+        .withMaxStoreBytes(settings.get(MAX_STORE_MB) * MIB)
+        .withMetricsToken(metricsToken);
+  }
+
+  /** The token in the file {@code setting} names, null when it names none. */
+  private static String readToken(Settings settings, Setting<Path> setting) {
+    Path file = settings.get(setting);
+    if (file == null) {
+      return null;
+    }
+    String token;
+    try {
+      token = Files.readString(file).strip();
+    } catch (NoSuchFileException e) {
+      throw settings.invalid(setting, "does not exist");
+    } catch (IOException e) {
+      throw settings.invalid(setting, "cannot be read (" + e + ")");
+    }
+    if (token.isEmpty()) {
+      throw settings.invalid(setting, "is an empty file");
+    }
+    return token;
   }
 
   private static String text(Duration duration) {

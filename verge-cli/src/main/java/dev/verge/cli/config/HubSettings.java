@@ -1,6 +1,8 @@
 package dev.verge.cli.config;
 
 import dev.verge.hub.HubConfig;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -55,8 +57,25 @@ public final class HubSettings {
           () -> HubConfig.DEFAULT_MAX_BUNDLE_BYTES / MIB,
           String.valueOf(HubConfig.DEFAULT_MAX_BUNDLE_BYTES / MIB));
 
+  public static final Setting<Boolean> METRICS_OPEN =
+      Setting.of(
+          SECTION,
+          "metrics-open",
+          Parsers.bool(),
+          "true or false (true only with a loopback bind address)",
+          () -> false,
+          "false");
+
   public static final List<Setting<?>> ALL =
-      List.of(DATA, BIND, PORT, TRUST, MAX_BUNDLE_MB, LogSettings.FORMAT, LogSettings.LEVEL);
+      List.of(
+          DATA,
+          BIND,
+          PORT,
+          TRUST,
+          MAX_BUNDLE_MB,
+          METRICS_OPEN,
+          LogSettings.FORMAT,
+          LogSettings.LEVEL);
 
   private HubSettings() {}
 
@@ -68,9 +87,18 @@ public final class HubSettings {
   /**
    * The hub's configuration from resolved settings.
    *
-   * @throws ConfigException when the data folder is a file, or a trusted key is missing or bad
+   * @throws ConfigException when the data folder is a file, a trusted key is missing or bad, or
+   *     metrics are open on an address beyond loopback
    */
   public static HubConfig toConfig(Settings settings) {
+    if (settings.get(METRICS_OPEN) && !isLoopback(settings.get(BIND))) {
+      throw settings.invalid(
+          METRICS_OPEN,
+          "serves /metrics without the admin token, which is allowed only on a loopback"
+              + " address, but bind is "
+              + settings.get(BIND)
+              + "; bind to 127.0.0.1 or give scrapers the admin token");
+    }
     OnDisk.folder(settings, DATA);
     OnDisk.trustedKeys(settings, TRUST);
     List<Path> trust = settings.get(TRUST);
@@ -78,6 +106,15 @@ public final class HubSettings {
         .withBindAddress(settings.get(BIND))
         .withPort(settings.get(PORT))
         .withMaxBundleBytes(settings.get(MAX_BUNDLE_MB) * MIB)
-        .withTrustedKeys(trust);
+        .withTrustedKeys(trust)
+        .withMetricsOpen(settings.get(METRICS_OPEN));
+  }
+
+  private static boolean isLoopback(String address) {
+    try {
+      return InetAddress.getByName(address).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 }

@@ -123,6 +123,20 @@ final class Parsers {
     };
   }
 
+  /** {@code true} or {@code false}, in any case. */
+  static Function<List<String>, Boolean> bool() {
+    return one(
+        text -> {
+          if (text.equalsIgnoreCase("true")) {
+            return true;
+          }
+          if (text.equalsIgnoreCase("false")) {
+            return false;
+          }
+          throw new IllegalArgumentException("is not true or false");
+        });
+  }
+
   /** One of an enum's constants, by its lower-case name. */
   static <E extends Enum<E>> Function<List<String>, E> oneOf(Class<E> type) {
     return one(

@@ -26,6 +26,7 @@ import dev.verge.http.RouteTable;
 import dev.verge.hub.HubException;
 import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.device.DesiredStates;
+import dev.verge.hub.metrics.Scrape;
 import dev.verge.hub.model.BundleFile;
 import dev.verge.hub.model.Published;
 import dev.verge.hub.store.Created;
@@ -43,6 +44,10 @@ final class HubApi {
   /** Where the OpenAPI document of this table is served. */
   static final String OPENAPI = ApiPaths.OPENAPI;
 
+  /** Where Prometheus scrapes, its conventional path. */
+  static final String METRICS = "/metrics";
+
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4";
   private static final String ID = "{id}";
 
   private final HubServices hub;
@@ -172,11 +177,23 @@ final class HubApi {
             .summary("A published bundle's bytes by SHA-256; HTTP Range (206)")
             .responds(200, Body.bytes("the bundle's bytes")));
     routes.add(
+        Route.get(METRICS, this::metrics)
+            .guard(hub.metrics().open() ? Guard.OPEN : admin)
+            .summary(
+                "Prometheus metrics: text format 0.0.4, or OpenMetrics 1.0 when the Accept header"
+                    + " asks for it")
+            .responds(200, new Body(PROMETHEUS_TEXT, null, "the metrics")));
+    routes.add(
         Route.get(OPENAPI, this::openApi)
             .guard(anyone)
             .summary("This document")
             .responds(200, Body.anyJson("the OpenAPI 3.1 document")));
     return new RouteTable(routes);
+  }
+
+  private void metrics(Exchange x) throws IOException {
+    Scrape scrape = hub.metrics().scrape(x.header("Accept"));
+    x.bytes(200, scrape.contentType(), scrape.body());
   }
 
   private void openApi(Exchange x) throws IOException {

@@ -5,6 +5,7 @@ import dev.verge.hub.deploy.Deployments;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
+import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
 import dev.verge.hub.telemetry.Telemetry;
 
@@ -16,4 +17,5 @@ public record HubServices(
     Devices devices,
     DesiredStates desiredStates,
     Deployments deployments,
-    Telemetry telemetry) {}
+    Telemetry telemetry,
+    HubMetrics metrics) {}

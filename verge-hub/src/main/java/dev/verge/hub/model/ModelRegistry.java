@@ -51,14 +51,26 @@ public final class ModelRegistry {
   private final TrustStore configuredKeys;
   private final long maxBundleBytes;
   private final Clock clock;
+  private final PublishListener listener;
 
   public ModelRegistry(
       HubStore store, Path bundles, TrustStore configuredKeys, long maxBundleBytes, Clock clock) {
+    this(store, bundles, configuredKeys, maxBundleBytes, clock, PublishListener.NONE);
+  }
+
+  public ModelRegistry(
+      HubStore store,
+      Path bundles,
+      TrustStore configuredKeys,
+      long maxBundleBytes,
+      Clock clock,
+      PublishListener listener) {
     this.store = store;
     this.bundles = bundles;
     this.configuredKeys = configuredKeys;
     this.maxBundleBytes = maxBundleBytes;
     this.clock = clock;
+    this.listener = listener;
   }
 
   // Publisher keys.
@@ -114,6 +126,18 @@ public final class ModelRegistry {
    * @throws HubException.VersionConflict when this name and version hold a different bundle
    */
   public Published publish(InputStream body, long declaredLength) {
+    Published published;
+    try {
+      published = receive(body, declaredLength);
+    } catch (RuntimeException e) {
+      listener.refused(e instanceof HubException h ? h.code() : "INTERNAL");
+      throw e;
+    }
+    listener.published(published);
+    return published;
+  }
+
+  private Published receive(InputStream body, long declaredLength) {
     if (declaredLength > maxBundleBytes) {
       throw tooLarge(declaredLength + " bytes");
     }

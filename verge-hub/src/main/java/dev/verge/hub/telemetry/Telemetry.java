@@ -19,10 +19,16 @@ public final class Telemetry {
 
   private final HubStore store;
   private final Clock clock;
+  private final IngestListener listener;
 
   public Telemetry(HubStore store, Clock clock) {
+    this(store, clock, IngestListener.NONE);
+  }
+
+  public Telemetry(HubStore store, Clock clock, IngestListener listener) {
     this.store = store;
     this.clock = clock;
+    this.listener = listener;
   }
 
   /**
@@ -52,8 +58,11 @@ public final class Telemetry {
     for (int i = 0; i < records.size(); i++) {
       requireValid(records.get(i), i);
     }
-    return store.recordBatch(
-        deviceId, idempotencyKey, records, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    BatchAck ack =
+        store.recordBatch(
+            deviceId, idempotencyKey, records, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    listener.ingested(ack);
+    return ack;
   }
 
   private static void requireValid(PredictionRecord record, int index) {

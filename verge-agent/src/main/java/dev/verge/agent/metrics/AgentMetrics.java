@@ -1,0 +1,292 @@
+package dev.verge.agent.metrics;
+
+import dev.verge.agent.forward.ForwardMetrics;
+import dev.verge.agent.serving.MetricsPage;
+import dev.verge.agent.serving.ServingMetrics;
+import dev.verge.agent.store.AgentStore;
+import dev.verge.agent.store.StoreEvents;
+import dev.verge.agent.store.StoreUsage;
+import dev.verge.agent.sync.SyncMetrics;
+import dev.verge.agent.sync.SyncState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The agent's Prometheus metrics. The agent's parts report to it through their own small interfaces
+ * ({@link ServingMetrics}, {@link StoreEvents}, {@link ForwardMetrics}, {@link SyncMetrics});
+ * gauges read the store and the sync loop when scraped. One instance per agent, made by {@code
+ * Agent.start}; no global registry.
+ */
+public final class AgentMetrics
+    implements ServingMetrics, StoreEvents, ForwardMetrics, SyncMetrics, AutoCloseable {
+
+  /** From well under a millisecond (a small model) to seconds (a large one on a slow CPU). */
+  private static final Duration[] LATENCY_BUCKETS = {
+    Duration.ofNanos(50_000),
+    Duration.ofNanos(100_000),
+    Duration.ofNanos(250_000),
+    Duration.ofNanos(500_000),
+    Duration.ofMillis(1),
+    Duration.ofNanos(2_500_000),
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofMillis(2500),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10)
+  };
+
+  private final PrometheusMeterRegistry registry;
+  private final ExpositionFormats formats = ExpositionFormats.init();
+  private final Map<VersionKey, VersionMeters> versions = new ConcurrentHashMap<>();
+  private final List<Snapshot<?>> snapshots = new CopyOnWriteArrayList<>();
+  private final Counter recorded;
+  private final Counter forwarded;
+  private final Counter pruned;
+  private final Counter setAside;
+  private final Counter downloadBytes;
+
+  public AgentMetrics() {
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Heap and uptime only: thread and CPU binders cost about 1 MiB more resident memory.
+    new JvmMemoryMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    recorded =
+        Counter.builder("verge.agent.predictions.recorded")
+            .description("Predictions recorded in the local store (each answered request)")
+            .register(registry);
+    forwarded =
+        Counter.builder("verge.agent.predictions.forwarded")
+            .description("Predictions the hub acknowledged")
+            .register(registry);
+    pruned = dropped("pruned");
+    setAside = dropped("refused_by_hub");
+    downloadBytes =
+        Counter.builder("verge.agent.bundle.download.bytes")
+            .description("Bundle bytes received from the hub, resumed attempts included")
+            .register(registry);
+    downloads(true);
+    downloads(false);
+  }
+
+  private Counter dropped(String reason) {
+    return Counter.builder("verge.agent.predictions.dropped")
+        .description(
+            "Predictions no longer kept for the hub: pruned (deleted, already forwarded, to make"
+                + " room) or refused_by_hub (set aside, kept but not sent again)")
+        .tag("reason", reason)
+        .register(registry);
+  }
+
+  private Counter downloads(boolean complete) {
+    return Counter.builder("verge.agent.bundle.downloads")
+        .description("Bundle download attempts, by outcome")
+        .tag("outcome", complete ? "complete" : "failed")
+        .register(registry);
+  }
+
+  /**
+   * Registers the gauges that read the running agent. Call once, when its parts exist.
+   *
+   * @param syncState where the sync loop stands
+   * @param lastContact when the hub last answered with success
+   */
+  public void watch(
+      AgentStore store, Supplier<SyncState> syncState, Supplier<Optional<Instant>> lastContact) {
+    Snapshot<StoreUsage> usage = new Snapshot<>(store::usage);
+    snapshots.add(usage);
+    storeGauge(
+        "verge.agent.store.size.bytes",
+        "Size of the prediction store's database, what its budget caps",
+        usage,
+        StoreUsage::sizeBytes);
+    storeGauge(
+        "verge.agent.store.used.bytes",
+        "Bytes of the store's database that hold data (freed pages are reused)",
+        usage,
+        StoreUsage::usedBytes);
+    storeGauge(
+        "verge.agent.store.budget.bytes",
+        "The store's budget (--max-store-mb); 0 when it has none",
+        usage,
+        StoreUsage::budgetBytes);
+    storeGauge(
+        "verge.agent.predictions.pending",
+        "Recorded predictions not yet acknowledged by the hub",
+        usage,
+        StoreUsage::pending);
+    for (SyncState state : SyncState.values()) {
+      Gauge.builder("verge.agent.sync.state", syncState, s -> s.get() == state ? 1 : 0)
+          .description("1 for the sync loop's current state, 0 for the others")
+          .tag("state", state.label())
+          .strongReference(true)
+          .register(registry);
+    }
+    Gauge.builder(
+            "verge.agent.hub.last.contact.age.seconds",
+            lastContact,
+            c ->
+                c.get()
+                    .map(t -> Duration.between(t, Instant.now()).toMillis() / 1000.0)
+                    .orElse(Double.NaN))
+        .description("Seconds since the hub last answered with success; NaN before the first")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder(
+            "verge.agent.hub.last.contact.timestamp.seconds",
+            lastContact,
+            c -> c.get().map(t -> t.toEpochMilli() / 1000.0).orElse(Double.NaN))
+        .description("When the hub last answered with success, in Unix seconds")
+        .strongReference(true)
+        .register(registry);
+  }
+
+  private void storeGauge(
+      String name,
+      String description,
+      Snapshot<StoreUsage> usage,
+      ToDoubleFunction<StoreUsage> value) {
+    Gauge.builder(name, usage, u -> value.applyAsDouble(u.get()))
+        .description(description)
+        .strongReference(true)
+        .register(registry);
+  }
+
+  /**
+   * {@code GET /metrics} for the local API.
+   *
+   * @param token the bearer token scrapers must send, null for none
+   * @param loopback whether the API is bound to a loopback address
+   */
+  public MetricsPage page(String token, boolean loopback) {
+    return new MetricsEndpoint(this::scrape, token, loopback);
+  }
+
+  /** The metrics in the format {@code accept} prefers: OpenMetrics when asked, else text 0.0.4. */
+  Scrape scrape(String accept) {
+    ExpositionFormatWriter writer = formats.findWriter(accept);
+    if (!writer.isAvailable()) {
+      // Protobuf needs a module left out to keep the agent small; text is always understood.
+      writer = formats.getPrometheusTextFormatWriter();
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8 * 1024);
+    try {
+      snapshots.forEach(Snapshot::invalidate);
+      registry.scrape(out, writer.getContentType());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot render the metrics: " + e.getMessage(), e);
+    }
+    return new Scrape(writer.getContentType(), out.toByteArray());
+  }
+
+  // Serving.
+
+  @Override
+  public void answered(String model, long version, long nanos) {
+    VersionMeters meters = meters(model, version);
+    meters.requests().increment();
+    meters.latency().record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void failed(String model, long version, long nanos) {
+    VersionMeters meters = meters(model, version);
+    meters.requests().increment();
+    meters.errors().increment();
+  }
+
+  private VersionMeters meters(String model, long version) {
+    return versions.computeIfAbsent(new VersionKey(model, version), this::register);
+  }
+
+  private VersionMeters register(VersionKey key) {
+    String version = Long.toString(key.version());
+    return new VersionMeters(
+        Counter.builder("verge.agent.inference.requests")
+            .description("Inference requests that reached a model version, answered or not")
+            .tags("model", key.model(), "version", version)
+            .register(registry),
+        Counter.builder("verge.agent.inference.errors")
+            .description("Inference requests a model version failed (bad input, engine, store)")
+            .tags("model", key.model(), "version", version)
+            .register(registry),
+        Timer.builder("verge.agent.inference.duration")
+            .description("Time to answer an inference request, prediction recorded included")
+            .tags("model", key.model(), "version", version)
+            .serviceLevelObjectives(LATENCY_BUCKETS)
+            .register(registry));
+  }
+
+  private record VersionKey(String model, long version) {}
+
+  private record VersionMeters(Counter requests, Counter errors, Timer latency) {}
+
+  // Store and forwarding.
+
+  @Override
+  public void recorded() {
+    recorded.increment();
+  }
+
+  @Override
+  public void pruned(int count) {
+    pruned.increment(count);
+  }
+
+  @Override
+  public void forwarded(int count) {
+    forwarded.increment(count);
+  }
+
+  @Override
+  public void setAside(int count) {
+    setAside.increment(count);
+  }
+
+  // Sync.
+
+  @Override
+  public void downloaded(boolean complete, long bytes) {
+    downloads(complete).increment();
+    downloadBytes.increment(bytes);
+  }
+
+  @Override
+  public void installed(String outcome) {
+    Counter.builder("verge.agent.installs")
+        .description("Attempts to make a desired version serve: activated, or the refusing check")
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
+  public void close() {
+    registry.close();
+  }
+}

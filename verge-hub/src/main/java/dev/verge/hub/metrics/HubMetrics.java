@@ -1,0 +1,152 @@
+package dev.verge.hub.metrics;
+
+import dev.verge.core.api.BatchAck;
+import dev.verge.core.api.RolloutState;
+import dev.verge.hub.deploy.Deployments;
+import dev.verge.hub.device.Devices;
+import dev.verge.hub.model.PublishListener;
+import dev.verge.hub.model.Published;
+import dev.verge.hub.telemetry.IngestListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The hub's Prometheus metrics: requests by route, publishes, ingested predictions, and gauges of
+ * the fleet read from the store when scraped. One instance per hub, owned by {@code Hub}; no global
+ * registry.
+ */
+public final class HubMetrics implements PublishListener, IngestListener, AutoCloseable {
+  /** A device counts as online when it called the hub within this window. */
+  public static final Duration ONLINE_WINDOW = Duration.ofMinutes(2);
+
+  private final PrometheusMeterRegistry registry;
+  private final ExpositionFormats formats = ExpositionFormats.init();
+  private final HttpMetrics http;
+  private final boolean open;
+  private final Snapshot<Fleet> fleet;
+
+  /**
+   * @param open whether {@code /metrics} answers without the admin token (the hub then listens on
+   *     loopback only)
+   */
+  public HubMetrics(Devices devices, Deployments deployments, Clock clock, boolean open) {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.http = new HttpMetrics(registry);
+    this.open = open;
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    fleet =
+        new Snapshot<>(
+            () -> Fleet.of(devices.list(), deployments.list(), clock.instant(), ONLINE_WINDOW));
+    gauge("verge.hub.devices", "Enrolled devices", fleet, f -> f.devices());
+    gauge(
+        "verge.hub.devices.online",
+        "Devices that called the hub within the last " + ONLINE_WINDOW.toSeconds() + " s",
+        fleet,
+        f -> f.online());
+    gauge("verge.hub.deployments", "Deployments recorded", fleet, f -> f.deployments());
+    for (RolloutState state : RolloutState.values()) {
+      Gauge.builder("verge.hub.rollout.devices", fleet, f -> f.get().rollouts().get(state))
+          .description("Devices targeted by a deployment, summed over deployments, by state")
+          .tag("state", state.name())
+          .strongReference(true)
+          .register(registry);
+    }
+    // Create the counters up front so that they read 0 before the first event.
+    publishes("created");
+    publishes("unchanged");
+    ingestedRecords();
+  }
+
+  private void gauge(
+      String name, String description, Snapshot<Fleet> fleet, ToDoubleFunction<Fleet> value) {
+    Gauge.builder(name, fleet, f -> value.applyAsDouble(f.get()))
+        .description(description)
+        .strongReference(true)
+        .register(registry);
+  }
+
+  public HttpMetrics http() {
+    return http;
+  }
+
+  /** Whether {@code /metrics} is served without the admin token. */
+  public boolean open() {
+    return open;
+  }
+
+  /**
+   * The metrics in the format {@code accept} prefers: OpenMetrics when asked for, else the
+   * Prometheus text format 0.0.4.
+   */
+  public Scrape scrape(String accept) {
+    ExpositionFormatWriter writer = formats.findWriter(accept);
+    if (!writer.isAvailable()) {
+      // Protobuf needs a module left out of the distribution; text is always understood.
+      writer = formats.getPrometheusTextFormatWriter();
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+    try {
+      fleet.invalidate();
+      registry.scrape(out, writer.getContentType());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot render the metrics: " + e.getMessage(), e);
+    }
+    return new Scrape(writer.getContentType(), out.toByteArray());
+  }
+
+  @Override
+  public void published(Published published) {
+    publishes(published.created() ? "created" : "unchanged").increment();
+  }
+
+  @Override
+  public void refused(String code) {
+    publishes("refused_" + code.toLowerCase(Locale.ROOT)).increment();
+  }
+
+  private Counter publishes(String outcome) {
+    return Counter.builder("verge.hub.publishes")
+        .description("Bundle uploads, by outcome: created, unchanged or refused_<code>")
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+
+  @Override
+  public void ingested(BatchAck ack) {
+    ingestedRecords().increment(ack.accepted());
+    Counter.builder("verge.hub.prediction.batches")
+        .description("Prediction batches received from devices, new or resent")
+        .tag("outcome", ack.duplicate() ? "duplicate" : "stored")
+        .register(registry)
+        .increment();
+  }
+
+  private Counter ingestedRecords() {
+    return Counter.builder("verge.hub.predictions.ingested")
+        .description("Prediction records stored, each (device, sequence) once")
+        .register(registry);
+  }
+
+  @Override
+  public void close() {
+    registry.close();
+  }
+}

@@ -1,0 +1,4 @@
+package dev.verge.hub.metrics;
+
+/** One rendering of the metrics, in the exposition format the scraper asked for. */
+public record Scrape(String contentType, byte[] body) {}
