@@ -8,6 +8,9 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -16,6 +19,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
@@ -88,10 +92,15 @@ public final class HttpEdge implements AutoCloseable {
   }
 
   private final Server server;
+  private final GracefulHandler inFlight;
+  private final Duration stopGrace;
   private final InetSocketAddress address;
 
-  private HttpEdge(Server server, InetSocketAddress address) {
+  private HttpEdge(
+      Server server, GracefulHandler inFlight, Duration stopGrace, InetSocketAddress address) {
     this.server = server;
+    this.inFlight = inFlight;
+    this.stopGrace = stopGrace;
     this.address = address;
   }
 
@@ -112,9 +121,12 @@ public final class HttpEdge implements AutoCloseable {
     connector.setPort(config.address().getPort());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
-    server.setHandler(new Dispatch(config, routes));
+    // Counts requests in flight, so close() waits for those only: Jetty's own graceful stop also
+    // waits for idle keep-alive connections, which took the whole grace on every close.
+    GracefulHandler inFlight = new GracefulHandler(new Dispatch(config, routes));
+    server.setHandler(inFlight);
     server.setErrorHandler(HttpEdge::protocolError);
-    server.setStopTimeout(config.stopGrace().toMillis());
+    server.setStopTimeout(0);
     try {
       server.start();
     } catch (Exception e) {
@@ -129,7 +141,10 @@ public final class HttpEdge implements AutoCloseable {
           e instanceof IOException io ? io : new IOException(e));
     }
     return new HttpEdge(
-        server, new InetSocketAddress(config.address().getAddress(), connector.getLocalPort()));
+        server,
+        inFlight,
+        config.stopGrace(),
+        new InetSocketAddress(config.address().getAddress(), connector.getLocalPort()));
   }
 
   /** The port it listens on, also after {@link #close()} (tests use it as a closed port). */
@@ -144,6 +159,17 @@ public final class HttpEdge implements AutoCloseable {
   /** Stops accepting, lets requests in flight finish for the grace period, then stops them. */
   @Override
   public void close() {
+    try {
+      inFlight.shutdown().get(stopGrace.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "requests still running after " + stopGrace.toMillis() + " ms; stopping them");
+    } catch (ExecutionException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot wait for requests in flight: " + e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       server.stop();
     } catch (Exception e) {

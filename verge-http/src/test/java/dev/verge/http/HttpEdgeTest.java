@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 class HttpEdgeTest {
   private static final Duration IDLE = Duration.ofMillis(300);
-  private static final Limits LIMITS = new Limits(1024 * 1024, 4 * 1024 * 1024);
+  static final Limits LIMITS = new Limits(1024 * 1024, 4 * 1024 * 1024);
 
   record Ping(String id, int n) {}
 
