@@ -3,6 +3,7 @@ package dev.verge.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.verge.core.api.DesiredModel;
+import dev.verge.http.Exposition;
 import java.net.http.HttpRequest;
 import org.junit.jupiter.api.Test;
 

@@ -7,6 +7,7 @@ import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.PredictionRecord;
 import dev.verge.core.json.Json;
+import dev.verge.http.Exposition;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

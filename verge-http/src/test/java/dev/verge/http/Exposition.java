@@ -1,4 +1,4 @@
-package dev.verge.agent;
+package dev.verge.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * A scraped page in the Prometheus text format (0.0.4) or OpenMetrics 1.0, checked line by line
  * against the format's grammar while it is parsed, so a test fails on any malformed line.
  */
-record Exposition(List<Sample> samples) {
+public record Exposition(List<Sample> samples) {
   private static final String NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
   private static final Pattern TYPE =
       Pattern.compile(
@@ -33,9 +33,9 @@ record Exposition(List<Sample> samples) {
   private static final List<String> SUFFIXES =
       List.of("", "_total", "_created", "_bucket", "_count", "_sum", "_gcount", "_gsum", "_info");
 
-  record Sample(String name, Map<String, String> labels, double value) {}
+  public record Sample(String name, Map<String, String> labels, double value) {}
 
-  static Exposition parse(String text) {
+  public static Exposition parse(String text) {
     boolean openMetrics = text.endsWith("# EOF\n");
     Set<String> families = new HashSet<>();
     List<Sample> samples = new ArrayList<>();
@@ -99,13 +99,13 @@ record Exposition(List<Sample> samples) {
   }
 
   /** The one sample with this name and at least these labels; fails when there is not one. */
-  double value(String name, String... labelPairs) {
+  public double value(String name, String... labelPairs) {
     List<Sample> found = find(name, labelPairs);
     assertThat(found).as("samples %s %s", name, List.of(labelPairs)).hasSize(1);
     return found.getFirst().value();
   }
 
-  List<Sample> find(String name, String... labelPairs) {
+  public List<Sample> find(String name, String... labelPairs) {
     List<Sample> found = new ArrayList<>();
     for (Sample sample : samples) {
       if (!sample.name().equals(name)) {
