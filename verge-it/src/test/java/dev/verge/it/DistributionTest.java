@@ -73,6 +73,20 @@ class DistributionTest {
     assertThat(demo).doesNotContainAnyElementsOf(lib);
   }
 
+  /**
+   * Regression: the tree ./verge runs kept jars of earlier builds (an upgraded protobuf sat beside
+   * its old version on the demo's class path); it must hold exactly what the archive holds.
+   */
+  @Test
+  void the_tree_that_dot_verge_runs_holds_exactly_the_archives_jars() throws IOException {
+    Path archive = Path.of(System.getProperty("verge.dist.archive"));
+    Path tree =
+        archive.resolveSibling("verge-" + Installed.VERSION).resolve("verge-" + Installed.VERSION);
+
+    assertThat(jars(tree.resolve("lib"))).isEqualTo(jars(verge.home.resolve("lib")));
+    assertThat(jars(tree.resolve("lib/demo"))).isEqualTo(jars(verge.home.resolve("lib/demo")));
+  }
+
   @Test
   void version_names_the_release_and_the_commit_it_was_built_from(@TempDir Path work)
       throws Exception {
