@@ -8,6 +8,7 @@ import dev.verge.agent.store.StoreEvents;
 import dev.verge.agent.store.StoreUsage;
 import dev.verge.agent.sync.SyncMetrics;
 import dev.verge.agent.sync.SyncState;
+import dev.verge.http.metrics.PrometheusScraper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -15,18 +16,11 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
-import io.prometheus.metrics.expositionformats.ExpositionFormats;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
@@ -62,9 +56,8 @@ public final class AgentMetrics
   };
 
   private final PrometheusMeterRegistry registry;
-  private final ExpositionFormats formats = ExpositionFormats.init();
+  private final PrometheusScraper scraper;
   private final Map<VersionKey, VersionMeters> versions = new ConcurrentHashMap<>();
-  private final List<Snapshot<?>> snapshots = new CopyOnWriteArrayList<>();
   private final Counter recorded;
   private final Counter forwarded;
   private final Counter pruned;
@@ -73,6 +66,7 @@ public final class AgentMetrics
 
   public AgentMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    scraper = new PrometheusScraper(registry);
     // Heap and uptime only: thread and CPU binders cost about 1 MiB more resident memory.
     new JvmMemoryMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
@@ -118,8 +112,7 @@ public final class AgentMetrics
    */
   public void watch(
       AgentStore store, Supplier<SyncState> syncState, Supplier<Optional<Instant>> lastContact) {
-    Snapshot<StoreUsage> usage = new Snapshot<>(store::usage);
-    snapshots.add(usage);
+    Supplier<StoreUsage> usage = scraper.perScrape(store::usage);
     storeGauge(
         "verge.agent.store.size.bytes",
         "Size of the prediction store's database, what its budget caps",
@@ -169,7 +162,7 @@ public final class AgentMetrics
   private void storeGauge(
       String name,
       String description,
-      Snapshot<StoreUsage> usage,
+      Supplier<StoreUsage> usage,
       ToDoubleFunction<StoreUsage> value) {
     Gauge.builder(name, usage, u -> value.applyAsDouble(u.get()))
         .description(description)
@@ -184,24 +177,7 @@ public final class AgentMetrics
    * @param loopback whether the API is bound to a loopback address
    */
   public MetricsPage page(String token, boolean loopback) {
-    return new MetricsEndpoint(this::scrape, token, loopback);
-  }
-
-  /** The metrics in the format {@code accept} prefers: OpenMetrics when asked, else text 0.0.4. */
-  Scrape scrape(String accept) {
-    ExpositionFormatWriter writer = formats.findWriter(accept);
-    if (!writer.isAvailable()) {
-      // Protobuf needs a module left out to keep the agent small; text is always understood.
-      writer = formats.getPrometheusTextFormatWriter();
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(8 * 1024);
-    try {
-      snapshots.forEach(Snapshot::invalidate);
-      registry.scrape(out, writer.getContentType());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot render the metrics: " + e.getMessage(), e);
-    }
-    return new Scrape(writer.getContentType(), out.toByteArray());
+    return new MetricsEndpoint(scraper::scrape, token, loopback);
   }
 
   // Serving.

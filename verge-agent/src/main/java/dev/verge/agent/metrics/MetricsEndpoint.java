@@ -3,6 +3,7 @@ package dev.verge.agent.metrics;
 import dev.verge.agent.serving.MetricsPage;
 import dev.verge.core.api.ApiError;
 import dev.verge.core.json.Json;
+import dev.verge.http.metrics.PrometheusScraper.Scrape;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;

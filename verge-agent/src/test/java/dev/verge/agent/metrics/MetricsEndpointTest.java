@@ -3,6 +3,7 @@ package dev.verge.agent.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.verge.agent.serving.MetricsPage;
+import dev.verge.http.metrics.PrometheusScraper.Scrape;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

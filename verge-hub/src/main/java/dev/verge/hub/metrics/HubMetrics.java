@@ -2,6 +2,8 @@ package dev.verge.hub.metrics;
 
 import dev.verge.core.api.BatchAck;
 import dev.verge.core.api.RolloutState;
+import dev.verge.http.metrics.PrometheusScraper;
+import dev.verge.http.metrics.PrometheusScraper.Scrape;
 import dev.verge.hub.deploy.Deployments;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.model.PublishListener;
@@ -15,14 +17,10 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
-import io.prometheus.metrics.expositionformats.ExpositionFormats;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -35,10 +33,9 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
   public static final Duration ONLINE_WINDOW = Duration.ofMinutes(2);
 
   private final PrometheusMeterRegistry registry;
-  private final ExpositionFormats formats = ExpositionFormats.init();
+  private final PrometheusScraper scraper;
   private final HttpMetrics http;
   private final boolean open;
-  private final Snapshot<Fleet> fleet;
 
   /**
    * @param open whether {@code /metrics} answers without the admin token (the hub then listens on
@@ -46,14 +43,15 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
    */
   public HubMetrics(Devices devices, Deployments deployments, Clock clock, boolean open) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.scraper = new PrometheusScraper(registry);
     this.http = new HttpMetrics(registry);
     this.open = open;
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
-    fleet =
-        new Snapshot<>(
+    Supplier<Fleet> fleet =
+        scraper.perScrape(
             () -> Fleet.of(devices.list(), deployments.list(), clock.instant(), ONLINE_WINDOW));
     gauge("verge.hub.devices", "Enrolled devices", fleet, f -> f.devices());
     gauge(
@@ -76,7 +74,7 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
   }
 
   private void gauge(
-      String name, String description, Snapshot<Fleet> fleet, ToDoubleFunction<Fleet> value) {
+      String name, String description, Supplier<Fleet> fleet, ToDoubleFunction<Fleet> value) {
     Gauge.builder(name, fleet, f -> value.applyAsDouble(f.get()))
         .description(description)
         .strongReference(true)
@@ -92,24 +90,9 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
     return open;
   }
 
-  /**
-   * The metrics in the format {@code accept} prefers: OpenMetrics when asked for, else the
-   * Prometheus text format 0.0.4.
-   */
+  /** The metrics in the format {@code accept} prefers (OpenMetrics or text 0.0.4). */
   public Scrape scrape(String accept) {
-    ExpositionFormatWriter writer = formats.findWriter(accept);
-    if (!writer.isAvailable()) {
-      // Protobuf needs a module left out of the distribution; text is always understood.
-      writer = formats.getPrometheusTextFormatWriter();
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
-    try {
-      fleet.invalidate();
-      registry.scrape(out, writer.getContentType());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot render the metrics: " + e.getMessage(), e);
-    }
-    return new Scrape(writer.getContentType(), out.toByteArray());
+    return scraper.scrape(accept);
   }
 
   @Override
