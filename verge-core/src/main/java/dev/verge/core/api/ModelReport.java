@@ -10,6 +10,9 @@ import java.util.List;
  * @param failedDeployment the deployment that asked for {@code failedVersion}, so the hub does not
  *     take a refusal of one deployment for the outcome of a later one of the same version (a
  *     rollback after a refused downgrade); null when unknown (older agents, a restore at start)
+ * @param stats how the active version has behaved since it was activated; null when nothing is
+ *     active (or the agent does not count)
+ * @param pending the version the device works towards and does not serve yet; null when none
  */
 public record ModelReport(
     String name,
@@ -17,8 +20,22 @@ public record ModelReport(
     List<Long> installedVersions,
     Long failedVersion,
     String error,
-    Long failedDeployment) {
+    Long failedDeployment,
+    VersionStats stats,
+    PendingTarget pending) {
   public ModelReport {
     installedVersions = installedVersions == null ? List.of() : List.copyOf(installedVersions);
+  }
+
+  /** A report without health counters or pending target. */
+  public ModelReport(
+      String name,
+      Long activeVersion,
+      List<Long> installedVersions,
+      Long failedVersion,
+      String error,
+      Long failedDeployment) {
+    this(
+        name, activeVersion, installedVersions, failedVersion, error, failedDeployment, null, null);
   }
 }

@@ -9,16 +9,29 @@ import java.util.Map;
  *
  * @param labels the labels the device is configured with, which replace the ones the hub holds;
  *     null when the device does not report labels (the hub keeps what it has)
+ * @param timeZone the device's time zone (an IANA id such as {@code Europe/Berlin}), which
+ *     maintenance windows are read in; null when unknown
  */
 public record ReportedState(
     String agentVersion,
     List<ModelReport> models,
     long predictionsServed,
     long predictionsFailed,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    String timeZone) {
   public ReportedState {
     models = models == null ? List.of() : List.copyOf(models);
     labels = labels == null ? null : Map.copyOf(labels);
+  }
+
+  /** A report without a time zone. */
+  public ReportedState(
+      String agentVersion,
+      List<ModelReport> models,
+      long predictionsServed,
+      long predictionsFailed,
+      Map<String, String> labels) {
+    this(agentVersion, models, predictionsServed, predictionsFailed, labels, null);
   }
 
   /** A report that leaves the device's labels as the hub has them. */
@@ -27,6 +40,6 @@ public record ReportedState(
       List<ModelReport> models,
       long predictionsServed,
       long predictionsFailed) {
-    this(agentVersion, models, predictionsServed, predictionsFailed, null);
+    this(agentVersion, models, predictionsServed, predictionsFailed, null, null);
   }
 }
