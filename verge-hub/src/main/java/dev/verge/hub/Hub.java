@@ -1,10 +1,10 @@
 package dev.verge.hub;
 
+import dev.verge.core.api.DeviceView;
 import dev.verge.core.signing.TrustStore;
 import dev.verge.http.HttpEdge;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
-import dev.verge.hub.deploy.Deployments;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
@@ -12,6 +12,8 @@ import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
 import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
+import dev.verge.hub.rollout.Fleet;
+import dev.verge.hub.rollout.Rollouts;
 import dev.verge.hub.store.SqliteHubStore;
 import dev.verge.hub.telemetry.Telemetry;
 import java.io.IOException;
@@ -25,6 +27,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -40,6 +45,7 @@ public final class Hub implements AutoCloseable {
   private final SqliteHubStore store;
   private final AdminToken adminToken;
   private final DesiredStates desiredStates;
+  private final Rollouts rollouts;
   private final HubServer server;
   private final HubMetrics metrics;
   private final int port;
@@ -50,12 +56,14 @@ public final class Hub implements AutoCloseable {
       SqliteHubStore store,
       AdminToken adminToken,
       DesiredStates desiredStates,
+      Rollouts rollouts,
       HubServer server,
       HubMetrics metrics) {
     this.config = config;
     this.store = store;
     this.adminToken = adminToken;
     this.desiredStates = desiredStates;
+    this.rollouts = rollouts;
     this.server = server;
     this.metrics = metrics;
     this.port = server.address().getPort();
@@ -96,12 +104,12 @@ public final class Hub implements AutoCloseable {
     try {
       AdminToken admin = AdminToken.initialize(store, dataDir);
       Devices devices = new Devices(store, clock);
-      Deployments deployments = new Deployments(store, clock);
-      HubMetrics metrics = new HubMetrics(devices, deployments, clock, config.metricsOpen());
+      Rollouts rollouts = Rollouts.onSqlite(store.access(), fleet(store), clock, rolloutConfig());
+      HubMetrics metrics = new HubMetrics(devices, rollouts, clock, config.metricsOpen());
       ModelRegistry models =
           new ModelRegistry(store, bundles, trusted, config.maxBundleBytes(), clock, metrics);
       models.removeStaleUploads();
-      DesiredStates desired = new DesiredStates(store);
+      DesiredStates desired = new DesiredStates(store, rollouts::desired);
       HubServices services =
           new HubServices(
               new Authenticator(store, admin, clock),
@@ -109,7 +117,7 @@ public final class Hub implements AutoCloseable {
               new Enrollment(store, clock),
               devices,
               desired,
-              deployments,
+              rollouts,
               new Telemetry(store, clock, metrics),
               metrics);
       HubServer server =
@@ -118,7 +126,8 @@ public final class Hub implements AutoCloseable {
               services,
               idleTimeout,
               observed -> metrics.http().record(observed));
-      Hub hub = new Hub(config, store, admin, desired, server, metrics);
+      Hub hub = new Hub(config, store, admin, desired, rollouts, server, metrics);
+      rollouts.engine().start();
       LOG.log(
           System.Logger.Level.INFO,
           "Verge hub listening on {0}, data in {1} (admin token in {2}, owner-only),"
@@ -132,6 +141,39 @@ public final class Hub implements AutoCloseable {
       store.close();
       throw e;
     }
+  }
+
+  /** This hub's name in the rollout leases: unique per running hub, readable in the table. */
+  private static Rollouts.Config rolloutConfig() {
+    String owner = "hub-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
+    return new Rollouts.Config(owner, Duration.ofSeconds(1), Duration.ofSeconds(30));
+  }
+
+  /** What the rollouts read about devices and published bundles. */
+  private static Fleet fleet(SqliteHubStore store) {
+    return new Fleet() {
+      @Override
+      public List<DeviceView> devices() {
+        return store.devices();
+      }
+
+      @Override
+      public Optional<DeviceView> device(String id) {
+        return store.device(id);
+      }
+
+      @Override
+      public Optional<Bundle> bundle(String model, long version) {
+        return store
+            .modelVersion(model, version)
+            .map(v -> new Bundle(v.bundleDigest(), v.bundleSize()));
+      }
+    };
+  }
+
+  /** The rollouts, for tests that drive the engine. */
+  Rollouts rollouts() {
+    return rollouts;
   }
 
   private static InetAddress resolve(String bindAddress) {
@@ -199,6 +241,7 @@ public final class Hub implements AutoCloseable {
     try {
       server.close();
     } finally {
+      rollouts.close();
       metrics.close();
       store.close();
     }

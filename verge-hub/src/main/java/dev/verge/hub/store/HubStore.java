@@ -1,7 +1,6 @@
 package dev.verge.hub.store;
 
 import dev.verge.core.api.BatchAck;
-import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.PredictionRecord;
@@ -76,20 +75,6 @@ public interface HubStore extends AutoCloseable {
    * @return false, saving nothing, when no device has this id
    */
   boolean saveReported(String id, ReportedState state, Instant reportedAt);
-
-  // Deployments.
-
-  /**
-   * Adds a deployment of a published version.
-   *
-   * @return empty, adding nothing, when that model version is not published
-   */
-  Optional<DeploymentRow> addDeployment(DeploymentRequest request, Instant createdAt);
-
-  Optional<DeploymentRow> deployment(long id);
-
-  /** Every deployment, newest (highest id) first. */
-  List<DeploymentRow> deployments();
 
   // Telemetry.
 

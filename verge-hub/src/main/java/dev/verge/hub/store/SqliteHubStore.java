@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.verge.core.api.BatchAck;
-import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.PredictionRecord;
@@ -431,85 +430,6 @@ public final class SqliteHubStore implements HubStore {
         });
   }
 
-  // Deployments.
-
-  private static final String DEPLOYMENT_QUERY =
-      "SELECT d.id, d.model, d.version, d.selector_json, d.rollback, d.created_at,"
-          + " m.bundle_digest, m.bundle_size"
-          + " FROM deployments d JOIN model_versions m ON m.name = d.model AND m.version = d.version ";
-
-  @Override
-  public Optional<DeploymentRow> addDeployment(DeploymentRequest request, Instant createdAt) {
-    return write(
-        c -> {
-          try (PreparedStatement exists =
-              c.prepareStatement("SELECT 1 FROM model_versions WHERE name = ? AND version = ?")) {
-            exists.setString(1, request.model());
-            exists.setLong(2, request.version());
-            try (ResultSet rs = exists.executeQuery()) {
-              if (!rs.next()) {
-                return Optional.empty();
-              }
-            }
-          }
-          long id;
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO deployments (model, version, selector_json, rollback, created_at)"
-                      + " VALUES (?, ?, ?, ?, ?)",
-                  Statement.RETURN_GENERATED_KEYS)) {
-            s.setString(1, request.model());
-            s.setLong(2, request.version());
-            s.setString(
-                3,
-                Json.writeString(
-                    sorted(dev.verge.hub.deploy.EqualitySelector.pairs(request.selector()))));
-            s.setBoolean(4, request.rollback());
-            s.setLong(5, createdAt.toEpochMilli());
-            s.executeUpdate();
-            try (ResultSet keys = s.getGeneratedKeys()) {
-              keys.next();
-              id = keys.getLong(1);
-            }
-          }
-          return deployments(c, "WHERE d.id = ?", List.of(id)).stream().findFirst();
-        });
-  }
-
-  @Override
-  public Optional<DeploymentRow> deployment(long id) {
-    return read(c -> deployments(c, "WHERE d.id = ?", List.of(id)).stream().findFirst());
-  }
-
-  @Override
-  public List<DeploymentRow> deployments() {
-    return read(c -> deployments(c, "", List.of()));
-  }
-
-  private List<DeploymentRow> deployments(Connection c, String where, List<Object> params)
-      throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(DEPLOYMENT_QUERY + where + " ORDER BY d.id DESC")) {
-      bind(s, params);
-      try (ResultSet rs = s.executeQuery()) {
-        List<DeploymentRow> rows = new ArrayList<>();
-        while (rs.next()) {
-          rows.add(
-              new DeploymentRow(
-                  rs.getLong(1),
-                  rs.getString(2),
-                  rs.getLong(3),
-                  fromJson(rs.getString(4), STRING_MAP, "deployments.selector_json"),
-                  rs.getBoolean(5),
-                  Instant.ofEpochMilli(rs.getLong(6)),
-                  rs.getString(7),
-                  rs.getLong(8)));
-        }
-        return rows;
-      }
-    }
-  }
-
   // Telemetry.
 
   @Override
@@ -600,9 +520,21 @@ public final class SqliteHubStore implements HubStore {
 
   // Plumbing.
 
-  @FunctionalInterface
-  private interface SqlWork<T> {
-    T run(Connection connection) throws SQLException;
+  private interface SqlWork<T> extends SqlAccess.Work<T> {}
+
+  /** This database's transactions, for the feature stores that keep tables in it. */
+  public SqlAccess access() {
+    return new SqlAccess() {
+      @Override
+      public <T> T read(Work<T> work) {
+        return SqliteHubStore.this.read(work::run);
+      }
+
+      @Override
+      public <T> T write(Work<T> work) {
+        return SqliteHubStore.this.write(work::run);
+      }
+    };
   }
 
   private <T> T read(SqlWork<T> work) {

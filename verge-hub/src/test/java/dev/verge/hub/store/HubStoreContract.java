@@ -3,7 +3,6 @@ package dev.verge.hub.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.verge.core.api.BatchAck;
-import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.ModelVersionView;
@@ -249,38 +248,6 @@ public abstract class HubStoreContract {
     store.saveReported("dev-1", new ReportedState("0.1.0", List.of(), 0, 0), T0.plusSeconds(1));
 
     assertThat(store.device("dev-1").orElseThrow().labels()).isEqualTo(Map.of("site", "lab"));
-  }
-
-  @Test
-  void a_deployment_needs_a_published_version() {
-    assertThat(store.addDeployment(new DeploymentRequest("iris", 1, Map.of(), false), T0))
-        .isEmpty();
-    assertThat(store.deployments()).isEmpty();
-  }
-
-  @Test
-  void deployments_carry_their_bundle_and_list_newest_first() {
-    store.addModelVersion(version("iris", 1, digest('a')));
-    store.addModelVersion(version("iris", 2, digest('b')));
-
-    DeploymentRow first =
-        store
-            .addDeployment(new DeploymentRequest("iris", 1, Map.of("site", "lab"), false), T0)
-            .orElseThrow();
-    DeploymentRow second =
-        store
-            .addDeployment(new DeploymentRequest("iris", 2, Map.of(), true), T0.plusSeconds(1))
-            .orElseThrow();
-
-    assertThat(first)
-        .isEqualTo(
-            new DeploymentRow(
-                first.id(), "iris", 1, Map.of("site", "lab"), false, T0, digest('a'), 1234));
-    assertThat(second.id()).isGreaterThan(first.id());
-    assertThat(second.rollback()).isTrue();
-    assertThat(store.deployments()).containsExactly(second, first);
-    assertThat(store.deployment(first.id())).contains(first);
-    assertThat(store.deployment(first.id() + 100)).isEmpty();
   }
 
   @Test
