@@ -4,15 +4,20 @@ import dev.verge.core.signing.TrustStore;
 import dev.verge.http.HttpEdge;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
+import dev.verge.hub.auth.SqliteSettingsStore;
 import dev.verge.hub.deploy.Deployments;
+import dev.verge.hub.deploy.SqliteDeploymentStore;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
+import dev.verge.hub.device.SqliteDeviceStore;
 import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
 import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
-import dev.verge.hub.store.SqliteHubStore;
+import dev.verge.hub.model.SqliteModelStore;
+import dev.verge.hub.store.Database;
+import dev.verge.hub.telemetry.SqliteTelemetryStore;
 import dev.verge.hub.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,7 +42,7 @@ public final class Hub implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Hub.class.getName());
 
   private final HubConfig config;
-  private final SqliteHubStore store;
+  private final Database store;
   private final AdminToken adminToken;
   private final DesiredStates desiredStates;
   private final HubServer server;
@@ -47,7 +52,7 @@ public final class Hub implements AutoCloseable {
 
   private Hub(
       HubConfig config,
-      SqliteHubStore store,
+      Database store,
       AdminToken adminToken,
       DesiredStates desiredStates,
       HubServer server,
@@ -92,25 +97,35 @@ public final class Hub implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
     }
-    SqliteHubStore store = SqliteHubStore.open(dataDir.resolve(DATABASE_FILE));
+    Database store = Database.openSqlite(dataDir.resolve(DATABASE_FILE));
     try {
-      AdminToken admin = AdminToken.initialize(store, dataDir);
-      Devices devices = new Devices(store, clock);
-      Deployments deployments = new Deployments(store, clock);
+      // Every feature store shares the one database (and its single writer).
+      var deviceStore = new SqliteDeviceStore(store);
+      var deploymentStore = new SqliteDeploymentStore(store);
+      var telemetryStore = new SqliteTelemetryStore(store);
+      AdminToken admin = AdminToken.initialize(new SqliteSettingsStore(store), dataDir);
+      Devices devices = new Devices(deviceStore, telemetryStore, clock);
+      Deployments deployments = new Deployments(deploymentStore, devices, clock);
       HubMetrics metrics = new HubMetrics(devices, deployments, clock, config.metricsOpen());
       ModelRegistry models =
-          new ModelRegistry(store, bundles, trusted, config.maxBundleBytes(), clock, metrics);
+          new ModelRegistry(
+              new SqliteModelStore(store),
+              bundles,
+              trusted,
+              config.maxBundleBytes(),
+              clock,
+              metrics);
       models.removeStaleUploads();
-      DesiredStates desired = new DesiredStates(store);
+      DesiredStates desired = new DesiredStates(deviceStore, deploymentStore);
       HubServices services =
           new HubServices(
-              new Authenticator(store, admin, clock),
+              new Authenticator(deviceStore, admin, clock),
               models,
-              new Enrollment(store, clock),
+              new Enrollment(deviceStore, clock),
               devices,
               desired,
               deployments,
-              new Telemetry(store, clock, metrics),
+              new Telemetry(telemetryStore, clock, metrics),
               metrics);
       HubServer server =
           HubServer.start(

@@ -4,9 +4,8 @@ import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DeviceView;
 import dev.verge.hub.HubException;
+import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Labels;
-import dev.verge.hub.store.DeploymentRow;
-import dev.verge.hub.store.HubStore;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -18,11 +17,13 @@ import java.util.List;
 public final class Deployments {
   private static final System.Logger LOG = System.getLogger(Deployments.class.getName());
 
-  private final HubStore store;
+  private final DeploymentStore store;
+  private final Devices devices;
   private final Clock clock;
 
-  public Deployments(HubStore store, Clock clock) {
+  public Deployments(DeploymentStore store, Devices devices, Clock clock) {
     this.store = store;
+    this.devices = devices;
     this.clock = clock;
   }
 
@@ -59,19 +60,19 @@ public final class Deployments {
         row.model(),
         String.valueOf(row.version()),
         row.selector().isEmpty() ? "every device" : row.selector());
-    return Rollouts.view(row, store.devices(), store.deployments());
+    return Rollouts.view(row, devices.list(), store.deployments());
   }
 
   /** Every deployment, newest first. */
   public List<DeploymentView> list() {
-    List<DeviceView> devices = store.devices();
-    List<DeploymentRow> all = store.deployments();
-    return all.stream().map(row -> Rollouts.view(row, devices, all)).toList();
+    List<DeviceView> all = devices.list();
+    List<DeploymentRow> deployments = store.deployments();
+    return deployments.stream().map(row -> Rollouts.view(row, all, deployments)).toList();
   }
 
   public DeploymentView get(long id) {
     DeploymentRow row =
         store.deployment(id).orElseThrow(() -> new HubException.NoSuchDeployment(id));
-    return Rollouts.view(row, store.devices(), store.deployments());
+    return Rollouts.view(row, devices.list(), store.deployments());
   }
 }

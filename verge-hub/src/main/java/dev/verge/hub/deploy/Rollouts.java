@@ -6,7 +6,6 @@ import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.RolloutState;
 import dev.verge.hub.device.Labels;
-import dev.verge.hub.store.DeploymentRow;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;

@@ -2,12 +2,11 @@ package dev.verge.hub.device;
 
 import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.DesiredState;
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.bundle.Digests;
 import dev.verge.core.json.CanonicalJson;
 import dev.verge.hub.HubException;
-import dev.verge.hub.store.DeploymentRow;
-import dev.verge.hub.store.HubStore;
+import dev.verge.hub.deploy.DeploymentRow;
+import dev.verge.hub.deploy.DeploymentStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,18 +23,20 @@ public final class DesiredStates implements AutoCloseable {
   public static final int MAX_WAIT_SECONDS = 60;
   static final Duration POLL_INTERVAL = Duration.ofMillis(200);
 
-  private final HubStore store;
+  private final DeviceStore devices;
+  private final DeploymentStore deployments;
   private final CountDownLatch closing = new CountDownLatch(1);
 
-  public DesiredStates(HubStore store) {
-    this.store = store;
+  public DesiredStates(DeviceStore devices, DeploymentStore deployments) {
+    this.devices = devices;
+    this.deployments = deployments;
   }
 
   public DesiredState current(String deviceId) {
-    DeviceView device =
-        store.device(deviceId).orElseThrow(() -> new HubException.NoSuchDevice(deviceId));
+    Device device =
+        devices.device(deviceId).orElseThrow(() -> new HubException.NoSuchDevice(deviceId));
     Map<String, DeploymentRow> newest = new TreeMap<>();
-    for (DeploymentRow deployment : store.deployments()) {
+    for (DeploymentRow deployment : deployments.deployments()) {
       if (Labels.matches(device.labels(), deployment.selector())) {
         newest.putIfAbsent(deployment.model(), deployment);
       }

@@ -1,4 +1,4 @@
-package dev.verge.hub.store;
+package dev.verge.hub.deploy;
 
 import java.time.Instant;
 import java.util.Map;

@@ -1,0 +1,26 @@
+package dev.verge.hub.store;
+
+import dev.verge.hub.auth.SettingsStore;
+import dev.verge.hub.deploy.DeploymentStore;
+import dev.verge.hub.device.DeviceStore;
+import dev.verge.hub.model.ModelStore;
+import dev.verge.hub.telemetry.TelemetryStore;
+
+/**
+ * Every feature store over one fresh, empty, migrated database: what the store contract suites run
+ * against. One implementation per database (SQLite today).
+ */
+public interface HubStores extends AutoCloseable {
+  SettingsStore settings();
+
+  ModelStore models();
+
+  DeviceStore devices();
+
+  DeploymentStore deployments();
+
+  TelemetryStore telemetry();
+
+  @Override
+  void close();
+}
