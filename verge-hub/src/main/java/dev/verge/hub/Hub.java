@@ -1,20 +1,26 @@
 package dev.verge.hub;
 
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.signing.TrustStore;
 import dev.verge.http.HttpEdge;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
+import dev.verge.hub.auth.SqliteSettingsStore;
 import dev.verge.hub.device.DesiredStates;
+import dev.verge.hub.device.Device;
+import dev.verge.hub.device.DeviceStore;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
+import dev.verge.hub.device.SqliteDeviceStore;
 import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
 import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
+import dev.verge.hub.model.ModelStore;
+import dev.verge.hub.model.SqliteModelStore;
 import dev.verge.hub.rollout.Fleet;
 import dev.verge.hub.rollout.Rollouts;
-import dev.verge.hub.store.SqliteHubStore;
+import dev.verge.hub.store.Database;
+import dev.verge.hub.telemetry.SqliteTelemetryStore;
 import dev.verge.hub.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,7 +48,7 @@ public final class Hub implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Hub.class.getName());
 
   private final HubConfig config;
-  private final SqliteHubStore store;
+  private final Database store;
   private final AdminToken adminToken;
   private final DesiredStates desiredStates;
   private final Rollouts rollouts;
@@ -53,7 +59,7 @@ public final class Hub implements AutoCloseable {
 
   private Hub(
       HubConfig config,
-      SqliteHubStore store,
+      Database store,
       AdminToken adminToken,
       DesiredStates desiredStates,
       Rollouts rollouts,
@@ -100,25 +106,30 @@ public final class Hub implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
     }
-    SqliteHubStore store = SqliteHubStore.open(dataDir.resolve(DATABASE_FILE));
+    Database store = Database.openSqlite(dataDir.resolve(DATABASE_FILE));
     try {
-      AdminToken admin = AdminToken.initialize(store, dataDir);
-      Devices devices = new Devices(store, clock);
-      Rollouts rollouts = Rollouts.onSqlite(store.access(), fleet(store), clock, rolloutConfig());
+      // Every feature store shares the one database (and its single writer).
+      var deviceStore = new SqliteDeviceStore(store);
+      var telemetryStore = new SqliteTelemetryStore(store);
+      AdminToken admin = AdminToken.initialize(new SqliteSettingsStore(store), dataDir);
+      Devices devices = new Devices(deviceStore, telemetryStore, clock);
+      var modelStore = new SqliteModelStore(store);
+      Rollouts rollouts =
+          Rollouts.onSqlite(store, fleet(deviceStore, modelStore), clock, rolloutConfig());
       HubMetrics metrics = new HubMetrics(devices, rollouts, clock, config.metricsOpen());
       ModelRegistry models =
-          new ModelRegistry(store, bundles, trusted, config.maxBundleBytes(), clock, metrics);
+          new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
       models.removeStaleUploads();
-      DesiredStates desired = new DesiredStates(store, rollouts::desired);
+      DesiredStates desired = new DesiredStates(deviceStore, rollouts::desired);
       HubServices services =
           new HubServices(
-              new Authenticator(store, admin, clock),
+              new Authenticator(deviceStore, admin, clock),
               models,
-              new Enrollment(store, clock),
+              new Enrollment(deviceStore, clock),
               devices,
               desired,
               rollouts,
-              new Telemetry(store, clock, metrics),
+              new Telemetry(telemetryStore, clock, metrics),
               metrics);
       HubServer server =
           HubServer.start(
@@ -150,21 +161,21 @@ public final class Hub implements AutoCloseable {
   }
 
   /** What the rollouts read about devices and published bundles. */
-  private static Fleet fleet(SqliteHubStore store) {
+  private static Fleet fleet(DeviceStore devices, ModelStore models) {
     return new Fleet() {
       @Override
-      public List<DeviceView> devices() {
-        return store.devices();
+      public List<Device> devices() {
+        return devices.devices();
       }
 
       @Override
-      public Optional<DeviceView> device(String id) {
-        return store.device(id);
+      public Optional<Device> device(String id) {
+        return devices.device(id);
       }
 
       @Override
       public Optional<Bundle> bundle(String model, long version) {
-        return store
+        return models
             .modelVersion(model, version)
             .map(v -> new Bundle(v.bundleDigest(), v.bundleSize()));
       }

@@ -1,7 +1,7 @@
 package dev.verge.hub.auth;
 
 import dev.verge.hub.HubException;
-import dev.verge.hub.store.HubStore;
+import dev.verge.hub.device.DeviceStore;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 
@@ -9,11 +9,11 @@ import java.time.temporal.ChronoUnit;
 public final class Authenticator {
   private static final String SCHEME = "Bearer ";
 
-  private final HubStore store;
+  private final DeviceStore store;
   private final AdminToken admin;
   private final Clock clock;
 
-  public Authenticator(HubStore store, AdminToken admin, Clock clock) {
+  public Authenticator(DeviceStore store, AdminToken admin, Clock clock) {
     this.store = store;
     this.admin = admin;
     this.clock = clock;

@@ -2,11 +2,9 @@ package dev.verge.hub.device;
 
 import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.DesiredState;
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.bundle.Digests;
 import dev.verge.core.json.CanonicalJson;
 import dev.verge.hub.HubException;
-import dev.verge.hub.store.HubStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -23,21 +21,21 @@ public final class DesiredStates implements AutoCloseable {
   public static final int MAX_WAIT_SECONDS = 60;
   static final Duration POLL_INTERVAL = Duration.ofMillis(200);
 
-  private final HubStore store;
-  private final Function<DeviceView, List<DesiredModel>> models;
+  private final DeviceStore devices;
+  private final Function<Device, List<DesiredModel>> models;
   private final CountDownLatch closing = new CountDownLatch(1);
 
   /**
    * @param models per device, the models it should run (the rollouts' layered assignments)
    */
-  public DesiredStates(HubStore store, Function<DeviceView, List<DesiredModel>> models) {
-    this.store = store;
+  public DesiredStates(DeviceStore devices, Function<Device, List<DesiredModel>> models) {
+    this.devices = devices;
     this.models = models;
   }
 
   public DesiredState current(String deviceId) {
-    DeviceView device =
-        store.device(deviceId).orElseThrow(() -> new HubException.NoSuchDevice(deviceId));
+    Device device =
+        devices.device(deviceId).orElseThrow(() -> new HubException.NoSuchDevice(deviceId));
     List<DesiredModel> models = List.copyOf(this.models.apply(device));
     return new DesiredState(revision(models), models);
   }

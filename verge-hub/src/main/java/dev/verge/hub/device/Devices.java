@@ -4,27 +4,38 @@ import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.ReportedState;
 import dev.verge.hub.HubException;
-import dev.verge.hub.store.HubStore;
+import dev.verge.hub.telemetry.TelemetryStore;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 
 /** The enrolled devices and what they last reported. */
 public final class Devices {
-  private final HubStore store;
+  private final DeviceStore store;
+  private final TelemetryStore telemetry;
   private final Clock clock;
 
-  public Devices(HubStore store, Clock clock) {
+  public Devices(DeviceStore store, TelemetryStore telemetry, Clock clock) {
     this.store = store;
+    this.telemetry = telemetry;
     this.clock = clock;
   }
 
   public List<DeviceView> list() {
-    return store.devices();
+    List<Device> devices = store.devices();
+    Map<String, Long> stored = telemetry.storedCounts();
+    return devices.stream().map(d -> view(d, stored.getOrDefault(d.id(), 0L))).toList();
   }
 
   public DeviceView get(String id) {
-    return store.device(id).orElseThrow(() -> new HubException.NoSuchDevice(id));
+    Device device = store.device(id).orElseThrow(() -> new HubException.NoSuchDevice(id));
+    return view(device, telemetry.storedCount(id));
+  }
+
+  private static DeviceView view(Device d, long stored) {
+    return new DeviceView(
+        d.id(), d.name(), d.labels(), d.enrolledAt(), d.lastSeenAt(), d.reported(), stored);
   }
 
   public void report(String id, ReportedState state) {

@@ -1,10 +1,10 @@
 package dev.verge.hub.rollout;
 
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.PendingTarget;
 import dev.verge.core.api.RolloutState;
 import dev.verge.core.api.VersionStats;
+import dev.verge.hub.device.Device;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -25,7 +25,7 @@ final class DeviceStates {
   static Member refresh(
       Rollout rollout,
       Member member,
-      DeviceView device,
+      Device device,
       boolean winner,
       String overriddenBy,
       Instant now) {
@@ -109,14 +109,13 @@ final class DeviceStates {
   }
 
   /** Whether the device has been out of contact for the report deadline since its release. */
-  private static boolean unreachable(
-      Rollout rollout, Member member, DeviceView device, Instant now) {
+  private static boolean unreachable(Rollout rollout, Member member, Device device, Instant now) {
     Instant limit = now.minus(deadline(rollout));
     Instant contact = device == null ? null : device.lastSeenAt();
     return member.releasedAt().isBefore(limit) && (contact == null || contact.isBefore(limit));
   }
 
-  private static String noContact(DeviceView device, Rollout rollout) {
+  private static String noContact(Device device, Rollout rollout) {
     Instant seen = device == null ? null : device.lastSeenAt();
     return (seen == null ? "never in contact" : "no contact since " + seen)
         + " (report deadline "
@@ -139,7 +138,7 @@ final class DeviceStates {
         && (report.failedDeployment() == null || report.failedDeployment() == deploymentId);
   }
 
-  static ModelReport report(DeviceView device, String model) {
+  static ModelReport report(Device device, String model) {
     if (device == null || device.reported() == null) {
       return null;
     }
@@ -152,7 +151,7 @@ final class DeviceStates {
   }
 
   /** The device's counters for this deployment's version, null when it reports none. */
-  static VersionStats stats(DeviceView device, Rollout rollout) {
+  static VersionStats stats(Device device, Rollout rollout) {
     ModelReport report = report(device, rollout.model());
     if (report == null || report.stats() == null) {
       return null;

@@ -1,14 +1,14 @@
 package dev.verge.hub.rollout;
 
-import dev.verge.core.api.DeviceView;
+import dev.verge.hub.device.Device;
 import java.util.List;
 import java.util.Optional;
 
 /** What the rollout engine reads about devices: their labels, last contact and last report. */
 public interface Fleet {
-  List<DeviceView> devices();
+  List<Device> devices();
 
-  Optional<DeviceView> device(String id);
+  Optional<Device> device(String id);
 
   /** A published version's bundle: where a rollback sends a device back to. */
   Optional<Bundle> bundle(String model, long version);

@@ -1,11 +1,11 @@
 package dev.verge.hub.rollout;
 
 import dev.verge.core.api.DeploymentView.GateReading;
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.Gate;
 import dev.verge.core.api.LatencyBuckets;
 import dev.verge.core.api.RolloutState;
 import dev.verge.core.api.VersionStats;
+import dev.verge.hub.device.Device;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,11 +26,7 @@ final class Gates {
   private Gates() {}
 
   static GateReading read(
-      Gate gate,
-      Rollout rollout,
-      List<Member> scope,
-      Map<String, DeviceView> devices,
-      Instant now) {
+      Gate gate, Rollout rollout, List<Member> scope, Map<String, Device> devices, Instant now) {
     int minDevices =
         Math.max(
             1,

@@ -1,8 +1,8 @@
 package dev.verge.hub.rollout;
 
 import dev.verge.core.api.DeviceExplanation;
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.select.Selector;
+import dev.verge.hub.device.Device;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,7 +24,7 @@ final class Layering {
   private Layering() {}
 
   /** Per model, the device's candidates, best first. */
-  static Map<String, List<Assignment>> byModel(List<Assignment> assignments, DeviceView device) {
+  static Map<String, List<Assignment>> byModel(List<Assignment> assignments, Device device) {
     Map<String, List<Assignment>> models = new TreeMap<>();
     for (Assignment a : assignments) {
       if (counts(a, device)) {
@@ -36,7 +36,7 @@ final class Layering {
   }
 
   /** Whether the assignment still gives the device a version of its model. */
-  static boolean counts(Assignment a, DeviceView device) {
+  static boolean counts(Assignment a, Device device) {
     if (!a.member().released()) {
       return false;
     }
@@ -51,7 +51,7 @@ final class Layering {
     return a.rollout().rolledBack() ? a.member().previousVersion() : a.rollout().version();
   }
 
-  static DeviceExplanation explain(DeviceView device, List<Assignment> assignments) {
+  static DeviceExplanation explain(Device device, List<Assignment> assignments) {
     List<DeviceExplanation.ModelChoice> models = new ArrayList<>();
     byModel(assignments, device)
         .forEach(

@@ -1,6 +1,6 @@
 package dev.verge.hub.rollout;
 
-import dev.verge.core.api.DeviceView;
+import dev.verge.hub.device.Device;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -132,7 +132,7 @@ public final class RolloutEngine implements AutoCloseable {
     if (ids.isEmpty()) {
       return 0;
     }
-    Map<String, DeviceView> devices = devicesById();
+    Map<String, Device> devices = devicesById();
     int moved = 0;
     for (long id : ids) {
       if (step(id, devices)) {
@@ -147,7 +147,7 @@ public final class RolloutEngine implements AutoCloseable {
     return step(id, devicesById());
   }
 
-  private boolean step(long id, Map<String, DeviceView> devices) {
+  private boolean step(long id, Map<String, Device> devices) {
     Instant now = machine.now();
     if (!store.lease(id, owner, now, now.plus(lease))) {
       return false; // Another hub advances it.
@@ -170,16 +170,16 @@ public final class RolloutEngine implements AutoCloseable {
     return false;
   }
 
-  Map<String, DeviceView> devicesById() {
-    Map<String, DeviceView> devices = new HashMap<>();
-    for (DeviceView d : fleet.devices()) {
+  Map<String, Device> devicesById() {
+    Map<String, Device> devices = new HashMap<>();
+    for (Device d : fleet.devices()) {
       devices.put(d.id(), d);
     }
     return devices;
   }
 
   /** The rollout with what the machine needs: its waves, members, and who overrides it where. */
-  RolloutMachine.Snapshot snapshot(Rollout r, Map<String, DeviceView> devices) {
+  RolloutMachine.Snapshot snapshot(Rollout r, Map<String, Device> devices) {
     List<Member> members = store.members(r.id());
     Map<String, List<Assignment>> others = new HashMap<>();
     for (Assignment a : store.assignmentsOfModel(r.model())) {
@@ -189,7 +189,7 @@ public final class RolloutEngine implements AutoCloseable {
     }
     Map<String, String> overriddenBy = new HashMap<>();
     for (Member m : members) {
-      DeviceView device = devices.get(m.deviceId());
+      Device device = devices.get(m.deviceId());
       if (device == null) {
         continue;
       }

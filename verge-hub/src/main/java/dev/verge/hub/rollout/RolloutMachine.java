@@ -2,13 +2,13 @@ package dev.verge.hub.rollout;
 
 import dev.verge.core.api.DeploymentView.GateReading;
 import dev.verge.core.api.DeploymentView.WavePhase;
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.Gate;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutPlan;
 import dev.verge.core.api.RolloutState;
 import dev.verge.hub.HubException;
+import dev.verge.hub.device.Device;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +55,7 @@ final class RolloutMachine {
       Rollout rollout,
       List<Wave> waves,
       List<Member> members,
-      Map<String, DeviceView> devices,
+      Map<String, Device> devices,
       Map<String, String> overriddenBy) {}
 
   /** A hand-made change: pause, resume, abort, rollback. */

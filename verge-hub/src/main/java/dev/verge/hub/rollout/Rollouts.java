@@ -5,13 +5,13 @@ import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.DeviceExplanation;
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.RolloutAction;
 import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutState;
 import dev.verge.core.select.Selector;
 import dev.verge.hub.HubException;
-import dev.verge.hub.store.SqlAccess;
+import dev.verge.hub.device.Device;
+import dev.verge.hub.store.Database;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,8 +53,8 @@ public final class Rollouts implements AutoCloseable {
   public record Config(String owner, Duration interval, Duration lease) {}
 
   /** Rollouts kept in the hub's SQLite database. */
-  public static Rollouts onSqlite(SqlAccess sql, Fleet fleet, Clock clock, Config config) {
-    return new Rollouts(new SqliteRolloutStore(sql), fleet, clock, config);
+  public static Rollouts onSqlite(Database db, Fleet fleet, Clock clock, Config config) {
+    return new Rollouts(new SqliteRolloutStore(db), fleet, clock, config);
   }
 
   public RolloutEngine engine() {
@@ -101,10 +101,7 @@ public final class Rollouts implements AutoCloseable {
                             + "' has no published version "
                             + request.version()));
     List<String> targeted =
-        fleet.devices().stream()
-            .filter(d -> selector.matches(d.labels()))
-            .map(DeviceView::id)
-            .toList();
+        fleet.devices().stream().filter(d -> selector.matches(d.labels())).map(Device::id).toList();
     NewRollout n =
         new NewRollout(
             request.model(),
@@ -135,7 +132,7 @@ public final class Rollouts implements AutoCloseable {
 
   /** Every deployment, newest first. */
   public List<DeploymentView> list() {
-    Map<String, DeviceView> devices = engine.devicesById();
+    Map<String, Device> devices = engine.devicesById();
     List<DeploymentView> views = new ArrayList<>();
     for (Rollout r : store.rollouts()) {
       views.add(view(r, devices));
@@ -148,7 +145,7 @@ public final class Rollouts implements AutoCloseable {
     return view(r, engine.devicesById());
   }
 
-  private DeploymentView view(Rollout r, Map<String, DeviceView> devices) {
+  private DeploymentView view(Rollout r, Map<String, Device> devices) {
     return Views.view(
         r, store.waves(r.id()), store.members(r.id()), store.transitions(r.id()), devices);
   }
@@ -194,13 +191,13 @@ public final class Rollouts implements AutoCloseable {
 
   /** Per model, which deployment gives the device its version and which ones it overrides. */
   public DeviceExplanation explain(String deviceId) {
-    DeviceView device =
+    Device device =
         fleet.device(deviceId).orElseThrow(() -> new HubException.NoSuchDevice(deviceId));
     return Layering.explain(device, store.assignments(deviceId));
   }
 
   /** What the device should run: one indexed read of its assignments, then per model the winner. */
-  public List<DesiredModel> desired(DeviceView device) {
+  public List<DesiredModel> desired(Device device) {
     List<DesiredModel> models = new ArrayList<>();
     Layering.byModel(store.assignments(device.id()), device)
         .forEach(
@@ -240,7 +237,7 @@ public final class Rollouts implements AutoCloseable {
    * now match, in their last wave, and is given the version at once where that wave has started.
    */
   public void deviceChanged(String deviceId) {
-    DeviceView device = fleet.device(deviceId).orElse(null);
+    Device device = fleet.device(deviceId).orElse(null);
     if (device == null) {
       return;
     }

@@ -9,7 +9,7 @@ import dev.verge.core.api.RolloutPlan;
 import dev.verge.core.api.RolloutState;
 import dev.verge.core.json.Json;
 import dev.verge.hub.HubException;
-import dev.verge.hub.store.SqlAccess;
+import dev.verge.hub.store.Database;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongFunction;
+import org.jdbi.v3.core.ConnectionException;
+import org.jdbi.v3.core.Handle;
 
 /**
  * {@link RolloutStore} on the hub's SQLite database (tables from migration V3): the rollout in its
@@ -41,10 +43,39 @@ public final class SqliteRolloutStore implements RolloutStore {
           + " m.active_version, m.state_since";
   private static final String TERMINAL = "('ROLLED_BACK', 'ABORTED', 'COMPLETED')";
 
-  private final SqlAccess sql;
+  private final Sql sql;
 
-  public SqliteRolloutStore(SqlAccess sql) {
-    this.sql = sql;
+  public SqliteRolloutStore(Database db) {
+    this.sql = new Sql(db);
+  }
+
+  /**
+   * The database's transactions with the JDBC connection of their handle: this store's statements
+   * are plain JDBC (its upserts and compare-and-set need nothing Jdbi maps), inside the same
+   * single-writer transactions as every other feature store.
+   */
+  private record Sql(Database db) {
+    <T> T read(Work<T> work) {
+      return db.read(h -> run(work, h));
+    }
+
+    <T> T write(Work<T> work) {
+      return db.write(h -> run(work, h));
+    }
+
+    private static <T> T run(Work<T> work, Handle handle) {
+      try {
+        return work.run(handle.getConnection());
+      } catch (SQLException e) {
+        // Database maps it (busy or not) from the cause.
+        throw new ConnectionException(e);
+      }
+    }
+  }
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
   }
 
   @Override

@@ -2,8 +2,8 @@ package dev.verge.hub.rollout;
 
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DeviceRollout;
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.RolloutState;
+import dev.verge.hub.device.Device;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -18,7 +18,7 @@ final class Views {
       List<Wave> waves,
       List<Member> members,
       List<Transition> transitions,
-      Map<String, DeviceView> devices) {
+      Map<String, Device> devices) {
     List<DeploymentView.WaveView> waveViews = new ArrayList<>();
     for (Wave w : waves) {
       List<Member> in = members.stream().filter(m -> m.wave() == w.index()).toList();
@@ -36,7 +36,7 @@ final class Views {
     }
     List<DeviceRollout> devicesView = new ArrayList<>();
     for (Member m : members) {
-      DeviceView d = devices.get(m.deviceId());
+      Device d = devices.get(m.deviceId());
       devicesView.add(
           new DeviceRollout(
               m.deviceId(),
