@@ -6,8 +6,6 @@ import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.auth.SqliteSettingsStore;
 import dev.verge.hub.device.DesiredStates;
-import dev.verge.hub.device.Device;
-import dev.verge.hub.device.DeviceStore;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
 import dev.verge.hub.device.SqliteDeviceStore;
@@ -15,7 +13,6 @@ import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
 import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
-import dev.verge.hub.model.ModelStore;
 import dev.verge.hub.model.SqliteModelStore;
 import dev.verge.hub.rollout.Fleet;
 import dev.verge.hub.rollout.Rollouts;
@@ -33,8 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -115,7 +110,7 @@ public final class Hub implements AutoCloseable {
       Devices devices = new Devices(deviceStore, telemetryStore, clock);
       var modelStore = new SqliteModelStore(store);
       Rollouts rollouts =
-          Rollouts.onSqlite(store, fleet(deviceStore, modelStore), clock, rolloutConfig());
+          Rollouts.onSqlite(store, Fleet.of(deviceStore, modelStore), clock, rolloutConfig());
       HubMetrics metrics = new HubMetrics(devices, rollouts, clock, config.metricsOpen());
       ModelRegistry models =
           new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
@@ -158,28 +153,6 @@ public final class Hub implements AutoCloseable {
   private static Rollouts.Config rolloutConfig() {
     String owner = "hub-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
     return new Rollouts.Config(owner, Duration.ofSeconds(1), Duration.ofSeconds(30));
-  }
-
-  /** What the rollouts read about devices and published bundles. */
-  private static Fleet fleet(DeviceStore devices, ModelStore models) {
-    return new Fleet() {
-      @Override
-      public List<Device> devices() {
-        return devices.devices();
-      }
-
-      @Override
-      public Optional<Device> device(String id) {
-        return devices.device(id);
-      }
-
-      @Override
-      public Optional<Bundle> bundle(String model, long version) {
-        return models
-            .modelVersion(model, version)
-            .map(v -> new Bundle(v.bundleDigest(), v.bundleSize()));
-      }
-    };
   }
 
   /** The rollouts, for tests that drive the engine. */

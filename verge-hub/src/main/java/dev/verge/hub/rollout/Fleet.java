@@ -1,10 +1,12 @@
 package dev.verge.hub.rollout;
 
 import dev.verge.hub.device.Device;
+import dev.verge.hub.device.DeviceStore;
+import dev.verge.hub.model.ModelStore;
 import java.util.List;
 import java.util.Optional;
 
-/** What the rollout engine reads about devices: their labels, last contact and last report. */
+/** What the rollouts read about devices (labels, last contact, last report) and bundles. */
 public interface Fleet {
   List<Device> devices();
 
@@ -15,4 +17,26 @@ public interface Fleet {
 
   /** The digest and size of a published version's bundle. */
   record Bundle(String digest, long size) {}
+
+  /** The fleet as the device and model stores hold it. */
+  static Fleet of(DeviceStore devices, ModelStore models) {
+    return new Fleet() {
+      @Override
+      public List<Device> devices() {
+        return devices.devices();
+      }
+
+      @Override
+      public Optional<Device> device(String id) {
+        return devices.device(id);
+      }
+
+      @Override
+      public Optional<Bundle> bundle(String model, long version) {
+        return models
+            .modelVersion(model, version)
+            .map(v -> new Bundle(v.bundleDigest(), v.bundleSize()));
+      }
+    };
+  }
 }
