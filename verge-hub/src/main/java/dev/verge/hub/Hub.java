@@ -10,6 +10,7 @@ import dev.verge.hub.deploy.SqliteDeploymentStore;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
+import dev.verge.hub.device.LastContacts;
 import dev.verge.hub.device.SqliteDeviceStore;
 import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
@@ -43,6 +44,7 @@ public final class Hub implements AutoCloseable {
 
   private final HubConfig config;
   private final Database store;
+  private final LastContacts contacts;
   private final AdminToken adminToken;
   private final DesiredStates desiredStates;
   private final HubServer server;
@@ -53,12 +55,14 @@ public final class Hub implements AutoCloseable {
   private Hub(
       HubConfig config,
       Database store,
+      LastContacts contacts,
       AdminToken adminToken,
       DesiredStates desiredStates,
       HubServer server,
       HubMetrics metrics) {
     this.config = config;
     this.store = store;
+    this.contacts = contacts;
     this.adminToken = adminToken;
     this.desiredStates = desiredStates;
     this.server = server;
@@ -98,13 +102,15 @@ public final class Hub implements AutoCloseable {
       throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
     }
     Database store = Database.openSqlite(dataDir.resolve(DATABASE_FILE));
+    LastContacts contacts = null;
     try {
       // Every feature store shares the one database (and its single writer).
       var deviceStore = new SqliteDeviceStore(store);
       var deploymentStore = new SqliteDeploymentStore(store);
       var telemetryStore = new SqliteTelemetryStore(store);
       AdminToken admin = AdminToken.initialize(new SqliteSettingsStore(store), dataDir);
-      Devices devices = new Devices(deviceStore, telemetryStore, clock);
+      contacts = LastContacts.start(deviceStore, LastContacts.FLUSH_INTERVAL);
+      Devices devices = new Devices(deviceStore, telemetryStore, contacts, clock);
       Deployments deployments = new Deployments(deploymentStore, devices, clock);
       HubMetrics metrics = new HubMetrics(devices, deployments, clock, config.metricsOpen());
       ModelRegistry models =
@@ -119,7 +125,7 @@ public final class Hub implements AutoCloseable {
       DesiredStates desired = new DesiredStates(deviceStore, deploymentStore);
       HubServices services =
           new HubServices(
-              new Authenticator(deviceStore, admin, clock),
+              new Authenticator(deviceStore, contacts, admin, clock),
               models,
               new Enrollment(deviceStore, clock),
               devices,
@@ -133,7 +139,7 @@ public final class Hub implements AutoCloseable {
               services,
               idleTimeout,
               observed -> metrics.http().record(observed));
-      Hub hub = new Hub(config, store, admin, desired, server, metrics);
+      Hub hub = new Hub(config, store, contacts, admin, desired, server, metrics);
       LOG.log(
           System.Logger.Level.INFO,
           "Verge hub listening on {0}, data in {1} (admin token in {2}, owner-only),"
@@ -144,6 +150,9 @@ public final class Hub implements AutoCloseable {
           String.valueOf(trusted.keys().size()));
       return hub;
     } catch (RuntimeException e) {
+      if (contacts != null) {
+        contacts.close();
+      }
       store.close();
       throw e;
     }
@@ -215,6 +224,7 @@ public final class Hub implements AutoCloseable {
       server.close();
     } finally {
       metrics.close();
+      contacts.close(); // after the server, so that the last calls' contacts are written
       store.close();
     }
     LOG.log(System.Logger.Level.INFO, "Verge hub on port {0} stopped", String.valueOf(port));
