@@ -8,6 +8,7 @@ import dev.verge.hub.auth.SqliteSettingsStore;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
+import dev.verge.hub.device.LastContacts;
 import dev.verge.hub.device.SqliteDeviceStore;
 import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
@@ -44,6 +45,7 @@ public final class Hub implements AutoCloseable {
 
   private final HubConfig config;
   private final Database store;
+  private final LastContacts contacts;
   private final AdminToken adminToken;
   private final DesiredStates desiredStates;
   private final Rollouts rollouts;
@@ -55,6 +57,7 @@ public final class Hub implements AutoCloseable {
   private Hub(
       HubConfig config,
       Database store,
+      LastContacts contacts,
       AdminToken adminToken,
       DesiredStates desiredStates,
       Rollouts rollouts,
@@ -62,6 +65,7 @@ public final class Hub implements AutoCloseable {
       HubMetrics metrics) {
     this.config = config;
     this.store = store;
+    this.contacts = contacts;
     this.adminToken = adminToken;
     this.desiredStates = desiredStates;
     this.rollouts = rollouts;
@@ -102,12 +106,14 @@ public final class Hub implements AutoCloseable {
       throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
     }
     Database store = Database.openSqlite(dataDir.resolve(DATABASE_FILE));
+    LastContacts contacts = null;
     try {
       // Every feature store shares the one database (and its single writer).
       var deviceStore = new SqliteDeviceStore(store);
       var telemetryStore = new SqliteTelemetryStore(store);
       AdminToken admin = AdminToken.initialize(new SqliteSettingsStore(store), dataDir);
-      Devices devices = new Devices(deviceStore, telemetryStore, clock);
+      contacts = LastContacts.start(deviceStore, LastContacts.FLUSH_INTERVAL);
+      Devices devices = new Devices(deviceStore, telemetryStore, contacts, clock);
       var modelStore = new SqliteModelStore(store);
       Rollouts rollouts =
           Rollouts.onSqlite(store, Fleet.of(deviceStore, modelStore), clock, rolloutConfig());
@@ -118,7 +124,7 @@ public final class Hub implements AutoCloseable {
       DesiredStates desired = new DesiredStates(deviceStore, rollouts::desired);
       HubServices services =
           new HubServices(
-              new Authenticator(deviceStore, admin, clock),
+              new Authenticator(deviceStore, contacts, admin, clock),
               models,
               new Enrollment(deviceStore, clock),
               devices,
@@ -132,7 +138,7 @@ public final class Hub implements AutoCloseable {
               services,
               idleTimeout,
               observed -> metrics.http().record(observed));
-      Hub hub = new Hub(config, store, admin, desired, rollouts, server, metrics);
+      Hub hub = new Hub(config, store, contacts, admin, desired, rollouts, server, metrics);
       rollouts.engine().start();
       LOG.log(
           System.Logger.Level.INFO,
@@ -144,6 +150,9 @@ public final class Hub implements AutoCloseable {
           String.valueOf(trusted.keys().size()));
       return hub;
     } catch (RuntimeException e) {
+      if (contacts != null) {
+        contacts.close();
+      }
       store.close();
       throw e;
     }
@@ -227,6 +236,7 @@ public final class Hub implements AutoCloseable {
     } finally {
       rollouts.close();
       metrics.close();
+      contacts.close(); // after the server, so that the last calls' contacts are written
       store.close();
     }
     LOG.log(System.Logger.Level.INFO, "Verge hub on port {0} stopped", String.valueOf(port));

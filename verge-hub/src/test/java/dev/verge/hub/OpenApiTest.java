@@ -33,6 +33,7 @@ class OpenApiTest {
           "POST /api/v1/enrollment-tokens",
           "GET /api/v1/devices",
           "GET /api/v1/devices/{id}",
+          "PATCH /api/v1/devices/{id}/labels",
           "POST /api/v1/deployments",
           "GET /api/v1/deployments",
           "GET /api/v1/deployments/{id}",

@@ -3,7 +3,9 @@ package dev.verge.hub.device;
 import dev.verge.core.api.ReportedState;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Enrollment tokens and enrolled devices. Safe for concurrent use; each method is one transaction.
@@ -28,11 +30,22 @@ public interface DeviceStore {
   /** Every device, in enrollment order. */
   List<Device> devices();
 
-  /** Moves the device's last contact forward to {@code seenAt}; never back. */
-  void touchDevice(String id, Instant seenAt);
+  /**
+   * Moves each device's last contact forward to its instant, never back, in one transaction;
+   * unknown ids are skipped.
+   */
+  void touchDevices(Map<String, Instant> seenAt);
 
   /**
-   * Keeps the report; its labels, when not null, replace the device's labels.
+   * Replaces the device's operator labels with what {@code change} makes of them, atomically; an
+   * exception from {@code change} saves nothing.
+   *
+   * @return the device after the change; empty, changing nothing, when no device has this id
+   */
+  Optional<Device> changeOperatorLabels(String id, UnaryOperator<OperatorLabels> change);
+
+  /**
+   * Keeps the report; its labels, when not null, replace the device's reported labels.
    *
    * @return false, saving nothing, when no device has this id
    */

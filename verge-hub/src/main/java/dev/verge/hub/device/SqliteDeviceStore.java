@@ -6,13 +6,18 @@ import dev.verge.hub.store.Database;
 import dev.verge.hub.store.StoreJson;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /** {@link DeviceStore} in the {@code enrollment_tokens} and {@code devices} tables. */
 public final class SqliteDeviceStore implements DeviceStore {
   private static final String DEVICES =
-      "SELECT id, name, labels_json, enrolled_at, last_seen_at, reported_json FROM devices";
+      "SELECT id, name, labels_json, operator_labels_json, enrolled_at, last_seen_at,"
+          + " reported_json FROM devices";
 
   private static final RowMapper<Device> DEVICE =
       (rs, ctx) ->
@@ -21,6 +26,10 @@ public final class SqliteDeviceStore implements DeviceStore {
               rs.getString("name"),
               StoreJson.read(
                   rs.getString("labels_json"), StoreJson.STRING_MAP, "devices.labels_json"),
+              StoreJson.read(
+                  rs.getString("operator_labels_json"),
+                  OperatorLabels.class,
+                  "devices.operator_labels_json"),
               Columns.instant(rs, "enrolled_at"),
               Columns.instant(rs, "last_seen_at"),
               StoreJson.read(
@@ -85,8 +94,11 @@ public final class SqliteDeviceStore implements DeviceStore {
 
   @Override
   public Optional<Device> device(String id) {
-    return db.read(
-        h -> h.createQuery(DEVICES + " WHERE id = :id").bind("id", id).map(DEVICE).findOne());
+    return db.read(h -> device(h, id));
+  }
+
+  private static Optional<Device> device(Handle h, String id) {
+    return h.createQuery(DEVICES + " WHERE id = :id").bind("id", id).map(DEVICE).findOne();
   }
 
   @Override
@@ -95,15 +107,36 @@ public final class SqliteDeviceStore implements DeviceStore {
   }
 
   @Override
-  public void touchDevice(String id, Instant seenAt) {
+  public void touchDevices(Map<String, Instant> seenAt) {
+    if (seenAt.isEmpty()) {
+      return;
+    }
     db.write(
-        h ->
-            h.createUpdate(
-                    "UPDATE devices SET last_seen_at = :seenAt"
-                        + " WHERE id = :id AND (last_seen_at IS NULL OR last_seen_at < :seenAt)")
-                .bind("seenAt", seenAt)
-                .bind("id", id)
-                .execute());
+        h -> {
+          PreparedBatch touch =
+              h.prepareBatch(
+                  "UPDATE devices SET last_seen_at = :seenAt"
+                      + " WHERE id = :id AND (last_seen_at IS NULL OR last_seen_at < :seenAt)");
+          seenAt.forEach((id, at) -> touch.bind("id", id).bind("seenAt", at).add());
+          return touch.execute();
+        });
+  }
+
+  @Override
+  public Optional<Device> changeOperatorLabels(String id, UnaryOperator<OperatorLabels> change) {
+    return db.write(
+        h -> {
+          Optional<Device> before = device(h, id);
+          if (before.isEmpty()) {
+            return before;
+          }
+          OperatorLabels after = change.apply(before.get().operatorLabels());
+          h.createUpdate("UPDATE devices SET operator_labels_json = :labels WHERE id = :id")
+              .bind("labels", StoreJson.write(after))
+              .bind("id", id)
+              .execute();
+          return device(h, id);
+        });
   }
 
   @Override

@@ -11,6 +11,7 @@ import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
 import dev.verge.core.api.EnrollmentToken;
 import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.core.api.LabelChange;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.ModelView;
 import dev.verge.core.api.PredictionBatch;
@@ -128,6 +129,14 @@ final class HubApi {
         Route.get(devicePath, x -> x.json(200, hub.devices().get(x.param("id"))))
             .guard(admin)
             .summary("One device")
+            .responds(200, Body.json(DeviceView.class)));
+    routes.add(
+        Route.of("PATCH", devicePath + ApiPaths.LABELS_SUFFIX, this::changeLabels)
+            .guard(admin)
+            .summary(
+                "Set and remove the device's operator labels, which win over the labels it"
+                    + " reports (a removed key stays hidden until set again)")
+            .accepts(Body.json(LabelChange.class))
             .responds(200, Body.json(DeviceView.class)));
     routes.add(
         Route.post(ApiPaths.DEPLOYMENTS, this::deploy)
@@ -299,6 +308,13 @@ final class HubApi {
             + ", got '"
             + value.get()
             + "'");
+  }
+
+  private void changeLabels(Exchange call) throws IOException {
+    String id = call.param("id");
+    DeviceView device = hub.devices().changeLabels(id, call.json(LabelChange.class));
+    hub.deployments().deviceChanged(id); // It may join (or leave) rollouts.
+    call.json(200, device);
   }
 
   private void reported(Exchange call) throws IOException {

@@ -84,7 +84,13 @@ public abstract class DeviceStoreContract extends StoreContract {
     assertThat(device)
         .isEqualTo(
             new Device(
-                "dev-1", "name-dev-1", Map.of("site", "lab", "arch", "arm64"), T0, null, null));
+                "dev-1",
+                "name-dev-1",
+                Map.of("site", "lab", "arch", "arm64"),
+                OperatorLabels.NONE,
+                T0,
+                null,
+                null));
     assertThat(store.deviceIdByCredential("cred-dev-1")).contains("dev-1");
     assertThat(store.deviceIdByCredential("cred-nobody")).isEmpty();
     assertThat(store.device("dev-2")).isEmpty();
@@ -94,10 +100,79 @@ public abstract class DeviceStoreContract extends StoreContract {
   void last_seen_only_moves_forward() {
     enroll(store, "dev-1", Map.of());
 
-    store.touchDevice("dev-1", T0.plusSeconds(10));
-    store.touchDevice("dev-1", T0.plusSeconds(5));
+    store.touchDevices(Map.of("dev-1", T0.plusSeconds(10)));
+    store.touchDevices(Map.of("dev-1", T0.plusSeconds(5)));
 
     assertThat(store.device("dev-1").orElseThrow().lastSeenAt()).isEqualTo(T0.plusSeconds(10));
+  }
+
+  @Test
+  void last_contacts_of_several_devices_are_written_together_and_unknown_ids_skipped() {
+    enroll(store, "dev-1", Map.of());
+    enroll(store, "dev-2", Map.of());
+
+    store.touchDevices(
+        Map.of(
+            "dev-1", T0.plusSeconds(1), "dev-2", T0.plusSeconds(2), "dev-gone", T0.plusSeconds(3)));
+
+    assertThat(store.devices())
+        .extracting(Device::lastSeenAt)
+        .containsExactly(T0.plusSeconds(1), T0.plusSeconds(2));
+  }
+
+  @Test
+  void operator_labels_win_over_reported_labels_and_removals_hide_reported_keys() {
+    enroll(store, "dev-1", Map.of("site", "lab", "line", "1", "arch", "arm64"));
+
+    Device changed =
+        store
+            .changeOperatorLabels(
+                "dev-1", l -> l.with(Map.of("site", "plant-7", "tier", "canary"), List.of("line")))
+            .orElseThrow();
+
+    assertThat(changed.labels())
+        .isEqualTo(Map.of("site", "plant-7", "tier", "canary", "arch", "arm64"));
+    assertThat(changed.reportedLabels())
+        .isEqualTo(Map.of("site", "lab", "line", "1", "arch", "arm64"));
+    store.saveReported(
+        "dev-1",
+        new ReportedState("0.1.0", List.of(), 0, 0, Map.of("site", "lab", "line", "2")),
+        T0.plusSeconds(1));
+    assertThat(store.device("dev-1").orElseThrow().labels())
+        .isEqualTo(Map.of("site", "plant-7", "tier", "canary"));
+  }
+
+  @Test
+  void setting_a_removed_key_again_lifts_its_tombstone_and_removing_a_set_key_drops_it() {
+    enroll(store, "dev-1", Map.of("line", "1"));
+    store.changeOperatorLabels("dev-1", l -> l.with(Map.of("tier", "canary"), List.of("line")));
+
+    Device after =
+        store
+            .changeOperatorLabels("dev-1", l -> l.with(Map.of("line", "9"), List.of("tier")))
+            .orElseThrow();
+
+    assertThat(after.labels()).isEqualTo(Map.of("line", "9"));
+    assertThat(after.operatorLabels().removed()).containsExactly("tier");
+    assertThat(store.device("dev-1").orElseThrow()).isEqualTo(after);
+  }
+
+  @Test
+  void a_failing_label_change_saves_nothing_and_an_unknown_device_changes_nothing() {
+    enroll(store, "dev-1", Map.of("line", "1"));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                store.changeOperatorLabels(
+                    "dev-1",
+                    l -> {
+                      throw new IllegalStateException("refused");
+                    }))
+        .hasMessage("refused");
+
+    assertThat(store.device("dev-1").orElseThrow().operatorLabels()).isEqualTo(OperatorLabels.NONE);
+    assertThat(store.changeOperatorLabels("dev-2", l -> l.with(Map.of("a", "b"), List.of())))
+        .isEmpty();
   }
 
   @Test
@@ -117,7 +192,7 @@ public abstract class DeviceStoreContract extends StoreContract {
   }
 
   @Test
-  void reported_labels_replace_the_devices_labels() {
+  void reported_labels_replace_the_devices_reported_labels() {
     enroll(store, "dev-1", Map.of("site", "lab"));
 
     store.saveReported(

@@ -135,7 +135,7 @@ final class RolloutFixture implements AutoCloseable {
   }
 
   void report(String device, ModelReport model) {
-    devices.touchDevice(device, clock.instant());
+    devices.touchDevices(Map.of(device, clock.instant()));
     assertThat(
             devices.saveReported(
                 device, new ReportedState("test", List.of(model), 0, 0), clock.instant()))

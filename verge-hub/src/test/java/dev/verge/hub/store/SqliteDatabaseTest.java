@@ -84,7 +84,7 @@ class SqliteDatabaseTest {
                         .telemetry()
                         .recordBatch("dev-1", "t" + thread + "b" + b, records(from, from + 3), T0);
                 accepted += ack.accepted();
-                target.devices().touchDevice("dev-1", T0.plusSeconds(b));
+                target.devices().touchDevices(Map.of("dev-1", T0.plusSeconds(b)));
               }
               return accepted;
             });
