@@ -39,7 +39,12 @@ final class DeviceStates {
       return member.inState(RolloutState.PENDING, why, active, now);
     }
     if (rollout.rolledBack()) {
-      return rolledBack(rollout, member, report, active, now);
+      Member back = rolledBack(rollout, member, report, active, now);
+      if (!Gates.settled(back.state()) && unreachable(rollout, member, device, now)) {
+        // It cannot be sent back while out of contact; the rollback does not wait for it.
+        return member.inState(RolloutState.UNREACHABLE, noContact(device, rollout), active, now);
+      }
+      return back;
     }
     if (!winner) {
       return member.inState(RolloutState.SUPERSEDED, overriddenBy, active, now);
