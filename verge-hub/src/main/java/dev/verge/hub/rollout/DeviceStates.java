@@ -2,6 +2,7 @@ package dev.verge.hub.rollout;
 
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.PendingTarget;
+import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutState;
 import dev.verge.core.api.VersionStats;
 import dev.verge.hub.device.Device;
@@ -33,7 +34,7 @@ final class DeviceStates {
     Long active = report == null ? null : report.activeVersion();
     if (!member.released()) {
       String why =
-          rollout.rolledBack() || rollout.phase() == dev.verge.core.api.RolloutPhase.ABORTED
+          rollout.rolledBack() || rollout.phase() == RolloutPhase.ABORTED
               ? "never given the version: the rollout ended first"
               : member.reason() == null ? "wave not started" : member.reason();
       return member.inState(RolloutState.PENDING, why, active, now);

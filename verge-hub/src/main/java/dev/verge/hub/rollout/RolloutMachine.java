@@ -16,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -377,7 +378,7 @@ final class RolloutMachine {
               text.append(text.isEmpty() ? "" : ", ")
                   .append(n)
                   .append(' ')
-                  .append(state.name().toLowerCase(java.util.Locale.ROOT)));
+                  .append(state.name().toLowerCase(Locale.ROOT)));
       return text.isEmpty() ? "no devices" : text.toString();
     }
 
