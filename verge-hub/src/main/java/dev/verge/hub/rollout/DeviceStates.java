@@ -89,6 +89,19 @@ final class DeviceStates {
 
   private static Member rolledBack(
       Rollout rollout, Member member, ModelReport report, Long active, Instant now) {
+    if (report != null
+        && failedThis(report, rollout.id(), rollout.version())
+        && !Objects.equals(active, rollout.version())) {
+      // It never ran the version: it stays FAILED with the agent's reason, which says why.
+      return member.inState(
+          RolloutState.FAILED,
+          Objects.requireNonNullElse(report.error(), "the device reported a failure")
+              + " (never ran v"
+              + rollout.version()
+              + ", so nothing to roll back)",
+          active,
+          now);
+    }
     Long back = member.previousVersion();
     if (back == null) {
       return member.inState(

@@ -299,6 +299,31 @@ class RolloutEngineTest {
   }
 
   @Test
+  void a_device_that_failed_the_install_keeps_its_reason_after_the_rollback() {
+    f.enroll(2, Map.of(), 1L);
+    long id =
+        f.deploy(2, plan("1", List.of(), null, "install_success>=100%", null, null, null, null))
+            .id();
+    String canary =
+        f.view(id).devices().stream()
+            .filter(d -> d.wave() == 0)
+            .findFirst()
+            .orElseThrow()
+            .deviceId();
+
+    f.reportFailed(canary, 1L, 2, id, "signature check failed");
+    f.step();
+
+    DeploymentView view = f.view(id);
+    assertThat(view.state()).isEqualTo(RolloutPhase.ROLLED_BACK);
+    assertThat(f.state(id, canary)).isEqualTo(RolloutState.FAILED);
+    assertThat(f.device(id, canary).reason())
+        .startsWith("signature check failed")
+        .contains("nothing to roll back");
+    assertThat(view.counts().failed()).isEqualTo(1);
+  }
+
+  @Test
   void a_rollback_does_not_wait_for_a_device_out_of_contact() {
     f.enroll(1, Map.of(), 1L);
     long id =
