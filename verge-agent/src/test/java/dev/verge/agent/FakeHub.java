@@ -79,6 +79,9 @@ public final class FakeHub implements AutoCloseable {
   /** Batches of more records than this are refused with 413. */
   public volatile int maxBatchRecords = Integer.MAX_VALUE;
 
+  /** The next this many bundle downloads are answered 503, as a hub under maintenance does. */
+  public final AtomicInteger failBundleDownloads = new AtomicInteger();
+
   /** When set, bundle downloads ignore Range and send the whole bundle. */
   public volatile boolean ignoreRange;
 
@@ -124,9 +127,15 @@ public final class FakeHub implements AutoCloseable {
 
   /** Publishes {@code bundle} and returns the desired-state entry that points at it. */
   public DesiredModel model(String name, long version, byte[] bundle, boolean rollback) {
+    return model(name, version, bundle, rollback, 1);
+  }
+
+  /** As above, for the deployment {@code deploymentId}. */
+  public DesiredModel model(
+      String name, long version, byte[] bundle, boolean rollback, long deploymentId) {
     String digest = Digests.sha256Hex(bundle);
     bundles.put(digest, bundle);
-    return new DesiredModel(name, version, digest, bundle.length, 1, rollback);
+    return new DesiredModel(name, version, digest, bundle.length, deploymentId, rollback);
   }
 
   public DesiredModel model(String name, long version, byte[] bundle) {
@@ -298,6 +307,9 @@ public final class FakeHub implements AutoCloseable {
     }
     String digest = exchange.param("digest");
     await(bundleGate);
+    if (failBundleDownloads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return Reply.error(503, "the hub is under maintenance", "UNAVAILABLE");
+    }
     byte[] bytes = substitutes.getOrDefault(digest, bundles.get(digest));
     if (bytes == null) {
       return Reply.error(404, "no published bundle " + digest, "NO_SUCH_BUNDLE");
