@@ -59,6 +59,9 @@ class WindowTest extends AgentHarness {
     assertThat(waiting.pending().version()).isEqualTo(2);
     assertThat(waiting.pending().detail()).isEqualTo("window 01:00-04:00 UTC");
     assertThat(waiting.failedVersion()).isNull();
+    assertThat(http.get("/v2/health/ready").status())
+        .as("serving v1 until the window is no reason to turn requests away")
+        .isEqualTo(200);
 
     clock.set(Instant.parse("2026-12-02T00:59:59Z"));
     agent.syncNow();

@@ -144,13 +144,17 @@ public final class HealthCounters {
     return Duration.ofMillis(Math.max(0, clock.millis() - since));
   }
 
-  /** The counters of every active version, for the store. */
+  /**
+   * The counters of every active version, for the store, and those saved for a model not restored
+   * (yet): a start that fails before restoring, or a kept bundle that cannot be served until the
+   * hub is back, must not lose them.
+   */
   public List<VersionTally> tallies() {
-    List<VersionTally> tallies = new ArrayList<>();
-    for (Tally tally : new TreeMap<>(byModel).values()) {
-      tallies.add(tally.tally());
+    Map<String, VersionTally> tallies = new TreeMap<>(saved);
+    for (Tally tally : byModel.values()) {
+      tallies.put(tally.model, tally.tally());
     }
-    return tallies;
+    return List.copyOf(tallies.values());
   }
 
   /** One version's counters. */

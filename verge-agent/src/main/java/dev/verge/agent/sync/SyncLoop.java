@@ -222,6 +222,11 @@ public final class SyncLoop implements AutoCloseable {
     } else {
       for (DesiredModel model : state.models()) {
         Optional<Long> active = registry.activeVersion(model.name());
+        if (active.isPresent() && isWaitingForWindow(model)) {
+          // Serving the version before, by design, until the window: that is no reason to
+          // turn requests away.
+          continue;
+        }
         if (active.isEmpty() || active.get() != model.version()) {
           Failure failure = failures.get(model.name());
           problems.add(
@@ -237,6 +242,14 @@ public final class SyncLoop implements AutoCloseable {
     return problems.isEmpty()
         ? Optional.empty()
         : Optional.of("not ready: " + String.join("; ", problems));
+  }
+
+  private boolean isWaitingForWindow(DesiredModel model) {
+    PendingTarget target = pending.get(model.name());
+    return target != null
+        && target.phase() == PendingTarget.Phase.WAITING_FOR_WINDOW
+        && target.version() == model.version()
+        && target.deploymentId() == model.deploymentId();
   }
 
   /** Where the agent stands with the hub: offline, not yet answered, behind or in sync. */
@@ -431,11 +444,7 @@ public final class SyncLoop implements AutoCloseable {
   }
 
   private void waitForWindow(DesiredModel model) {
-    PendingTarget current = pending.get(model.name());
-    if (current != null
-        && current.phase() == PendingTarget.Phase.WAITING_FOR_WINDOW
-        && current.version() == model.version()
-        && current.deploymentId() == model.deploymentId()) {
+    if (isWaitingForWindow(model)) {
       return;
     }
     String window = describe(model.window());

@@ -171,4 +171,16 @@ class HealthCountersTest {
     assertThat(health.idleFor("pump")).isEqualTo(HealthCounters.FOREVER);
     assertThat(health.stats("pump")).isEmpty();
   }
+
+  @Test
+  void saved_counters_not_restored_yet_are_kept_for_the_next_save() {
+    health.activated(pump(3), 5L);
+    health.succeeded("pump", 3, 1_000, List.of());
+    List<VersionTally> saved = health.tallies();
+
+    HealthCounters startingAgain = new HealthCounters(clock, saved);
+
+    assertThat(startingAgain.tallies()).isEqualTo(saved);
+    assertThat(startingAgain.stats("pump")).as("nothing serves yet").isEmpty();
+  }
 }
