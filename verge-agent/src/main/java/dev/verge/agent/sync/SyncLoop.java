@@ -394,8 +394,9 @@ public final class SyncLoop implements AutoCloseable {
    *
    * @param failure the earlier failure of this same target, null when none
    */
-  private void advance(DesiredModel model, Failure failure) {
+  private void advance(DesiredModel model, Failure earlier) {
     String name = model.name();
+    Failure failure = earlier;
     Runnable downloading = () -> downloading(model);
     if (model.window() == null) {
       prepared.remove(name);
@@ -413,13 +414,17 @@ public final class SyncLoop implements AutoCloseable {
         case Preparation.Ready r -> {
           ready = new Prepared(model, r.file());
           prepared.put(name, ready);
-          failures.remove(name);
+          if (failure != null && failure.retryable()) {
+            // The download it retried is done; a refusal (a load that failed) keeps its back-off.
+            failures.remove(name);
+            failure = null;
+          }
         }
       }
     }
     if (windowAllows(model)) {
       prepared.remove(name);
-      outcome(model, installer.activate(model, ready.file()), null);
+      outcome(model, installer.activate(model, ready.file()), failure);
     } else {
       waitForWindow(model);
     }
