@@ -88,6 +88,9 @@ public final class FakeHub implements AutoCloseable {
    */
   public volatile int stallBundleAfter = -1;
 
+  /** When set, only the bundle of this digest stalls; see {@link #stallBundleAfter}. */
+  public volatile String stallDigest;
+
   /** What a stalled download waits for; see {@link #stallBundleAfter}. */
   public final CountDownLatch stallGate = new CountDownLatch(1);
 
@@ -353,9 +356,14 @@ public final class FakeHub implements AutoCloseable {
               "Content-Range",
               "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length),
           Arrays.copyOfRange(bytes, from, bytes.length),
-          stallBundleAfter);
+          stallAfter(digest));
     }
-    return new Reply(200, Map.of("Content-Type", Body.BYTES), bytes, stallBundleAfter);
+    return new Reply(200, Map.of("Content-Type", Body.BYTES), bytes, stallAfter(digest));
+  }
+
+  private int stallAfter(String digest) {
+    String only = stallDigest;
+    return only == null || only.equals(digest) ? stallBundleAfter : -1;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.verge.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.verge.core.api.DesiredModel;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +58,38 @@ class NewerDeploymentTest extends AgentHarness {
         PROMPTLY,
         () -> reported("pump").map(r -> Long.valueOf(2).equals(r.activeVersion())).orElse(false));
     assertThat(versionAnswering(http(agent), "pump")).isEqualTo("2");
+  }
+
+  @Test
+  void a_newer_deployment_stops_a_download_that_holds_the_loop() {
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1), false, 1));
+    Agent agent = start(config().withPollInterval(Duration.ofMillis(50)));
+    Eventually.await(
+        "v1 serves",
+        () -> reported("pump").map(r -> Long.valueOf(1).equals(r.activeVersion())).orElse(false));
+    DesiredModel stuck = hub.model("pump", 2, bundles.logistic("pump", 2), false, 2);
+    // The link stops midway through v2's bundle; the stall time-out (30 s) is far off.
+    hub.stallDigest = stuck.bundleDigest();
+    hub.stallBundleAfter = 500;
+    try {
+      hub.desire(stuck);
+      Eventually.await(
+          "v2 downloading",
+          () ->
+              reported("pump")
+                  .map(r -> r.pending() != null && r.pending().version() == 2)
+                  .orElse(false));
+
+      hub.desire(hub.model("pump", 3, bundles.logistic("pump", 3), false, 3));
+
+      Eventually.await(
+          "v3 serves while v2's download still hangs",
+          Duration.ofSeconds(15),
+          () -> reported("pump").map(r -> Long.valueOf(3).equals(r.activeVersion())).orElse(false));
+      assertThat(versionAnswering(http(agent), "pump")).isEqualTo("3");
+      assertThat(reported("pump").orElseThrow().failedVersion()).isNull();
+    } finally {
+      hub.stallGate.countDown();
+    }
   }
 }

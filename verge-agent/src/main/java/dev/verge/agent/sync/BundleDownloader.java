@@ -56,17 +56,18 @@ final class BundleDownloader {
   }
 
   Path fetch(DesiredModel desired) {
-    return fetch(desired, () -> {});
+    return fetch(desired, DownloadWatch.NONE);
   }
 
   /**
    * The kept bundle of {@code desired}, downloaded first when absent.
    *
-   * @param downloading run before a download from the hub starts (not when the bundle is kept)
+   * @param watch told when a download from the hub starts (not when the bundle is kept), and asked
+   *     while it runs whether it is still wanted
    * @throws ActivationException DOWNLOAD (a partial file is kept for resuming; {@link
    *     ActivationException#retryable} when the hub or the link failed) or DIGEST
    */
-  Path fetch(DesiredModel desired, Runnable downloading) {
+  Path fetch(DesiredModel desired, DownloadWatch watch) {
     String digest = desired.bundleDigest();
     Path bundle = bundlePath(digest);
     if (Files.exists(bundle)) {
@@ -81,8 +82,8 @@ final class BundleDownloader {
         have = 0;
       }
       if (size <= 0 || have < size) {
-        downloading.run();
-        download(desired, part, have);
+        watch.started();
+        download(desired, part, have, watch);
       }
       // else: a whole part that a crash kept from being renamed; its digest decides.
       long got = Files.size(part);
@@ -118,18 +119,20 @@ final class BundleDownloader {
   }
 
   /** One attempt, told to the metrics however it ends. */
-  private void download(DesiredModel desired, Path part, long have) throws IOException {
+  private void download(DesiredModel desired, Path part, long have, DownloadWatch wanted)
+      throws IOException {
     AtomicLong received = new AtomicLong();
     boolean complete = false;
     try {
-      transfer(desired, part, have, received);
+      transfer(desired, part, have, received, wanted);
       complete = true;
     } finally {
       metrics.downloaded(complete, received.get());
     }
   }
 
-  private void transfer(DesiredModel desired, Path part, long have, AtomicLong received)
+  private void transfer(
+      DesiredModel desired, Path part, long have, AtomicLong received, DownloadWatch wanted)
       throws IOException {
     BundleStream stream;
     try {
@@ -156,7 +159,8 @@ final class BundleDownloader {
     Progress progress = new Progress(describe(desired), size);
     boolean oversized = false;
     AtomicLong progressed = new AtomicLong(start);
-    StallWatch watch = new StallWatch(stream.body(), stallTimeout, progressed::get);
+    StallWatch watch =
+        new StallWatch(stream.body(), stallTimeout, progressed::get, wanted::superseded);
     try (watch;
         InputStream in = stream.body();
         FileChannel out =
@@ -181,11 +185,25 @@ final class BundleDownloader {
         progressed.set(written);
         progress.update(written);
       }
-      if (watch.stalled()) {
-        throw new IOException("stalled");
+      if (watch.stalled() || watch.superseded()) {
+        throw new IOException("stopped");
       }
       out.force(true);
     } catch (IOException e) {
+      if (watch.superseded()) {
+        throw new ActivationException(
+            Check.DOWNLOAD,
+            "download of "
+                + describe(desired)
+                + " stopped after "
+                + written
+                + (size > 0 ? " of " + size : "")
+                + " bytes: the hub now asks for another version of "
+                + desired.name()
+                + "; it resumes from there if asked again",
+            e,
+            true);
+      }
       throw new ActivationException(
           Check.DOWNLOAD,
           "download of "

@@ -64,20 +64,20 @@ final class ModelInstaller {
   }
 
   Activation install(DesiredModel desired) {
-    return install(desired, () -> {});
+    return install(desired, DownloadWatch.NONE);
   }
 
   /**
    * Fetches, checks, loads and swaps in one go.
    *
-   * @param downloading run before a download from the hub starts
+   * @param watch told of a download from the hub, and asked whether it is still wanted
    */
-  Activation install(DesiredModel desired, Runnable downloading) {
+  Activation install(DesiredModel desired, DownloadWatch watch) {
     Path file = null;
     try {
       checkDesired(desired);
       checkRollback(desired);
-      file = downloader.fetch(desired, downloading);
+      file = downloader.fetch(desired, watch);
       return swapIn(desired, file);
     } catch (ActivationException e) {
       return refused(desired, file, e);
@@ -90,14 +90,14 @@ final class ModelInstaller {
    * Fetches and checks {@code desired} without loading it, for a version that activates later (in
    * its maintenance window): what can refuse it is found out now, not in the window.
    *
-   * @param downloading run before a download from the hub starts
+   * @param watch told of a download from the hub, and asked whether it is still wanted
    */
-  Preparation prepare(DesiredModel desired, Runnable downloading) {
+  Preparation prepare(DesiredModel desired, DownloadWatch watch) {
     Path file = null;
     try {
       checkDesired(desired);
       checkRollback(desired);
-      file = downloader.fetch(desired, downloading);
+      file = downloader.fetch(desired, watch);
       try (Bundle bundle = Bundle.open(file)) {
         bundle.verifySignature(trust);
         checkManifest(bundle.manifest(), desired.name(), desired.version());

@@ -3,6 +3,7 @@ package dev.verge.agent.sync;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,8 +16,10 @@ final class StallWatch implements AutoCloseable {
 
   private final Thread thread;
   private volatile boolean stalled;
+  private volatile boolean superseded;
 
-  StallWatch(InputStream stream, Duration timeout, LongSupplier progress) {
+  StallWatch(
+      InputStream stream, Duration timeout, LongSupplier progress, BooleanSupplier unwanted) {
     long timeoutNanos = timeout.toNanos();
     long tick = Math.max(1, Math.min(timeout.toMillis() / 4, 1_000));
     thread =
@@ -29,6 +32,11 @@ final class StallWatch implements AutoCloseable {
                   try {
                     while (true) {
                       Thread.sleep(tick);
+                      if (unwanted.getAsBoolean()) {
+                        superseded = true;
+                        close(stream);
+                        return;
+                      }
                       long now = progress.getAsLong();
                       if (now != seen) {
                         seen = now;
@@ -43,6 +51,11 @@ final class StallWatch implements AutoCloseable {
                     // The download ended.
                   }
                 });
+  }
+
+  /** Whether the watch closed the stream because the download was no longer wanted. */
+  boolean superseded() {
+    return superseded;
   }
 
   /** Whether the watch closed the stream because nothing arrived. */

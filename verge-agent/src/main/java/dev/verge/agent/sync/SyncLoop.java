@@ -68,6 +68,9 @@ public final class SyncLoop implements AutoCloseable {
   /** A download that receives no byte for this long is given up, to resume later. */
   public static final Duration DEFAULT_STALL_TIMEOUT = BundleDownloader.DEFAULT_STALL_TIMEOUT;
 
+  /** While a download holds the loop, the hub is asked this often whether it still wants it. */
+  static final Duration PEEK_INTERVAL = Duration.ofSeconds(5);
+
   /** A transient download failure is retried at least this often. */
   static final Duration MAX_TRANSIENT_RETRY = Duration.ofMinutes(2);
 
@@ -130,6 +133,9 @@ public final class SyncLoop implements AutoCloseable {
   private Instant lastReportAt = Instant.MIN;
   private volatile Thread thread;
   private volatile Thread windowThread;
+  private volatile DesiredModel downloadingNow;
+  private volatile DesiredState peeked;
+  private volatile long lastPeekNanos;
   private volatile boolean closed;
 
   /**
@@ -392,12 +398,32 @@ public final class SyncLoop implements AutoCloseable {
    * Takes {@code model} one step on: installs it at once, or, with a maintenance window, fetches
    * and verifies it and activates it only once the window allows.
    *
-   * @param failure the earlier failure of this same target, null when none
+   * @param earlier the earlier failure of this same target, null when none
    */
   private void advance(DesiredModel model, Failure earlier) {
+    DownloadWatch downloading =
+        new DownloadWatch() {
+          @Override
+          public void started() {
+            downloading(model);
+          }
+
+          @Override
+          public boolean superseded() {
+            return isSuperseded(model);
+          }
+        };
+    try {
+      advance(model, earlier, downloading);
+    } finally {
+      downloadingNow = null;
+      peeked = null;
+    }
+  }
+
+  private void advance(DesiredModel model, Failure earlier, DownloadWatch downloading) {
     String name = model.name();
     Failure failure = earlier;
-    Runnable downloading = () -> downloading(model);
     if (model.window() == null) {
       prepared.remove(name);
       outcome(model, installer.install(model, downloading), failure);
@@ -435,8 +461,47 @@ public final class SyncLoop implements AutoCloseable {
     return model.window().allows(now, health.idleFor(model.name()));
   }
 
+  /**
+   * Whether the hub, asked while {@code model} downloads, now wants something else for its name:
+   * then the download stops, so that a newer deployment never waits for an older one's bundle.
+   */
+  private boolean isSuperseded(DesiredModel model) {
+    DesiredState state = peeked;
+    if (state == null) {
+      return false;
+    }
+    return state.models().stream()
+        .noneMatch(
+            m ->
+                m.name().equals(model.name())
+                    && m.version() == model.version()
+                    && m.deploymentId() == model.deploymentId()
+                    && Objects.equals(m.bundleDigest(), model.bundleDigest()));
+  }
+
+  /**
+   * While a download runs (and holds the sync loop), asks the hub every {@link #PEEK_INTERVAL}
+   * whether the desired state changed, without taking it: the cycle after the download does.
+   */
+  void peekWhileDownloading() {
+    if (downloadingNow == null || System.nanoTime() - lastPeekNanos < PEEK_INTERVAL.toNanos()) {
+      return;
+    }
+    lastPeekNanos = System.nanoTime();
+    try {
+      if (hub.desired(etag, Duration.ZERO) instanceof DesiredPoll.Changed changed) {
+        peeked = changed.state();
+      }
+    } catch (HubException e) {
+      // The download meets the same hub; the cycle tells of the link.
+    }
+  }
+
   /** Marks {@code model} as downloading and tells the hub, as a download may take a while. */
   private void downloading(DesiredModel model) {
+    peeked = null;
+    lastPeekNanos = System.nanoTime();
+    downloadingNow = model;
     pending.put(
         model.name(),
         new PendingTarget(
@@ -577,6 +642,7 @@ public final class SyncLoop implements AutoCloseable {
         return;
       }
       try {
+        peekWhileDownloading();
         checkWindows();
       } catch (Throwable e) {
         // One failed check must not end the checks: report it and go on.
