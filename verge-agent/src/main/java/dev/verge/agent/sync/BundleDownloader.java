@@ -213,7 +213,7 @@ final class BundleDownloader {
               + (size > 0 ? " of " + size : "")
               + " bytes ("
               + (watch.stalled()
-                  ? "no byte arrived for " + stallTimeout.toMillis() + " ms"
+                  ? "no byte arrived for " + text(stallTimeout)
                   : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
               + "); it resumes from there",
           e,
@@ -263,6 +263,11 @@ final class BundleDownloader {
       case HubUnavailableException unavailable -> true;
       case HubRefusedException refused -> refused.status() == 408 || refused.status() == 429;
     };
+  }
+
+  private static String text(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
   }
 
   private static String describe(DesiredModel desired) {
