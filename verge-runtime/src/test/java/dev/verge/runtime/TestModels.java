@@ -62,6 +62,37 @@ public final class TestModels {
   }
 
   /**
+   * Answers like {@link #logistic()} for an even number of rows and fails inside ONNX Runtime for
+   * an odd number: a Reshape of the input to [-1, 4] needs a multiple of four values. A real model
+   * error on some inputs, so the agent's error counters and the hub's error-rate gates can be
+   * exercised without fault injection.
+   */
+  public static byte[] failsOnOddBatches() {
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("fails_on_odd_batches")
+            .addInitializer(longs("pairs", -1, 4))
+            .addInitializer(longs("rows", -1, 2))
+            .addInitializer(floats("W", new long[] {2, 2}, -1f, 1f, -1f, 1f))
+            .addInitializer(floats("B", new long[] {2}, 1f, -1f))
+            .addNode(node("Reshape", "to_pairs", new String[] {"input", "pairs"}, "paired"))
+            .addNode(node("Reshape", "to_rows", new String[] {"paired", "rows"}, "checked"))
+            .addNode(node("Gemm", "gemm", new String[] {"checked", "W", "B"}, "logits"))
+            .addNode(
+                node("Softmax", "softmax", new String[] {"logits"}, "output").toBuilder()
+                    .addAttribute(
+                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                            .setName("axis")
+                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+                            .setI(1))
+                    .build())
+            .addInput(value("input", TensorProto.DataType.FLOAT, -1, 2))
+            .addOutput(value("output", TensorProto.DataType.FLOAT, -1, 2))
+            .build();
+    return model(graph);
+  }
+
+  /**
    * One Identity per element type in {@link #ALL_TYPES}: input {@code x_<suffix>} [-1] to output
    * {@code y_<suffix>}, so a test can round-trip every type the protocol carries.
    */
@@ -106,6 +137,18 @@ public final class TestModels {
     }
     for (float value : values) {
       tensor.addFloatData(value);
+    }
+    return tensor.build();
+  }
+
+  private static TensorProto longs(String name, long... values) {
+    TensorProto.Builder tensor =
+        TensorProto.newBuilder()
+            .setName(name)
+            .setDataType(TensorProto.DataType.INT64.getNumber())
+            .addDims(values.length);
+    for (long value : values) {
+      tensor.addInt64Data(value);
     }
     return tensor.build();
   }
