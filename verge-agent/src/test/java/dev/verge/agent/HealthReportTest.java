@@ -22,15 +22,17 @@ class HealthReportTest extends AgentHarness {
 
   @Test
   void reports_requests_engine_errors_latency_and_output_means_of_the_active_version() {
-    DesiredModel pump = hub.model("pump", 1, bundles.logistic("pump", 1), false, 7);
+    // A real model that fails inside ONNX Runtime on features of 2 or more.
+    DesiredModel pump = hub.model("pump", 1, bundles.failsOnLargeInputs("pump", 1), false, 7);
     hub.desire(pump);
-    Agent agent = start(config(), new FailingInputsEngine(Engines.ONNX));
+    Agent agent = start();
     agent.syncNow();
     Http http = http(agent);
 
     JsonNode first = http.post("/v2/models/pump/infer", Http.logisticRequest("a", 1, 1)).json();
-    JsonNode second = http.post("/v2/models/pump/infer", Http.logisticRequest("b", 3, 2)).json();
-    assertThat(http.post("/v2/models/pump/infer", Http.logisticRequest("c", -1, 1)).status())
+    JsonNode second =
+        http.post("/v2/models/pump/infer", Http.logisticRequest("b", 0.5f, 1.5f)).json();
+    assertThat(http.post("/v2/models/pump/infer", Http.logisticRequest("c", 2.5f, 3)).status())
         .as("an engine error")
         .isEqualTo(500);
     assertThat(http.post("/v2/models/pump/infer", "{\"inputs\":[]}").status())
