@@ -52,6 +52,14 @@ public final class TestBundles {
     return bundle(name, version, TestModels.logistic(version), publisher.getPrivate());
   }
 
+  /**
+   * A model that answers like the logistic one while every feature is in [0, 2) and fails inside
+   * ONNX Runtime otherwise ({@link TestModels#failsOnLargeInputs()}).
+   */
+  public byte[] failsOnLargeInputs(String name, long version) {
+    return bundle(name, version, TestModels.failsOnLargeInputs(), publisher.getPrivate());
+  }
+
   /** The logistic model signed by {@code key} instead of the trusted publisher. */
   public byte[] logistic(String name, long version, PrivateKey key) {
     return bundle(name, version, TestModels.logistic(version), key);

@@ -2,11 +2,18 @@ package dev.verge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.verge.cli.demo.PumpModelTrainer;
 import dev.verge.core.oip.DataType;
+import dev.verge.core.oip.Tensor;
 import dev.verge.runtime.EngineOptions;
+import dev.verge.runtime.LoadedModel;
+import dev.verge.runtime.ModelSource;
 import dev.verge.runtime.OnnxEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +52,33 @@ class DemoTrainTest {
     Cli.Result result = Cli.run("demo", "train", "--version", "7", "--out", "x.onnx");
 
     assertThat(result.exit()).isEqualTo(1);
-    assertThat(result.err()).contains("the demo trains versions 1 and 2, not 7");
+    assertThat(result.err())
+        .contains("the demo trains versions 1, 2 and 3 (the mislabelled one), not 7");
+  }
+
+  @Test
+  void the_mislabelled_v3_calls_healthy_pumps_failing_where_v2_does_not() throws Exception {
+    Path v2 = PumpModelTrainer.Recipe.of(2).train(dir.resolve("v2.onnx")).onnx();
+    Path v3 = PumpModelTrainer.Recipe.of(3).train(dir.resolve("v3.onnx")).onnx();
+    double[] healthy = PumpModelTrainer.reading(false, new Random(5));
+
+    try (OnnxEngine engine = new OnnxEngine(EngineOptions.defaults())) {
+      assertThat(failingProbability(engine, v2, healthy)).isLessThan(0.5);
+      assertThat(failingProbability(engine, v3, healthy)).isGreaterThan(0.9);
+    }
+  }
+
+  private static double failingProbability(OnnxEngine engine, Path onnx, double[] reading)
+      throws Exception {
+    try (LoadedModel model = engine.load(new ModelSource("pump", 1, Files.readAllBytes(onnx)))) {
+      Tensor input =
+          new Tensor(
+              "input",
+              DataType.FP32,
+              new long[] {1, 2},
+              new float[] {(float) reading[0], (float) reading[1]});
+      float[] output = (float[]) model.infer(List.of(input), Set.of()).get(0).data();
+      return output[1];
+    }
   }
 }

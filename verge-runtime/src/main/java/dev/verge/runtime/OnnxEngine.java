@@ -3,6 +3,7 @@ package dev.verge.runtime;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.ValueInfo;
@@ -61,6 +62,9 @@ public final class OnnxEngine implements InferenceEngine {
   private OrtSession openSession(byte[] model, String what) {
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
       sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      // A failed run comes back as an OrtException, which the agent reports (and throttles in
+      // its log); ONNX Runtime's own stderr line for each failed run would only repeat it.
+      sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
       if (options.intraOpThreads() > 0) {
         sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
       }

@@ -62,6 +62,53 @@ public final class TestModels {
   }
 
   /**
+   * Answers like {@link #logistic()} while every feature is in [0, 2), and fails inside ONNX
+   * Runtime otherwise: the features, cast to integers, index a two-element tensor, and a Gather out
+   * of bounds is a runtime error. A real model error on some inputs (the agent's warm-up with zeros
+   * passes), so the agent's error counters and the hub's error-rate gates can be exercised without
+   * fault injection.
+   */
+  public static byte[] failsOnLargeInputs() {
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("fails_on_large_inputs")
+            .addInitializer(floats("W", new long[] {2, 2}, -1f, 1f, -1f, 1f))
+            .addInitializer(floats("B", new long[] {2}, 1f, -1f))
+            .addInitializer(floats("Z", new long[] {2}, 0f, 0f))
+            .addNode(
+                node("Cast", "to_indices", new String[] {"input"}, "indices").toBuilder()
+                    .addAttribute(
+                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                            .setName("to")
+                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+                            .setI(TensorProto.DataType.INT64.getNumber()))
+                    .build())
+            .addNode(node("Gather", "check", new String[] {"Z", "indices"}, "zeros"))
+            .addNode(
+                node("ReduceSum", "sum", new String[] {"zeros"}, "zero").toBuilder()
+                    .addAttribute(
+                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                            .setName("keepdims")
+                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+                            .setI(0))
+                    .build())
+            .addNode(node("Gemm", "gemm", new String[] {"input", "W", "B"}, "raw"))
+            .addNode(node("Add", "add", new String[] {"raw", "zero"}, "logits"))
+            .addNode(
+                node("Softmax", "softmax", new String[] {"logits"}, "output").toBuilder()
+                    .addAttribute(
+                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                            .setName("axis")
+                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+                            .setI(1))
+                    .build())
+            .addInput(value("input", TensorProto.DataType.FLOAT, -1, 2))
+            .addOutput(value("output", TensorProto.DataType.FLOAT, -1, 2))
+            .build();
+    return model(graph);
+  }
+
+  /**
    * One Identity per element type in {@link #ALL_TYPES}: input {@code x_<suffix>} [-1] to output
    * {@code y_<suffix>}, so a test can round-trip every type the protocol carries.
    */

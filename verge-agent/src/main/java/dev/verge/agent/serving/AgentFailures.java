@@ -6,12 +6,27 @@ import dev.verge.core.oip.ProtocolException;
 import dev.verge.http.FailureMapping;
 import dev.verge.http.Problem;
 import dev.verge.runtime.EngineException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /** The one place where the agent's failures become HTTP statuses. */
 final class AgentFailures implements FailureMapping {
   private static final System.Logger LOG = System.getLogger(AgentFailures.class.getName());
+
+  /** How often an engine failure that keeps happening is logged again. */
+  static final Duration FAILURE_LOG_INTERVAL = Duration.ofMinutes(1);
+
+  private final ThrottledWarning engineFailures;
+
+  AgentFailures() {
+    this(System::nanoTime);
+  }
+
+  AgentFailures(LongSupplier nanoTime) {
+    this.engineFailures = new ThrottledWarning(LOG, FAILURE_LOG_INTERVAL, nanoTime);
+  }
 
   @Override
   public Optional<Problem> map(Throwable failure) {
@@ -20,7 +35,7 @@ final class AgentFailures implements FailureMapping {
           case ProtocolException e -> Problem.refusal(400, "BAD_REQUEST", e.getMessage());
           case ModelNotFoundException e -> Problem.refusal(404, "NO_SUCH_MODEL", e.getMessage());
           case EngineException e -> {
-            LOG.log(System.Logger.Level.WARNING, "inference failed: " + e.getMessage(), e);
+            engineFailures.warn("inference failed: " + e.getMessage(), e);
             yield new Problem(500, "INFERENCE_FAILED", e.getMessage(), Map.of(), false);
           }
           case StoreFullException e -> {

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.verge.agent.store.StoreException;
 import dev.verge.agent.store.StoreFullException;
+import dev.verge.http.LogCapture;
 import dev.verge.http.Problem;
+import dev.verge.runtime.EngineException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class AgentFailuresTest {
@@ -30,5 +33,28 @@ class AgentFailuresTest {
   @Test
   void failures_it_does_not_know_are_left_to_the_layer() {
     assertThat(failures.map(new IllegalStateException("bug"))).isEmpty();
+  }
+
+  /** Regression: a model failing on every request logged a stack trace per request. */
+  @Test
+  void a_model_that_keeps_failing_is_logged_once_a_minute_with_a_count() {
+    AtomicLong now = new AtomicLong();
+    AgentFailures throttled = new AgentFailures(now::get);
+    try (LogCapture log = new LogCapture()) {
+      for (int i = 0; i < 500; i++) {
+        Problem problem =
+            throttled.map(new EngineException("model pump v2 failed", null)).orElseThrow();
+        assertThat(problem.status()).isEqualTo(500);
+        now.addAndGet(100_000_000L); // 100 ms: 50 s in all
+      }
+      assertThat(log.warnings()).hasSize(1);
+      assertThat(log.warnings().getFirst()).contains("inference failed: model pump v2 failed");
+
+      now.addAndGet(AgentFailures.FAILURE_LOG_INTERVAL.toNanos());
+      throttled.map(new EngineException("model pump v2 failed", null));
+
+      assertThat(log.warnings()).hasSize(2);
+      assertThat(log.warnings().get(1)).contains("499 more like it in the last 60 s");
+    }
   }
 }

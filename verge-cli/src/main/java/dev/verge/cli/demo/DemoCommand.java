@@ -69,7 +69,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(
         names = "--version",
         defaultValue = "1",
-        description = "1, or 2 for the retrained model (default ${DEFAULT-VALUE}).")
+        description =
+            "1; 2 for the retrained model; 3 for the mislabelled one a rollout must stop (default ${DEFAULT-VALUE}).")
     long version;
 
     @Option(

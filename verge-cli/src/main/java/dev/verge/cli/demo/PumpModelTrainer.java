@@ -44,21 +44,27 @@ public final class PumpModelTrainer {
   public record TrainedModel(Path onnx, double accuracy, int examples) {}
 
   /**
-   * How the demo trains each model version: v2 is the same model retrained on more readings. {@code
-   * verge demo train} uses the same recipes, so a by-hand walkthrough gets the demo's models.
+   * How the demo trains each model version: v2 is the same model retrained on more readings; v3 is
+   * the bad release a rollout must stop: trained on a mislabelled export in which nearly every
+   * reading says "failing", so it answers "failing" for every pump. {@code verge demo train} uses
+   * the same recipes, so a by-hand walkthrough gets the demo's models.
+   *
+   * @param mislabelled whether the training labels are the broken export's
    */
-  public record Recipe(long version, int examples, int epochs, long seed) {
+  public record Recipe(long version, int examples, int epochs, long seed, boolean mislabelled) {
     public static Recipe of(long version) {
       return switch ((int) version) {
-        case 1 -> new Recipe(1, 2_000, 6, 11L);
-        case 2 -> new Recipe(2, 4_000, 10, 22L);
+        case 1 -> new Recipe(1, 2_000, 6, 11L, false);
+        case 2 -> new Recipe(2, 4_000, 10, 22L, false);
+        case 3 -> new Recipe(3, 4_000, 10, 33L, true);
         default ->
-            throw new IllegalArgumentException("the demo trains versions 1 and 2, not " + version);
+            throw new IllegalArgumentException(
+                "the demo trains versions 1, 2 and 3 (the mislabelled one), not " + version);
       };
     }
 
     public TrainedModel train(Path out) {
-      return PumpModelTrainer.train(examples, epochs, seed, version, out);
+      return PumpModelTrainer.train(examples, epochs, seed, version, mislabelled, out);
     }
   }
 
@@ -70,10 +76,21 @@ public final class PumpModelTrainer {
    * @param version written into the ONNX metadata as the model version
    */
   public static TrainedModel train(int examples, int epochs, long seed, long version, Path out) {
+    return train(examples, epochs, seed, version, false, out);
+  }
+
+  /**
+   * As {@link #train(int, int, long, long, Path)}; {@code mislabelled} labels 99% of the training
+   * readings "failing" whatever they show (the test readings keep their true labels, so the
+   * accuracy shows how bad the model is).
+   */
+  static TrainedModel train(
+      int examples, int epochs, long seed, long version, boolean mislabelled, Path out) {
     Logger.getLogger("org.tribuo").setLevel(Level.WARNING);
     Random random = new Random(seed);
-    MutableDataset<Label> training = dataset(readings(examples, random), "training");
-    MutableDataset<Label> test = dataset(readings(Math.max(200, examples / 4), random), "test");
+    MutableDataset<Label> training = dataset(readings(examples, random, mislabelled), "training");
+    MutableDataset<Label> test =
+        dataset(readings(Math.max(200, examples / 4), random, false), "test");
     LinearSGDTrainer trainer =
         new LinearSGDTrainer(
             new LogMulticlass(), new AdaGrad(0.5, 0.1), epochs, Integer.MAX_VALUE, 1, seed);
@@ -96,14 +113,16 @@ public final class PumpModelTrainer {
     return new double[] {temperature / 10.0, Math.max(0, vibration)};
   }
 
-  private static List<Example<Label>> readings(int count, Random random) {
+  private static List<Example<Label>> readings(int count, Random random, boolean mislabelled) {
     List<Example<Label>> examples = new ArrayList<>(count);
     String[] names = FEATURES.toArray(String[]::new);
     for (int i = 0; i < count; i++) {
       boolean failing = random.nextDouble() < 0.3;
+      double[] reading = reading(failing, random);
+      boolean labelledFailing = mislabelled ? random.nextDouble() < 0.99 : failing;
       examples.add(
           new ArrayExample<>(
-              new Label(failing ? LABELS.get(1) : LABELS.get(0)), names, reading(failing, random)));
+              new Label(labelledFailing ? LABELS.get(1) : LABELS.get(0)), names, reading));
     }
     return examples;
   }
