@@ -126,6 +126,25 @@ class OperatorLabelsTest {
   }
 
   @Test
+  void a_null_value_or_key_is_400() {
+    TestHub.Device device = hub.enroll("edge", Map.of("site", "lab"));
+
+    for (String body : List.of("{\"set\": {\"site\": null}}", "{\"remove\": [null]}")) {
+      HubClient.Reply reply =
+          hub.admin()
+              .send(
+                  "PATCH",
+                  ApiPaths.labels(device.id()),
+                  HttpRequest.BodyPublishers.ofString(body),
+                  "Content-Type",
+                  "application/json");
+
+      assertThat(reply.status()).as("%s -> %s", body, reply).isEqualTo(400);
+      assertThat(reply.error()).as(body).isNotBlank();
+    }
+  }
+
+  @Test
   void an_unknown_device_is_404() {
     HubClient.Reply reply = label("dev-000000000000", Map.of("a", "b"), List.of());
 

@@ -23,7 +23,14 @@ import org.sqlite.SQLiteDataSource;
  *
  * <p>{@link #open} creates and migrates the file; {@link #connect} then gives as many connections
  * with those settings as the store wants (one for the agent, a writer and some readers for the
- * hub). An instance holds no connection itself and needs no closing.
+ * hub). An instance holds no connection itself and needs no closing. A store that holds a secret
+ * opens its file owner-only:
+ *
+ * <pre>{@code
+ * Sqlite file = Sqlite.open(path, "classpath:db/migration/agent",
+ *     Sqlite.Options.DEFAULT.withOwnerOnly(true));
+ * Connection connection = file.connect(); // then e.g. PRAGMA max_page_count for a size budget
+ * }</pre>
  */
 public final class Sqlite {
   private static final String URL_PREFIX = "jdbc:sqlite:";

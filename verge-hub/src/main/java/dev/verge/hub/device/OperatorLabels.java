@@ -37,6 +37,9 @@ public record OperatorLabels(SortedMap<String, String> set, SortedSet<String> re
 
   /** The labels selectors match: {@code reported} without the removed keys, then the set pairs. */
   public Map<String, String> applyTo(Map<String, String> reported) {
+    if (set.isEmpty() && removed.isEmpty()) {
+      return Collections.unmodifiableMap(reported); // most devices: selectors match per poll
+    }
     TreeMap<String, String> effective = new TreeMap<>(reported);
     effective.keySet().removeAll(removed);
     effective.putAll(set);

@@ -1,8 +1,6 @@
 package dev.verge.hub.telemetry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.verge.core.api.BatchAck;
-import dev.verge.core.api.PredictionRecord;
 import dev.verge.hub.store.Database;
 import dev.verge.hub.store.StoreJson;
 import java.time.Instant;
@@ -17,9 +15,9 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * prediction_counts} tables. A record's own time is kept as the ISO-8601 text the device sent.
  */
 public final class SqliteTelemetryStore implements TelemetryStore {
-  private static final RowMapper<PredictionRecord> RECORD =
+  private static final RowMapper<Prediction> RECORD =
       (rs, ctx) ->
-          new PredictionRecord(
+          new Prediction(
               rs.getLong("sequence"),
               Instant.parse(rs.getString("time")),
               rs.getString("model"),
@@ -36,8 +34,8 @@ public final class SqliteTelemetryStore implements TelemetryStore {
   }
 
   @Override
-  public BatchAck recordBatch(
-      String deviceId, String idempotencyKey, List<PredictionRecord> records, Instant receivedAt) {
+  public Stored recordBatch(
+      String deviceId, String idempotencyKey, List<Prediction> records, Instant receivedAt) {
     return db.write(
         h -> {
           int keyed =
@@ -50,7 +48,7 @@ public final class SqliteTelemetryStore implements TelemetryStore {
                   .bind("receivedAt", receivedAt)
                   .execute();
           if (keyed == 0) {
-            return new BatchAck(0, true);
+            return new Stored(0, true);
           }
           int accepted = 0;
           if (!records.isEmpty()) {
@@ -60,7 +58,7 @@ public final class SqliteTelemetryStore implements TelemetryStore {
                         + " latency_micros, request_id, outputs_json, received_at)"
                         + " VALUES (:device, :sequence, :time, :model, :version, :latencyMicros,"
                         + " :requestId, :outputs, :receivedAt) ON CONFLICT DO NOTHING");
-            for (PredictionRecord r : records) {
+            for (Prediction r : records) {
               add.bindMethods(r)
                   .bind("device", deviceId)
                   .bind("time", r.time().toString())
@@ -87,12 +85,12 @@ public final class SqliteTelemetryStore implements TelemetryStore {
                 .bind("added", accepted)
                 .execute();
           }
-          return new BatchAck(accepted, false);
+          return new Stored(accepted, false);
         });
   }
 
   @Override
-  public List<PredictionRecord> predictions(String deviceId, long afterSequence, int limit) {
+  public List<Prediction> predictions(String deviceId, long afterSequence, int limit) {
     return db.read(
         h ->
             h.createQuery(

@@ -57,9 +57,13 @@ public final class Telemetry {
     for (int i = 0; i < records.size(); i++) {
       requireValid(records.get(i), i);
     }
-    BatchAck ack =
+    Stored stored =
         store.recordBatch(
-            deviceId, idempotencyKey, records, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+            deviceId,
+            idempotencyKey,
+            records.stream().map(Prediction::of).toList(),
+            clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    BatchAck ack = new BatchAck(stored.added(), stored.duplicate());
     listener.ingested(ack);
     return ack;
   }

@@ -6,8 +6,8 @@ import static dev.verge.hub.store.StoreFixtures.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.verge.core.api.BatchAck;
 import dev.verge.hub.HubException;
+import dev.verge.hub.telemetry.Stored;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -79,11 +79,11 @@ class SqliteDatabaseTest {
               int accepted = 0;
               for (int b = 0; b < 25; b++) {
                 long from = (thread * 25L + b) * 4;
-                BatchAck ack =
+                Stored ack =
                     target
                         .telemetry()
                         .recordBatch("dev-1", "t" + thread + "b" + b, records(from, from + 3), T0);
-                accepted += ack.accepted();
+                accepted += ack.added();
                 target.devices().touchDevices(Map.of("dev-1", T0.plusSeconds(b)));
               }
               return accepted;

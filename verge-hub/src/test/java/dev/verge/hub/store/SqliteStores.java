@@ -9,11 +9,17 @@ import dev.verge.hub.model.SqliteModelStore;
 import dev.verge.hub.telemetry.SqliteTelemetryStore;
 import dev.verge.hub.telemetry.TelemetryStore;
 import java.nio.file.Path;
+import org.jdbi.v3.core.statement.SqlLogger;
 
 /** The SQLite stores on one {@link Database} file. */
 public record SqliteStores(Database db) implements HubStores {
   public static SqliteStores open(Path file) {
     return new SqliteStores(Database.openSqlite(file));
+  }
+
+  /** With {@code logger} told of every statement run. */
+  public static SqliteStores open(Path file, SqlLogger logger) {
+    return new SqliteStores(Database.openSqlite(file, logger));
   }
 
   @Override

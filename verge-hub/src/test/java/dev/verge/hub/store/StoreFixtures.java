@@ -2,13 +2,13 @@ package dev.verge.hub.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.verge.core.api.PredictionRecord;
 import dev.verge.core.json.Json;
 import dev.verge.core.oip.DataType;
 import dev.verge.core.oip.TensorSpec;
 import dev.verge.hub.device.DeviceStore;
 import dev.verge.hub.device.NewDevice;
 import dev.verge.hub.model.ModelVersion;
+import dev.verge.hub.telemetry.Prediction;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +46,11 @@ public final class StoreFixtures {
     assertThat(devices.enroll("token-" + id, T0, device(id, labels))).isTrue();
   }
 
-  public static List<PredictionRecord> records(long from, long to) {
+  public static List<Prediction> records(long from, long to) {
     return LongStream.rangeClosed(from, to)
         .mapToObj(
             s ->
-                new PredictionRecord(
+                new Prediction(
                     s,
                     T0.plusNanos(s * 1_001),
                     "iris",

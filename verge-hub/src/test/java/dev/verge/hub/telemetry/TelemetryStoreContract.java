@@ -5,8 +5,6 @@ import static dev.verge.hub.store.StoreFixtures.enroll;
 import static dev.verge.hub.store.StoreFixtures.records;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.verge.core.api.BatchAck;
-import dev.verge.core.api.PredictionRecord;
 import dev.verge.hub.store.StoreContract;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,11 +30,11 @@ public abstract class TelemetryStoreContract extends StoreContract {
   void a_batch_key_is_recorded_once() {
     enroll(stores.devices(), "dev-1", Map.of());
 
-    BatchAck first = store.recordBatch("dev-1", "k1", records(1, 3), T0);
-    BatchAck again = store.recordBatch("dev-1", "k1", records(1, 3), T0);
+    Stored first = store.recordBatch("dev-1", "k1", records(1, 3), T0);
+    Stored again = store.recordBatch("dev-1", "k1", records(1, 3), T0);
 
-    assertThat(first).isEqualTo(new BatchAck(3, false));
-    assertThat(again).isEqualTo(new BatchAck(0, true));
+    assertThat(first).isEqualTo(new Stored(3, false));
+    assertThat(again).isEqualTo(new Stored(0, true));
     assertThat(store.storedCount("dev-1")).isEqualTo(3);
   }
 
@@ -47,11 +45,11 @@ public abstract class TelemetryStoreContract extends StoreContract {
     enroll(stores.devices(), "dev-3", Map.of());
 
     store.recordBatch("dev-1", "k1", records(1, 5), T0);
-    BatchAck overlap = store.recordBatch("dev-1", "k2", records(3, 7), T0);
-    BatchAck otherDevice = store.recordBatch("dev-2", "k1", records(1, 5), T0);
+    Stored overlap = store.recordBatch("dev-1", "k2", records(3, 7), T0);
+    Stored otherDevice = store.recordBatch("dev-2", "k1", records(1, 5), T0);
 
-    assertThat(overlap).isEqualTo(new BatchAck(2, false));
-    assertThat(otherDevice).isEqualTo(new BatchAck(5, false));
+    assertThat(overlap).isEqualTo(new Stored(2, false));
+    assertThat(otherDevice).isEqualTo(new Stored(5, false));
     assertThat(store.storedCount("dev-1")).isEqualTo(7);
     assertThat(store.storedCount("dev-3")).isZero();
     assertThat(store.storedCounts()).isEqualTo(Map.of("dev-1", 7L, "dev-2", 5L));
@@ -61,8 +59,8 @@ public abstract class TelemetryStoreContract extends StoreContract {
   void an_empty_batch_records_its_key_and_nothing_else() {
     enroll(stores.devices(), "dev-1", Map.of());
 
-    assertThat(store.recordBatch("dev-1", "k1", List.of(), T0)).isEqualTo(new BatchAck(0, false));
-    assertThat(store.recordBatch("dev-1", "k1", List.of(), T0)).isEqualTo(new BatchAck(0, true));
+    assertThat(store.recordBatch("dev-1", "k1", List.of(), T0)).isEqualTo(new Stored(0, false));
+    assertThat(store.recordBatch("dev-1", "k1", List.of(), T0)).isEqualTo(new Stored(0, true));
     assertThat(store.storedCounts()).isEmpty();
   }
 
@@ -72,7 +70,7 @@ public abstract class TelemetryStoreContract extends StoreContract {
     store.recordBatch("dev-1", "k1", records(4, 6), T0);
     store.recordBatch("dev-1", "k2", records(1, 3), T0);
 
-    List<PredictionRecord> page = store.predictions("dev-1", 2, 3);
+    List<Prediction> page = store.predictions("dev-1", 2, 3);
 
     assertThat(page).isEqualTo(records(3, 5));
     assertThat(store.predictions("dev-1", 6, 10)).isEmpty();
@@ -95,7 +93,7 @@ public abstract class TelemetryStoreContract extends StoreContract {
               accepted +=
                   store
                       .recordBatch("dev-1", "t" + thread + "b" + b, records(from, from + 9), T0)
-                      .accepted();
+                      .added();
             }
             return accepted;
           });

@@ -1,0 +1,112 @@
+package dev.verge.hub;
+
+import static dev.verge.hub.store.StoreFixtures.records;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.verge.core.api.EnrollRequest;
+import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.hub.auth.AdminToken;
+import dev.verge.hub.auth.Authenticator;
+import dev.verge.hub.device.DesiredStates;
+import dev.verge.hub.device.Enrollment;
+import dev.verge.hub.device.LastContacts;
+import dev.verge.hub.store.SqliteStores;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 7: every poll ran {@code SELECT COUNT(*) FROM predictions WHERE device_id = ?} and a write
+ * transaction for {@code lastSeenAt}, so a device with 1,000,000 stored predictions polled 110×
+ * slower. A poll (authenticate, then the desired state) must run the same statements whatever the
+ * device has stored, none of them on the predictions, and write nothing.
+ */
+class PollCostTest {
+  @TempDir Path dir;
+  private final List<String> statements = new CopyOnWriteArrayList<>();
+  private SqliteStores stores;
+  private LastContacts contacts;
+  private Authenticator authenticator;
+  private DesiredStates desired;
+  private Enrollment enrollment;
+
+  @BeforeEach
+  void open() {
+    stores =
+        SqliteStores.open(
+            dir.resolve("hub.db"),
+            new SqlLogger() {
+              @Override
+              public void logBeforeExecution(StatementContext context) {
+                statements.add(context.getRenderedSql());
+              }
+            });
+    Clock clock = Clock.systemUTC();
+    contacts = LastContacts.start(stores.devices(), Duration.ofHours(1));
+    AdminToken admin = AdminToken.initialize(stores.settings(), dir);
+    authenticator = new Authenticator(stores.devices(), contacts, admin, clock);
+    desired = new DesiredStates(stores.devices(), stores.deployments());
+    enrollment = new Enrollment(stores.devices(), clock);
+  }
+
+  @AfterEach
+  void close() {
+    contacts.close();
+    stores.close();
+  }
+
+  private EnrollResponse enroll(String name) {
+    String token = enrollment.createToken(new EnrollmentTokenRequest(null, null)).token();
+    return enrollment.enroll(token, new EnrollRequest(name, Map.of(), "test", "linux"));
+  }
+
+  /** The statements one poll runs. */
+  private List<String> poll(EnrollResponse device) {
+    statements.clear();
+    authenticator.authenticate("Bearer " + device.credential());
+    desired.current(device.deviceId());
+    return List.copyOf(statements);
+  }
+
+  @Test
+  void a_poll_runs_the_same_statements_whatever_the_device_has_stored() {
+    EnrollResponse empty = enroll("empty");
+    EnrollResponse full = enroll("full");
+    for (int batch = 0; batch < 5; batch++) {
+      stores
+          .telemetry()
+          .recordBatch(
+              full.deviceId(),
+              "k" + batch,
+              records(batch * 1_000L, batch * 1_000L + 999),
+              java.time.Instant.now());
+    }
+
+    List<String> emptyPoll = poll(empty);
+    List<String> fullPoll = poll(full);
+
+    assertThat(emptyPoll).isNotEmpty().isEqualTo(fullPoll);
+    assertThat(fullPoll).noneMatch(sql -> sql.toLowerCase().contains("prediction"));
+  }
+
+  @Test
+  void a_poll_writes_nothing() {
+    EnrollResponse device = enroll("edge");
+
+    List<String> sql = poll(device);
+
+    assertThat(sql)
+        .allSatisfy(s -> assertThat(s.strip().toUpperCase()).startsWith("SELECT"))
+        .hasSizeLessThanOrEqualTo(3);
+  }
+}
