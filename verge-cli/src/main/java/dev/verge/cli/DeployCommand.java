@@ -111,7 +111,7 @@ final class DeployCommand implements Runnable {
           + view.id();
     }
     return "no enrolled device has the labels "
-        + DeploymentsCommand.selector(view.selector())
+        + view.selector()
         + " (see 'verge devices'); devices that have them later get deployment "
         + view.id();
   }
@@ -155,7 +155,7 @@ final class DeployCommand implements Runnable {
             .append(" device(s):");
     for (DeviceRollout device : failed) {
       message.append("\n  ").append(DeploymentsCommand.describe(device)).append(": ");
-      message.append(device.error() == null ? "no reason reported" : device.error());
+      message.append(device.reason() == null ? "no reason reported" : device.reason());
       String refusal = antiRollbackRefusal(view, device);
       if (refusal != null) {
         message.append(" (deploy again with --rollback to go back on purpose)");
@@ -179,12 +179,17 @@ final class DeployCommand implements Runnable {
         System.err.println(line);
         last = line;
       }
-      if (c.pending() == 0) {
+      if (c.inProgress() == 0) {
         return view;
       }
       if (Instant.now().isAfter(deadline)) {
         throw new CommandFailedException(
-            "rollout " + id + " still has " + c.pending() + " pending device(s) after " + timeout);
+            "rollout "
+                + id
+                + " still has "
+                + c.inProgress()
+                + " pending device(s) after "
+                + timeout);
       }
       try {
         Thread.sleep(500);

@@ -4,9 +4,6 @@ import dev.verge.cli.output.Table;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DeviceRollout;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -52,7 +49,7 @@ final class DeploymentsCommand implements Runnable {
           v.id(),
           v.model(),
           v.version() + (v.rollback() ? " (rollback)" : ""),
-          v.selector().isEmpty() ? "all" : selector(v.selector()),
+          v.selector().isEmpty() ? "all" : v.selector(),
           v.counts().active() + "/" + v.counts().targeted(),
           v.counts().pending(),
           v.counts().failed(),
@@ -60,14 +57,6 @@ final class DeploymentsCommand implements Runnable {
           v.createdAt());
     }
     table.print(System.out);
-  }
-
-  /** A selector as it is typed: {@code site=north,line=3}. */
-  static String selector(Map<String, String> selector) {
-    return new TreeMap<>(selector)
-        .entrySet().stream()
-            .map(e -> e.getKey() + "=" + e.getValue())
-            .collect(Collectors.joining(","));
   }
 
   /** A device as messages name it: its name, then its id. */
@@ -86,7 +75,7 @@ final class DeploymentsCommand implements Runnable {
             + (v.rollback() ? " (rollback)" : ""));
     Table table = new Table("DEVICE", "NAME", "STATE", "ACTIVE VERSION", "ERROR");
     for (DeviceRollout d : v.devices()) {
-      table.row(d.deviceId(), d.deviceName(), d.state(), d.activeVersion(), d.error());
+      table.row(d.deviceId(), d.deviceName(), d.state(), d.activeVersion(), d.reason());
     }
     table.print(System.out);
   }

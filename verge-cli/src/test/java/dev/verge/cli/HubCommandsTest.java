@@ -345,7 +345,7 @@ class HubCommandsTest {
 
     assertThat(deployment.path("id").asLong()).isEqualTo(1);
     assertThat(deployment.path("model").asText()).isEqualTo("pump");
-    assertThat(deployment.path("selector").path("site").asText()).isEqualTo("north");
+    assertThat(deployment.path("selector").asText()).isEqualTo("site=north");
     assertThat(deployment.path("counts").path("targeted").asInt()).isZero();
   }
 

@@ -61,11 +61,11 @@ class DeploymentTest {
     DeploymentView view = reply.as(DeploymentView.class);
     assertThat(reply.header("Location")).isEqualTo("/api/v1/deployments/" + view.id());
     assertThat(view.model()).isEqualTo("iris");
-    assertThat(view.selector()).isEqualTo(Map.of("site", "lab"));
+    assertThat(view.selector()).isEqualTo("site=lab");
     assertThat(view.createdAt()).isEqualTo(hub.clock.instant());
-    assertThat(view.counts()).isEqualTo(new DeploymentView.Counts(1, 0, 1, 0, 0));
+    assertThat(view.counts()).isEqualTo(new DeploymentView.Counts(1, 1, 0, 0, 0, 0, 0, 0, 0));
     assertThat(view.devices())
-        .containsExactly(new DeviceRollout(lab.id(), "lab-1", RolloutState.PENDING, null, null));
+        .containsExactly(new DeviceRollout(lab.id(), "lab-1", 0, RolloutState.PENDING, null, null));
     assertThat(get(view.id())).isEqualTo(view);
   }
 
@@ -119,13 +119,13 @@ class DeploymentTest {
     pending.report("iris", null, null, null);
     DeploymentView view = get(id);
 
-    assertThat(view.counts()).isEqualTo(new DeploymentView.Counts(3, 1, 1, 1, 0));
+    assertThat(view.counts()).isEqualTo(new DeploymentView.Counts(3, 1, 0, 0, 1, 1, 0, 0, 0));
     assertThat(view.devices())
         .containsExactlyInAnyOrder(
-            new DeviceRollout(active.id(), "active", RolloutState.ACTIVE, 1L, null),
+            new DeviceRollout(active.id(), "active", 0, RolloutState.ACTIVE, 1L, null),
             new DeviceRollout(
-                failed.id(), "failed", RolloutState.FAILED, null, "input shape mismatch"),
-            new DeviceRollout(pending.id(), "pending", RolloutState.PENDING, null, null));
+                failed.id(), "failed", 0, RolloutState.FAILED, null, "input shape mismatch"),
+            new DeviceRollout(pending.id(), "pending", 0, RolloutState.PENDING, null, null));
     DeviceView reported = admin.get(ApiPaths.DEVICE + active.id()).as(DeviceView.class);
     assertThat(reported.reported().models().getFirst().activeVersion()).isEqualTo(1L);
   }
@@ -173,7 +173,7 @@ class DeploymentTest {
 
     assertThat(stateOf(view, arm)).isEqualTo(RolloutState.SUPERSEDED);
     assertThat(stateOf(view, x86)).isEqualTo(RolloutState.ACTIVE);
-    assertThat(view.counts()).isEqualTo(new DeploymentView.Counts(2, 1, 0, 0, 1));
+    assertThat(view.counts()).isEqualTo(new DeploymentView.Counts(2, 0, 0, 0, 1, 0, 0, 1, 0));
   }
 
   @Test

@@ -114,7 +114,7 @@ class FleetIntegrationTest {
         "the device reports v2 failed",
         () -> fleet.admin.deployment(deployment.id()).counts().failed() == 1);
     DeviceRollout rollout = fleet.admin.deployment(deployment.id()).devices().get(0);
-    assertThat(rollout.error()).containsIgnoringCase("sha-256");
+    assertThat(rollout.reason()).containsIgnoringCase("sha-256");
     assertThat(activeVersion(agent.status(), MODEL)).isEqualTo(1L);
     assertThat(
             infer(agent.inferenceUrl(), MODEL, "[[0.0, 0.0]]", 200).path("model_version").asText())
@@ -136,7 +136,7 @@ class FleetIntegrationTest {
     await(
         "the device reports v2 failed",
         () -> fleet.admin.deployment(v2.id()).counts().failed() == 1);
-    assertThat(fleet.admin.deployment(v2.id()).devices().get(0).error())
+    assertThat(fleet.admin.deployment(v2.id()).devices().get(0).reason())
         .contains("not a trusted publisher key");
     assertThat(activeVersion(agent.status(), MODEL)).isEqualTo(1L);
   }

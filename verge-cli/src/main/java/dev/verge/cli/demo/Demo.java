@@ -281,7 +281,7 @@ public final class Demo {
       for (DeviceRollout device : view.devices()) {
         String state = device.state().name();
         if (!state.equals(lastState.put(device.deviceId(), state))) {
-          String detail = device.error() == null ? "" : "(" + device.error() + ")";
+          String detail = device.reason() == null ? "" : "(" + device.reason() + ")";
           int index = agentIndex(device.deviceName());
           if (load != null && index >= 0) {
             LoadGenerator.Counters c = load.get(index);
@@ -294,7 +294,7 @@ public final class Demo {
         }
         if (device.state() == dev.verge.core.api.RolloutState.FAILED) {
           throw new IllegalStateException(
-              device.deviceName() + " failed to install the model: " + device.error());
+              device.deviceName() + " failed to install the model: " + device.reason());
         }
       }
       if (view.counts().active() == view.counts().targeted()) {

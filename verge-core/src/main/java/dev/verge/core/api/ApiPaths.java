@@ -1,5 +1,7 @@
 package dev.verge.core.api;
 
+import java.util.List;
+
 /** The hub's HTTP paths, in one place for the hub, the agent and the CLI. */
 public final class ApiPaths {
   public static final String PREFIX = "/api/v1";
@@ -19,6 +21,18 @@ public final class ApiPaths {
   public static final String DEVICES = PREFIX + "/devices";
   public static final String DEPLOYMENTS = PREFIX + "/deployments";
 
+  /** {@code GET DEVICES/{id}/explain}: which deployment gives the device each model. */
+  public static final String EXPLAIN_SUFFIX = "/explain";
+
+  // Rollout actions: POST DEPLOYMENTS/{id}/<action> with an optional RolloutAction body.
+  public static final String PAUSE = "pause";
+  public static final String RESUME = "resume";
+  public static final String ABORT = "abort";
+  public static final String ROLLBACK = "rollback";
+
+  /** The actions, in the order the API lists them. */
+  public static final List<String> ROLLOUT_ACTIONS = List.of(PAUSE, RESUME, ABORT, ROLLBACK);
+
   /** The OpenAPI 3.1 document of the hub's REST API. */
   public static final String OPENAPI = PREFIX + "/openapi.json";
 
@@ -36,6 +50,19 @@ public final class ApiPaths {
 
   public static String predictions(String deviceId) {
     return DEVICE + deviceId + PREDICTIONS_SUFFIX;
+  }
+
+  public static String deployment(long id) {
+    return DEPLOYMENTS + "/" + id;
+  }
+
+  /** {@code DEPLOYMENTS/{id}/<action>}, one of {@link #ROLLOUT_ACTIONS}. */
+  public static String rolloutAction(long id, String action) {
+    return deployment(id) + "/" + action;
+  }
+
+  public static String explain(String deviceId) {
+    return DEVICE + deviceId + EXPLAIN_SUFFIX;
   }
 
   public static String bundle(String digest) {

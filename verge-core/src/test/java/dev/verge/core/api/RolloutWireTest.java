@@ -142,4 +142,75 @@ class RolloutWireTest {
     assertThat(Json.read(Json.write(plan), RolloutPlan.class)).isEqualTo(plan);
     assertThat(plan.onFail()).isEqualTo(RolloutPlan.OnFail.ROLLBACK);
   }
+
+  @Test
+  void the_old_deployment_request_turns_its_pairs_into_selector_text() {
+    var request = new DeploymentRequest("pump", 2, Map.of("site", "a", "line", "3"), true);
+
+    assertThat(request.selector()).isEqualTo("line=3,site=a");
+    assertThat(request.priority()).isZero();
+    assertThat(request.rollout()).isNull();
+    assertThat(new DeploymentRequest("pump", 2, (Map<String, String>) null, false).selector())
+        .isEmpty();
+  }
+
+  @Test
+  void a_rollout_view_survives_json() {
+    var reading =
+        new DeploymentView.GateReading(
+            Gate.parseList("error_rate<1%").getFirst(),
+            0.2,
+            false,
+            null,
+            3,
+            400,
+            Instant.parse("2026-12-01T11:00:00Z"));
+    var counts = new DeploymentView.Counts(3, 0, 0, 0, 2, 1, 0, 0, 0);
+    var view =
+        new DeploymentView(
+            7,
+            "pump",
+            3,
+            "site=a",
+            false,
+            10,
+            new RolloutPlan("1", List.of(), null, List.of(reading.gate()), null, 1, 1L, null),
+            new MaintenanceWindow(LocalTime.of(22, 0), LocalTime.of(4, 0), 30),
+            2,
+            Instant.parse("2026-12-01T10:00:00Z"),
+            RolloutPhase.ROLLED_BACK,
+            "gate error_rate<1% failed",
+            0,
+            List.of(
+                new DeploymentView.WaveView(
+                    0,
+                    "canary",
+                    "1",
+                    3,
+                    DeploymentView.WavePhase.FAILED,
+                    Instant.parse("2026-12-01T10:00:01Z"),
+                    Instant.parse("2026-12-01T10:10:01Z"),
+                    counts,
+                    List.of(reading))),
+            List.of(
+                new DeploymentView.Transition(
+                    Instant.parse("2026-12-01T10:00:01Z"),
+                    RolloutPhase.PENDING,
+                    RolloutPhase.CANARY,
+                    0,
+                    "started")),
+            counts,
+            List.of(new DeviceRollout("d1", "one", 0, RolloutState.FAILED, 2L, "bad shape")));
+
+    assertThat(Json.read(Json.write(view), DeploymentView.class)).isEqualTo(view);
+    assertThat(counts.of(RolloutState.ACTIVE)).isEqualTo(2);
+    assertThat(RolloutPhase.ROLLED_BACK.terminal()).isTrue();
+    assertThat(RolloutPhase.PAUSED.terminal()).isFalse();
+  }
+
+  @Test
+  void api_paths_name_rollout_actions_and_explain() {
+    assertThat(ApiPaths.rolloutAction(7, ApiPaths.PAUSE)).isEqualTo("/api/v1/deployments/7/pause");
+    assertThat(ApiPaths.explain("d1")).isEqualTo("/api/v1/devices/d1/explain");
+  }
 }

@@ -41,7 +41,7 @@ public final class Deployments {
     if (request.version() < 1) {
       throw new HubException.InvalidInput("version must be 1 or more, got " + request.version());
     }
-    Labels.requireValid(request.selector(), "selector");
+    Labels.requireValid(EqualitySelector.pairs(request.selector()), "selector");
     DeploymentRow row =
         store
             .addDeployment(request, clock.instant().truncatedTo(ChronoUnit.MILLIS))

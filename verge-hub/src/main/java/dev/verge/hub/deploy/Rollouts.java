@@ -1,9 +1,11 @@
 package dev.verge.hub.deploy;
 
+import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DeviceRollout;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.ModelReport;
+import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutState;
 import dev.verge.hub.device.Labels;
 import dev.verge.hub.store.DeploymentRow;
@@ -41,15 +43,28 @@ final class Rollouts {
         deployment.id(),
         deployment.model(),
         deployment.version(),
-        deployment.selector(),
+        DeploymentRequest.selectorOf(deployment.selector()),
         deployment.rollback(),
+        0,
+        null,
+        null,
+        null,
         deployment.createdAt(),
+        RolloutPhase.COMPLETED,
+        "sent to every targeted device at once",
+        null,
+        List.of(),
+        List.of(),
         new DeploymentView.Counts(
             rollouts.size(),
-            counts.getOrDefault(RolloutState.ACTIVE, 0),
             counts.getOrDefault(RolloutState.PENDING, 0),
+            0,
+            0,
+            counts.getOrDefault(RolloutState.ACTIVE, 0),
             counts.getOrDefault(RolloutState.FAILED, 0),
-            counts.getOrDefault(RolloutState.SUPERSEDED, 0)),
+            0,
+            counts.getOrDefault(RolloutState.SUPERSEDED, 0),
+            0),
         rollouts);
   }
 
@@ -69,7 +84,7 @@ final class Rollouts {
     } else {
       state = RolloutState.PENDING;
     }
-    return new DeviceRollout(device.id(), device.name(), state, active, error);
+    return new DeviceRollout(device.id(), device.name(), 0, state, active, error);
   }
 
   /**

@@ -27,10 +27,9 @@ record Fleet(int devices, int online, int deployments, Map<RolloutState, Integer
     }
     for (DeploymentView deployment : deployments) {
       DeploymentView.Counts counts = deployment.counts();
-      rollouts.merge(RolloutState.ACTIVE, counts.active(), Integer::sum);
-      rollouts.merge(RolloutState.PENDING, counts.pending(), Integer::sum);
-      rollouts.merge(RolloutState.FAILED, counts.failed(), Integer::sum);
-      rollouts.merge(RolloutState.SUPERSEDED, counts.superseded(), Integer::sum);
+      for (RolloutState state : RolloutState.values()) {
+        rollouts.merge(state, counts.of(state), Integer::sum);
+      }
     }
     return new Fleet(devices.size(), online, deployments.size(), rollouts);
   }

@@ -460,7 +460,10 @@ public final class SqliteHubStore implements HubStore {
                   Statement.RETURN_GENERATED_KEYS)) {
             s.setString(1, request.model());
             s.setLong(2, request.version());
-            s.setString(3, Json.writeString(sorted(request.selector())));
+            s.setString(
+                3,
+                Json.writeString(
+                    sorted(dev.verge.hub.deploy.EqualitySelector.pairs(request.selector()))));
             s.setBoolean(4, request.rollback());
             s.setLong(5, createdAt.toEpochMilli());
             s.executeUpdate();
