@@ -77,9 +77,11 @@ final class DeployCommand implements Runnable {
 
   @Option(
       names = "--timeout",
-      defaultValue = "5m",
+      paramLabel = "DURATION",
       converter = DurationConverter.class,
-      description = "How long --wait waits (default ${DEFAULT-VALUE}); the rollout goes on after.")
+      description =
+          "How long --wait waits (default 5m for each wave, plus its soak time); the rollout goes"
+              + " on in the hub after.")
   Duration timeout;
 
   @Mixin HubOptions hub;
@@ -119,13 +121,30 @@ final class DeployCommand implements Runnable {
       return;
     }
     try (RolloutProgress progress = RolloutProgress.onStderr()) {
-      view = RolloutOutcome.follow(client, view.id(), timeout, progress);
+      view = RolloutOutcome.follow(client, view.id(), waitLimit(request), progress);
     }
     if (!output.printedJson(view)) {
       System.out.print(RolloutReport.show(view));
     }
     RolloutOutcome.requireSuccess(view);
   }
+
+  /** {@code --timeout}, or enough for every wave of the plan to update and soak. */
+  Duration waitLimit(DeploymentRequest request) {
+    if (timeout != null) {
+      return timeout;
+    }
+    if (request.rollout() == null) {
+      return PER_WAVE;
+    }
+    var plan = request.rollout();
+    int waves = (plan.canary() == null ? 0 : 1) + Math.max(1, plan.waves().size());
+    Duration soak = plan.soak() == null ? Duration.ZERO : plan.soak();
+    return PER_WAVE.plus(soak).multipliedBy(waves);
+  }
+
+  /** How long --wait gives one wave to update, by default. */
+  static final Duration PER_WAVE = Duration.ofMinutes(5);
 
   /**
    * The request the flags describe, checked before the hub is called.

@@ -81,8 +81,6 @@ final class RolloutCommand {
 
     abstract String action();
 
-    abstract String done();
-
     @Override
     public void run() {
       if (reason != null && reason.length() > MAX_REASON) {
@@ -91,7 +89,7 @@ final class RolloutCommand {
       }
       DeploymentView view = hub.client().rolloutAction(id, action(), reason);
       if (!output.printedJson(view)) {
-        System.out.println("Rollout " + id + " " + done() + ": " + RolloutReport.phase(view));
+        System.out.println("Rollout " + id + " is now " + RolloutReport.phase(view));
       }
     }
   }
@@ -108,11 +106,6 @@ final class RolloutCommand {
     String action() {
       return ApiPaths.PAUSE;
     }
-
-    @Override
-    String done() {
-      return "paused";
-    }
   }
 
   @Command(
@@ -123,11 +116,6 @@ final class RolloutCommand {
     @Override
     String action() {
       return ApiPaths.RESUME;
-    }
-
-    @Override
-    String done() {
-      return "resumed";
     }
   }
 
@@ -140,11 +128,6 @@ final class RolloutCommand {
     String action() {
       return ApiPaths.ABORT;
     }
-
-    @Override
-    String done() {
-      return "aborted";
-    }
   }
 
   @Command(
@@ -155,11 +138,6 @@ final class RolloutCommand {
     @Override
     String action() {
       return ApiPaths.ROLLBACK;
-    }
-
-    @Override
-    String done() {
-      return "rolling back";
     }
   }
 }

@@ -257,6 +257,20 @@ class DeployFlagsTest {
   }
 
   @Test
+  void wait_gives_each_wave_five_minutes_and_its_soak_unless_told_otherwise() {
+    Parsed plain = parse("--wait");
+    Parsed waves = parse("--wait", "--canary", "5%", "--waves", "25%,50%,100%", "--soak", "10m");
+    Parsed told = parse("--wait", "--canary", "1", "--soak", "1h", "--timeout", "90s");
+
+    assertThat(plain.command().waitLimit(plain.command().request(plain.line())))
+        .isEqualTo(Duration.ofMinutes(5));
+    assertThat(waves.command().waitLimit(waves.command().request(waves.line())))
+        .isEqualTo(Duration.ofMinutes(60));
+    assertThat(told.command().waitLimit(told.command().request(told.line())))
+        .isEqualTo(Duration.ofSeconds(90));
+  }
+
+  @Test
   void gate_settings_without_a_gate_are_refused_naming_the_flag() {
     assertThat(refused("--on-fail", "pause").err())
         .startsWith(
