@@ -194,7 +194,7 @@ public final class HubAdminClient {
   /** Sets and removes operator labels of a device; answers the device as it is now. */
   public DeviceView changeLabels(String deviceId, LabelChange change) {
     return send(
-        request(ApiPaths.DEVICES + "/" + deviceId + "/labels")
+        request(ApiPaths.labels(deviceId))
             .header("Content-Type", "application/json")
             .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(Json.write(change)))
             .build(),

@@ -116,8 +116,8 @@ public final class RolloutProgress implements AutoCloseable {
   }
 
   private static Integer currentWave(DeploymentView v) {
-    if (v.waves().isEmpty()) {
-      return null;
+    if (!RolloutReport.staged(v)) {
+      return null; // all at once: one line for the whole rollout
     }
     return v.currentWave() == null ? v.waves().getFirst().index() : v.currentWave();
   }

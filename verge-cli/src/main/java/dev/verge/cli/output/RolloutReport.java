@@ -55,8 +55,8 @@ public final class RolloutReport {
       }
       text.append('\n').append(table.render());
     }
-    // A deployment without waves sends to every device at once: a WAVE column would say "all".
-    boolean waves = !v.waves().isEmpty();
+    // A deployment without a plan sends to every device at once: a WAVE column would say "all".
+    boolean waves = staged(v);
     Table devices =
         waves
             ? new Table("DEVICE", "NAME", "WAVE", "STATE", "ACTIVE VERSION", "REASON")
@@ -193,15 +193,20 @@ public final class RolloutReport {
         + " superseded";
   }
 
+  /** Whether the rollout goes in waves (it has a plan), not to every device at once. */
+  static boolean staged(DeploymentView v) {
+    return v.plan() != null && !v.waves().isEmpty();
+  }
+
   /** {@code SOAKING (wave 1 of 3): reason}. */
   public static String phase(DeploymentView v) {
-    String wave = v.waves().isEmpty() || v.currentWave() == null ? "" : " (" + currentWave(v) + ")";
+    String wave = !staged(v) || v.currentWave() == null ? "" : " (" + currentWave(v) + ")";
     return v.state() + wave + (v.reason() == null ? "" : ": " + v.reason());
   }
 
   /** The current wave as {@code wave 1 of 3}, {@code canary of 4}, or "-" before the first. */
   static String currentWave(DeploymentView v) {
-    if (v.waves().isEmpty() || v.currentWave() == null) {
+    if (!staged(v) || v.currentWave() == null) {
       return "-";
     }
     return waveName(v, v.currentWave()) + " of " + v.waves().size();
