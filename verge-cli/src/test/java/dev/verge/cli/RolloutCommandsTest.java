@@ -216,6 +216,42 @@ class RolloutCommandsTest {
   }
 
   @Test
+  void a_gate_that_pauses_makes_wait_exit_1_saying_how_to_go_on() {
+    givenAgent("pump-1", stranger, Map.of("site", "north"));
+    givenAgent("pump-2", stranger, Map.of("site", "north"));
+
+    Cli.Result result =
+        fails(
+            "deploy",
+            "--model",
+            "pump",
+            "--version",
+            "1",
+            "--canary",
+            "50%",
+            "--soak",
+            "0s",
+            "--gate",
+            "install_success>=99%",
+            "--on-fail",
+            "pause",
+            "--wait",
+            "--timeout",
+            "90s");
+
+    assertThat(result.said()).startsWith("verge: rollout 1 is paused: gate install_success>=99%");
+    assertThat(result.err())
+        .as(result.toString())
+        .contains("\n  canary: install_success 0% (>=99%) FAILED over 1 device(s)")
+        .contains(
+            "\n  resume it with 'verge rollout resume 1', or roll it back with 'verge rollout"
+                + " rollback 1'")
+        .contains("rollout 1 failed on 1 of 2 device(s):\n  pump-")
+        .contains("signature check failed");
+    assertThat(admin.deployment(1).state()).isEqualTo(RolloutPhase.PAUSED);
+  }
+
+  @Test
   void an_operator_pauses_resumes_and_aborts_a_rollout_and_show_lists_each_transition()
       throws InterruptedException {
     givenAgent("pump-1", publisher, Map.of("site", "north"));
