@@ -1,0 +1,24 @@
+package dev.verge.agent.sync;
+
+/** What the sync loop wants to know of, and say to, one bundle download. */
+interface DownloadWatch {
+  DownloadWatch NONE =
+      new DownloadWatch() {
+        @Override
+        public void started() {}
+
+        @Override
+        public boolean superseded() {
+          return false;
+        }
+      };
+
+  /** A download from the hub starts (not called for a bundle kept already). */
+  void started();
+
+  /**
+   * Whether to give the download up because the hub now asks for something else for this model;
+   * checked about once a second while bytes are awaited.
+   */
+  boolean superseded();
+}
