@@ -41,16 +41,8 @@ final class RolloutOutcome {
       if (Instant.now().isAfter(deadline)) {
         progress.close();
         throw new CommandFailedException(
-            "rollout "
-                + id
-                + " is still "
-                + RolloutReport.phase(view)
-                + " after "
-                + DurationConverter.format(timeout)
-                + " ("
-                + view.counts().inProgress()
-                + " device(s) in progress); it goes on in the hub: follow it with 'verge rollout"
-                + " show "
+            stillGoing(view, timeout)
+                + "; it goes on in the hub: follow it with 'verge rollout show "
                 + id
                 + "'");
       }
@@ -61,6 +53,18 @@ final class RolloutOutcome {
         throw new CommandFailedException("interrupted");
       }
     }
+  }
+
+  /** What a rollout that outlasted {@code --wait} is still doing, and where its devices are. */
+  static String stillGoing(DeploymentView view, Duration timeout) {
+    return "rollout "
+        + view.id()
+        + " is not done after "
+        + DurationConverter.format(timeout)
+        + ": "
+        + RolloutReport.phase(view)
+        + "; devices: "
+        + RolloutReport.progress(view.counts(), view.counts().targeted());
   }
 
   /** Whether following the rollout longer can change the outcome without a human. */

@@ -19,6 +19,10 @@ import dev.verge.runtime.OnnxEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -87,9 +91,14 @@ class RolloutCommandsTest {
 
   /** An enrolled agent with {@code labels} that trusts {@code trusted}, polling fast. */
   Agent givenAgent(String name, Keys.KeyFiles trusted, Map<String, String> labels) {
+    return givenAgent(name, trusted, labels, ZoneOffset.UTC);
+  }
+
+  Agent givenAgent(String name, Keys.KeyFiles trusted, Map<String, String> labels, ZoneId zone) {
     Agent agent =
         Agent.start(
             AgentConfig.defaults(hub.url(), dir.resolve("agents").resolve(name))
+                .withTimeZone(zone)
                 .withPort(0)
                 .withEnrollmentToken(admin.createEnrollmentToken(600L, name).token())
                 .withDevice(name, labels)
@@ -104,8 +113,8 @@ class RolloutCommandsTest {
   static Long activeVersion(Agent agent) {
     return agent.status().models().stream()
         .filter(m -> m.name().equals("pump"))
-        .map(ModelReport::activeVersion)
         .findFirst()
+        .map(ModelReport::activeVersion)
         .orElse(null);
   }
 
@@ -252,6 +261,45 @@ class RolloutCommandsTest {
   }
 
   @Test
+  void a_window_defers_activation_and_wait_says_which_devices_are_not_running_it_yet()
+      throws InterruptedException {
+    Agent agent = givenAgent("pump-1", publisher, Map.of("site", "north"));
+    // Hours that start two hours from now in the device's zone (UTC), so it is never inside them.
+    LocalTime start = LocalTime.now(ZoneOffset.UTC).plusHours(2);
+    DateTimeFormatter hhmm = DateTimeFormatter.ofPattern("HH:mm");
+    String window = start.format(hhmm) + "-" + start.plusHours(1).format(hhmm);
+
+    Cli.Result result =
+        fails(
+            "deploy",
+            "--model",
+            "pump",
+            "--version",
+            "1",
+            "--window",
+            window,
+            "--wait",
+            "--timeout",
+            "2s");
+    await(
+        "the device waits for its window",
+        () ->
+            admin.deployment(1).devices().getFirst().state()
+                == dev.verge.core.api.RolloutState.WAITING_FOR_WINDOW);
+    Cli.Result show = succeeds("rollout", "show", "1");
+
+    assertThat(result.out()).startsWith("Deployment 1: pump v1 to 1 device(s)\n");
+    assertThat(result.said())
+        .startsWith("verge: rollout 1 is not done after 2s: ")
+        .contains("; devices: 0/1 active, 1 waiting for window;")
+        .endsWith("it goes on in the hub: follow it with 'verge rollout show 1'\n");
+    assertThat(show.out())
+        .contains("Window:    " + window + " device-local time\n")
+        .containsPattern("pump-1\\s+WAITING_FOR_WINDOW\\s+-\\s+\\S*.*" + window);
+    assertThat(activeVersion(agent)).isNull();
+  }
+
+  @Test
   void an_operator_pauses_resumes_and_aborts_a_rollout_and_show_lists_each_transition()
       throws InterruptedException {
     givenAgent("pump-1", publisher, Map.of("site", "north"));
@@ -298,7 +346,7 @@ class RolloutCommandsTest {
 
     assertThat(paused.out()).startsWith("Rollout 1 is now PAUSED").contains("line 3 is down");
     assertThat(waited.said())
-        .contains("verge: rollout 2 is still")
+        .startsWith("verge: rollout 2 is not done after 1s: ")
         .contains("verge rollout show 2");
     assertThat(resumed.out()).startsWith("Rollout 1 is now SOAKING");
     assertThat(aborted.out()).startsWith("Rollout 1 is now ABORTED").contains("enough");

@@ -160,6 +160,24 @@ class RolloutOutcomeTest {
   }
 
   @Test
+  void a_rollout_that_outlasts_wait_is_described_with_its_phase_and_devices() {
+    DeploymentView view =
+        rollout(
+            RolloutPhase.SOAKING,
+            "canary updated",
+            0,
+            List.of(wave(0, "canary", "1", 1, WavePhase.SOAKING, counts(1, 0, 0))),
+            List.of(
+                device("pump-1", 0, RolloutState.ACTIVE, null),
+                device("pump-2", 1, RolloutState.PENDING, null)));
+
+    assertThat(RolloutOutcome.stillGoing(view, java.time.Duration.ofMinutes(5)))
+        .isEqualTo(
+            "rollout 7 is not done after 5m: SOAKING (canary of 1): canary updated; devices: 1/2"
+                + " active, 1 pending");
+  }
+
+  @Test
   void no_matching_device_is_named_with_the_selector() {
     DeploymentView view = rollout(RolloutPhase.COMPLETED, null, null, List.of(), List.of());
 
