@@ -2,6 +2,7 @@ package dev.verge.hub.rollout;
 
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.PendingTarget;
+import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutState;
 import dev.verge.core.api.VersionStats;
 import dev.verge.hub.device.Device;
@@ -33,13 +34,18 @@ final class DeviceStates {
     Long active = report == null ? null : report.activeVersion();
     if (!member.released()) {
       String why =
-          rollout.rolledBack() || rollout.phase() == dev.verge.core.api.RolloutPhase.ABORTED
+          rollout.rolledBack() || rollout.phase() == RolloutPhase.ABORTED
               ? "never given the version: the rollout ended first"
               : member.reason() == null ? "wave not started" : member.reason();
       return member.inState(RolloutState.PENDING, why, active, now);
     }
     if (rollout.rolledBack()) {
-      return rolledBack(rollout, member, report, active, now);
+      Member back = rolledBack(rollout, member, report, active, now);
+      if (!Gates.settled(back.state()) && unreachable(rollout, member, device, now)) {
+        // It cannot be sent back while out of contact; the rollback does not wait for it.
+        return member.inState(RolloutState.UNREACHABLE, noContact(device, rollout), active, now);
+      }
+      return back;
     }
     if (!winner) {
       return member.inState(RolloutState.SUPERSEDED, overriddenBy, active, now);
@@ -83,6 +89,19 @@ final class DeviceStates {
 
   private static Member rolledBack(
       Rollout rollout, Member member, ModelReport report, Long active, Instant now) {
+    if (report != null
+        && failedThis(report, rollout.id(), rollout.version())
+        && !Objects.equals(active, rollout.version())) {
+      // It never ran the version: it stays FAILED with the agent's reason, which says why.
+      return member.inState(
+          RolloutState.FAILED,
+          Objects.requireNonNullElse(report.error(), "the device reported a failure")
+              + " (never ran v"
+              + rollout.version()
+              + ", so nothing to roll back)",
+          active,
+          now);
+    }
     Long back = member.previousVersion();
     if (back == null) {
       return member.inState(

@@ -168,7 +168,7 @@ final class Gates {
         : String.format(Locale.ROOT, "%.3f", value);
   }
 
-  /** Only for rollouts with no member left that could still change its state. */
+  /** Whether a device in this state is done for its wave: nothing more to wait for. */
   static boolean settled(RolloutState s) {
     return switch (s) {
       case ACTIVE, FAILED, UNREACHABLE, SUPERSEDED, ROLLED_BACK -> true;

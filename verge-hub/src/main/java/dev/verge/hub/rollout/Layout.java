@@ -5,6 +5,7 @@ import dev.verge.core.api.RolloutPlan;
 import dev.verge.core.api.RolloutState;
 import dev.verge.core.bundle.Digests;
 import dev.verge.hub.HubException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -141,7 +142,6 @@ final class Layout {
 
   /** The device's place in the deployment's order. */
   static String rank(long deploymentId, String deviceId) {
-    return Digests.sha256Hex(
-        (deploymentId + "/" + deviceId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return Digests.sha256Hex((deploymentId + "/" + deviceId).getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -1,8 +1,10 @@
 package dev.verge.hub.rollout;
 
+import dev.verge.core.select.Selector;
 import dev.verge.hub.device.Device;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -184,17 +186,18 @@ public final class RolloutEngine implements AutoCloseable {
     Map<String, List<Assignment>> others = new HashMap<>();
     for (Assignment a : store.assignmentsOfModel(r.model())) {
       if (a.rollout().id() != r.id()) {
-        others.computeIfAbsent(a.member().deviceId(), d -> new java.util.ArrayList<>()).add(a);
+        others.computeIfAbsent(a.member().deviceId(), d -> new ArrayList<>()).add(a);
       }
     }
     Map<String, String> overriddenBy = new HashMap<>();
+    Selector selector = Selector.parse(r.selector());
     for (Member m : members) {
       Device device = devices.get(m.deviceId());
       if (device == null) {
         continue;
       }
       Assignment mine = new Assignment(r, m);
-      if (!dev.verge.core.select.Selector.parse(r.selector()).matches(device.labels())) {
+      if (!selector.matches(device.labels())) {
         overriddenBy.put(m.deviceId(), "its labels no longer match the selector");
         continue;
       }

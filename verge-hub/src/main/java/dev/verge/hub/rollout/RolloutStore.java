@@ -1,6 +1,7 @@
 package dev.verge.hub.rollout;
 
 import dev.verge.core.api.RolloutPhase;
+import dev.verge.core.api.RolloutState;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +73,7 @@ interface RolloutStore {
   Map<RolloutPhase, Integer> countByPhase();
 
   /** How many devices are in each state, summed over rollouts. */
-  Map<dev.verge.core.api.RolloutState, Integer> countByDeviceState();
+  Map<RolloutState, Integer> countByDeviceState();
 
   /** The released memberships of every rollout of the model, for layering. */
   List<Assignment> assignmentsOfModel(String model);

@@ -7,25 +7,20 @@ import dev.verge.core.api.MaintenanceWindow;
 import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutPlan;
 import dev.verge.core.api.RolloutState;
-import dev.verge.core.json.Json;
-import dev.verge.hub.HubException;
+import dev.verge.hub.store.Columns;
 import dev.verge.hub.store.Database;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
+import dev.verge.hub.store.StoreJson;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Types;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongFunction;
-import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * {@link RolloutStore} on the hub's SQLite database (tables from migration V3): the rollout in its
@@ -39,306 +34,240 @@ public final class SqliteRolloutStore implements RolloutStore {
           + " d.priority, d.plan_json, d.window_json, d.max_downloads, d.created_at, d.phase,"
           + " d.paused_from, d.current_wave, d.reason, d.revision";
   private static final String MEMBER_COLUMNS =
-      "m.device_id, m.wave, m.released_at, m.previous_version, m.state, m.reason,"
+      "m.device_id, m.wave, m.released_at, m.previous_version, m.state, m.reason AS member_reason,"
           + " m.active_version, m.state_since";
+  private static final String ROLLOUTS = "SELECT " + ROLLOUT_COLUMNS + " FROM deployments d ";
+  private static final String ASSIGNMENTS =
+      "SELECT "
+          + ROLLOUT_COLUMNS
+          + ", "
+          + MEMBER_COLUMNS
+          + " FROM rollout_members m JOIN deployments d ON d.id = m.deployment_id"
+          + " WHERE m.released_at IS NOT NULL ";
   private static final String TERMINAL = "('ROLLED_BACK', 'ABORTED', 'COMPLETED')";
 
-  private final Sql sql;
+  private static final RowMapper<Rollout> ROLLOUT = (rs, ctx) -> rollout(rs);
+  private static final RowMapper<Member> MEMBER = (rs, ctx) -> member(rs);
+  private static final RowMapper<Assignment> ASSIGNMENT =
+      (rs, ctx) -> new Assignment(rollout(rs), member(rs));
+  private static final RowMapper<Wave> WAVE =
+      (rs, ctx) ->
+          new Wave(
+              rs.getInt("idx"),
+              rs.getString("name"),
+              rs.getString("target"),
+              WavePhase.valueOf(rs.getString("phase")),
+              Columns.instant(rs, "started_at"),
+              Columns.instant(rs, "soak_until"),
+              StoreJson.read(rs.getString("gates_json"), READINGS, "rollout_waves.gates_json"));
+  private static final RowMapper<Transition> TRANSITION =
+      (rs, ctx) ->
+          new Transition(
+              Columns.instant(rs, "at"),
+              phase(rs.getString("from_phase")),
+              phase(rs.getString("to_phase")),
+              integer(rs, "wave"),
+              rs.getString("reason"));
+
+  private final Database db;
 
   public SqliteRolloutStore(Database db) {
-    this.sql = new Sql(db);
-  }
-
-  /**
-   * The database's transactions with the JDBC connection of their handle: this store's statements
-   * are plain JDBC (its upserts and compare-and-set need nothing Jdbi maps), inside the same
-   * single-writer transactions as every other feature store.
-   */
-  private record Sql(Database db) {
-    <T> T read(Work<T> work) {
-      return db.read(h -> run(work, h));
-    }
-
-    <T> T write(Work<T> work) {
-      return db.write(h -> run(work, h));
-    }
-
-    private static <T> T run(Work<T> work, Handle handle) {
-      try {
-        return work.run(handle.getConnection());
-      } catch (SQLException e) {
-        // Database maps it (busy or not) from the cause.
-        throw new ConnectionException(e);
-      }
-    }
-  }
-
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
+    this.db = db;
   }
 
   @Override
   public Rollout add(NewRollout n, Instant createdAt, LongFunction<Layout> layout) {
-    return sql.write(
-        c -> {
-          long id;
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO deployments (model, version, rollback, created_at, selector,"
-                      + " priority, plan_json, window_json, max_downloads, bundle_digest,"
-                      + " bundle_size, phase, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                      + " 'PENDING', 'created')",
-                  Statement.RETURN_GENERATED_KEYS)) {
-            s.setString(1, n.model());
-            s.setLong(2, n.version());
-            s.setBoolean(3, n.rollback());
-            s.setLong(4, createdAt.toEpochMilli());
-            s.setString(5, n.selector());
-            s.setInt(6, n.priority());
-            s.setString(7, n.plan() == null ? null : Json.writeString(n.plan()));
-            s.setString(8, n.window() == null ? null : Json.writeString(n.window()));
-            setInteger(s, 9, n.maxConcurrentDownloads());
-            s.setString(10, n.bundleDigest());
-            s.setLong(11, n.bundleSize());
-            s.executeUpdate();
-            try (ResultSet keys = s.getGeneratedKeys()) {
-              keys.next();
-              id = keys.getLong(1);
-            }
-          }
+    return db.write(
+        h -> {
+          long id =
+              h.createUpdate(
+                      "INSERT INTO deployments (model, version, rollback, created_at, selector,"
+                          + " priority, plan_json, window_json, max_downloads, bundle_digest,"
+                          + " bundle_size, phase, reason) VALUES (:model, :version, :rollback,"
+                          + " :createdAt, :selector, :priority, :plan, :window,"
+                          + " :maxConcurrentDownloads, :bundleDigest, :bundleSize, 'PENDING',"
+                          + " 'created')")
+                  .bind("model", n.model())
+                  .bind("version", n.version())
+                  .bind("rollback", n.rollback())
+                  .bind("selector", n.selector())
+                  .bind("priority", n.priority())
+                  .bind("maxConcurrentDownloads", n.maxConcurrentDownloads())
+                  .bind("bundleDigest", n.bundleDigest())
+                  .bind("bundleSize", n.bundleSize())
+                  .bind("createdAt", createdAt)
+                  .bind("plan", n.plan() == null ? null : StoreJson.write(n.plan()))
+                  .bind("window", n.window() == null ? null : StoreJson.write(n.window()))
+                  .executeAndReturnGeneratedKeys("id")
+                  .mapTo(Long.class)
+                  .one();
           Layout l = layout.apply(id);
-          for (Wave w : l.waves()) {
-            saveWave(c, id, w);
-          }
-          for (Member m : l.members()) {
-            saveMember(c, id, m);
-          }
-          return rollout(c, id).orElseThrow();
+          saveWaves(h, id, l.waves());
+          saveMembers(h, id, l.members());
+          return rollout(h, id).orElseThrow();
         });
   }
 
   @Override
   public Optional<Rollout> rollout(long id) {
-    return sql.read(c -> rollout(c, id));
+    return db.read(h -> rollout(h, id));
   }
 
-  private static Optional<Rollout> rollout(Connection c, long id) throws SQLException {
-    List<Rollout> found = rollouts(c, "WHERE d.id = ?", id);
-    return found.stream().findFirst();
+  private static Optional<Rollout> rollout(Handle h, long id) {
+    return h.createQuery(ROLLOUTS + "WHERE d.id = :id").bind("id", id).map(ROLLOUT).findOne();
   }
 
   @Override
   public List<Rollout> rollouts() {
-    return sql.read(c -> rollouts(c, "ORDER BY d.id DESC"));
+    return db.read(h -> h.createQuery(ROLLOUTS + "ORDER BY d.id DESC").map(ROLLOUT).list());
   }
 
   @Override
   public List<Long> live() {
-    return sql.read(
-        c -> {
-          List<Long> ids = new ArrayList<>();
-          try (PreparedStatement s =
-                  c.prepareStatement(
-                      "SELECT id FROM deployments WHERE phase NOT IN "
-                          + TERMINAL
-                          + " ORDER BY id");
-              ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-              ids.add(rs.getLong(1));
-            }
-          }
-          return ids;
-        });
+    return db.read(
+        h ->
+            h.createQuery(
+                    "SELECT id FROM deployments WHERE phase NOT IN " + TERMINAL + " ORDER BY id")
+                .mapTo(Long.class)
+                .list());
   }
 
   @Override
   public List<Wave> waves(long id) {
-    return sql.read(
-        c -> {
-          List<Wave> waves = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT idx, name, target, phase, started_at, soak_until, gates_json"
-                      + " FROM rollout_waves WHERE deployment_id = ? ORDER BY idx")) {
-            s.setLong(1, id);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                waves.add(
-                    new Wave(
-                        rs.getInt(1),
-                        rs.getString(2),
-                        rs.getString(3),
-                        WavePhase.valueOf(rs.getString(4)),
-                        instant(rs, 5),
-                        instant(rs, 6),
-                        fromJson(rs.getString(7), READINGS, "rollout_waves.gates_json")));
-              }
-            }
-          }
-          return waves;
-        });
+    return db.read(
+        h ->
+            h.createQuery(
+                    "SELECT idx, name, target, phase, started_at, soak_until, gates_json"
+                        + " FROM rollout_waves WHERE deployment_id = :id ORDER BY idx")
+                .bind("id", id)
+                .map(WAVE)
+                .list());
   }
 
   @Override
   public List<Member> members(long id) {
-    return sql.read(
-        c -> {
-          List<Member> members = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT "
-                      + MEMBER_COLUMNS
-                      + " FROM rollout_members m WHERE m.deployment_id = ?"
-                      + " ORDER BY m.wave, m.device_id")) {
-            s.setLong(1, id);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                members.add(member(rs, 1));
-              }
-            }
-          }
-          return members;
-        });
+    return db.read(
+        h ->
+            h.createQuery(
+                    "SELECT "
+                        + MEMBER_COLUMNS
+                        + " FROM rollout_members m WHERE m.deployment_id = :id"
+                        + " ORDER BY m.wave, m.device_id")
+                .bind("id", id)
+                .map(MEMBER)
+                .list());
   }
 
   @Override
   public List<Transition> transitions(long id) {
-    return sql.read(
-        c -> {
-          List<Transition> list = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT at, from_phase, to_phase, wave, reason FROM rollout_transitions"
-                      + " WHERE deployment_id = ? ORDER BY seq")) {
-            s.setLong(1, id);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                list.add(
-                    new Transition(
-                        Instant.ofEpochMilli(rs.getLong(1)),
-                        phase(rs.getString(2)),
-                        phase(rs.getString(3)),
-                        integer(rs, 4),
-                        rs.getString(5)));
-              }
-            }
-          }
-          return list;
-        });
+    return db.read(
+        h ->
+            h.createQuery(
+                    "SELECT at, from_phase, to_phase, wave, reason FROM rollout_transitions"
+                        + " WHERE deployment_id = :id ORDER BY seq")
+                .bind("id", id)
+                .map(TRANSITION)
+                .list());
   }
 
   @Override
   public List<Assignment> assignments(String deviceId) {
-    return sql.read(
-        c -> {
-          List<Assignment> list = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT "
-                      + ROLLOUT_COLUMNS
-                      + ", "
-                      + MEMBER_COLUMNS
-                      + " FROM rollout_members m JOIN deployments d ON d.id = m.deployment_id"
-                      + " WHERE m.device_id = ? AND m.released_at IS NOT NULL ORDER BY d.id")) {
-            s.setString(1, deviceId);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                list.add(new Assignment(rollout(rs), member(rs, 18)));
-              }
-            }
-          }
-          return list;
-        });
+    return db.read(
+        h ->
+            h.createQuery(ASSIGNMENTS + "AND m.device_id = :device ORDER BY d.id")
+                .bind("device", deviceId)
+                .map(ASSIGNMENT)
+                .list());
+  }
+
+  @Override
+  public List<Assignment> assignmentsOfModel(String model) {
+    return db.read(
+        h ->
+            h.createQuery(ASSIGNMENTS + "AND d.model = :model ORDER BY d.id")
+                .bind("model", model)
+                .map(ASSIGNMENT)
+                .list());
   }
 
   @Override
   public List<Long> memberships(String deviceId) {
-    return sql.read(
-        c -> {
-          List<Long> ids = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT deployment_id FROM rollout_members WHERE device_id = ?"
-                      + " ORDER BY deployment_id")) {
-            s.setString(1, deviceId);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                ids.add(rs.getLong(1));
-              }
-            }
-          }
-          return ids;
-        });
+    return db.read(
+        h ->
+            h.createQuery(
+                    "SELECT deployment_id FROM rollout_members WHERE device_id = :device"
+                        + " ORDER BY deployment_id")
+                .bind("device", deviceId)
+                .mapTo(Long.class)
+                .list());
   }
 
   @Override
   public List<Rollout> joinable() {
-    return sql.read(
-        c ->
-            rollouts(
-                c,
-                "WHERE d.phase NOT IN ('ROLLING_BACK', 'ROLLED_BACK', 'ABORTED') ORDER BY d.id"));
+    return db.read(
+        h ->
+            h.createQuery(
+                    ROLLOUTS
+                        + "WHERE d.phase NOT IN ('ROLLING_BACK', 'ROLLED_BACK', 'ABORTED')"
+                        + " ORDER BY d.id")
+                .map(ROLLOUT)
+                .list());
   }
 
   @Override
   public boolean join(long id, String deviceId, Instant now) {
-    return sql.write(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO rollout_members (deployment_id, device_id, wave, state, reason,"
-                      + " state_since) SELECT ?, ?, MAX(idx), 'PENDING', 'joined after the"
-                      + " rollout started', ? FROM rollout_waves WHERE deployment_id = ?"
-                      + " ON CONFLICT DO NOTHING")) {
-            s.setLong(1, id);
-            s.setString(2, deviceId);
-            s.setLong(3, now.toEpochMilli());
-            s.setLong(4, id);
-            return s.executeUpdate() == 1;
-          }
-        });
+    return db.write(
+        h ->
+            h.createUpdate(
+                        "INSERT INTO rollout_members (deployment_id, device_id, wave, state,"
+                            + " reason, state_since) SELECT :id, :device, MAX(idx), 'PENDING',"
+                            + " 'joined after the rollout started', :now FROM rollout_waves"
+                            + " WHERE deployment_id = :id ON CONFLICT DO NOTHING")
+                    .bind("id", id)
+                    .bind("device", deviceId)
+                    .bind("now", now)
+                    .execute()
+                == 1);
   }
 
   @Override
   public boolean apply(Change change) {
     Rollout r = change.after();
-    return sql.write(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE deployments SET phase = ?, paused_from = ?, current_wave = ?, reason = ?,"
-                      + " revision = revision + 1 WHERE id = ? AND revision = ?")) {
-            s.setString(1, r.phase().name());
-            s.setString(2, r.pausedFrom() == null ? null : r.pausedFrom().name());
-            setInteger(s, 3, r.currentWave());
-            s.setString(4, r.reason());
-            s.setLong(5, r.id());
-            s.setLong(6, change.before().revision());
-            if (s.executeUpdate() != 1) {
-              return false;
-            }
+    return db.write(
+        h -> {
+          int updated =
+              h.createUpdate(
+                      "UPDATE deployments SET phase = :phase, paused_from = :pausedFrom,"
+                          + " current_wave = :currentWave, reason = :reason,"
+                          + " revision = revision + 1 WHERE id = :id AND revision = :revision")
+                  .bind("phase", r.phase().name())
+                  .bind("pausedFrom", r.pausedFrom() == null ? null : r.pausedFrom().name())
+                  .bind("currentWave", r.currentWave())
+                  .bind("reason", r.reason())
+                  .bind("id", r.id())
+                  .bind("revision", change.before().revision())
+                  .execute();
+          if (updated != 1) {
+            return false;
           }
-          for (Wave w : change.waves()) {
-            saveWave(c, r.id(), w);
-          }
-          for (Member m : change.members()) {
-            saveMember(c, r.id(), m);
-          }
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO rollout_transitions (deployment_id, at, from_phase, to_phase, wave,"
-                      + " reason) VALUES (?, ?, ?, ?, ?, ?)")) {
+          saveWaves(h, r.id(), change.waves());
+          saveMembers(h, r.id(), change.members());
+          if (!change.transitions().isEmpty()) {
+            PreparedBatch batch =
+                h.prepareBatch(
+                    "INSERT INTO rollout_transitions (deployment_id, at, from_phase, to_phase,"
+                        + " wave, reason) VALUES (:id, :at, :from, :to, :wave, :reason)");
             for (Transition t : change.transitions()) {
-              s.setLong(1, r.id());
-              s.setLong(2, t.at().toEpochMilli());
-              s.setString(3, t.from() == null ? null : t.from().name());
-              s.setString(4, t.to().name());
-              setInteger(s, 5, t.wave());
-              s.setString(6, t.reason());
-              s.addBatch();
+              batch
+                  .bind("id", r.id())
+                  .bind("at", t.at())
+                  .bind("from", t.from() == null ? null : t.from().name())
+                  .bind("to", t.to().name())
+                  .bind("wave", t.wave())
+                  .bind("reason", t.reason())
+                  .add();
             }
-            s.executeBatch();
+            batch.execute();
           }
           return true;
         });
@@ -346,241 +275,158 @@ public final class SqliteRolloutStore implements RolloutStore {
 
   @Override
   public boolean lease(long id, String owner, Instant now, Instant until) {
-    return sql.write(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO rollout_leases (deployment_id, owner, expires_at) VALUES (?, ?, ?)"
-                      + " ON CONFLICT (deployment_id) DO UPDATE SET owner = excluded.owner,"
-                      + " expires_at = excluded.expires_at"
-                      + " WHERE rollout_leases.owner = excluded.owner"
-                      + " OR rollout_leases.expires_at <= ?")) {
-            s.setLong(1, id);
-            s.setString(2, owner);
-            s.setLong(3, until.toEpochMilli());
-            s.setLong(4, now.toEpochMilli());
-            return s.executeUpdate() == 1;
-          }
-        });
+    return db.write(
+        h ->
+            h.createUpdate(
+                        "INSERT INTO rollout_leases (deployment_id, owner, expires_at)"
+                            + " VALUES (:id, :owner, :until) ON CONFLICT (deployment_id)"
+                            + " DO UPDATE SET owner = excluded.owner,"
+                            + " expires_at = excluded.expires_at"
+                            + " WHERE rollout_leases.owner = excluded.owner"
+                            + " OR rollout_leases.expires_at <= :now")
+                    .bind("id", id)
+                    .bind("owner", owner)
+                    .bind("until", until)
+                    .bind("now", now)
+                    .execute()
+                == 1);
   }
 
   @Override
   public Map<RolloutPhase, Integer> countByPhase() {
-    return sql.read(
-        c -> {
-          Map<RolloutPhase, Integer> counts = new EnumMap<>(RolloutPhase.class);
-          for (RolloutPhase p : RolloutPhase.values()) {
-            counts.put(p, 0);
-          }
-          try (PreparedStatement s =
-                  c.prepareStatement("SELECT phase, COUNT(*) FROM deployments GROUP BY phase");
-              ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-              counts.put(RolloutPhase.valueOf(rs.getString(1)), rs.getInt(2));
-            }
-          }
-          return counts;
-        });
+    Map<RolloutPhase, Integer> counts = new EnumMap<>(RolloutPhase.class);
+    for (RolloutPhase p : RolloutPhase.values()) {
+      counts.put(p, 0);
+    }
+    db.read(
+        h ->
+            h.createQuery("SELECT phase, COUNT(*) AS n FROM deployments GROUP BY phase")
+                .map(
+                    (rs, ctx) ->
+                        counts.put(RolloutPhase.valueOf(rs.getString("phase")), rs.getInt("n")))
+                .list());
+    return counts;
   }
 
   @Override
   public Map<RolloutState, Integer> countByDeviceState() {
-    return sql.read(
-        c -> {
-          Map<RolloutState, Integer> counts = new EnumMap<>(RolloutState.class);
-          for (RolloutState state : RolloutState.values()) {
-            counts.put(state, 0);
-          }
-          try (PreparedStatement s =
-                  c.prepareStatement("SELECT state, COUNT(*) FROM rollout_members GROUP BY state");
-              ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-              counts.put(RolloutState.valueOf(rs.getString(1)), rs.getInt(2));
-            }
-          }
-          return counts;
-        });
-  }
-
-  @Override
-  public List<Assignment> assignmentsOfModel(String model) {
-    return sql.read(
-        c -> {
-          List<Assignment> list = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT "
-                      + ROLLOUT_COLUMNS
-                      + ", "
-                      + MEMBER_COLUMNS
-                      + " FROM rollout_members m JOIN deployments d ON d.id = m.deployment_id"
-                      + " WHERE d.model = ? AND m.released_at IS NOT NULL ORDER BY d.id")) {
-            s.setString(1, model);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                list.add(new Assignment(rollout(rs), member(rs, 18)));
-              }
-            }
-          }
-          return list;
-        });
+    Map<RolloutState, Integer> counts = new EnumMap<>(RolloutState.class);
+    for (RolloutState s : RolloutState.values()) {
+      counts.put(s, 0);
+    }
+    db.read(
+        h ->
+            h.createQuery("SELECT state, COUNT(*) AS n FROM rollout_members GROUP BY state")
+                .map(
+                    (rs, ctx) ->
+                        counts.put(RolloutState.valueOf(rs.getString("state")), rs.getInt("n")))
+                .list());
+    return counts;
   }
 
   // Rows.
 
-  private static List<Rollout> rollouts(Connection c, String tail, Object... params)
-      throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement("SELECT " + ROLLOUT_COLUMNS + " FROM deployments d " + tail)) {
-      for (int i = 0; i < params.length; i++) {
-        s.setObject(i + 1, params[i]);
-      }
-      try (ResultSet rs = s.executeQuery()) {
-        List<Rollout> list = new ArrayList<>();
-        while (rs.next()) {
-          list.add(rollout(rs));
-        }
-        return list;
-      }
+  private static void saveWaves(Handle h, long id, List<Wave> waves) {
+    if (waves.isEmpty()) {
+      return;
     }
+    PreparedBatch batch =
+        h.prepareBatch(
+            "INSERT INTO rollout_waves (deployment_id, idx, name, target, phase, started_at,"
+                + " soak_until, gates_json) VALUES (:id, :index, :name, :target, :phase,"
+                + " :startedAt, :soakUntil, :gates) ON CONFLICT (deployment_id, idx) DO UPDATE"
+                + " SET phase = excluded.phase, started_at = excluded.started_at,"
+                + " soak_until = excluded.soak_until, gates_json = excluded.gates_json");
+    for (Wave w : waves) {
+      batch
+          .bind("id", id)
+          .bind("index", w.index())
+          .bind("name", w.name())
+          .bind("target", w.target())
+          .bind("phase", w.phase().name())
+          .bind("startedAt", w.startedAt())
+          .bind("soakUntil", w.soakUntil())
+          .bind("gates", StoreJson.write(w.gates()))
+          .add();
+    }
+    batch.execute();
+  }
+
+  private static void saveMembers(Handle h, long id, List<Member> members) {
+    if (members.isEmpty()) {
+      return;
+    }
+    PreparedBatch batch =
+        h.prepareBatch(
+            "INSERT INTO rollout_members (deployment_id, device_id, wave, released_at,"
+                + " previous_version, state, reason, active_version, state_since) VALUES (:id,"
+                + " :deviceId, :wave, :releasedAt, :previousVersion, :state, :reason,"
+                + " :activeVersion, :stateSince) ON CONFLICT (deployment_id, device_id) DO UPDATE"
+                + " SET wave = excluded.wave, released_at = excluded.released_at,"
+                + " previous_version = excluded.previous_version, state = excluded.state,"
+                + " reason = excluded.reason, active_version = excluded.active_version,"
+                + " state_since = excluded.state_since");
+    for (Member m : members) {
+      batch
+          .bind("id", id)
+          .bind("deviceId", m.deviceId())
+          .bind("wave", m.wave())
+          .bind("releasedAt", m.releasedAt())
+          .bind("previousVersion", m.previousVersion())
+          .bind("state", m.state().name())
+          .bind("reason", m.reason())
+          .bind("activeVersion", m.activeVersion())
+          .bind("stateSince", m.stateSince())
+          .add();
+    }
+    batch.execute();
   }
 
   private static Rollout rollout(ResultSet rs) throws SQLException {
-    String plan = rs.getString(9);
-    String window = rs.getString(10);
     return new Rollout(
-        rs.getLong(1),
-        rs.getString(2),
-        rs.getLong(3),
-        rs.getString(4),
-        rs.getLong(5),
-        rs.getString(6),
-        rs.getBoolean(7),
-        rs.getInt(8),
-        plan == null ? null : fromJson(plan, RolloutPlan.class, "deployments.plan_json"),
-        window == null
-            ? null
-            : fromJson(window, MaintenanceWindow.class, "deployments.window_json"),
-        integer(rs, 11),
-        Instant.ofEpochMilli(rs.getLong(12)),
-        RolloutPhase.valueOf(rs.getString(13)),
-        phase(rs.getString(14)),
-        integer(rs, 15),
-        rs.getString(16),
-        rs.getLong(17));
+        rs.getLong("id"),
+        rs.getString("model"),
+        rs.getLong("version"),
+        rs.getString("bundle_digest"),
+        rs.getLong("bundle_size"),
+        rs.getString("selector"),
+        rs.getBoolean("rollback"),
+        rs.getInt("priority"),
+        StoreJson.read(rs.getString("plan_json"), RolloutPlan.class, "deployments.plan_json"),
+        StoreJson.read(
+            rs.getString("window_json"), MaintenanceWindow.class, "deployments.window_json"),
+        integer(rs, "max_downloads"),
+        Columns.instant(rs, "created_at"),
+        RolloutPhase.valueOf(rs.getString("phase")),
+        phase(rs.getString("paused_from")),
+        integer(rs, "current_wave"),
+        rs.getString("reason"),
+        rs.getLong("revision"));
   }
 
-  private static Member member(ResultSet rs, int first) throws SQLException {
-    long previous = rs.getLong(first + 3);
-    Long previousVersion = rs.wasNull() ? null : previous;
-    long active = rs.getLong(first + 6);
-    Long activeVersion = rs.wasNull() ? null : active;
+  private static Member member(ResultSet rs) throws SQLException {
     return new Member(
-        rs.getString(first),
-        rs.getInt(first + 1),
-        instant(rs, first + 2),
-        previousVersion,
-        RolloutState.valueOf(rs.getString(first + 4)),
-        rs.getString(first + 5),
-        activeVersion,
-        Instant.ofEpochMilli(rs.getLong(first + 7)));
-  }
-
-  private static void saveWave(Connection c, long id, Wave w) throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO rollout_waves (deployment_id, idx, name, target, phase, started_at,"
-                + " soak_until, gates_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                + " ON CONFLICT (deployment_id, idx) DO UPDATE SET phase = excluded.phase,"
-                + " started_at = excluded.started_at, soak_until = excluded.soak_until,"
-                + " gates_json = excluded.gates_json")) {
-      s.setLong(1, id);
-      s.setInt(2, w.index());
-      s.setString(3, w.name());
-      s.setString(4, w.target());
-      s.setString(5, w.phase().name());
-      setInstant(s, 6, w.startedAt());
-      setInstant(s, 7, w.soakUntil());
-      s.setString(8, Json.writeString(w.gates()));
-      s.executeUpdate();
-    }
-  }
-
-  private static void saveMember(Connection c, long id, Member m) throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO rollout_members (deployment_id, device_id, wave, released_at,"
-                + " previous_version, state, reason, active_version, state_since)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                + " ON CONFLICT (deployment_id, device_id) DO UPDATE SET wave = excluded.wave,"
-                + " released_at = excluded.released_at,"
-                + " previous_version = excluded.previous_version, state = excluded.state,"
-                + " reason = excluded.reason, active_version = excluded.active_version,"
-                + " state_since = excluded.state_since")) {
-      s.setLong(1, id);
-      s.setString(2, m.deviceId());
-      s.setInt(3, m.wave());
-      setInstant(s, 4, m.releasedAt());
-      setLong(s, 5, m.previousVersion());
-      s.setString(6, m.state().name());
-      s.setString(7, m.reason());
-      setLong(s, 8, m.activeVersion());
-      s.setLong(9, m.stateSince().toEpochMilli());
-      s.executeUpdate();
-    }
+        rs.getString("device_id"),
+        rs.getInt("wave"),
+        Columns.instant(rs, "released_at"),
+        longOrNull(rs, "previous_version"),
+        RolloutState.valueOf(rs.getString("state")),
+        rs.getString("member_reason"),
+        longOrNull(rs, "active_version"),
+        Columns.instant(rs, "state_since"));
   }
 
   private static RolloutPhase phase(String name) {
     return name == null ? null : RolloutPhase.valueOf(name);
   }
 
-  private static Instant instant(ResultSet rs, int column) throws SQLException {
-    long ms = rs.getLong(column);
-    return rs.wasNull() ? null : Instant.ofEpochMilli(ms);
-  }
-
-  private static Integer integer(ResultSet rs, int column) throws SQLException {
+  private static Integer integer(ResultSet rs, String column) throws SQLException {
     int v = rs.getInt(column);
     return rs.wasNull() ? null : v;
   }
 
-  private static void setInteger(PreparedStatement s, int i, Integer v) throws SQLException {
-    if (v == null) {
-      s.setNull(i, Types.INTEGER);
-    } else {
-      s.setInt(i, v);
-    }
-  }
-
-  private static void setLong(PreparedStatement s, int i, Long v) throws SQLException {
-    if (v == null) {
-      s.setNull(i, Types.INTEGER);
-    } else {
-      s.setLong(i, v);
-    }
-  }
-
-  private static void setInstant(PreparedStatement s, int i, Instant v) throws SQLException {
-    if (v == null) {
-      s.setNull(i, Types.INTEGER);
-    } else {
-      s.setLong(i, v.toEpochMilli());
-    }
-  }
-
-  private static <T> T fromJson(String json, Class<T> type, String column) {
-    try {
-      return Json.read(json.getBytes(StandardCharsets.UTF_8), type);
-    } catch (RuntimeException e) {
-      throw new HubException.StoreFailure("cannot read " + column + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static <T> T fromJson(String json, TypeReference<T> type, String column) {
-    try {
-      return Json.mapper().readValue(json, type);
-    } catch (Exception e) {
-      throw new HubException.StoreFailure("cannot read " + column + ": " + e.getMessage(), e);
-    }
+  private static Long longOrNull(ResultSet rs, String column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : v;
   }
 }

@@ -299,6 +299,67 @@ class RolloutEngineTest {
   }
 
   @Test
+  void a_device_that_failed_the_install_keeps_its_reason_after_the_rollback() {
+    f.enroll(2, Map.of(), 1L);
+    long id =
+        f.deploy(2, plan("1", List.of(), null, "install_success>=100%", null, null, null, null))
+            .id();
+    String canary =
+        f.view(id).devices().stream()
+            .filter(d -> d.wave() == 0)
+            .findFirst()
+            .orElseThrow()
+            .deviceId();
+
+    f.reportFailed(canary, 1L, 2, id, "signature check failed");
+    f.step();
+
+    DeploymentView view = f.view(id);
+    assertThat(view.state()).isEqualTo(RolloutPhase.ROLLED_BACK);
+    assertThat(f.state(id, canary)).isEqualTo(RolloutState.FAILED);
+    assertThat(f.device(id, canary).reason())
+        .startsWith("signature check failed")
+        .contains("nothing to roll back");
+    assertThat(view.counts().failed()).isEqualTo(1);
+  }
+
+  @Test
+  void a_rollback_does_not_wait_for_a_device_out_of_contact() {
+    f.enroll(1, Map.of(), 1L);
+    long id =
+        f.deploy(2, plan(null, List.of(), null, "", null, null, null, Duration.ofMinutes(1))).id();
+    f.report("d1", 2L);
+    f.step();
+
+    f.rollouts.act(id, "rollback", null);
+    f.clock.advance(Duration.ofMinutes(2));
+    f.step();
+
+    assertThat(f.state(id, "d1")).isEqualTo(RolloutState.UNREACHABLE);
+    assertThat(f.view(id).state()).isEqualTo(RolloutPhase.ROLLED_BACK);
+  }
+
+  @Test
+  void an_undecided_gate_does_not_rewrite_the_rollout_every_tick() {
+    f.enroll(2, Map.of(), 1L);
+    long id = f.deploy(2, plan("1", List.of(), null, "error_rate<10%", null, null, 50L, null)).id();
+    String canary =
+        f.view(id).devices().stream()
+            .filter(d -> d.wave() == 0)
+            .findFirst()
+            .orElseThrow()
+            .deviceId();
+    f.reportStats(canary, 2, id, 10, 0, Map.of());
+    f.step();
+    long revision = f.store.rollout(id).orElseThrow().revision();
+
+    f.clock.advance(Duration.ofSeconds(5));
+    f.rollouts.engine().runOnce();
+
+    assertThat(f.store.rollout(id).orElseThrow().revision()).isEqualTo(revision);
+  }
+
+  @Test
   void latency_and_output_mean_gates_read_the_summed_counters() {
     f.enroll(4, Map.of(), 1L);
     RolloutPlan plan =
