@@ -128,6 +128,23 @@ class RolloutOutcomeTest {
   }
 
   @Test
+  void a_rolled_back_rollout_also_names_the_devices_that_failed_and_why() {
+    DeploymentView view =
+        ended(
+            RolloutPhase.ROLLED_BACK,
+            "gate install_success>=99% failed on canary",
+            device("pump-1", 0, RolloutState.FAILED, "signature check failed"),
+            device("pump-2", 0, RolloutState.ROLLED_BACK, "sent back to v2"));
+
+    assertThatThrownBy(() -> RolloutOutcome.requireSuccess(view))
+        .hasMessage(
+            "rollout 7 rolled back: gate install_success>=99% failed on canary\n"
+                + "  canary: error_rate 4.2% (<1%) FAILED over 2 device(s), 1200 request(s)\n"
+                + "rollout 7 failed on 1 of 2 device(s):\n"
+                + "  pump-1 (dev-pump-1): signature check failed");
+  }
+
+  @Test
   void an_aborted_rollout_says_so_and_how_far_it_got() {
     DeploymentView view =
         ended(
