@@ -1,23 +1,31 @@
 package dev.verge.cli;
 
 import dev.verge.cli.client.HubAdminClient;
+import dev.verge.cli.output.RolloutProgress;
+import dev.verge.cli.output.RolloutReport;
 import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
-import dev.verge.core.api.DeviceRollout;
-import dev.verge.core.api.RolloutState;
+import dev.verge.core.select.Selector;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code verge deploy}: send a model version to the devices that match a selector. */
 @Command(
     name = "deploy",
-    description = "Deploy a published model version to every device whose labels match.")
+    description = {
+      "Deploy a published model version to every device whose labels match, all at once or through"
+          + " a canary and waves with health gates.",
+      "Example: verge deploy --model pump --version 3 --selector 'site=plant-7,tier in (a,b)'"
+          + " --canary 5%% --waves 25%%,50%%,100%% --soak 10m"
+          + " --gate 'error_rate<1%%,p95_latency_ms<20'"
+          + " --on-fail rollback --wait"
+    })
 final class DeployCommand implements Runnable {
   /**
    * {@code -h/--help} by hand: {@code mixinStandardHelpOptions} would also bring {@code --version},
@@ -38,35 +46,53 @@ final class DeployCommand implements Runnable {
 
   @Option(
       names = "--selector",
-      paramLabel = "KEY=VALUE",
-      description = "Label key=value a device must have; repeatable (none: every device).")
-  Map<String, String> selector = new LinkedHashMap<>();
+      paramLabel = "SELECTOR",
+      converter = SelectorConverter.class,
+      description =
+          "Devices to target, by label: k=v, k!=v, 'k in (a,b)', 'k notin (a,b)', k (has it), !k"
+              + " (lacks it), comma-separated; repeatable, all must hold (none: every device).")
+  List<Selector> selectors = new ArrayList<>();
+
+  @Option(
+      names = "--priority",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Among deployments of this model to one device the highest wins, newest first on a tie"
+              + " (default ${DEFAULT-VALUE}).")
+  int priority;
 
   @Option(names = "--rollback", description = "Allow devices to go to a lower version.")
   boolean rollback;
 
+  @Mixin RolloutOptions rollout;
+
   @Option(
       names = "--wait",
       description =
-          "Follow the rollout until every device is done; exits 1 when a device failed or none"
-              + " matched.")
+          "Follow the rollout until it ends; exits 0 only when it completed and every targeted"
+              + " device runs the version, 1 when a device failed, it rolled back, was aborted or"
+              + " paused, or no device matched.")
   boolean await;
 
   @Option(
       names = "--timeout",
-      defaultValue = "5m",
+      paramLabel = "DURATION",
       converter = DurationConverter.class,
-      description = "How long --wait waits (default ${DEFAULT-VALUE}).")
+      description =
+          "How long --wait waits (default 5m for each wave, plus its soak time); the rollout goes"
+              + " on in the hub after.")
   Duration timeout;
 
   @Mixin HubOptions hub;
   @Mixin OutputOptions output;
+  @Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
+    DeploymentRequest request = request(spec.commandLine());
     HubAdminClient client = hub.client();
-    DeploymentView view =
-        client.deploy(new DeploymentRequest(model, version, Map.copyOf(selector), rollback));
+    DeploymentView view = client.deploy(request);
     if (!output.json()) {
       System.out.println(
           "Deployment "
@@ -77,126 +103,65 @@ final class DeployCommand implements Runnable {
               + version
               + " to "
               + view.counts().targeted()
-              + " device(s)");
+              + " device(s)"
+              + (view.plan() == null ? "" : ", " + RolloutReport.plan(view.plan())));
     }
     if (view.counts().targeted() == 0) {
-      String none = noDeviceMatches(view);
+      String none = RolloutOutcome.noDeviceMatches(view);
       if (await) {
         output.printedJson(view);
         throw new CommandFailedException(none + "; nothing to wait for");
       }
       System.err.println("verge: warning: " + none);
     }
-    for (DeviceRollout device : view.devices()) {
-      String refusal = antiRollbackRefusal(view, device);
-      if (refusal != null) {
-        System.err.println("verge: warning: " + refusal);
-      }
-    }
+    RolloutOutcome.antiRollbackWarnings(view)
+        .forEach(w -> System.err.println("verge: warning: " + w));
     if (!await) {
       output.printedJson(view);
       return;
     }
-    view = follow(client, view.id(), timeout);
+    try (RolloutProgress progress = RolloutProgress.onStderr()) {
+      view = RolloutOutcome.follow(client, view.id(), waitLimit(request), progress);
+    }
     if (!output.printedJson(view)) {
-      DeploymentsCommand.print(view);
+      System.out.print(RolloutReport.show(view));
     }
-    requireNoFailure(view);
+    RolloutOutcome.requireSuccess(view);
   }
 
-  /** Why a deployment reached no device, and what happens to devices that come later. */
-  static String noDeviceMatches(DeploymentView view) {
-    if (view.selector().isEmpty()) {
-      return "no device is enrolled with the hub yet; devices that enroll later get deployment "
-          + view.id();
+  /** {@code --timeout}, or enough for every wave of the plan to update and soak. */
+  Duration waitLimit(DeploymentRequest request) {
+    if (timeout != null) {
+      return timeout;
     }
-    return "no enrolled device has the labels "
-        + view.selector()
-        + " (see 'verge devices'); devices that have them later get deployment "
-        + view.id();
+    if (request.rollout() == null) {
+      return PER_WAVE;
+    }
+    var plan = request.rollout();
+    int waves = (plan.canary() == null ? 0 : 1) + Math.max(1, plan.waves().size());
+    Duration soak = plan.soak() == null ? Duration.ZERO : plan.soak();
+    return PER_WAVE.plus(soak).multipliedBy(waves);
   }
 
-  /**
-   * What the device's agent will say to a lower version than it runs, and how to go back on
-   * purpose; null when it will not refuse for that reason.
-   */
-  static String antiRollbackRefusal(DeploymentView view, DeviceRollout device) {
-    if (view.rollback()
-        || device.activeVersion() == null
-        || device.activeVersion() <= view.version()) {
-      return null;
-    }
-    return DeploymentsCommand.describe(device)
-        + " runs "
-        + view.model()
-        + " v"
-        + device.activeVersion()
-        + ", above v"
-        + view.version()
-        + ", and refuses to go back outside a rollback: deploy again with --rollback";
-  }
+  /** How long --wait gives one wave to update, by default. */
+  static final Duration PER_WAVE = Duration.ofMinutes(5);
 
   /**
-   * @throws CommandFailedException naming each device that failed and why
+   * The request the flags describe, checked before the hub is called.
+   *
+   * @throws CommandLine.ParameterException naming the flag whose value does not fit
    */
-  static void requireNoFailure(DeploymentView view) {
-    List<DeviceRollout> failed =
-        view.devices().stream().filter(d -> d.state() == RolloutState.FAILED).toList();
-    if (failed.isEmpty()) {
-      return;
-    }
-    StringBuilder message =
-        new StringBuilder("rollout ")
-            .append(view.id())
-            .append(" failed on ")
-            .append(failed.size())
-            .append(" of ")
-            .append(view.counts().targeted())
-            .append(" device(s):");
-    for (DeviceRollout device : failed) {
-      message.append("\n  ").append(DeploymentsCommand.describe(device)).append(": ");
-      message.append(device.reason() == null ? "no reason reported" : device.reason());
-      String refusal = antiRollbackRefusal(view, device);
-      if (refusal != null) {
-        message.append(" (deploy again with --rollback to go back on purpose)");
-      }
-    }
-    throw new CommandFailedException(message.toString());
-  }
-
-  /** Prints the rollout's progress as it changes until nothing is pending, or the timeout. */
-  static DeploymentView follow(HubAdminClient client, long id, Duration timeout) {
-    Instant deadline = Instant.now().plus(timeout);
-    String last = "";
-    while (true) {
-      DeploymentView view = client.deployment(id);
-      DeploymentView.Counts c = view.counts();
-      String line =
-          String.format(
-              "rollout %d: %d/%d active, %d pending, %d failed, %d superseded",
-              id, c.active(), c.targeted(), c.pending(), c.failed(), c.superseded());
-      if (!line.equals(last)) {
-        System.err.println(line);
-        last = line;
-      }
-      if (c.inProgress() == 0) {
-        return view;
-      }
-      if (Instant.now().isAfter(deadline)) {
-        throw new CommandFailedException(
-            "rollout "
-                + id
-                + " still has "
-                + c.inProgress()
-                + " pending device(s) after "
-                + timeout);
-      }
-      try {
-        Thread.sleep(500);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CommandFailedException("interrupted");
-      }
-    }
+  DeploymentRequest request(CommandLine command) {
+    List<Selector.Requirement> requirements = new ArrayList<>();
+    selectors.forEach(s -> requirements.addAll(s.requirements()));
+    return new DeploymentRequest(
+        model,
+        version,
+        Selector.of(requirements).toString(),
+        rollback,
+        priority,
+        rollout.plan(command),
+        rollout.window(command),
+        rollout.maxDownloads(command));
   }
 }

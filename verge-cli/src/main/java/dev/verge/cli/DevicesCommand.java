@@ -1,18 +1,33 @@
 package dev.verge.cli;
 
+import dev.verge.cli.client.HubAdminClient;
 import dev.verge.cli.output.Table;
+import dev.verge.core.api.DeviceExplanation;
+import dev.verge.core.api.DeviceExplanation.Candidate;
+import dev.verge.core.api.DeviceExplanation.ModelChoice;
 import dev.verge.core.api.DeviceView;
+import dev.verge.core.api.LabelChange;
 import dev.verge.core.api.ModelReport;
+import dev.verge.core.select.LabelSyntax;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** {@code verge devices}. */
+/** {@code verge devices}: the fleet; {@code label} and {@code explain} work on one device. */
 @Command(
     name = "devices",
     mixinStandardHelpOptions = true,
-    description = "Devices enrolled with the hub and what they report.")
+    description = "Devices enrolled with the hub and what they report.",
+    subcommands = {DevicesCommand.Label.class, DevicesCommand.Explain.class})
 final class DevicesCommand implements Runnable {
   @Mixin HubOptions hub;
   @Mixin OutputOptions output;
@@ -49,5 +64,191 @@ final class DevicesCommand implements Runnable {
   private static String model(ModelReport m) {
     String active = m.name() + (m.activeVersion() == null ? " (none)" : " v" + m.activeVersion());
     return m.failedVersion() == null ? active : active + " [v" + m.failedVersion() + " failed]";
+  }
+
+  /**
+   * The device {@code idOrName} names: its id, or its name when exactly one device has it.
+   *
+   * @throws CommandFailedException when no device, or more than one, answers to it
+   */
+  static DeviceView resolve(HubAdminClient client, String idOrName) {
+    List<DeviceView> devices = client.devices();
+    for (DeviceView d : devices) {
+      if (d.id().equals(idOrName)) {
+        return d;
+      }
+    }
+    List<DeviceView> named = devices.stream().filter(d -> idOrName.equals(d.name())).toList();
+    if (named.size() == 1) {
+      return named.getFirst();
+    }
+    if (named.isEmpty()) {
+      throw new CommandFailedException(
+          "no device has the id or name '" + idOrName + "' (see 'verge devices')");
+    }
+    throw new CommandFailedException(
+        named.size()
+            + " devices are named '"
+            + idOrName
+            + "'; use an id: "
+            + named.stream().map(DeviceView::id).collect(Collectors.joining(", ")));
+  }
+
+  /** {@code verge devices label DEVICE site=plant-7 line-}. */
+  @Command(
+      name = "label",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Set (key=value) or remove (key-) a device's operator labels, which win over the labels"
+            + " the device reports.",
+        "Example: verge devices label pump-1 site=plant-7 line-"
+      })
+  static final class Label implements Runnable {
+    @Parameters(index = "0", paramLabel = "DEVICE", description = "Device id or name.")
+    String device;
+
+    @Parameters(
+        index = "1..*",
+        arity = "1..*",
+        paramLabel = "KEY=VALUE|KEY-",
+        description = "Labels to set (key=value) or remove (key-).")
+    List<String> edits;
+
+    @Mixin HubOptions hub;
+    @Mixin OutputOptions output;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      LabelChange change = change(spec.commandLine(), edits);
+      HubAdminClient client = hub.client();
+      DeviceView target = resolve(client, device);
+      DeviceView changed = client.changeLabels(target.id(), change);
+      if (!output.printedJson(changed)) {
+        System.out.println(
+            "Labels of "
+                + changed.name()
+                + " ("
+                + changed.id()
+                + "): "
+                + (changed.labels().isEmpty() ? "none" : new TreeMap<>(changed.labels())));
+      }
+    }
+
+    /**
+     * Reads {@code key=value} and {@code key-} the way kubectl does.
+     *
+     * @throws CommandLine.ParameterException naming the argument that is neither, or a key given
+     *     twice
+     */
+    static LabelChange change(CommandLine command, List<String> edits) {
+      Map<String, String> set = new LinkedHashMap<>();
+      List<String> remove = new ArrayList<>();
+      for (String edit : edits) {
+        int eq = edit.indexOf('=');
+        String key;
+        if (eq >= 0) {
+          key = edit.substring(0, eq);
+          String value = edit.substring(eq + 1);
+          requireKey(command, edit, key);
+          if (!LabelSyntax.isValue(value)) {
+            throw bad(command, edit, LabelSyntax.valueProblem(key));
+          }
+          if (set.put(key, value) != null || remove.contains(key)) {
+            throw bad(command, edit, "label '" + key + "' is given twice");
+          }
+        } else if (edit.endsWith("-")) {
+          key = edit.substring(0, edit.length() - 1);
+          requireKey(command, edit, key);
+          if (remove.contains(key) || set.containsKey(key)) {
+            throw bad(command, edit, "label '" + key + "' is given twice");
+          }
+          remove.add(key);
+        } else {
+          throw bad(
+              command,
+              edit,
+              "write key=value to set a label or key- to remove one, e.g. site=plant-7 or line-");
+        }
+      }
+      return new LabelChange(set, remove);
+    }
+
+    private static void requireKey(CommandLine command, String edit, String key) {
+      if (!LabelSyntax.isKey(key)) {
+        throw bad(command, edit, LabelSyntax.keyProblem(key));
+      }
+    }
+
+    private static CommandLine.ParameterException bad(
+        CommandLine command, String edit, String problem) {
+      return new CommandLine.ParameterException(
+          command, "Invalid label change '" + edit + "': " + problem);
+    }
+  }
+
+  /** {@code verge devices explain DEVICE}. */
+  @Command(
+      name = "explain",
+      mixinStandardHelpOptions = true,
+      description =
+          "Which deployment gives the device each model, and which ones it overrode (lower"
+              + " priority, or older at the same priority).")
+  static final class Explain implements Runnable {
+    @Parameters(paramLabel = "DEVICE", description = "Device id or name.")
+    String device;
+
+    @Mixin HubOptions hub;
+    @Mixin OutputOptions output;
+
+    @Override
+    public void run() {
+      HubAdminClient client = hub.client();
+      DeviceView target = resolve(client, device);
+      DeviceExplanation explanation = client.explain(target.id());
+      if (!output.printedJson(explanation)) {
+        System.out.print(render(target, explanation));
+      }
+    }
+
+    static String render(DeviceView device, DeviceExplanation explanation) {
+      StringBuilder text =
+          new StringBuilder("Device ")
+              .append(device.name())
+              .append(" (")
+              .append(device.id())
+              .append("), labels ")
+              .append(device.labels().isEmpty() ? "none" : new TreeMap<>(device.labels()))
+              .append('\n');
+      if (explanation.models().isEmpty()) {
+        return text.append("No deployment targets this device.\n").toString();
+      }
+      Table table =
+          new Table(
+              "MODEL", "ROLE", "DEPLOYMENT", "VERSION", "PRIORITY", "STATE", "SELECTOR", "CREATED");
+      for (ModelChoice choice : explanation.models()) {
+        row(table, choice.model(), "wins", choice.winner());
+        for (Candidate other : choice.overridden()) {
+          row(table, "", "overridden", other);
+        }
+      }
+      return text.append(table.render()).toString();
+    }
+
+    private static void row(Table table, String model, String role, Candidate c) {
+      if (c == null) {
+        table.row(model, role, "-", "-", "-", "-", "-", "-");
+        return;
+      }
+      table.row(
+          model,
+          role,
+          c.deploymentId(),
+          c.version() + (c.rollback() ? " (rollback)" : ""),
+          c.priority(),
+          c.state(),
+          c.selector() == null || c.selector().isEmpty() ? "all" : c.selector(),
+          c.createdAt() == null ? null : c.createdAt().truncatedTo(ChronoUnit.SECONDS));
+    }
   }
 }

@@ -20,4 +20,19 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
       default -> Duration.ofHours(amount);
     };
   }
+
+  /** {@code d} as {@link #convert} reads it, in the largest unit that keeps it whole: 10m, 90s. */
+  public static String format(Duration d) {
+    long millis = d.toMillis();
+    if (millis % 3_600_000 == 0 && millis != 0) {
+      return millis / 3_600_000 + "h";
+    }
+    if (millis % 60_000 == 0 && millis != 0) {
+      return millis / 60_000 + "m";
+    }
+    if (millis % 1000 == 0) {
+      return millis / 1000 + "s";
+    }
+    return millis + "ms";
+  }
 }

@@ -36,6 +36,7 @@ import picocli.CommandLine.ScopeType;
       DeployCommand.class,
       DevicesCommand.class,
       DeploymentsCommand.class,
+      RolloutCommand.class,
       TokensCommand.class,
       ConfigCommand.class,
       DemoCommand.class,
@@ -69,12 +70,16 @@ public final class Main implements Runnable {
 
   /** Runs {@code verge args} and returns the exit status, without exiting the JVM. */
   public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The command tree as {@link #run} uses it, for tests that parse without running. */
+  static CommandLine commandLine() {
     return new CommandLine(new Main())
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionStrategy(Main::execute)
         .setExecutionExceptionHandler(Main::handle)
-        .setParameterExceptionHandler(UsageErrors::handle)
-        .execute(args);
+        .setParameterExceptionHandler(UsageErrors::handle);
   }
 
   /**

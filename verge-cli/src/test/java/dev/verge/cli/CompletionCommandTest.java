@@ -59,6 +59,24 @@ class CompletionCommandTest {
     assertThat(complete(script, "verge", "completion", "")).containsExactly("bash", "zsh");
   }
 
+  @Test
+  void bash_completes_the_rollout_commands_and_flags_from_the_same_model()
+      throws IOException, InterruptedException {
+    Path script = dir.resolve("verge.bash");
+    Files.writeString(script, Cli.run("completion", "bash").out());
+
+    assertThat(complete(script, "verge", "rol")).containsExactly("rollout");
+    assertThat(complete(script, "verge", "rollout", ""))
+        .contains("list", "show", "pause", "resume", "abort", "rollback");
+    assertThat(complete(script, "verge", "rollout", "pause", "--r")).contains("--reason");
+    assertThat(complete(script, "verge", "devices", "")).contains("label", "explain");
+    assertThat(complete(script, "verge", "deploy", "--ca")).containsExactly("--canary");
+    assertThat(complete(script, "verge", "deploy", "--wa"))
+        .containsExactlyInAnyOrder("--wait", "--waves", "--wait-between");
+    assertThat(complete(script, "verge", "deploy", "--on-fail", ""))
+        .containsExactlyInAnyOrder("ROLLBACK", "PAUSE");
+  }
+
   /** What bash offers for the last word after sourcing {@code script}, one word a line. */
   private static List<String> complete(Path script, String... words)
       throws IOException, InterruptedException {

@@ -117,7 +117,7 @@ class DeployCommandTest {
     assertThat(result.out())
         .contains("Deployment 1: pump v1 to 1 device(s)")
         .containsPattern("pump-1\\s+ACTIVE\\s+1");
-    assertThat(result.err()).contains("rollout 1: 1/1 active, 0 pending, 0 failed");
+    assertThat(result.err()).contains("rollout 1 [####################] 1/1 active: COMPLETED");
   }
 
   @Test
@@ -188,10 +188,11 @@ class DeployCommandTest {
     Cli.Result first = succeeds("deployments", "1");
 
     assertThat(list.out())
+        .containsPattern("ACTIVE\\s+IN PROGRESS\\s+FAILED\\s+SUPERSEDED")
         .containsPattern(
-            "ID\\s+MODEL\\s+VERSION\\s+SELECTOR\\s+ACTIVE\\s+PENDING\\s+FAILED\\s+SUPERSEDED")
-        .containsPattern("(?m)^2\\s+pump\\s+2\\s+all\\s+1/1\\s+0\\s+0\\s+0\\s+\\S+$")
-        .containsPattern("(?m)^1\\s+pump\\s+1\\s+all\\s+0/1\\s+0\\s+0\\s+1\\s+\\S+$");
+            "(?m)^2\\s+pump\\s+2\\s+all\\s+0\\s+COMPLETED\\s+-\\s+1/1\\s+0\\s+0\\s+0\\s+\\S+$")
+        .containsPattern(
+            "(?m)^1\\s+pump\\s+1\\s+all\\s+0\\s+COMPLETED\\s+-\\s+0/1\\s+0\\s+0\\s+1\\s+\\S+$");
     assertThat(first.out()).containsPattern("pump-1\\s+SUPERSEDED\\s+2");
   }
 
@@ -208,12 +209,12 @@ class DeployCommandTest {
     assertThat(plain.out()).isEqualTo("Deployment 1: pump v1 to 0 device(s)\n");
     assertThat(plain.said())
         .isEqualTo(
-            "verge: warning: no enrolled device has the labels site=south (see 'verge devices');"
-                + " devices that have them later get deployment 1\n");
+            "verge: warning: no enrolled device matches the selector site=south (see 'verge"
+                + " devices'); devices that match it later get deployment 1\n");
     assertThat(waited.exit()).as(waited.toString()).isEqualTo(1);
     assertThat(waited.said())
         .isEqualTo(
-            "verge: no enrolled device has the labels site=south (see 'verge devices'); devices"
-                + " that have them later get deployment 2; nothing to wait for\n");
+            "verge: no enrolled device matches the selector site=south (see 'verge devices');"
+                + " devices that match it later get deployment 2; nothing to wait for\n");
   }
 }

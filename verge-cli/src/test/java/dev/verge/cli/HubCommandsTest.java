@@ -369,8 +369,10 @@ class HubCommandsTest {
 
     assertThat(table.out())
         .containsPattern(
-            "ID\\s+MODEL\\s+VERSION\\s+SELECTOR\\s+ACTIVE\\s+PENDING\\s+FAILED\\s+SUPERSEDED")
-        .containsPattern("1\\s+pump\\s+1\\s+site=north\\s+0/0\\s+0\\s+0\\s+0\\s+\\S+");
+            "ID\\s+MODEL\\s+VERSION\\s+SELECTOR\\s+PRIORITY\\s+STATE\\s+WAVE\\s+ACTIVE\\s+IN"
+                + " PROGRESS\\s+FAILED\\s+SUPERSEDED\\s+CREATED")
+        .containsPattern(
+            "1\\s+pump\\s+1\\s+site=north\\s+0\\s+COMPLETED\\s+-\\s+0/0\\s+0\\s+0\\s+0\\s+\\S+");
     assertThat(json).hasSize(1);
     assertThat(json.get(0).path("id").asLong()).isEqualTo(1);
     assertThat(json.get(0).path("version").asLong()).isEqualTo(1);
@@ -385,8 +387,9 @@ class HubCommandsTest {
     JsonNode json = succeeds("deployments", "1", "-o", "json").json();
 
     assertThat(table.out())
-        .startsWith("Deployment 1: pump v1\n")
-        .containsPattern("DEVICE\\s+NAME\\s+STATE\\s+ACTIVE VERSION\\s+ERROR");
+        .startsWith("Rollout 1: pump v1 to every device\n")
+        .contains("State:     COMPLETED")
+        .containsPattern("DEVICE\\s+NAME\\s+STATE\\s+ACTIVE VERSION\\s+REASON");
     assertThat(json.path("id").asLong()).isEqualTo(1);
     assertThat(json.path("model").asText()).isEqualTo("pump");
     assertThat(json.path("devices").isArray()).isTrue();

@@ -23,6 +23,7 @@ class MainTest {
           "deploy",
           "devices",
           "deployments",
+          "rollout",
           "tokens",
           "demo",
           "completion",
@@ -72,6 +73,15 @@ class MainTest {
         "deploy",
         "devices",
         "deployments",
+        "rollout",
+        "rollout list",
+        "rollout show",
+        "rollout pause",
+        "rollout resume",
+        "rollout abort",
+        "rollout rollback",
+        "devices label",
+        "devices explain",
         "tokens",
         "tokens create",
         "demo",
@@ -163,15 +173,16 @@ class MainTest {
   }
 
   @Test
-  void a_label_without_equals_sign_reads_cleanly() {
+  void a_selector_that_cannot_be_read_names_the_requirement_and_position() {
     Cli.Result result =
-        Cli.run("deploy", "--model", "pump", "--version", "1", "--selector", "site");
+        Cli.run("deploy", "--model", "pump", "--version", "1", "--selector", "site=a,line>3");
 
     assertThat(result.exit()).as(result.toString()).isEqualTo(2);
     assertThat(result.err())
         .startsWith(
-            "verge: Value for option '--selector' (KEY=VALUE) should be in KEY=VALUE format but"
-                + " was site\n")
+            "verge: Invalid value for option '--selector' (SELECTOR): 'site=a,line>3': cannot read"
+                + " selector requirement 2 'line>3' at position 12: expected =, ==, !=, in, notin,"
+                + " ',' or the end after key 'line', found '>'\n")
         .doesNotContain("option option");
   }
 

@@ -6,13 +6,16 @@ import dev.verge.core.api.ApiError;
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
+import dev.verge.core.api.DeviceExplanation;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.EnrollmentToken;
 import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.core.api.LabelChange;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.ModelView;
 import dev.verge.core.api.PublisherKeyRequest;
 import dev.verge.core.api.PublisherKeyView;
+import dev.verge.core.api.RolloutAction;
 import dev.verge.core.json.Json;
 import dev.verge.core.json.JsonFormatException;
 import java.io.FilterInputStream;
@@ -170,7 +173,37 @@ public final class HubAdminClient {
   }
 
   public DeploymentView deployment(long id) {
-    return send(get(ApiPaths.DEPLOYMENTS + "/" + id), DeploymentView.class);
+    return send(get(ApiPaths.deployment(id)), DeploymentView.class);
+  }
+
+  /**
+   * Pauses, resumes, aborts or rolls back a rollout by hand.
+   *
+   * @param action one of {@link ApiPaths#ROLLOUT_ACTIONS}
+   * @param reason recorded with the transition; null for the hub's default
+   */
+  public DeploymentView rolloutAction(long id, String action, String reason) {
+    if (!ApiPaths.ROLLOUT_ACTIONS.contains(action)) {
+      throw new IllegalArgumentException(
+          "unknown rollout action '" + action + "'; one of " + ApiPaths.ROLLOUT_ACTIONS);
+    }
+    return send(
+        post(ApiPaths.rolloutAction(id, action), new RolloutAction(reason)), DeploymentView.class);
+  }
+
+  /** Sets and removes operator labels of a device; answers the device as it is now. */
+  public DeviceView changeLabels(String deviceId, LabelChange change) {
+    return send(
+        request(ApiPaths.labels(deviceId))
+            .header("Content-Type", "application/json")
+            .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(Json.write(change)))
+            .build(),
+        DeviceView.class);
+  }
+
+  /** Which deployment gives the device each model, and which ones it overrode. */
+  public DeviceExplanation explain(String deviceId) {
+    return send(get(ApiPaths.explain(deviceId)), DeviceExplanation.class);
   }
 
   private HttpRequest.Builder request(String path) {
