@@ -4,15 +4,21 @@ import dev.verge.core.signing.TrustStore;
 import dev.verge.http.HttpEdge;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
-import dev.verge.hub.deploy.Deployments;
+import dev.verge.hub.auth.SqliteSettingsStore;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
+import dev.verge.hub.device.LastContacts;
+import dev.verge.hub.device.SqliteDeviceStore;
 import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
 import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
-import dev.verge.hub.store.SqliteHubStore;
+import dev.verge.hub.model.SqliteModelStore;
+import dev.verge.hub.rollout.Fleet;
+import dev.verge.hub.rollout.Rollouts;
+import dev.verge.hub.store.Database;
+import dev.verge.hub.telemetry.SqliteTelemetryStore;
 import dev.verge.hub.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -37,9 +44,11 @@ public final class Hub implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Hub.class.getName());
 
   private final HubConfig config;
-  private final SqliteHubStore store;
+  private final Database store;
+  private final LastContacts contacts;
   private final AdminToken adminToken;
   private final DesiredStates desiredStates;
+  private final Rollouts rollouts;
   private final HubServer server;
   private final HubMetrics metrics;
   private final int port;
@@ -47,15 +56,19 @@ public final class Hub implements AutoCloseable {
 
   private Hub(
       HubConfig config,
-      SqliteHubStore store,
+      Database store,
+      LastContacts contacts,
       AdminToken adminToken,
       DesiredStates desiredStates,
+      Rollouts rollouts,
       HubServer server,
       HubMetrics metrics) {
     this.config = config;
     this.store = store;
+    this.contacts = contacts;
     this.adminToken = adminToken;
     this.desiredStates = desiredStates;
+    this.rollouts = rollouts;
     this.server = server;
     this.metrics = metrics;
     this.port = server.address().getPort();
@@ -92,25 +105,32 @@ public final class Hub implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
     }
-    SqliteHubStore store = SqliteHubStore.open(dataDir.resolve(DATABASE_FILE));
+    Database store = Database.openSqlite(dataDir.resolve(DATABASE_FILE));
+    LastContacts contacts = null;
     try {
-      AdminToken admin = AdminToken.initialize(store, dataDir);
-      Devices devices = new Devices(store, clock);
-      Deployments deployments = new Deployments(store, clock);
-      HubMetrics metrics = new HubMetrics(devices, deployments, clock, config.metricsOpen());
+      // Every feature store shares the one database (and its single writer).
+      var deviceStore = new SqliteDeviceStore(store);
+      var telemetryStore = new SqliteTelemetryStore(store);
+      AdminToken admin = AdminToken.initialize(new SqliteSettingsStore(store), dataDir);
+      contacts = LastContacts.start(deviceStore, LastContacts.FLUSH_INTERVAL);
+      Devices devices = new Devices(deviceStore, telemetryStore, contacts, clock);
+      var modelStore = new SqliteModelStore(store);
+      Rollouts rollouts =
+          Rollouts.onSqlite(store, Fleet.of(deviceStore, modelStore), clock, rolloutConfig());
+      HubMetrics metrics = new HubMetrics(devices, rollouts, clock, config.metricsOpen());
       ModelRegistry models =
-          new ModelRegistry(store, bundles, trusted, config.maxBundleBytes(), clock, metrics);
+          new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
       models.removeStaleUploads();
-      DesiredStates desired = new DesiredStates(store);
+      DesiredStates desired = new DesiredStates(deviceStore, rollouts::desired);
       HubServices services =
           new HubServices(
-              new Authenticator(store, admin, clock),
+              new Authenticator(deviceStore, contacts, admin, clock),
               models,
-              new Enrollment(store, clock),
+              new Enrollment(deviceStore, clock),
               devices,
               desired,
-              deployments,
-              new Telemetry(store, clock, metrics),
+              rollouts,
+              new Telemetry(telemetryStore, clock, metrics),
               metrics);
       HubServer server =
           HubServer.start(
@@ -118,7 +138,8 @@ public final class Hub implements AutoCloseable {
               services,
               idleTimeout,
               observed -> metrics.http().record(observed));
-      Hub hub = new Hub(config, store, admin, desired, server, metrics);
+      Hub hub = new Hub(config, store, contacts, admin, desired, rollouts, server, metrics);
+      rollouts.engine().start();
       LOG.log(
           System.Logger.Level.INFO,
           "Verge hub listening on {0}, data in {1} (admin token in {2}, owner-only),"
@@ -129,9 +150,23 @@ public final class Hub implements AutoCloseable {
           String.valueOf(trusted.keys().size()));
       return hub;
     } catch (RuntimeException e) {
+      if (contacts != null) {
+        contacts.close();
+      }
       store.close();
       throw e;
     }
+  }
+
+  /** This hub's name in the rollout leases: unique per running hub, readable in the table. */
+  private static Rollouts.Config rolloutConfig() {
+    String owner = "hub-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
+    return new Rollouts.Config(owner, Duration.ofSeconds(1), Duration.ofSeconds(30));
+  }
+
+  /** The rollouts, for tests that drive the engine. */
+  Rollouts rollouts() {
+    return rollouts;
   }
 
   private static InetAddress resolve(String bindAddress) {
@@ -199,7 +234,9 @@ public final class Hub implements AutoCloseable {
     try {
       server.close();
     } finally {
+      rollouts.close();
       metrics.close();
+      contacts.close(); // after the server, so that the last calls' contacts are written
       store.close();
     }
     LOG.log(System.Logger.Level.INFO, "Verge hub on port {0} stopped", String.valueOf(port));

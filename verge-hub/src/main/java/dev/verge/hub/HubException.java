@@ -70,6 +70,13 @@ public abstract sealed class HubException extends RuntimeException {
     }
   }
 
+  /** A rollout action that does not apply in the rollout's phase (resume a running rollout). */
+  public static final class RolloutConflict extends HubException {
+    public RolloutConflict(String message) {
+      super(message, "ROLLOUT_CONFLICT", null);
+    }
+  }
+
   /** No published bundle has that digest. */
   public static final class NoSuchBundle extends HubException {
     public NoSuchBundle(String digest) {

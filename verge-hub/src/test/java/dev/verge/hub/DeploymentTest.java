@@ -12,6 +12,7 @@ import dev.verge.core.api.RolloutState;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,15 @@ class DeploymentTest {
     HubClient.Reply reply = admin.get(ApiPaths.DEPLOYMENTS + "/" + id);
     assertThat(reply.status()).as("%s", reply).isEqualTo(200);
     return reply.as(DeploymentView.class);
+  }
+
+  /** The deployment once {@code done} holds for it; the engine updates device states shortly. */
+  private DeploymentView until(long id, Predicate<DeploymentView> done) {
+    return hub.until(id, done);
+  }
+
+  private void awaitState(long id, TestHub.Device device, RolloutState state) {
+    until(id, v -> stateOf(v, device) == state);
   }
 
   private static RolloutState stateOf(DeploymentView view, TestHub.Device device) {
@@ -65,7 +75,9 @@ class DeploymentTest {
     assertThat(view.createdAt()).isEqualTo(hub.clock.instant());
     assertThat(view.counts()).isEqualTo(new DeploymentView.Counts(1, 1, 0, 0, 0, 0, 0, 0, 0));
     assertThat(view.devices())
-        .containsExactly(new DeviceRollout(lab.id(), "lab-1", 0, RolloutState.PENDING, null, null));
+        .containsExactly(
+            new DeviceRollout(
+                lab.id(), "lab-1", 0, RolloutState.PENDING, null, "given v1, not reported yet"));
     assertThat(get(view.id())).isEqualTo(view);
   }
 
@@ -117,7 +129,7 @@ class DeploymentTest {
     assertThat(active.report("iris", 1L, null, null).status()).isEqualTo(204);
     assertThat(failed.report("iris", null, 1L, "input shape mismatch").status()).isEqualTo(204);
     pending.report("iris", null, null, null);
-    DeploymentView view = get(id);
+    DeploymentView view = until(id, v -> v.counts().active() == 1 && v.counts().failed() == 1);
 
     assertThat(view.counts()).isEqualTo(new DeploymentView.Counts(3, 1, 0, 0, 1, 1, 0, 0, 0));
     assertThat(view.devices())
@@ -125,7 +137,13 @@ class DeploymentTest {
             new DeviceRollout(active.id(), "active", 0, RolloutState.ACTIVE, 1L, null),
             new DeviceRollout(
                 failed.id(), "failed", 0, RolloutState.FAILED, null, "input shape mismatch"),
-            new DeviceRollout(pending.id(), "pending", 0, RolloutState.PENDING, null, null));
+            new DeviceRollout(
+                pending.id(),
+                "pending",
+                0,
+                RolloutState.PENDING,
+                null,
+                "given v1, not reported yet"));
     DeviceView reported = admin.get(ApiPaths.DEVICE + active.id()).as(DeviceView.class);
     assertThat(reported.reported().models().getFirst().activeVersion()).isEqualTo(1L);
   }
@@ -142,7 +160,7 @@ class DeploymentTest {
     hub.deploy("iris", 2, Map.of());
     long downgrade = hub.deploy("iris", 1, Map.of()).id();
     device.report("iris", 2L, 1L, "anti-rollback check failed", downgrade);
-    assertThat(stateOf(get(downgrade), device)).isEqualTo(RolloutState.FAILED);
+    awaitState(downgrade, device, RolloutState.FAILED);
 
     long rollback =
         admin
@@ -152,9 +170,9 @@ class DeploymentTest {
 
     assertThat(stateOf(get(rollback), device)).isEqualTo(RolloutState.PENDING);
     device.report("iris", 2L, 1L, "cannot load the model", rollback);
-    assertThat(stateOf(get(rollback), device)).isEqualTo(RolloutState.FAILED);
+    awaitState(rollback, device, RolloutState.FAILED);
     device.report("iris", 1L, null, null, null);
-    assertThat(stateOf(get(rollback), device)).isEqualTo(RolloutState.ACTIVE);
+    awaitState(rollback, device, RolloutState.ACTIVE);
   }
 
   @Test
@@ -169,7 +187,7 @@ class DeploymentTest {
     hub.deploy("vad", 1, Map.of());
     x86.report("iris", 1L, null, null);
 
-    DeploymentView view = get(old);
+    DeploymentView view = until(old, v -> v.counts().active() == 1 && v.counts().superseded() == 1);
 
     assertThat(stateOf(view, arm)).isEqualTo(RolloutState.SUPERSEDED);
     assertThat(stateOf(view, x86)).isEqualTo(RolloutState.ACTIVE);

@@ -125,9 +125,10 @@ class MetricsTest {
     TestHub.Device active = hub.enroll("pump-1", Map.of("site", "a"));
     TestHub.Device pending = hub.enroll("pump-2", Map.of("site", "a"));
     TestHub.Device silent = hub.enroll("pump-3", Map.of("site", "b"));
-    hub.deploy("pump", 1, Map.of("site", "a"));
+    long deployment = hub.deploy("pump", 1, Map.of("site", "a")).id();
     assertThat(active.report("pump", 1L, null, null).status()).isEqualTo(204);
     assertThat(pending.report("pump", null, null, null).status()).isEqualTo(204);
+    hub.until(deployment, v -> v.counts().active() == 1);
     PredictionBatch batch = batch(1, 3);
     post(active, "k1", batch);
     post(active, "k1", batch);
@@ -142,6 +143,9 @@ class MetricsTest {
     assertThat(page.value("verge_hub_rollout_devices", "state", "ACTIVE")).isEqualTo(1);
     assertThat(page.value("verge_hub_rollout_devices", "state", "PENDING")).isEqualTo(1);
     assertThat(page.value("verge_hub_rollout_devices", "state", "FAILED")).isZero();
+    assertThat(page.value("verge_hub_rollouts", "phase", "WAVE")).isEqualTo(1);
+    assertThat(page.value("verge_hub_rollouts", "phase", "COMPLETED")).isZero();
+    assertThat(page.value("verge_hub_rollout_engine_failures_total")).isZero();
     assertThat(page.value("verge_hub_predictions_ingested_total")).isEqualTo(3);
     assertThat(page.value("verge_hub_prediction_batches_total", "outcome", "stored")).isEqualTo(1);
     assertThat(page.value("verge_hub_prediction_batches_total", "outcome", "duplicate"))

@@ -13,9 +13,11 @@ import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.ReportedState;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /** A real hub on a free loopback port over a temporary folder, with helpers for common steps. */
 final class TestHub implements AutoCloseable {
@@ -118,6 +120,26 @@ final class TestHub implements AutoCloseable {
         admin().post(ApiPaths.DEPLOYMENTS, new DeploymentRequest(model, version, selector, false));
     assertThat(reply.status()).as("%s", reply).isEqualTo(201);
     return reply.as(DeploymentView.class);
+  }
+
+  /**
+   * The deployment once {@code done} holds for it, polling for a few seconds: the rollout engine
+   * takes device reports into account in its next iteration, which a report starts at once.
+   */
+  DeploymentView until(long id, Predicate<DeploymentView> done) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    DeploymentView view;
+    do {
+      HubClient.Reply reply = admin().get(ApiPaths.deployment(id));
+      assertThat(reply.status()).as("%s", reply).isEqualTo(200);
+      view = reply.as(DeploymentView.class);
+      if (done.test(view)) {
+        return view;
+      }
+      hub.rollouts().engine().nudge();
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError("deployment " + id + " never got there; last seen: " + view);
   }
 
   @Override

@@ -12,6 +12,10 @@ public final class ApiPaths {
   public static final String DESIRED_SUFFIX = "/desired";
   public static final String REPORTED_SUFFIX = "/reported";
   public static final String PREDICTIONS_SUFFIX = "/predictions";
+
+  /** {@code PATCH DEVICES/{id}/labels}, admin only: the operator's {@link LabelChange}. */
+  public static final String LABELS_SUFFIX = "/labels";
+
   public static final String BUNDLES = PREFIX + "/bundles/";
 
   // Management API; the bearer is the admin token.
@@ -46,6 +50,10 @@ public final class ApiPaths {
 
   public static String reported(String deviceId) {
     return DEVICE + deviceId + REPORTED_SUFFIX;
+  }
+
+  public static String labels(String deviceId) {
+    return DEVICE + deviceId + LABELS_SUFFIX;
   }
 
   public static String predictions(String deviceId) {

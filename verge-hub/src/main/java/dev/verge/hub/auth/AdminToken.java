@@ -1,7 +1,6 @@
 package dev.verge.hub.auth;
 
 import dev.verge.core.signing.Keys;
-import dev.verge.hub.store.HubStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +27,7 @@ public final class AdminToken {
     this.hash = hash.getBytes(StandardCharsets.US_ASCII);
   }
 
-  public static AdminToken initialize(HubStore store, Path dataDir) {
+  public static AdminToken initialize(SettingsStore store, Path dataDir) {
     Path file = dataDir.resolve(FILE_NAME);
     Optional<String> existing = store.adminTokenHash();
     if (existing.isPresent()) {

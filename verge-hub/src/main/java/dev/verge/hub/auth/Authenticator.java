@@ -1,7 +1,8 @@
 package dev.verge.hub.auth;
 
 import dev.verge.hub.HubException;
-import dev.verge.hub.store.HubStore;
+import dev.verge.hub.device.DeviceStore;
+import dev.verge.hub.device.LastContacts;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 
@@ -9,19 +10,21 @@ import java.time.temporal.ChronoUnit;
 public final class Authenticator {
   private static final String SCHEME = "Bearer ";
 
-  private final HubStore store;
+  private final DeviceStore store;
+  private final LastContacts contacts;
   private final AdminToken admin;
   private final Clock clock;
 
-  public Authenticator(HubStore store, AdminToken admin, Clock clock) {
+  public Authenticator(DeviceStore store, LastContacts contacts, AdminToken admin, Clock clock) {
     this.store = store;
+    this.contacts = contacts;
     this.admin = admin;
     this.clock = clock;
   }
 
   /**
    * The admin or the device the bearer token belongs to. A device's {@code lastSeenAt} moves on
-   * every call it authenticates.
+   * every call it authenticates, written in the background by {@link LastContacts}.
    *
    * @throws HubException.NotAuthenticated when the header is missing or the token unknown
    */
@@ -37,7 +40,7 @@ public final class Authenticator {
                 () ->
                     new HubException.NotAuthenticated(
                         "the bearer token is not valid for this hub"));
-    store.touchDevice(deviceId, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    contacts.seen(deviceId, clock.instant().truncatedTo(ChronoUnit.MILLIS));
     return new Principal.Device(deviceId);
   }
 

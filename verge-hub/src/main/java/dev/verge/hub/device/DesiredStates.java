@@ -2,56 +2,41 @@ package dev.verge.hub.device;
 
 import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.DesiredState;
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.bundle.Digests;
 import dev.verge.core.json.CanonicalJson;
 import dev.verge.hub.HubException;
-import dev.verge.hub.store.DeploymentRow;
-import dev.verge.hub.store.HubStore;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * What each device should run: per model, the newest deployment whose selector its labels match.
- * Computed from the database on every call, so any number of hubs sharing one database agree.
+ * What each device should run, as the rollouts give it (per model, the winning deployment that has
+ * released it to the device), with a revision for ETags and long polls. Read from the database on
+ * every call, so any number of hubs sharing one database agree.
  */
 public final class DesiredStates implements AutoCloseable {
   public static final int MAX_WAIT_SECONDS = 60;
   static final Duration POLL_INTERVAL = Duration.ofMillis(200);
 
-  private final HubStore store;
+  private final DeviceStore devices;
+  private final Function<Device, List<DesiredModel>> models;
   private final CountDownLatch closing = new CountDownLatch(1);
 
-  public DesiredStates(HubStore store) {
-    this.store = store;
+  /**
+   * @param models per device, the models it should run (the rollouts' layered assignments)
+   */
+  public DesiredStates(DeviceStore devices, Function<Device, List<DesiredModel>> models) {
+    this.devices = devices;
+    this.models = models;
   }
 
   public DesiredState current(String deviceId) {
-    DeviceView device =
-        store.device(deviceId).orElseThrow(() -> new HubException.NoSuchDevice(deviceId));
-    Map<String, DeploymentRow> newest = new TreeMap<>();
-    for (DeploymentRow deployment : store.deployments()) {
-      if (Labels.matches(device.labels(), deployment.selector())) {
-        newest.putIfAbsent(deployment.model(), deployment);
-      }
-    }
-    List<DesiredModel> models =
-        newest.values().stream()
-            .map(
-                d ->
-                    new DesiredModel(
-                        d.model(),
-                        d.version(),
-                        d.bundleDigest(),
-                        d.bundleSize(),
-                        d.id(),
-                        d.rollback()))
-            .toList();
+    Device device =
+        devices.device(deviceId).orElseThrow(() -> new HubException.NoSuchDevice(deviceId));
+    List<DesiredModel> models = List.copyOf(this.models.apply(device));
     return new DesiredState(revision(models), models);
   }
 

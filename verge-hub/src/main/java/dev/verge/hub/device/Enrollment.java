@@ -6,8 +6,6 @@ import dev.verge.core.api.EnrollmentToken;
 import dev.verge.core.api.EnrollmentTokenRequest;
 import dev.verge.hub.HubException;
 import dev.verge.hub.auth.Tokens;
-import dev.verge.hub.store.HubStore;
-import dev.verge.hub.store.NewDevice;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,10 +21,10 @@ public final class Enrollment {
   private static final int MAX_TEXT = 200;
   private static final System.Logger LOG = System.getLogger(Enrollment.class.getName());
 
-  private final HubStore store;
+  private final DeviceStore store;
   private final Clock clock;
 
-  public Enrollment(HubStore store, Clock clock) {
+  public Enrollment(DeviceStore store, Clock clock) {
     this.store = store;
     this.clock = clock;
   }

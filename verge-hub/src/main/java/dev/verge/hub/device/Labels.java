@@ -1,6 +1,7 @@
 package dev.verge.hub.device;
 
 import dev.verge.hub.HubException;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -8,6 +9,8 @@ import java.util.regex.Pattern;
 public final class Labels {
   static final int MAX_LABELS = 64;
   static final int MAX_VALUE_LENGTH = 255;
+  private static final String KEY_RULE =
+      "must be 1-63 letters, digits, '.', '_', '/' or '-', starting with a letter or digit";
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
 
   private Labels() {}
@@ -34,12 +37,7 @@ public final class Labels {
     }
     for (Map.Entry<String, String> label : labels.entrySet()) {
       if (label.getKey() == null || !KEY.matcher(label.getKey()).matches()) {
-        throw new HubException.InvalidInput(
-            what
-                + " key '"
-                + label.getKey()
-                + "' must be 1-63 letters, digits, '.', '_', '/' or '-', starting with a letter or"
-                + " digit");
+        throw new HubException.InvalidInput(what + " key '" + label.getKey() + "' " + KEY_RULE);
       }
       if (label.getValue() == null || label.getValue().length() > MAX_VALUE_LENGTH) {
         throw new HubException.InvalidInput(
@@ -52,5 +50,23 @@ public final class Labels {
       }
     }
     return labels;
+  }
+
+  /**
+   * Checks label keys, naming {@code what} ("remove") in the message.
+   *
+   * @throws HubException.InvalidInput naming the first bad key
+   */
+  public static List<String> requireValidKeys(List<String> keys, String what) {
+    if (keys.size() > MAX_LABELS) {
+      throw new HubException.InvalidInput(
+          what + " may hold at most " + MAX_LABELS + " keys, got " + keys.size());
+    }
+    for (String key : keys) {
+      if (key == null || !KEY.matcher(key).matches()) {
+        throw new HubException.InvalidInput(what + " key '" + key + "' " + KEY_RULE);
+      }
+    }
+    return keys;
   }
 }

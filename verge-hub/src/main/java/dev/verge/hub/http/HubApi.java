@@ -5,17 +5,20 @@ import dev.verge.core.api.BatchAck;
 import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DesiredState;
+import dev.verge.core.api.DeviceExplanation;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
 import dev.verge.core.api.EnrollmentToken;
 import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.core.api.LabelChange;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.ModelView;
 import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.PublisherKeyRequest;
 import dev.verge.core.api.PublisherKeyView;
 import dev.verge.core.api.ReportedState;
+import dev.verge.core.api.RolloutAction;
 import dev.verge.core.json.Json;
 import dev.verge.http.Body;
 import dev.verge.http.Exchange;
@@ -128,6 +131,14 @@ final class HubApi {
             .summary("One device")
             .responds(200, Body.json(DeviceView.class)));
     routes.add(
+        Route.of("PATCH", devicePath + ApiPaths.LABELS_SUFFIX, this::changeLabels)
+            .guard(admin)
+            .summary(
+                "Set and remove the device's operator labels, which win over the labels it"
+                    + " reports (a removed key stays hidden until set again)")
+            .accepts(Body.json(LabelChange.class))
+            .responds(200, Body.json(DeviceView.class)));
+    routes.add(
         Route.post(ApiPaths.DEPLOYMENTS, this::deploy)
             .guard(admin)
             .summary("Deploy a published version to the devices a label selector matches")
@@ -143,8 +154,35 @@ final class HubApi {
                 ApiPaths.DEPLOYMENTS + "/" + ID,
                 x -> x.json(200, hub.deployments().get(x.longParam("id"))))
             .guard(admin)
-            .summary("One deployment")
+            .summary("One deployment: its rollout's phase, waves, gates, transitions and devices")
             .responds(200, Body.json(DeploymentView.class)));
+    for (String action : ApiPaths.ROLLOUT_ACTIONS) {
+      routes.add(
+          Route.post(
+                  ApiPaths.DEPLOYMENTS + "/" + ID + "/" + action,
+                  x ->
+                      x.json(
+                          200,
+                          hub.deployments()
+                              .act(x.longParam("id"), action, x.jsonOrNull(RolloutAction.class))))
+              .guard(admin)
+              .summary(
+                  "The rollout, after an operator's "
+                      + action
+                      + " (409 when it does not apply in the rollout's phase; the body with a"
+                      + " reason is optional)")
+              .accepts(Body.json(RolloutAction.class))
+              .responds(200, Body.json(DeploymentView.class)));
+    }
+    routes.add(
+        Route.get(
+                devicePath + ApiPaths.EXPLAIN_SUFFIX,
+                x -> x.json(200, hub.deployments().explain(x.param("id"))))
+            .guard(admin)
+            .summary(
+                "Per model, the deployment that gives the device its version and the ones it"
+                    + " overrides")
+            .responds(200, Body.json(DeviceExplanation.class)));
     // Device API.
     routes.add(
         Route.post(ApiPaths.ENROLL, this::enroll)
@@ -228,7 +266,9 @@ final class HubApi {
 
   private void enroll(Exchange call) throws IOException {
     String token = Authenticator.bearer(call.header("Authorization"));
-    call.json(201, hub.enrollment().enroll(token, call.json(EnrollRequest.class)));
+    EnrollResponse enrolled = hub.enrollment().enroll(token, call.json(EnrollRequest.class));
+    hub.deployments().deviceChanged(enrolled.deviceId());
+    call.json(201, enrolled);
   }
 
   private void desired(Exchange call) throws IOException {
@@ -270,8 +310,17 @@ final class HubApi {
             + "'");
   }
 
+  private void changeLabels(Exchange call) throws IOException {
+    String id = call.param("id");
+    DeviceView device = hub.devices().changeLabels(id, call.json(LabelChange.class));
+    hub.deployments().deviceChanged(id); // It may join (or leave) rollouts.
+    call.json(200, device);
+  }
+
   private void reported(Exchange call) throws IOException {
-    hub.devices().report(call.param("id"), call.json(ReportedState.class));
+    String id = call.param("id");
+    hub.devices().report(id, call.json(ReportedState.class));
+    hub.deployments().deviceChanged(id);
     call.empty(204);
   }
 

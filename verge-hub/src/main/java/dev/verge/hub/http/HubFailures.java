@@ -20,6 +20,7 @@ final class HubFailures implements FailureMapping {
       case HubException.NoSuchDeployment x -> 404;
       case HubException.NoSuchBundle x -> 404;
       case HubException.VersionConflict x -> 409;
+      case HubException.RolloutConflict x -> 409;
       case HubException.UploadTooLarge x -> 413;
       case HubException.RangeOutsideBundle x -> 416;
       case HubException.BundleRefused x -> 422;

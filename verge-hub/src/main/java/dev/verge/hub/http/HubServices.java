@@ -1,12 +1,12 @@
 package dev.verge.hub.http;
 
 import dev.verge.hub.auth.Authenticator;
-import dev.verge.hub.deploy.Deployments;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
 import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
+import dev.verge.hub.rollout.Rollouts;
 import dev.verge.hub.telemetry.Telemetry;
 
 /** The features the HTTP API exposes, wired by the composition root. */
@@ -16,6 +16,6 @@ public record HubServices(
     Enrollment enrollment,
     Devices devices,
     DesiredStates desiredStates,
-    Deployments deployments,
+    Rollouts deployments,
     Telemetry telemetry,
     HubMetrics metrics) {}

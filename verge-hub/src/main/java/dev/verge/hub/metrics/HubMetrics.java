@@ -1,15 +1,17 @@
 package dev.verge.hub.metrics;
 
 import dev.verge.core.api.BatchAck;
+import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutState;
 import dev.verge.http.metrics.PrometheusScraper;
 import dev.verge.http.metrics.PrometheusScraper.Scrape;
-import dev.verge.hub.deploy.Deployments;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.model.PublishListener;
 import dev.verge.hub.model.Published;
+import dev.verge.hub.rollout.Rollouts;
 import dev.verge.hub.telemetry.IngestListener;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -41,7 +43,7 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
    * @param open whether {@code /metrics} answers without the admin token (the hub then listens on
    *     loopback only)
    */
-  public HubMetrics(Devices devices, Deployments deployments, Clock clock, boolean open) {
+  public HubMetrics(Devices devices, Rollouts rollouts, Clock clock, boolean open) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.scraper = new PrometheusScraper(registry);
     this.http = new HttpMetrics(registry);
@@ -52,7 +54,13 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
     new UptimeMetrics().bindTo(registry);
     Supplier<Fleet> fleet =
         scraper.perScrape(
-            () -> Fleet.of(devices.list(), deployments.list(), clock.instant(), ONLINE_WINDOW));
+            () ->
+                Fleet.of(
+                    devices.list(),
+                    rollouts.phases(),
+                    rollouts.deviceStates(),
+                    clock.instant(),
+                    ONLINE_WINDOW));
     gauge("verge.hub.devices", "Enrolled devices", fleet, f -> f.devices());
     gauge(
         "verge.hub.devices.online",
@@ -67,6 +75,17 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
           .strongReference(true)
           .register(registry);
     }
+    for (RolloutPhase phase : RolloutPhase.values()) {
+      Gauge.builder("verge.hub.rollouts", fleet, f -> f.get().phases().get(phase))
+          .description("Rollouts (deployments) by phase")
+          .tag("phase", phase.name())
+          .strongReference(true)
+          .register(registry);
+    }
+    FunctionCounter.builder(
+            "verge.hub.rollout.engine.failures", rollouts.engine(), e -> e.failures())
+        .description("Rollout engine iterations that failed (logged; the engine goes on)")
+        .register(registry);
     // Create the counters up front so that they read 0 before the first event.
     publishes("created");
     publishes("unchanged");

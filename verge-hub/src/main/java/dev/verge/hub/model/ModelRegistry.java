@@ -14,7 +14,6 @@ import dev.verge.core.signing.PublisherKey;
 import dev.verge.core.signing.TrustStore;
 import dev.verge.hub.HubException;
 import dev.verge.hub.store.Created;
-import dev.verge.hub.store.HubStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -46,7 +45,7 @@ public final class ModelRegistry {
   private static final int MAX_KEY_NAME = 200;
   private static final System.Logger LOG = System.getLogger(ModelRegistry.class.getName());
 
-  private final HubStore store;
+  private final ModelStore store;
   private final Path bundles;
   private final TrustStore configuredKeys;
   private final long maxBundleBytes;
@@ -54,12 +53,12 @@ public final class ModelRegistry {
   private final PublishListener listener;
 
   public ModelRegistry(
-      HubStore store, Path bundles, TrustStore configuredKeys, long maxBundleBytes, Clock clock) {
+      ModelStore store, Path bundles, TrustStore configuredKeys, long maxBundleBytes, Clock clock) {
     this(store, bundles, configuredKeys, maxBundleBytes, clock, PublishListener.NONE);
   }
 
   public ModelRegistry(
-      HubStore store,
+      ModelStore store,
       Path bundles,
       TrustStore configuredKeys,
       long maxBundleBytes,
@@ -92,22 +91,22 @@ public final class ModelRegistry {
       throw new HubException.InvalidInput(
           "name must be at most " + MAX_KEY_NAME + " characters, got " + name.length());
     }
-    Created<PublisherKeyView> stored =
-        store.addPublisherKey(new PublisherKeyView(key.keyId(), name, key.pem(), now()));
+    Created<RegisteredKey> stored =
+        store.addPublisherKey(new RegisteredKey(key.keyId(), name, key.pem(), now()));
     if (stored.created()) {
       LOG.log(System.Logger.Level.INFO, "Registered publisher key {0} ({1})", key.keyId(), name);
     }
-    return stored;
+    return new Created<>(stored.value().view(), stored.created());
   }
 
   public List<PublisherKeyView> keys() {
-    return store.publisherKeys();
+    return store.publisherKeys().stream().map(RegisteredKey::view).toList();
   }
 
   /** The configured keys plus those registered through the API. */
   TrustStore trust() {
     TrustStore trust = configuredKeys;
-    for (PublisherKeyView view : store.publisherKeys()) {
+    for (RegisteredKey view : store.publisherKeys()) {
       trust = trust.with(Keys.parsePublic(view.publicKeyPem(), "publisher key " + view.keyId()));
     }
     return trust;
@@ -169,7 +168,7 @@ public final class ModelRegistry {
       throw new HubException.InvalidInput("the request body is empty; expected a bundle's bytes");
     }
     String digest = HexFormat.of().formatHex(sha256.digest());
-    ModelVersionView candidate = open(upload, digest, size);
+    ModelVersion candidate = open(upload, digest, size);
     var existing = store.modelVersion(candidate.name(), candidate.version());
     if (existing.isPresent()) {
       return new Published(sameOrConflict(existing.get(), digest), false);
@@ -182,7 +181,7 @@ public final class ModelRegistry {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot store bundle " + target, e);
     }
-    Created<ModelVersionView> stored = store.addModelVersion(candidate);
+    Created<ModelVersion> stored = store.addModelVersion(candidate);
     if (!stored.created() && !stored.value().bundleDigest().equals(digest)) {
       // Another upload of this name and version won the race with different bytes; ours is
       // referenced by nothing (the digest covers the manifest, so it names only this version).
@@ -196,7 +195,7 @@ public final class ModelRegistry {
           String.valueOf(candidate.version()),
           digest,
           String.valueOf(size));
-      return new Published(stored.value(), true);
+      return new Published(stored.value().view(), true);
     }
     return new Published(sameOrConflict(stored.value(), digest), false);
   }
@@ -233,11 +232,11 @@ public final class ModelRegistry {
     }
   }
 
-  private ModelVersionView open(Path upload, String digest, long size) {
+  private ModelVersion open(Path upload, String digest, long size) {
     try (Bundle bundle = Bundle.open(upload)) {
       PublisherKey signer = bundle.verifySignature(trust());
       Manifest manifest = bundle.manifest();
-      return new ModelVersionView(
+      return new ModelVersion(
           manifest.name(),
           manifest.version(),
           digest,
@@ -253,9 +252,9 @@ public final class ModelRegistry {
     }
   }
 
-  private static ModelVersionView sameOrConflict(ModelVersionView existing, String digest) {
+  private static ModelVersionView sameOrConflict(ModelVersion existing, String digest) {
     if (existing.bundleDigest().equals(digest)) {
-      return existing;
+      return existing.view();
     }
     throw new HubException.VersionConflict(
         existing.name()
@@ -297,14 +296,15 @@ public final class ModelRegistry {
   /** Every model with its versions ascending, models by name. */
   public List<ModelView> models() {
     Map<String, List<ModelVersionView>> byName = new LinkedHashMap<>();
-    for (ModelVersionView version : store.modelVersions()) {
-      byName.computeIfAbsent(version.name(), n -> new ArrayList<>()).add(version);
+    for (ModelVersion version : store.modelVersions()) {
+      byName.computeIfAbsent(version.name(), n -> new ArrayList<>()).add(version.view());
     }
     return byName.entrySet().stream().map(e -> new ModelView(e.getKey(), e.getValue())).toList();
   }
 
   public ModelView model(String name) {
-    List<ModelVersionView> versions = store.modelVersions(name);
+    List<ModelVersionView> versions =
+        store.modelVersions(name).stream().map(ModelVersion::view).toList();
     if (versions.isEmpty()) {
       throw new HubException.NoSuchModel(name);
     }
@@ -314,6 +314,7 @@ public final class ModelRegistry {
   public ModelVersionView version(String name, long version) {
     return store
         .modelVersion(name, version)
+        .map(ModelVersion::view)
         .orElseThrow(
             () ->
                 new HubException.NoSuchVersion(
@@ -326,7 +327,7 @@ public final class ModelRegistry {
       throw new HubException.InvalidInput(
           "'" + digest + "' is not a bundle digest (64 lower-case hex digits of SHA-256)");
     }
-    ModelVersionView version =
+    ModelVersion version =
         store.modelVersionByDigest(digest).orElseThrow(() -> new HubException.NoSuchBundle(digest));
     Path path = bundlePath(digest);
     long size;

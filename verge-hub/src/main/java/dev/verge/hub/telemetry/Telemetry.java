@@ -4,7 +4,6 @@ import dev.verge.core.api.BatchAck;
 import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.PredictionRecord;
 import dev.verge.hub.HubException;
-import dev.verge.hub.store.HubStore;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -17,15 +16,15 @@ public final class Telemetry {
   public static final int MAX_KEY_LENGTH = 200;
   public static final int MAX_BATCH_RECORDS = 10_000;
 
-  private final HubStore store;
+  private final TelemetryStore store;
   private final Clock clock;
   private final IngestListener listener;
 
-  public Telemetry(HubStore store, Clock clock) {
+  public Telemetry(TelemetryStore store, Clock clock) {
     this(store, clock, IngestListener.NONE);
   }
 
-  public Telemetry(HubStore store, Clock clock, IngestListener listener) {
+  public Telemetry(TelemetryStore store, Clock clock, IngestListener listener) {
     this.store = store;
     this.clock = clock;
     this.listener = listener;

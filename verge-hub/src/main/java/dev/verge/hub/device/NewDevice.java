@@ -1,4 +1,4 @@
-package dev.verge.hub.store;
+package dev.verge.hub.device;
 
 import java.time.Instant;
 import java.util.Map;

@@ -1,0 +1,158 @@
+package dev.verge.hub.device;
+
+import dev.verge.core.api.ReportedState;
+import dev.verge.hub.store.Columns;
+import dev.verge.hub.store.Database;
+import dev.verge.hub.store.StoreJson;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/** {@link DeviceStore} in the {@code enrollment_tokens} and {@code devices} tables. */
+public final class SqliteDeviceStore implements DeviceStore {
+  private static final String DEVICES =
+      "SELECT id, name, labels_json, operator_labels_json, enrolled_at, last_seen_at,"
+          + " reported_json FROM devices";
+
+  private static final RowMapper<Device> DEVICE =
+      (rs, ctx) ->
+          new Device(
+              rs.getString("id"),
+              rs.getString("name"),
+              StoreJson.read(
+                  rs.getString("labels_json"), StoreJson.STRING_MAP, "devices.labels_json"),
+              StoreJson.read(
+                  rs.getString("operator_labels_json"),
+                  OperatorLabels.class,
+                  "devices.operator_labels_json"),
+              Columns.instant(rs, "enrolled_at"),
+              Columns.instant(rs, "last_seen_at"),
+              StoreJson.read(
+                  rs.getString("reported_json"), ReportedState.class, "devices.reported_json"));
+
+  private final Database db;
+
+  public SqliteDeviceStore(Database db) {
+    this.db = db;
+  }
+
+  @Override
+  public void addEnrollmentToken(
+      String tokenHash, Instant createdAt, Instant expiresAt, String note) {
+    db.write(
+        h ->
+            h.createUpdate(
+                    "INSERT INTO enrollment_tokens (token_sha256, note, created_at, expires_at)"
+                        + " VALUES (:hash, :note, :createdAt, :expiresAt)")
+                .bind("hash", tokenHash)
+                .bind("note", note)
+                .bind("createdAt", createdAt)
+                .bind("expiresAt", expiresAt)
+                .execute());
+  }
+
+  @Override
+  public boolean enroll(String tokenHash, Instant now, NewDevice device) {
+    return db.write(
+        h -> {
+          int used =
+              h.createUpdate(
+                      "UPDATE enrollment_tokens SET used_at = :now, used_by = :id"
+                          + " WHERE token_sha256 = :hash AND used_at IS NULL AND expires_at > :now")
+                  .bind("now", now)
+                  .bind("id", device.id())
+                  .bind("hash", tokenHash)
+                  .execute();
+          if (used != 1) {
+            return false;
+          }
+          h.createUpdate(
+                  "INSERT INTO devices (id, name, labels_json, credential_sha256, agent_version,"
+                      + " platform, enrolled_at) VALUES (:id, :name, :labels, :credentialHash,"
+                      + " :agentVersion, :platform, :enrolledAt)")
+              .bindMethods(device)
+              .bind("labels", StoreJson.writeSorted(device.labels()))
+              .execute();
+          return true;
+        });
+  }
+
+  @Override
+  public Optional<String> deviceIdByCredential(String credentialHash) {
+    return db.read(
+        h ->
+            h.createQuery("SELECT id FROM devices WHERE credential_sha256 = :hash")
+                .bind("hash", credentialHash)
+                .mapTo(String.class)
+                .findOne());
+  }
+
+  @Override
+  public Optional<Device> device(String id) {
+    return db.read(h -> device(h, id));
+  }
+
+  private static Optional<Device> device(Handle h, String id) {
+    return h.createQuery(DEVICES + " WHERE id = :id").bind("id", id).map(DEVICE).findOne();
+  }
+
+  @Override
+  public List<Device> devices() {
+    return db.read(h -> h.createQuery(DEVICES + " ORDER BY enrolled_at, id").map(DEVICE).list());
+  }
+
+  @Override
+  public void touchDevices(Map<String, Instant> seenAt) {
+    if (seenAt.isEmpty()) {
+      return;
+    }
+    db.write(
+        h -> {
+          PreparedBatch touch =
+              h.prepareBatch(
+                  "UPDATE devices SET last_seen_at = :seenAt"
+                      + " WHERE id = :id AND (last_seen_at IS NULL OR last_seen_at < :seenAt)");
+          seenAt.forEach((id, at) -> touch.bind("id", id).bind("seenAt", at).add());
+          return touch.execute();
+        });
+  }
+
+  @Override
+  public Optional<Device> changeOperatorLabels(String id, UnaryOperator<OperatorLabels> change) {
+    return db.write(
+        h -> {
+          Optional<Device> before = device(h, id);
+          if (before.isEmpty()) {
+            return before;
+          }
+          OperatorLabels after = change.apply(before.get().operatorLabels());
+          h.createUpdate("UPDATE devices SET operator_labels_json = :labels WHERE id = :id")
+              .bind("labels", StoreJson.write(after))
+              .bind("id", id)
+              .execute();
+          return device(h, id);
+        });
+  }
+
+  @Override
+  public boolean saveReported(String id, ReportedState state, Instant reportedAt) {
+    return db.write(
+        h ->
+            h.createUpdate(
+                        "UPDATE devices SET reported_json = :reported, reported_at = :reportedAt,"
+                            + " labels_json = COALESCE(:labels, labels_json) WHERE id = :id")
+                    .bind("reported", StoreJson.write(state))
+                    .bind("reportedAt", reportedAt)
+                    .bind(
+                        "labels",
+                        state.labels() == null ? null : StoreJson.writeSorted(state.labels()))
+                    .bind("id", id)
+                    .execute()
+                == 1);
+  }
+}

@@ -1,0 +1,165 @@
+package dev.verge.hub.rollout;
+
+import dev.verge.core.api.ModelReport;
+import dev.verge.core.api.PendingTarget;
+import dev.verge.core.api.RolloutState;
+import dev.verge.core.api.VersionStats;
+import dev.verge.hub.device.Device;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/** Where a device stands with a rollout, from what it last reported. */
+final class DeviceStates {
+  static final Duration DEFAULT_REPORT_DEADLINE = Duration.ofMinutes(15);
+
+  private DeviceStates() {}
+
+  /**
+   * The member's state now.
+   *
+   * @param device the device, null when it is gone
+   * @param winner whether this rollout gives the device the model (no other deployment wins)
+   * @param overriddenBy why another deployment wins, when {@code winner} is false
+   */
+  static Member refresh(
+      Rollout rollout,
+      Member member,
+      Device device,
+      boolean winner,
+      String overriddenBy,
+      Instant now) {
+    ModelReport report = report(device, rollout.model());
+    Long active = report == null ? null : report.activeVersion();
+    if (!member.released()) {
+      String why =
+          rollout.rolledBack() || rollout.phase() == dev.verge.core.api.RolloutPhase.ABORTED
+              ? "never given the version: the rollout ended first"
+              : member.reason() == null ? "wave not started" : member.reason();
+      return member.inState(RolloutState.PENDING, why, active, now);
+    }
+    if (rollout.rolledBack()) {
+      return rolledBack(rollout, member, report, active, now);
+    }
+    if (!winner) {
+      return member.inState(RolloutState.SUPERSEDED, overriddenBy, active, now);
+    }
+    if (active != null && active == rollout.version()) {
+      return member.inState(RolloutState.ACTIVE, null, active, now);
+    }
+    PendingTarget pending = report == null ? null : report.pending();
+    if (pending != null
+        && pending.deploymentId() == rollout.id()
+        && pending.version() == rollout.version()) {
+      return switch (pending.phase()) {
+        case DOWNLOADING -> member.inState(RolloutState.DOWNLOADING, pending.detail(), active, now);
+        case RETRYING ->
+            member.inState(
+                RolloutState.DOWNLOADING,
+                "retrying after: " + Objects.requireNonNullElse(pending.detail(), "an error"),
+                active,
+                now);
+        case WAITING_FOR_WINDOW ->
+            member.inState(
+                RolloutState.WAITING_FOR_WINDOW,
+                Objects.requireNonNullElse(pending.detail(), "waiting for the maintenance window"),
+                active,
+                now);
+      };
+    }
+    if (report != null && failedThis(report, rollout.id(), rollout.version())) {
+      return member.inState(
+          RolloutState.FAILED,
+          Objects.requireNonNullElse(report.error(), "the device reported a failure"),
+          active,
+          now);
+    }
+    if (unreachable(rollout, member, device, now)) {
+      return member.inState(RolloutState.UNREACHABLE, noContact(device, rollout), active, now);
+    }
+    return member.inState(
+        RolloutState.PENDING, "given v" + rollout.version() + ", not reported yet", active, now);
+  }
+
+  private static Member rolledBack(
+      Rollout rollout, Member member, ModelReport report, Long active, Instant now) {
+    Long back = member.previousVersion();
+    if (back == null) {
+      return member.inState(
+          RolloutState.ROLLED_BACK,
+          "ran no version of " + rollout.model() + " before; no longer given one by this rollout",
+          active,
+          now);
+    }
+    if (Objects.equals(active, back)) {
+      return member.inState(RolloutState.ROLLED_BACK, "back on v" + back, active, now);
+    }
+    if (report != null && failedThis(report, rollout.id(), back)) {
+      return member.inState(
+          RolloutState.FAILED,
+          "rollback to v" + back + " failed: " + Objects.requireNonNullElse(report.error(), "?"),
+          active,
+          now);
+    }
+    RolloutState state =
+        report != null && report.pending() != null && report.pending().version() == back
+            ? RolloutState.DOWNLOADING
+            : RolloutState.PENDING;
+    return member.inState(state, "rolling back to v" + back, active, now);
+  }
+
+  /** Whether the device has been out of contact for the report deadline since its release. */
+  private static boolean unreachable(Rollout rollout, Member member, Device device, Instant now) {
+    Instant limit = now.minus(deadline(rollout));
+    Instant contact = device == null ? null : device.lastSeenAt();
+    return member.releasedAt().isBefore(limit) && (contact == null || contact.isBefore(limit));
+  }
+
+  private static String noContact(Device device, Rollout rollout) {
+    Instant seen = device == null ? null : device.lastSeenAt();
+    return (seen == null ? "never in contact" : "no contact since " + seen)
+        + " (report deadline "
+        + deadline(rollout)
+        + ")";
+  }
+
+  static Duration deadline(Rollout rollout) {
+    return rollout.plan() == null || rollout.plan().reportDeadline() == null
+        ? DEFAULT_REPORT_DEADLINE
+        : rollout.plan().reportDeadline();
+  }
+
+  /**
+   * Whether the device's failure report belongs to this deployment: the same version, and the same
+   * deployment where the device says which (older agents do not; then the version decides).
+   */
+  static boolean failedThis(ModelReport report, long deploymentId, long version) {
+    return Objects.equals(report.failedVersion(), version)
+        && (report.failedDeployment() == null || report.failedDeployment() == deploymentId);
+  }
+
+  static ModelReport report(Device device, String model) {
+    if (device == null || device.reported() == null) {
+      return null;
+    }
+    for (ModelReport m : device.reported().models()) {
+      if (model.equals(m.name())) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /** The device's counters for this deployment's version, null when it reports none. */
+  static VersionStats stats(Device device, Rollout rollout) {
+    ModelReport report = report(device, rollout.model());
+    if (report == null || report.stats() == null) {
+      return null;
+    }
+    VersionStats stats = report.stats();
+    boolean ours =
+        stats.version() == rollout.version()
+            && (stats.deploymentId() == null || stats.deploymentId() == rollout.id());
+    return ours ? stats : null;
+  }
+}

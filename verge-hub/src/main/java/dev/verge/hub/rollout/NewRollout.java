@@ -1,0 +1,17 @@
+package dev.verge.hub.rollout;
+
+import dev.verge.core.api.MaintenanceWindow;
+import dev.verge.core.api.RolloutPlan;
+
+/** A rollout to add: what the operator asked for, checked, with the bundle it deploys. */
+record NewRollout(
+    String model,
+    long version,
+    String bundleDigest,
+    long bundleSize,
+    String selector,
+    boolean rollback,
+    int priority,
+    RolloutPlan plan,
+    MaintenanceWindow window,
+    Integer maxConcurrentDownloads) {}

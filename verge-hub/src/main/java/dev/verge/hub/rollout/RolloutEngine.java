@@ -1,0 +1,227 @@
+package dev.verge.hub.rollout;
+
+import dev.verge.hub.device.Device;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Advances rollouts in the background: every {@code interval}, and at once when nudged (a device
+ * reported, an operator acted). Each step of one rollout is its own small transaction, taken under
+ * a lease ({@code rollout_leases}: owner and expiry) so that of several hubs sharing one database
+ * only one advances a rollout at a time; the write itself is compare-and-set on the rollout's
+ * revision, so even a step computed on stale data (a lease that ran out mid-step, an operator's
+ * action in between) writes nothing. On PostgreSQL the lease becomes {@code SELECT ... FOR UPDATE
+ * SKIP LOCKED} on the rollout rows inside the step's transaction.
+ *
+ * <p>An iteration that fails (any {@link Throwable}, {@link Error} included) is logged and counted
+ * in {@link #failures}; the loop goes on.
+ */
+public final class RolloutEngine implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(RolloutEngine.class.getName());
+  private static final int ATTEMPTS = 3;
+
+  private final RolloutStore store;
+  private final RolloutMachine machine;
+  private final Fleet fleet;
+  private final String owner;
+  private final Duration interval;
+  private final Duration lease;
+  private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+  private final AtomicLong failures = new AtomicLong();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private boolean nudged;
+  private volatile boolean closed;
+  private Thread thread;
+
+  RolloutEngine(
+      RolloutStore store,
+      RolloutMachine machine,
+      Fleet fleet,
+      String owner,
+      Duration interval,
+      Duration lease) {
+    this.store = store;
+    this.machine = machine;
+    this.fleet = fleet;
+    this.owner = owner;
+    this.interval = interval;
+    this.lease = lease;
+  }
+
+  /** Starts the background loop. */
+  public synchronized void start() {
+    if (thread == null) {
+      thread = Thread.ofPlatform().daemon().name("rollout-engine").start(this::loop);
+    }
+  }
+
+  /** Iterations that failed since the start. */
+  public long failures() {
+    return failures.get();
+  }
+
+  /** Runs an iteration soon. */
+  public void nudge() {
+    lock.lock();
+    try {
+      nudged = true;
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The device reported: its rollouts are looked at in the next iteration, which runs soon. */
+  void deviceChanged(String deviceId) {
+    dirty.add(deviceId);
+    nudge();
+  }
+
+  private void loop() {
+    while (!closed) {
+      try {
+        runOnce();
+      } catch (Throwable t) {
+        failures.incrementAndGet();
+        LOG.log(System.Logger.Level.ERROR, "rollout engine iteration failed; will retry", t);
+      }
+      pause();
+    }
+  }
+
+  private void pause() {
+    lock.lock();
+    try {
+      long left = interval.toNanos();
+      while (!nudged && !closed && left > 0) {
+        left = wake.awaitNanos(left);
+      }
+      nudged = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closed = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * One iteration: steps every live rollout and those with devices that reported.
+   *
+   * @return how many rollouts changed
+   */
+  public int runOnce() {
+    Set<Long> ids = new LinkedHashSet<>(store.live());
+    List<String> changed = List.copyOf(dirty);
+    dirty.removeAll(changed);
+    for (String device : changed) {
+      ids.addAll(store.memberships(device));
+    }
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    Map<String, Device> devices = devicesById();
+    int moved = 0;
+    for (long id : ids) {
+      if (step(id, devices)) {
+        moved++;
+      }
+    }
+    return moved;
+  }
+
+  /** Steps one rollout now, if this hub holds (or takes) its lease; true when it changed. */
+  boolean step(long id) {
+    return step(id, devicesById());
+  }
+
+  private boolean step(long id, Map<String, Device> devices) {
+    Instant now = machine.now();
+    if (!store.lease(id, owner, now, now.plus(lease))) {
+      return false; // Another hub advances it.
+    }
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      Optional<Rollout> rollout = store.rollout(id);
+      if (rollout.isEmpty()) {
+        return false;
+      }
+      RolloutStore.Change change = machine.step(snapshot(rollout.get(), devices));
+      if (change.empty()) {
+        return false;
+      }
+      if (store.apply(change)) {
+        // Other rollouts of these devices may now be superseded or winning again.
+        change.members().forEach(m -> dirty.add(m.deviceId()));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  Map<String, Device> devicesById() {
+    Map<String, Device> devices = new HashMap<>();
+    for (Device d : fleet.devices()) {
+      devices.put(d.id(), d);
+    }
+    return devices;
+  }
+
+  /** The rollout with what the machine needs: its waves, members, and who overrides it where. */
+  RolloutMachine.Snapshot snapshot(Rollout r, Map<String, Device> devices) {
+    List<Member> members = store.members(r.id());
+    Map<String, List<Assignment>> others = new HashMap<>();
+    for (Assignment a : store.assignmentsOfModel(r.model())) {
+      if (a.rollout().id() != r.id()) {
+        others.computeIfAbsent(a.member().deviceId(), d -> new java.util.ArrayList<>()).add(a);
+      }
+    }
+    Map<String, String> overriddenBy = new HashMap<>();
+    for (Member m : members) {
+      Device device = devices.get(m.deviceId());
+      if (device == null) {
+        continue;
+      }
+      Assignment mine = new Assignment(r, m);
+      if (!dev.verge.core.select.Selector.parse(r.selector()).matches(device.labels())) {
+        overriddenBy.put(m.deviceId(), "its labels no longer match the selector");
+        continue;
+      }
+      for (Assignment o : others.getOrDefault(m.deviceId(), List.of())) {
+        if (Layering.counts(o, device) && Layering.BEST_FIRST.compare(o, mine) < 0) {
+          overriddenBy.put(m.deviceId(), Layering.overriddenBy(o));
+          break;
+        }
+      }
+    }
+    return new RolloutMachine.Snapshot(r, store.waves(r.id()), members, devices, overriddenBy);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    nudge();
+    Thread t;
+    synchronized (this) {
+      t = thread;
+    }
+    if (t != null) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package dev.verge.hub.telemetry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.core.api.BatchAck;
+import dev.verge.core.api.PredictionRecord;
+import dev.verge.hub.store.Database;
+import dev.verge.hub.store.StoreJson;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/**
+ * {@link TelemetryStore} in the {@code prediction_batches}, {@code predictions} and {@code
+ * prediction_counts} tables. A record's own time is kept as the ISO-8601 text the device sent.
+ */
+public final class SqliteTelemetryStore implements TelemetryStore {
+  private static final RowMapper<PredictionRecord> RECORD =
+      (rs, ctx) ->
+          new PredictionRecord(
+              rs.getLong("sequence"),
+              Instant.parse(rs.getString("time")),
+              rs.getString("model"),
+              rs.getLong("version"),
+              rs.getLong("latency_micros"),
+              rs.getString("request_id"),
+              StoreJson.read(
+                  rs.getString("outputs_json"), JsonNode.class, "predictions.outputs_json"));
+
+  private final Database db;
+
+  public SqliteTelemetryStore(Database db) {
+    this.db = db;
+  }
+
+  @Override
+  public BatchAck recordBatch(
+      String deviceId, String idempotencyKey, List<PredictionRecord> records, Instant receivedAt) {
+    return db.write(
+        h -> {
+          int keyed =
+              h.createUpdate(
+                      "INSERT INTO prediction_batches (device_id, idempotency_key, received_at,"
+                          + " accepted) VALUES (:device, :key, :receivedAt, 0)"
+                          + " ON CONFLICT DO NOTHING")
+                  .bind("device", deviceId)
+                  .bind("key", idempotencyKey)
+                  .bind("receivedAt", receivedAt)
+                  .execute();
+          if (keyed == 0) {
+            return new BatchAck(0, true);
+          }
+          int accepted = 0;
+          if (!records.isEmpty()) {
+            PreparedBatch add =
+                h.prepareBatch(
+                    "INSERT INTO predictions (device_id, sequence, time, model, version,"
+                        + " latency_micros, request_id, outputs_json, received_at)"
+                        + " VALUES (:device, :sequence, :time, :model, :version, :latencyMicros,"
+                        + " :requestId, :outputs, :receivedAt) ON CONFLICT DO NOTHING");
+            for (PredictionRecord r : records) {
+              add.bindMethods(r)
+                  .bind("device", deviceId)
+                  .bind("time", r.time().toString())
+                  .bind("outputs", r.outputs() == null ? null : StoreJson.write(r.outputs()))
+                  .bind("receivedAt", receivedAt)
+                  .add();
+            }
+            for (int added : add.execute()) {
+              accepted += added;
+            }
+          }
+          h.createUpdate(
+                  "UPDATE prediction_batches SET accepted = :accepted"
+                      + " WHERE device_id = :device AND idempotency_key = :key")
+              .bind("accepted", accepted)
+              .bind("device", deviceId)
+              .bind("key", idempotencyKey)
+              .execute();
+          if (accepted > 0) {
+            h.createUpdate(
+                    "INSERT INTO prediction_counts (device_id, stored) VALUES (:device, :added)"
+                        + " ON CONFLICT (device_id) DO UPDATE SET stored = stored + excluded.stored")
+                .bind("device", deviceId)
+                .bind("added", accepted)
+                .execute();
+          }
+          return new BatchAck(accepted, false);
+        });
+  }
+
+  @Override
+  public List<PredictionRecord> predictions(String deviceId, long afterSequence, int limit) {
+    return db.read(
+        h ->
+            h.createQuery(
+                    "SELECT sequence, time, model, version, latency_micros, request_id,"
+                        + " outputs_json FROM predictions"
+                        + " WHERE device_id = :device AND sequence > :after"
+                        + " ORDER BY sequence LIMIT :limit")
+                .bind("device", deviceId)
+                .bind("after", afterSequence)
+                .bind("limit", limit)
+                .map(RECORD)
+                .list());
+  }
+
+  @Override
+  public long storedCount(String deviceId) {
+    return db.read(
+        h ->
+            h.createQuery("SELECT stored FROM prediction_counts WHERE device_id = :device")
+                .bind("device", deviceId)
+                .mapTo(Long.class)
+                .findOne()
+                .orElse(0L));
+  }
+
+  @Override
+  public Map<String, Long> storedCounts() {
+    return db.read(
+        h -> {
+          Map<String, Long> counts = new HashMap<>();
+          h.createQuery("SELECT device_id, stored FROM prediction_counts")
+              .map((rs, ctx) -> Map.entry(rs.getString("device_id"), rs.getLong("stored")))
+              .forEach(e -> counts.put(e.getKey(), e.getValue()));
+          return counts;
+        });
+  }
+}

@@ -1,0 +1,15 @@
+package dev.verge.hub.model;
+
+import dev.verge.hub.store.HubStores;
+import dev.verge.hub.store.SqliteStores;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteModelStoreTest extends ModelStoreContract {
+  @TempDir Path dir;
+
+  @Override
+  protected HubStores openStores() {
+    return SqliteStores.open(dir.resolve("hub.db"));
+  }
+}

@@ -1,0 +1,15 @@
+package dev.verge.hub.telemetry;
+
+import dev.verge.hub.store.HubStores;
+import dev.verge.hub.store.SqliteStores;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteTelemetryStoreTest extends TelemetryStoreContract {
+  @TempDir Path dir;
+
+  @Override
+  protected HubStores openStores() {
+    return SqliteStores.open(dir.resolve("hub.db"));
+  }
+}

@@ -1,0 +1,5 @@
+CREATE TABLE owners (id INTEGER PRIMARY KEY);
+CREATE TABLE things (
+  id       INTEGER PRIMARY KEY,
+  owner_id INTEGER NOT NULL REFERENCES owners (id)
+);
