@@ -1,6 +1,7 @@
 package dev.verge.agent;
 
 import dev.verge.agent.forward.PredictionForwarder;
+import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.metrics.AgentMetrics;
 import dev.verge.agent.serving.InferenceServer;
 import dev.verge.agent.serving.ModelRegistry;
@@ -24,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -74,6 +76,14 @@ public final class Agent implements AutoCloseable {
    * @throws dev.verge.agent.store.StoreException when the local store cannot be opened
    */
   public static Agent start(AgentConfig config, InferenceEngine engine) {
+    return start(config, engine, Clock.systemUTC());
+  }
+
+  /**
+   * Starts an agent that reads time from {@code clock}: maintenance windows, idle time, back-off
+   * and activation times follow it, so tests and simulations can drive hours in milliseconds.
+   */
+  public static Agent start(AgentConfig config, InferenceEngine engine, Clock clock) {
     config.validate();
     TrustStore trust = trust(config);
     Path dataDir = DataDir.prepare(config.dataDir());
@@ -85,6 +95,9 @@ public final class Agent implements AutoCloseable {
           SqliteAgentStore.open(
               dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes(), metrics);
       resources.push(store);
+      HealthCounters health = new HealthCounters(clock, store.tallies());
+      // Closed after the server and the loops (the deque closes in reverse), before the store.
+      resources.push(() -> store.saveTallies(health.tallies()));
       ModelRegistry registry = new ModelRegistry();
       resources.push(registry);
       // The port is taken before enrolling: an agent that cannot serve must not spend its
@@ -106,7 +119,8 @@ public final class Agent implements AutoCloseable {
                 () -> status(enrolledAs.get(), syncing.get(), store),
                 InferenceServer.Options.defaults(),
                 metrics,
-                metrics.page(config.metricsToken(), isLoopback(config.bindAddress())));
+                metrics.page(config.metricsToken(), isLoopback(config.bindAddress())),
+                health);
       } catch (UncheckedIOException e) {
         throw new InvalidConfigException(
             e.getMessage() + " (choose another --port, or --bind address)", e);
@@ -134,10 +148,15 @@ public final class Agent implements AutoCloseable {
               registry,
               store,
               dataDir.resolve(DataDir.BUNDLES),
-              config.pollInterval(),
-              // No labels configured keeps the hub's: a restart without them must not undeploy.
-              config.labels().isEmpty() ? null : config.labels(),
-              metrics);
+              health,
+              metrics,
+              new SyncLoop.Settings(
+                  config.pollInterval(),
+                  // No labels configured keeps the hub's: a restart without them must not undeploy.
+                  config.labels().isEmpty() ? null : config.labels(),
+                  config.timeZone(),
+                  clock,
+                  SyncLoop.DEFAULT_STALL_TIMEOUT));
       sync.restore();
       syncing.set(sync);
       resources.push(sync);

@@ -7,6 +7,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +31,8 @@ import java.util.Map;
  *     #withMaxStoreBytes}
  * @param metricsToken bearer token {@code GET /metrics} requires; null (the default) serves the
  *     metrics without one while the API is bound to loopback, and refuses them otherwise
+ * @param timeZone the device's zone, in which maintenance windows are read; reported to the hub
+ *     (default: the JVM's system zone)
  */
 public record AgentConfig(
     URI hubUrl,
@@ -45,7 +48,8 @@ public record AgentConfig(
     int forwardBatchSize,
     EngineOptions engineOptions,
     long maxStoreBytes,
-    String metricsToken) {
+    String metricsToken,
+    ZoneId timeZone) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -84,7 +88,8 @@ public record AgentConfig(
         DEFAULT_FORWARD_BATCH_SIZE,
         EngineOptions.defaults(),
         DEFAULT_MAX_STORE_BYTES,
-        null);
+        null,
+        ZoneId.systemDefault());
   }
 
   /**
@@ -153,6 +158,9 @@ public record AgentConfig(
     if (engineOptions == null) {
       throw invalid("no engine options");
     }
+    if (timeZone == null) {
+      throw invalid("no time zone: pass --time-zone ZONE (an IANA id such as Europe/Berlin)");
+    }
     if (maxStoreBytes != 0 && maxStoreBytes < MIN_STORE_BYTES) {
       throw invalid(
           "store budget of "
@@ -177,7 +185,8 @@ public record AgentConfig(
         forwardBatchSize,
         engineOptions,
         maxStoreBytes,
-        metricsToken);
+        metricsToken,
+        timeZone);
   }
 
   public AgentConfig withPort(int value) {
@@ -195,7 +204,8 @@ public record AgentConfig(
         forwardBatchSize,
         engineOptions,
         maxStoreBytes,
-        metricsToken);
+        metricsToken,
+        timeZone);
   }
 
   public AgentConfig withEnrollmentToken(String value) {
@@ -213,7 +223,8 @@ public record AgentConfig(
         forwardBatchSize,
         engineOptions,
         maxStoreBytes,
-        metricsToken);
+        metricsToken,
+        timeZone);
   }
 
   public AgentConfig withDevice(String name, Map<String, String> deviceLabels) {
@@ -231,7 +242,8 @@ public record AgentConfig(
         forwardBatchSize,
         engineOptions,
         maxStoreBytes,
-        metricsToken);
+        metricsToken,
+        timeZone);
   }
 
   public AgentConfig withTrustedKeys(List<Path> value) {
@@ -249,7 +261,8 @@ public record AgentConfig(
         forwardBatchSize,
         engineOptions,
         maxStoreBytes,
-        metricsToken);
+        metricsToken,
+        timeZone);
   }
 
   public AgentConfig withPollInterval(Duration value) {
@@ -267,7 +280,8 @@ public record AgentConfig(
         forwardBatchSize,
         engineOptions,
         maxStoreBytes,
-        metricsToken);
+        metricsToken,
+        timeZone);
   }
 
   public AgentConfig withForwarding(Duration interval, int batchSize) {
@@ -285,7 +299,8 @@ public record AgentConfig(
         batchSize,
         engineOptions,
         maxStoreBytes,
-        metricsToken);
+        metricsToken,
+        timeZone);
   }
 
   /**
@@ -307,7 +322,8 @@ public record AgentConfig(
         forwardBatchSize,
         engineOptions,
         bytes,
-        metricsToken);
+        metricsToken,
+        timeZone);
   }
 
   public AgentConfig withEngineOptions(EngineOptions value) {
@@ -325,7 +341,8 @@ public record AgentConfig(
         forwardBatchSize,
         value,
         maxStoreBytes,
-        metricsToken);
+        metricsToken,
+        timeZone);
   }
 
   /**
@@ -347,7 +364,28 @@ public record AgentConfig(
         forwardBatchSize,
         engineOptions,
         maxStoreBytes,
-        token);
+        token,
+        timeZone);
+  }
+
+  /** Reads maintenance windows in {@code zone} and reports it to the hub. */
+  public AgentConfig withTimeZone(ZoneId zone) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions,
+        maxStoreBytes,
+        metricsToken,
+        zone);
   }
 
   /** Never prints the enrollment or metrics token. */
@@ -379,6 +417,8 @@ public record AgentConfig(
         + engineOptions
         + ", metricsToken="
         + (metricsToken == null ? "none" : "***")
+        + ", timeZone="
+        + timeZone
         + "]";
   }
 

@@ -5,6 +5,7 @@ import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.ReportedState;
 import dev.verge.runtime.InferenceEngine;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +67,12 @@ abstract class AgentHarness {
     return agent;
   }
 
+  protected Agent start(AgentConfig config, Clock clock) {
+    Agent agent = Agent.start(config, Engines.ONNX, clock);
+    closeables.add(agent);
+    return agent;
+  }
+
   protected Http http(Agent agent) {
     Http http = new Http(agent.inferenceUrl());
     closeables.add(http);
@@ -81,6 +88,23 @@ abstract class AgentHarness {
     }
     JsonNode body = response.json();
     return body.path("model_version").asText();
+  }
+
+  /** What the last report said of {@code model}'s versions, without its health counters. */
+  protected Optional<ModelReport> reportedVersions(String model) {
+    return reported(model).map(AgentHarness::withoutStats);
+  }
+
+  protected static ModelReport withoutStats(ModelReport r) {
+    return new ModelReport(
+        r.name(),
+        r.activeVersion(),
+        r.installedVersions(),
+        r.failedVersion(),
+        r.error(),
+        r.failedDeployment(),
+        null,
+        r.pending());
   }
 
   protected Optional<ModelReport> reported(String model) {

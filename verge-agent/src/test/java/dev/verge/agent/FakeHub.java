@@ -79,6 +79,18 @@ public final class FakeHub implements AutoCloseable {
   /** Batches of more records than this are refused with 413. */
   public volatile int maxBatchRecords = Integer.MAX_VALUE;
 
+  /** The next this many bundle downloads are answered 503, as a hub under maintenance does. */
+  public final AtomicInteger failBundleDownloads = new AtomicInteger();
+
+  /**
+   * When 0 or more, a bundle download sends this many bytes and then nothing until {@link
+   * #stallGate} opens, as a link that stops midway does.
+   */
+  public volatile int stallBundleAfter = -1;
+
+  /** What a stalled download waits for; see {@link #stallBundleAfter}. */
+  public final CountDownLatch stallGate = new CountDownLatch(1);
+
   /** When set, bundle downloads ignore Range and send the whole bundle. */
   public volatile boolean ignoreRange;
 
@@ -124,9 +136,15 @@ public final class FakeHub implements AutoCloseable {
 
   /** Publishes {@code bundle} and returns the desired-state entry that points at it. */
   public DesiredModel model(String name, long version, byte[] bundle, boolean rollback) {
+    return model(name, version, bundle, rollback, 1);
+  }
+
+  /** As above, for the deployment {@code deploymentId}. */
+  public DesiredModel model(
+      String name, long version, byte[] bundle, boolean rollback, long deploymentId) {
     String digest = Digests.sha256Hex(bundle);
     bundles.put(digest, bundle);
-    return new DesiredModel(name, version, digest, bundle.length, 1, rollback);
+    return new DesiredModel(name, version, digest, bundle.length, deploymentId, rollback);
   }
 
   public DesiredModel model(String name, long version, byte[] bundle) {
@@ -161,7 +179,11 @@ public final class FakeHub implements AutoCloseable {
   }
 
   /** An answer decided but not yet sent, so the call can be recorded first. */
-  private record Reply(int status, Map<String, String> headers, byte[] body) {
+  private record Reply(int status, Map<String, String> headers, byte[] body, int stallAfter) {
+    Reply(int status, Map<String, String> headers, byte[] body) {
+      this(status, headers, body, -1);
+    }
+
     static Reply json(int status, Object body) {
       return new Reply(status, Map.of("Content-Type", Body.JSON), Json.write(body));
     }
@@ -187,7 +209,15 @@ public final class FakeHub implements AutoCloseable {
       return;
     }
     try (OutputStream out = exchange.stream(reply.status(), reply.body().length)) {
-      out.write(reply.body());
+      int stall = Math.min(reply.stallAfter(), reply.body().length);
+      if (stall >= 0) {
+        out.write(reply.body(), 0, stall);
+        out.flush();
+        await(stallGate);
+        out.write(reply.body(), stall, reply.body().length - stall);
+      } else {
+        out.write(reply.body());
+      }
     }
   }
 
@@ -298,6 +328,9 @@ public final class FakeHub implements AutoCloseable {
     }
     String digest = exchange.param("digest");
     await(bundleGate);
+    if (failBundleDownloads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      return Reply.error(503, "the hub is under maintenance", "UNAVAILABLE");
+    }
     byte[] bytes = substitutes.getOrDefault(digest, bundles.get(digest));
     if (bytes == null) {
       return Reply.error(404, "no published bundle " + digest, "NO_SUCH_BUNDLE");
@@ -319,9 +352,10 @@ public final class FakeHub implements AutoCloseable {
               Body.BYTES,
               "Content-Range",
               "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length),
-          Arrays.copyOfRange(bytes, from, bytes.length));
+          Arrays.copyOfRange(bytes, from, bytes.length),
+          stallBundleAfter);
     }
-    return new Reply(200, Map.of("Content-Type", Body.BYTES), bytes);
+    return new Reply(200, Map.of("Content-Type", Body.BYTES), bytes, stallBundleAfter);
   }
 
   @Override

@@ -11,8 +11,12 @@ import dev.verge.core.api.ApiError;
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.api.LatencyBuckets;
+import dev.verge.core.api.ModelReport;
+import dev.verge.core.api.PendingTarget;
 import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.ReportedState;
+import dev.verge.core.api.VersionStats;
 import dev.verge.core.json.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -20,6 +24,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -114,6 +119,36 @@ abstract class HubContract {
     device.report(new ReportedState("0.1", List.of(), 0, 0));
 
     assertThat(device.sendPredictions("k-1", new PredictionBatch(List.of())).accepted()).isZero();
+  }
+
+  @Test
+  void a_report_with_health_counters_a_pending_target_and_a_time_zone_is_accepted() {
+    HubClient device = enrolled();
+    VersionStats stats =
+        new VersionStats(
+            2,
+            7L,
+            Instant.parse("2026-12-01T10:00:00Z"),
+            40,
+            1,
+            java.util.Collections.nCopies(LatencyBuckets.COUNT, 2L),
+            Map.of("output[1]", 0.25));
+    PendingTarget pending =
+        new PendingTarget(
+            3,
+            8,
+            PendingTarget.Phase.WAITING_FOR_WINDOW,
+            "window 01:00-04:00 Europe/Berlin",
+            Instant.parse("2026-12-01T10:05:00Z"));
+
+    device.report(
+        new ReportedState(
+            "0.1",
+            List.of(new ModelReport("pump", 2L, List.of(2L, 3L), null, null, null, stats, pending)),
+            40,
+            1,
+            null,
+            "Europe/Berlin"));
   }
 
   @Test

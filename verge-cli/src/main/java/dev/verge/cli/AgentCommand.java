@@ -130,6 +130,14 @@ final class AgentCommand implements Runnable {
   String metricsTokenFile;
 
   @Option(
+      names = "--time-zone",
+      paramLabel = "ZONE",
+      description =
+          "The device's time zone, in which deployments' maintenance windows are read and which"
+              + " the hub is told, e.g. Europe/Berlin (default: ${DEFAULT-VALUE}).")
+  String timeZone;
+
+  @Option(
       names = "--parent-pid",
       hidden = true,
       description = "Exit when this process exits (used by the demo).")

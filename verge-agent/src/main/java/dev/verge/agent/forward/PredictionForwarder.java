@@ -132,8 +132,9 @@ public final class PredictionForwarder implements AutoCloseable {
       }
       try {
         flush();
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.ERROR, "forwarding failed: " + e.getMessage(), e);
+      } catch (Throwable e) {
+        // Error included: one failed round must not end forwarding for good.
+        LOG.log(System.Logger.Level.ERROR, "forwarding failed: " + e, e);
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.verge.agent.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Prediction;
 import dev.verge.core.json.Json;
@@ -12,6 +13,7 @@ import dev.verge.core.oip.ProtocolException;
 import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorCodec;
 import dev.verge.core.oip.TensorSpec;
+import dev.verge.runtime.EngineException;
 import dev.verge.runtime.LoadedModel;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -34,19 +36,26 @@ final class Inference {
   private final AgentStore store;
   private final ModelStats stats;
   private final ServingMetrics metrics;
+  private final HealthCounters health;
 
-  Inference(ModelRegistry registry, AgentStore store, ModelStats stats, ServingMetrics metrics) {
+  Inference(
+      ModelRegistry registry,
+      AgentStore store,
+      ModelStats stats,
+      ServingMetrics metrics,
+      HealthCounters health) {
     this.registry = registry;
     this.store = store;
     this.stats = stats;
     this.metrics = metrics;
+    this.health = health;
   }
 
   /**
    * The answer: the JSON response, and when some outputs are binary, their bytes to append after it
-   * (null when the answer is JSON only).
+   * (null when the answer is JSON only); {@code outputs} are the model's results as computed.
    */
-  record Answer(InferResponse response, byte[] binary) {}
+  record Answer(InferResponse response, byte[] binary, List<Tensor> outputs) {}
 
   /**
    * Runs {@code body} on the model; counts every failure before rethrowing it.
@@ -63,11 +72,18 @@ final class Inference {
         long nanos = System.nanoTime() - started;
         stats.success(name, model.version(), nanos);
         metrics.answered(name, model.version(), nanos);
+        health.succeeded(name, model.version(), nanos, response.outputs());
         return response;
       } catch (RuntimeException e) {
         long nanos = System.nanoTime() - started;
         stats.failure(name, model.version(), nanos);
         metrics.failed(name, model.version(), nanos);
+        // Only a failure inside the model is an error of the version; bad input is the caller's.
+        if (e instanceof EngineException) {
+          health.failed(name, model.version());
+        } else {
+          health.refused(name, model.version());
+        }
         throw e;
       }
     }
@@ -98,7 +114,7 @@ final class Inference {
         new Prediction(
             Instant.now(), model.name(), model.version(), micros, request.id(), recorded));
     if (binaryOutputs.isEmpty()) {
-      return new Answer(response(model, request, encoded), null);
+      return new Answer(response(model, request, encoded), null, results);
     }
     List<InferOutput> wire = new ArrayList<>(results.size());
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -119,7 +135,7 @@ final class Inference {
         wire.add(encoded.get(i));
       }
     }
-    return new Answer(response(model, request, wire), bytes.toByteArray());
+    return new Answer(response(model, request, wire), bytes.toByteArray(), results);
   }
 
   private static InferResponse response(

@@ -1,6 +1,7 @@
 package dev.verge.agent.serving;
 
 import dev.verge.agent.AgentVersion;
+import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.StoreException;
 import dev.verge.core.api.ApiError;
@@ -22,6 +23,7 @@ import dev.verge.runtime.LoadedModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,13 +82,14 @@ public final class InferenceServer implements AutoCloseable {
       Supplier<Optional<String>> notReady,
       Supplier<?> status,
       ServingMetrics servingMetrics,
-      MetricsPage metrics) {
+      MetricsPage metrics,
+      HealthCounters health) {
     this.registry = registry;
     this.store = store;
     this.notReady = notReady;
     this.status = status;
     this.metrics = metrics;
-    this.inference = new Inference(registry, store, stats, servingMetrics);
+    this.inference = new Inference(registry, store, stats, servingMetrics, health);
   }
 
   /**
@@ -113,12 +116,21 @@ public final class InferenceServer implements AutoCloseable {
       Supplier<?> status,
       Options options) {
     return start(
-        address, registry, store, notReady, status, options, ServingMetrics.NONE, MetricsPage.NONE);
+        address,
+        registry,
+        store,
+        notReady,
+        status,
+        options,
+        ServingMetrics.NONE,
+        MetricsPage.NONE,
+        new HealthCounters(Clock.systemUTC(), List.of()));
   }
 
   /**
-   * Starts serving, telling {@code servingMetrics} of every inference and answering {@code GET
-   * /metrics} with {@code metrics} (no such route with {@link MetricsPage#NONE}).
+   * Starts serving, telling {@code servingMetrics} and {@code health} of every inference and
+   * answering {@code GET /metrics} with {@code metrics} (no such route with {@link
+   * MetricsPage#NONE}).
    */
   public static InferenceServer start(
       InetSocketAddress address,
@@ -128,9 +140,10 @@ public final class InferenceServer implements AutoCloseable {
       Supplier<?> status,
       Options options,
       ServingMetrics servingMetrics,
-      MetricsPage metrics) {
+      MetricsPage metrics,
+      HealthCounters health) {
     InferenceServer server =
-        new InferenceServer(registry, store, notReady, status, servingMetrics, metrics);
+        new InferenceServer(registry, store, notReady, status, servingMetrics, metrics, health);
     HttpEdge.Config config =
         HttpEdge.Config.of(address, options.limits())
             .idleTimeout(options.idleTimeout())

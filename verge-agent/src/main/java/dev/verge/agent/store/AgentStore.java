@@ -66,6 +66,15 @@ public interface AgentStore extends AutoCloseable {
 
   Counters counters();
 
+  /** The health counters saved last, one per model; see {@link #saveTallies}. */
+  List<VersionTally> tallies();
+
+  /**
+   * Saves the health counters of every active version, replacing what was saved before: a model
+   * missing from {@code tallies} loses its saved counters.
+   */
+  void saveTallies(List<VersionTally> tallies);
+
   /** The store's size against its budget, and its backlog. */
   StoreUsage usage();
 

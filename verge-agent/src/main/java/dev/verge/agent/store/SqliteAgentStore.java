@@ -1,5 +1,6 @@
 package dev.verge.agent.store;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.verge.core.api.PredictionRecord;
 import dev.verge.core.json.Json;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,6 +41,10 @@ public final class SqliteAgentStore implements AgentStore {
   static final int BUSY_TIMEOUT_MS = 10_000;
   private static final String SERVED = "predictions_served";
   private static final String FAILED = "predictions_failed";
+  private static final System.Logger LOG = System.getLogger(SqliteAgentStore.class.getName());
+  private static final TypeReference<List<Long>> LATENCY = new TypeReference<>() {};
+  private static final TypeReference<Map<String, VersionTally.OutputSum>> OUTPUTS =
+      new TypeReference<>() {};
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
 
@@ -520,6 +526,87 @@ public final class SqliteAgentStore implements AgentStore {
             pending = rs.getLong(1);
           }
           return new Counters(served, failed, pending);
+        });
+  }
+
+  // Health counters.
+
+  @Override
+  public List<VersionTally> tallies() {
+    List<VersionTally> tallies = new ArrayList<>();
+    List<String> unreadable = new ArrayList<>();
+    transaction(
+        "read the health counters",
+        c -> {
+          try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT model, version, deployment_id, activated_at, requests, errors,"
+                          + " latency_json, outputs_json FROM version_stats ORDER BY model");
+              ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              String model = rs.getString(1);
+              long deployment = rs.getLong(3);
+              Long deploymentId = rs.wasNull() ? null : deployment;
+              try {
+                tallies.add(
+                    new VersionTally(
+                        model,
+                        rs.getLong(2),
+                        deploymentId,
+                        Instant.ofEpochMilli(rs.getLong(4)),
+                        rs.getLong(5),
+                        rs.getLong(6),
+                        Json.mapper().readValue(rs.getString(7), LATENCY),
+                        Json.mapper().readValue(rs.getString(8), OUTPUTS)));
+              } catch (IOException | RuntimeException e) {
+                unreadable.add(model + " (" + e.getMessage() + ")");
+              }
+            }
+          }
+          return null;
+        });
+    if (!unreadable.isEmpty()) {
+      // Counters are worth less than serving: start them over rather than refuse to start.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "cannot read the saved health counters of {0} in {1}; they start from zero",
+          unreadable,
+          file);
+    }
+    return tallies;
+  }
+
+  @Override
+  public void saveTallies(List<VersionTally> tallies) {
+    transaction(
+        "save the health counters",
+        c -> {
+          try (Statement s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM version_stats");
+          }
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO version_stats (model, version, deployment_id, activated_at,"
+                      + " requests, errors, latency_json, outputs_json)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (VersionTally t : tallies) {
+              s.setString(1, t.model());
+              s.setLong(2, t.version());
+              if (t.deploymentId() == null) {
+                s.setNull(3, Types.INTEGER);
+              } else {
+                s.setLong(3, t.deploymentId());
+              }
+              s.setLong(4, t.activatedAt().toEpochMilli());
+              s.setLong(5, t.requests());
+              s.setLong(6, t.errors());
+              s.setString(7, Json.writeString(t.latency()));
+              s.setString(8, Json.writeString(t.outputs()));
+              s.addBatch();
+            }
+            s.executeBatch();
+          }
+          return null;
         });
   }
 

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,18 +28,23 @@ final class BundleDownloader {
 
   private static final System.Logger LOG = System.getLogger(BundleDownloader.class.getName());
 
+  /** A download that receives no byte for this long is given up, to resume later. */
+  static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(30);
+
   private final HubClient hub;
   private final Path folder;
   private final SyncMetrics metrics;
+  private final Duration stallTimeout;
 
   BundleDownloader(HubClient hub, Path folder) {
-    this(hub, folder, SyncMetrics.NONE);
+    this(hub, folder, SyncMetrics.NONE, DEFAULT_STALL_TIMEOUT);
   }
 
-  BundleDownloader(HubClient hub, Path folder, SyncMetrics metrics) {
+  BundleDownloader(HubClient hub, Path folder, SyncMetrics metrics, Duration stallTimeout) {
     this.hub = hub;
     this.folder = folder;
     this.metrics = metrics;
+    this.stallTimeout = stallTimeout;
   }
 
   Path bundlePath(String digest) {
@@ -49,12 +55,18 @@ final class BundleDownloader {
     return folder.resolve(digest + PART_SUFFIX);
   }
 
+  Path fetch(DesiredModel desired) {
+    return fetch(desired, () -> {});
+  }
+
   /**
    * The kept bundle of {@code desired}, downloaded first when absent.
    *
-   * @throws ActivationException DOWNLOAD (a partial file is kept for resuming) or DIGEST
+   * @param downloading run before a download from the hub starts (not when the bundle is kept)
+   * @throws ActivationException DOWNLOAD (a partial file is kept for resuming; {@link
+   *     ActivationException#retryable} when the hub or the link failed) or DIGEST
    */
-  Path fetch(DesiredModel desired) {
+  Path fetch(DesiredModel desired, Runnable downloading) {
     String digest = desired.bundleDigest();
     Path bundle = bundlePath(digest);
     if (Files.exists(bundle)) {
@@ -69,6 +81,7 @@ final class BundleDownloader {
         have = 0;
       }
       if (size <= 0 || have < size) {
+        downloading.run();
         download(desired, part, have);
       }
       // else: a whole part that a crash kept from being renamed; its digest decides.
@@ -122,7 +135,7 @@ final class BundleDownloader {
     try {
       stream = open(desired, have);
     } catch (HubException e) {
-      throw new ActivationException(Check.DOWNLOAD, e.getMessage(), e);
+      throw new ActivationException(Check.DOWNLOAD, e.getMessage(), e, isTransient(e));
     }
     long start = stream.start();
     if (start > have) {
@@ -142,7 +155,10 @@ final class BundleDownloader {
     long written = start;
     Progress progress = new Progress(describe(desired), size);
     boolean oversized = false;
-    try (InputStream in = stream.body();
+    AtomicLong progressed = new AtomicLong(start);
+    StallWatch watch = new StallWatch(stream.body(), stallTimeout, progressed::get);
+    try (watch;
+        InputStream in = stream.body();
         FileChannel out =
             FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       out.truncate(start);
@@ -162,7 +178,11 @@ final class BundleDownloader {
         }
         written += n;
         received.addAndGet(n);
+        progressed.set(written);
         progress.update(written);
+      }
+      if (watch.stalled()) {
+        throw new IOException("stalled");
       }
       out.force(true);
     } catch (IOException e) {
@@ -174,9 +194,12 @@ final class BundleDownloader {
               + written
               + (size > 0 ? " of " + size : "")
               + " bytes ("
-              + e.getMessage()
+              + (watch.stalled()
+                  ? "no byte arrived for " + stallTimeout.toMillis() + " ms"
+                  : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
               + "); it resumes from there",
-          e);
+          e,
+          true);
     }
     if (oversized) {
       Files.delete(part);
@@ -193,7 +216,9 @@ final class BundleDownloader {
               + written
               + " of "
               + size
-              + " bytes; it resumes from there");
+              + " bytes; it resumes from there",
+          null,
+          true);
     }
   }
 
@@ -208,6 +233,18 @@ final class BundleDownloader {
       Files.deleteIfExists(partPath(desired.bundleDigest()));
       return hub.openBundle(desired.bundleDigest(), 0);
     }
+  }
+
+  /**
+   * Whether a failed call is worth repeating as it is: the hub or the link was down (network error,
+   * time-out, 5xx), or the hub asked to come back later (408, 429). Other refusals (no such bundle,
+   * a credential it does not know) need someone to act.
+   */
+  static boolean isTransient(HubException e) {
+    return switch (e) {
+      case HubUnavailableException unavailable -> true;
+      case HubRefusedException refused -> refused.status() == 408 || refused.status() == 429;
+    };
   }
 
   private static String describe(DesiredModel desired) {

@@ -1,5 +1,6 @@
 package dev.verge.agent.sync;
 
+import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.serving.ModelRegistry;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.InstalledBundle;
@@ -45,47 +46,117 @@ final class ModelInstaller {
   private final ModelRegistry registry;
   private final AgentStore store;
   private final BundleDownloader downloader;
+  private final HealthCounters health;
 
   ModelInstaller(
       InferenceEngine engine,
       TrustStore trust,
       ModelRegistry registry,
       AgentStore store,
-      BundleDownloader downloader) {
+      BundleDownloader downloader,
+      HealthCounters health) {
     this.engine = engine;
     this.trust = trust;
     this.registry = registry;
     this.store = store;
     this.downloader = downloader;
+    this.health = health;
   }
 
   Activation install(DesiredModel desired) {
+    return install(desired, () -> {});
+  }
+
+  /**
+   * Fetches, checks, loads and swaps in one go.
+   *
+   * @param downloading run before a download from the hub starts
+   */
+  Activation install(DesiredModel desired, Runnable downloading) {
     Path file = null;
     try {
       checkDesired(desired);
       checkRollback(desired);
-      file = downloader.fetch(desired);
-      LoadedModel model = load(file, desired.name(), desired.version());
-      long size = size(file);
-      try {
-        store.activate(
-            new InstalledBundle(desired.bundleDigest(), desired.name(), desired.version(), size));
-      } catch (StoreException e) {
-        model.close();
-        throw new ActivationException(Check.STORE, e.getMessage(), e);
-      }
-      Long replaced = registry.activate(model).orElse(null);
-      return new Activation.Activated(desired.name(), desired.version(), replaced);
+      file = downloader.fetch(desired, downloading);
+      return swapIn(desired, file);
     } catch (ActivationException e) {
-      if (file != null && isUnverified(e.check())) {
-        discard(file, desired.bundleDigest());
-      }
-      return new Activation.Failed(desired.name(), desired.version(), e.check(), e.getMessage());
+      return refused(desired, file, e);
     } catch (StoreException e) {
-      ActivationException failure = new ActivationException(Check.STORE, e.getMessage(), e);
-      return new Activation.Failed(
-          desired.name(), desired.version(), Check.STORE, failure.getMessage());
+      return storeFailure(desired, e);
     }
+  }
+
+  /**
+   * Fetches and checks {@code desired} without loading it, for a version that activates later (in
+   * its maintenance window): what can refuse it is found out now, not in the window.
+   *
+   * @param downloading run before a download from the hub starts
+   */
+  Preparation prepare(DesiredModel desired, Runnable downloading) {
+    Path file = null;
+    try {
+      checkDesired(desired);
+      checkRollback(desired);
+      file = downloader.fetch(desired, downloading);
+      try (Bundle bundle = Bundle.open(file)) {
+        bundle.verifySignature(trust);
+        checkManifest(bundle.manifest(), desired.name(), desired.version());
+      } catch (BundleException e) {
+        throw bundleRefusal(e);
+      } catch (UncheckedIOException e) {
+        throw new ActivationException(Check.BUNDLE, e.getMessage(), e);
+      }
+      return new Preparation.Ready(file);
+    } catch (ActivationException e) {
+      return new Preparation.Refused(refused(desired, file, e));
+    } catch (StoreException e) {
+      return new Preparation.Refused(storeFailure(desired, e));
+    }
+  }
+
+  /**
+   * Loads, warms and swaps in a version {@link #prepare prepared} earlier, checking its bundle
+   * again: the file may have changed on disk, or the trusted keys, since.
+   */
+  Activation activate(DesiredModel desired, Path file) {
+    try {
+      checkRollback(desired);
+      return swapIn(desired, file);
+    } catch (ActivationException e) {
+      return refused(desired, file, e);
+    } catch (StoreException e) {
+      return storeFailure(desired, e);
+    }
+  }
+
+  private Activation swapIn(DesiredModel desired, Path file) {
+    LoadedModel model = load(file, desired.name(), desired.version());
+    long size = size(file);
+    try {
+      store.activate(
+          new InstalledBundle(desired.bundleDigest(), desired.name(), desired.version(), size));
+    } catch (StoreException e) {
+      model.close();
+      throw new ActivationException(Check.STORE, e.getMessage(), e);
+    }
+    // Counting starts before the swap, so the new version's first request is counted.
+    health.activated(model, desired.deploymentId());
+    Long replaced = registry.activate(model).orElse(null);
+    return new Activation.Activated(desired.name(), desired.version(), replaced);
+  }
+
+  private Activation.Failed refused(DesiredModel desired, Path file, ActivationException e) {
+    if (file != null && isUnverified(e.check())) {
+      discard(file, desired.bundleDigest());
+    }
+    return new Activation.Failed(
+        desired.name(), desired.version(), e.check(), e.getMessage(), e.retryable());
+  }
+
+  private static Activation.Failed storeFailure(DesiredModel desired, StoreException e) {
+    ActivationException failure = new ActivationException(Check.STORE, e.getMessage(), e);
+    return new Activation.Failed(
+        desired.name(), desired.version(), Check.STORE, failure.getMessage());
   }
 
   /**
@@ -101,7 +172,9 @@ final class ModelInstaller {
         throw new ActivationException(
             Check.BUNDLE, "the kept bundle of " + name + " v" + version + " is missing: " + file);
       }
-      Long replaced = registry.activate(load(file, name, version)).orElse(null);
+      LoadedModel model = load(file, name, version);
+      health.restored(model);
+      Long replaced = registry.activate(model).orElse(null);
       return new Activation.Activated(name, version, replaced);
     } catch (ActivationException e) {
       return new Activation.Failed(name, version, e.check(), e.getMessage());
@@ -153,39 +226,10 @@ final class ModelInstaller {
     try (Bundle bundle = Bundle.open(file)) {
       bundle.verifySignature(trust);
       Manifest manifest = bundle.manifest();
-      if (!manifest.name().equals(name) || manifest.version() != version) {
-        throw new ActivationException(
-            Check.MANIFEST,
-            "bundle holds "
-                + manifest.name()
-                + " v"
-                + manifest.version()
-                + ", the desired state asks for "
-                + name
-                + " v"
-                + version);
-      }
-      if (!Manifest.RUNTIME_ONNX.equals(manifest.runtime())) {
-        throw new ActivationException(
-            Check.MANIFEST,
-            "bundle "
-                + name
-                + " v"
-                + version
-                + " needs runtime '"
-                + manifest.runtime()
-                + "'; this agent runs "
-                + Manifest.RUNTIME_ONNX);
-      }
+      checkManifest(manifest, name, version);
       modelBytes = bundle.readFile(manifest.entrypoint());
     } catch (BundleException e) {
-      Check check =
-          switch (e.problem()) {
-            case UNSIGNED, UNTRUSTED_KEY, BAD_SIGNATURE -> Check.SIGNATURE;
-            case DOWNGRADE -> Check.ANTI_ROLLBACK;
-            default -> Check.BUNDLE;
-          };
-      throw new ActivationException(check, e.getMessage(), e);
+      throw bundleRefusal(e);
     } catch (UncheckedIOException e) {
       throw new ActivationException(Check.BUNDLE, e.getMessage(), e);
     }
@@ -203,6 +247,43 @@ final class ModelInstaller {
           Check.WARM_UP, name + " v" + version + " failed on zero inputs: " + e.getMessage(), e);
     }
     return model;
+  }
+
+  private static ActivationException bundleRefusal(BundleException e) {
+    Check check =
+        switch (e.problem()) {
+          case UNSIGNED, UNTRUSTED_KEY, BAD_SIGNATURE -> Check.SIGNATURE;
+          case DOWNGRADE -> Check.ANTI_ROLLBACK;
+          default -> Check.BUNDLE;
+        };
+    return new ActivationException(check, e.getMessage(), e);
+  }
+
+  private static void checkManifest(Manifest manifest, String name, long version) {
+    if (!manifest.name().equals(name) || manifest.version() != version) {
+      throw new ActivationException(
+          Check.MANIFEST,
+          "bundle holds "
+              + manifest.name()
+              + " v"
+              + manifest.version()
+              + ", the desired state asks for "
+              + name
+              + " v"
+              + version);
+    }
+    if (!Manifest.RUNTIME_ONNX.equals(manifest.runtime())) {
+      throw new ActivationException(
+          Check.MANIFEST,
+          "bundle "
+              + name
+              + " v"
+              + version
+              + " needs runtime '"
+              + manifest.runtime()
+              + "'; this agent runs "
+              + Manifest.RUNTIME_ONNX);
+    }
   }
 
   /**

@@ -1,22 +1,30 @@
 package dev.verge.agent.sync;
 
 import dev.verge.agent.AgentVersion;
+import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.internal.BackgroundThreads;
 import dev.verge.agent.serving.ModelRegistry;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Counters;
 import dev.verge.agent.store.InstalledBundle;
 import dev.verge.agent.store.ModelState;
+import dev.verge.agent.store.StoreException;
+import dev.verge.agent.store.VersionTally;
 import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.DesiredState;
+import dev.verge.core.api.MaintenanceWindow;
 import dev.verge.core.api.ModelReport;
+import dev.verge.core.api.PendingTarget;
 import dev.verge.core.api.ReportedState;
+import dev.verge.core.api.VersionStats;
 import dev.verge.core.signing.TrustStore;
 import dev.verge.runtime.InferenceEngine;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -34,9 +42,12 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Makes the device run what the hub wants. Each cycle asks for the desired state (ETag, and
  * long-poll on the background loop), installs every desired model version not serving yet, stops
- * serving models no longer desired, and reports what the device runs. A model that fails is retried
- * with backoff, never in a hot loop; an unreachable hub is retried with capped exponential backoff;
- * neither ever stops what serves.
+ * serving models no longer desired, and reports what the device runs: per model its versions, the
+ * active version's health counters, and the version it works towards (downloading, retrying a
+ * transient failure, or verified and waiting for its maintenance window, which a small background
+ * check watches between polls). A model that fails is retried with backoff, never in a hot loop,
+ * and a newer deployment never waits for an older one's back-off; an unreachable hub is retried
+ * with capped exponential backoff; neither ever stops what serves.
  */
 public final class SyncLoop implements AutoCloseable {
   /** A report goes at least this often, as a heartbeat, even when nothing changed. */
@@ -51,33 +62,79 @@ public final class SyncLoop implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(SyncLoop.class.getName());
 
+  /** While a verified version waits for its window, the window is checked this often. */
+  static final Duration WINDOW_CHECK = Duration.ofSeconds(1);
+
+  /** A download that receives no byte for this long is given up, to resume later. */
+  public static final Duration DEFAULT_STALL_TIMEOUT = BundleDownloader.DEFAULT_STALL_TIMEOUT;
+
+  /** A transient download failure is retried at least this often. */
+  static final Duration MAX_TRANSIENT_RETRY = Duration.ofMinutes(2);
+
+  /**
+   * How the loop runs.
+   *
+   * @param pollInterval how often to ask the hub for the desired state
+   * @param labels reported with every report, so the hub's copy follows the device's configuration
+   *     (and the desired state follows the labels); null reports none, and the hub keeps its labels
+   * @param timeZone the zone maintenance windows are read in, reported to the hub
+   * @param clock the device's clock: windows, back-off, idle time
+   * @param stallTimeout a download that receives nothing for this long is given up and retried
+   */
+  public record Settings(
+      Duration pollInterval,
+      Map<String, String> labels,
+      ZoneId timeZone,
+      Clock clock,
+      Duration stallTimeout) {
+    public Settings {
+      labels = labels == null ? null : Map.copyOf(labels);
+      Objects.requireNonNull(pollInterval, "pollInterval");
+      Objects.requireNonNull(timeZone, "timeZone");
+      Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(stallTimeout, "stallTimeout");
+    }
+
+    /** The system clock and zone, and the default stall time-out. */
+    public static Settings of(Duration pollInterval, Map<String, String> labels) {
+      return new Settings(
+          pollInterval, labels, ZoneId.systemDefault(), Clock.systemUTC(), DEFAULT_STALL_TIMEOUT);
+    }
+  }
+
   private final HubClient hub;
   private final ModelInstaller installer;
   private final ModelRegistry registry;
   private final AgentStore store;
+  private final HealthCounters health;
   private final Duration pollInterval;
   private final Map<String, String> labels;
+  private final ZoneId zone;
   private final Clock clock;
   private final SyncMetrics metrics;
   private final HubLink link = new HubLink("sync");
   private final ReentrantLock applying = new ReentrantLock();
   private final ReentrantLock reporting = new ReentrantLock();
+  private final ReentrantLock saving = new ReentrantLock();
   private final Map<String, Failure> failures = new ConcurrentHashMap<>();
+  private final Map<String, PendingTarget> pending = new ConcurrentHashMap<>();
+  private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
 
   private volatile DesiredState desired;
   private volatile String etag;
   private volatile boolean restoredAll = true;
   private List<ModelReport> lastReported;
+  private List<VersionTally> lastSaved;
   private long lastServed = -1;
   private long lastFailed = -1;
   private Instant lastReportAt = Instant.MIN;
   private volatile Thread thread;
+  private volatile Thread windowThread;
   private volatile boolean closed;
 
   /**
-   * A loop that reports {@code labels} with every report, so the hub's copy follows the device's
-   * configuration (and the desired state follows the labels); null reports none, and the hub keeps
-   * the labels it has.
+   * A loop that counts into {@code health}, tells {@code metrics} of its downloads and installs,
+   * and runs as {@code settings} say.
    */
   public SyncLoop(
       HubClient hub,
@@ -86,32 +143,26 @@ public final class SyncLoop implements AutoCloseable {
       ModelRegistry registry,
       AgentStore store,
       Path bundleFolder,
-      Duration pollInterval,
-      Map<String, String> labels) {
-    this(hub, engine, trust, registry, store, bundleFolder, pollInterval, labels, SyncMetrics.NONE);
-  }
-
-  /** A loop as above that tells {@code metrics} of its downloads and installs. */
-  public SyncLoop(
-      HubClient hub,
-      InferenceEngine engine,
-      TrustStore trust,
-      ModelRegistry registry,
-      AgentStore store,
-      Path bundleFolder,
-      Duration pollInterval,
-      Map<String, String> labels,
-      SyncMetrics metrics) {
+      HealthCounters health,
+      SyncMetrics metrics,
+      Settings settings) {
     this.hub = hub;
-    this.labels = labels == null ? null : Map.copyOf(labels);
+    this.labels = settings.labels();
     this.registry = registry;
     this.store = store;
-    this.pollInterval = pollInterval;
-    this.clock = Clock.systemUTC();
+    this.health = health;
+    this.pollInterval = settings.pollInterval();
+    this.zone = settings.timeZone();
+    this.clock = settings.clock();
     this.metrics = metrics;
     this.installer =
         new ModelInstaller(
-            engine, trust, registry, store, new BundleDownloader(hub, bundleFolder, metrics));
+            engine,
+            trust,
+            registry,
+            store,
+            new BundleDownloader(hub, bundleFolder, metrics, settings.stallTimeout()),
+            health);
   }
 
   /**
@@ -146,9 +197,10 @@ public final class SyncLoop implements AutoCloseable {
     }
   }
 
-  /** Starts the background loop. */
+  /** Starts the background loop, and the check of maintenance windows. */
   public void start() {
     thread = Thread.ofVirtual().name("verge-sync").start(this::run);
+    windowThread = Thread.ofVirtual().name("verge-windows").start(this::watchWindows);
   }
 
   /**
@@ -170,6 +222,11 @@ public final class SyncLoop implements AutoCloseable {
     } else {
       for (DesiredModel model : state.models()) {
         Optional<Long> active = registry.activeVersion(model.name());
+        if (active.isPresent() && isWaitingForWindow(model)) {
+          // Serving the version before, by design, until the window: that is no reason to
+          // turn requests away.
+          continue;
+        }
         if (active.isEmpty() || active.get() != model.version()) {
           Failure failure = failures.get(model.name());
           problems.add(
@@ -185,6 +242,14 @@ public final class SyncLoop implements AutoCloseable {
     return problems.isEmpty()
         ? Optional.empty()
         : Optional.of("not ready: " + String.join("; ", problems));
+  }
+
+  private boolean isWaitingForWindow(DesiredModel model) {
+    PendingTarget target = pending.get(model.name());
+    return target != null
+        && target.phase() == PendingTarget.Phase.WAITING_FOR_WINDOW
+        && target.version() == model.version()
+        && target.deploymentId() == model.deploymentId();
   }
 
   /** Where the agent stands with the hub: offline, not yet answered, behind or in sync. */
@@ -216,15 +281,24 @@ public final class SyncLoop implements AutoCloseable {
     }
     List<ModelReport> reports = new ArrayList<>();
     for (String name : names) {
+      // A transient failure is no refusal: the version is pending (RETRYING), not failed.
       Failure failure = failures.get(name);
+      Failure refusal = failure == null || failure.retryable() ? null : failure;
+      Long active = registry.activeVersion(name).orElse(null);
+      VersionStats stats =
+          active == null
+              ? null
+              : health.stats(name).filter(s -> s.version() == active.longValue()).orElse(null);
       reports.add(
           new ModelReport(
               name,
-              registry.activeVersion(name).orElse(null),
+              active,
               installed.getOrDefault(name, List.of()).stream().sorted().toList(),
-              failure == null ? null : failure.version(),
-              failure == null ? null : failure.error(),
-              failure == null ? null : failure.deploymentId()));
+              refusal == null ? null : refusal.version(),
+              refusal == null ? null : refusal.error(),
+              refusal == null ? null : refusal.deploymentId(),
+              stats,
+              pending.get(name)));
     }
     return reports;
   }
@@ -255,6 +329,7 @@ public final class SyncLoop implements AutoCloseable {
     } finally {
       applying.unlock();
     }
+    saveHealth();
     if (poll != null) {
       report(manual);
     }
@@ -287,59 +362,244 @@ public final class SyncLoop implements AutoCloseable {
       wanted.add(model.name());
       if (isServing(model)) {
         failures.remove(model.name());
+        pending.remove(model.name());
+        prepared.remove(model.name());
         continue;
       }
+      // Only the same deployment asking again waits for its back-off: a newer one (a rollback
+      // after a refusal, say) is a new target and tried at once.
       Failure failure = failures.get(model.name());
       boolean sameTarget = failure != null && failure.isFor(model);
       if (sameTarget && !manual && clock.instant().isBefore(failure.retryAt())) {
         continue;
       }
-      Activation outcome = installer.install(model);
-      metrics.installed(
-          switch (outcome) {
-            case Activation.Activated a -> "activated";
-            case Activation.Failed f -> f.check().name().toLowerCase(Locale.ROOT);
-          });
-      switch (outcome) {
-        case Activation.Activated a -> {
-          failures.remove(a.model());
-          LOG.log(
-              System.Logger.Level.INFO,
-              "{0} v{1} serves{2}",
-              a.model(),
-              Long.toString(a.version()),
-              a.replaced() == null ? "" : " (replacing v" + a.replaced() + ")");
-        }
-        case Activation.Failed f -> {
-          Instant now = clock.instant();
-          Failure next =
-              sameTarget
-                  ? failure.again(f, now)
-                  : Failure.first(
-                      f, model.bundleDigest(), model.deploymentId(), now, FIRST_MODEL_RETRY);
-          failures.put(f.model(), next);
-          LOG.log(
-              System.Logger.Level.WARNING,
-              "{0} v{1} refused: {2}; {3}; retrying in {4}",
-              f.model(),
-              Long.toString(f.version()),
-              f.error(),
-              registry
-                  .activeVersion(f.model())
-                  .map(v -> "v" + v + " keeps serving")
-                  .orElse("nothing serves it"),
-              Duration.between(now, next.retryAt()).toSeconds() + " s");
-        }
-      }
+      advance(model, sameTarget ? failure : null);
     }
     for (String name : registry.activeVersions().keySet()) {
       if (!wanted.contains(name)) {
         registry.remove(name);
         store.deactivate(name);
+        health.removed(name);
         LOG.log(System.Logger.Level.INFO, "{0} is no longer desired: stopped serving it", name);
       }
     }
     failures.keySet().retainAll(wanted);
+    pending.keySet().retainAll(wanted);
+    prepared.keySet().retainAll(wanted);
+  }
+
+  /**
+   * Takes {@code model} one step on: installs it at once, or, with a maintenance window, fetches
+   * and verifies it and activates it only once the window allows.
+   *
+   * @param failure the earlier failure of this same target, null when none
+   */
+  private void advance(DesiredModel model, Failure earlier) {
+    String name = model.name();
+    Failure failure = earlier;
+    Runnable downloading = () -> downloading(model);
+    if (model.window() == null) {
+      prepared.remove(name);
+      outcome(model, installer.install(model, downloading), failure);
+      return;
+    }
+    Prepared ready = prepared.get(name);
+    if (ready == null || !ready.model().equals(model)) {
+      prepared.remove(name);
+      switch (installer.prepare(model, downloading)) {
+        case Preparation.Refused refused -> {
+          outcome(model, refused.failure(), failure);
+          return;
+        }
+        case Preparation.Ready r -> {
+          ready = new Prepared(model, r.file());
+          prepared.put(name, ready);
+          if (failure != null && failure.retryable()) {
+            // The download it retried is done; a refusal (a load that failed) keeps its back-off.
+            failures.remove(name);
+            failure = null;
+          }
+        }
+      }
+    }
+    if (windowAllows(model)) {
+      prepared.remove(name);
+      outcome(model, installer.activate(model, ready.file()), failure);
+    } else {
+      waitForWindow(model);
+    }
+  }
+
+  private boolean windowAllows(DesiredModel model) {
+    LocalTime now = LocalTime.ofInstant(clock.instant(), zone);
+    return model.window().allows(now, health.idleFor(model.name()));
+  }
+
+  /** Marks {@code model} as downloading and tells the hub, as a download may take a while. */
+  private void downloading(DesiredModel model) {
+    pending.put(
+        model.name(),
+        new PendingTarget(
+            model.version(),
+            model.deploymentId(),
+            PendingTarget.Phase.DOWNLOADING,
+            null,
+            clock.instant()));
+    report(false);
+  }
+
+  private void waitForWindow(DesiredModel model) {
+    if (isWaitingForWindow(model)) {
+      return;
+    }
+    String window = describe(model.window());
+    pending.put(
+        model.name(),
+        new PendingTarget(
+            model.version(),
+            model.deploymentId(),
+            PendingTarget.Phase.WAITING_FOR_WINDOW,
+            window,
+            clock.instant()));
+    LOG.log(
+        System.Logger.Level.INFO,
+        "{0} v{1} is verified and waits for its {2}",
+        model.name(),
+        Long.toString(model.version()),
+        window);
+  }
+
+  private String describe(MaintenanceWindow window) {
+    List<String> parts = new ArrayList<>();
+    if (window.start() != null) {
+      parts.add("window " + window.start() + "-" + window.end() + " " + zone.getId());
+    }
+    if (window.idleSeconds() != null) {
+      parts.add("idle " + window.idleSeconds() + " s");
+    }
+    return String.join(", ", parts);
+  }
+
+  private void outcome(DesiredModel model, Activation outcome, Failure failure) {
+    metrics.installed(
+        switch (outcome) {
+          case Activation.Activated a -> "activated";
+          case Activation.Failed f -> f.check().name().toLowerCase(Locale.ROOT);
+        });
+    switch (outcome) {
+      case Activation.Activated a -> {
+        failures.remove(a.model());
+        pending.remove(a.model());
+        LOG.log(
+            System.Logger.Level.INFO,
+            "{0} v{1} serves{2}",
+            a.model(),
+            Long.toString(a.version()),
+            a.replaced() == null ? "" : " (replacing v" + a.replaced() + ")");
+      }
+      case Activation.Failed f -> {
+        Instant now = clock.instant();
+        Failure next =
+            failure != null
+                ? failure.again(f, now)
+                : Failure.first(
+                    f, model.bundleDigest(), model.deploymentId(), now, FIRST_MODEL_RETRY);
+        failures.put(f.model(), next);
+        if (f.retryable()) {
+          pending.put(
+              f.model(),
+              new PendingTarget(
+                  model.version(),
+                  model.deploymentId(),
+                  PendingTarget.Phase.RETRYING,
+                  f.error(),
+                  now));
+        } else {
+          pending.remove(f.model());
+        }
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0} v{1} {2}: {3}; {4}; retrying in {5}",
+            f.model(),
+            Long.toString(f.version()),
+            f.retryable() ? "not fetched yet" : "refused",
+            f.error(),
+            registry
+                .activeVersion(f.model())
+                .map(v -> "v" + v + " keeps serving")
+                .orElse("nothing serves it"),
+            Duration.between(now, next.retryAt()).toSeconds() + " s");
+      }
+    }
+  }
+
+  /**
+   * Activates every verified version whose window now allows it, without waiting for the next poll.
+   * Skips the check while a cycle is applying the desired state.
+   */
+  void checkWindows() {
+    if (prepared.isEmpty() || !applying.tryLock()) {
+      return;
+    }
+    boolean changed = false;
+    try {
+      DesiredState state = desired;
+      if (state == null) {
+        return;
+      }
+      for (DesiredModel model : state.models()) {
+        Prepared ready = prepared.get(model.name());
+        if (closed || ready == null || !ready.model().equals(model) || !windowAllows(model)) {
+          continue;
+        }
+        prepared.remove(model.name());
+        Failure failure = failures.get(model.name());
+        outcome(
+            model,
+            installer.activate(model, ready.file()),
+            failure != null && failure.isFor(model) ? failure : null);
+        changed = true;
+      }
+    } finally {
+      applying.unlock();
+    }
+    if (changed) {
+      saveHealth();
+      report(false);
+    }
+  }
+
+  private void watchWindows() {
+    while (!closed) {
+      try {
+        Thread.sleep(WINDOW_CHECK);
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        checkWindows();
+      } catch (Throwable e) {
+        // One failed check must not end the checks: report it and go on.
+        LOG.log(System.Logger.Level.ERROR, "maintenance window check failed: " + e, e);
+      }
+    }
+  }
+
+  /** Saves the health counters when they moved since last saved, so a restart goes on from them. */
+  public void saveHealth() {
+    saving.lock();
+    try {
+      List<VersionTally> tallies = health.tallies();
+      if (tallies.equals(lastSaved)) {
+        return;
+      }
+      store.saveTallies(tallies);
+      lastSaved = tallies;
+    } catch (StoreException | IllegalStateException e) {
+      LOG.log(System.Logger.Level.WARNING, "cannot save the health counters: " + e.getMessage());
+    } finally {
+      saving.unlock();
+    }
   }
 
   private boolean isServing(DesiredModel model) {
@@ -374,7 +634,12 @@ public final class SyncLoop implements AutoCloseable {
       }
       hub.report(
           new ReportedState(
-              AgentVersion.CURRENT, models, counters.served(), counters.failed(), labels));
+              AgentVersion.CURRENT,
+              models,
+              counters.served(),
+              counters.failed(),
+              labels,
+              zone.getId()));
       lastReported = models;
       lastServed = counters.served();
       lastFailed = counters.failed();
@@ -396,8 +661,9 @@ public final class SyncLoop implements AutoCloseable {
       boolean reached;
       try {
         reached = cycle(longPollWait(), false);
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.ERROR, "sync cycle failed: " + e.getMessage(), e);
+      } catch (Throwable e) {
+        // Error included: one failed cycle must not end the loop that keeps the device current.
+        LOG.log(System.Logger.Level.ERROR, "sync cycle failed: " + e, e);
         reached = false;
       }
       Duration delay;
@@ -437,12 +703,16 @@ public final class SyncLoop implements AutoCloseable {
     return a.compareTo(b) <= 0 ? a : b;
   }
 
-  /** Stops the background loop; a cycle in progress is interrupted. */
+  /** Stops the background loops; a cycle in progress is interrupted. */
   @Override
   public void close() {
     closed = true;
+    BackgroundThreads.stop(windowThread, "maintenance window check");
     BackgroundThreads.stop(thread, "sync loop");
   }
+
+  /** A version fetched and verified for {@code model}, waiting for its window. */
+  private record Prepared(DesiredModel model, Path file) {}
 
   /**
    * A model version that failed, and when to try it again.
@@ -456,6 +726,7 @@ public final class SyncLoop implements AutoCloseable {
       Long deploymentId,
       Check check,
       String error,
+      boolean retryable,
       int attempts,
       Instant retryAt) {
 
@@ -467,6 +738,7 @@ public final class SyncLoop implements AutoCloseable {
           deploymentId,
           failed.check(),
           failed.error(),
+          failed.retryable(),
           1,
           now.plus(wait));
     }
@@ -481,12 +753,16 @@ public final class SyncLoop implements AutoCloseable {
           && Objects.equals(deploymentId, model.deploymentId());
     }
 
-    /** Another failure of the same target: the wait doubles, up to {@link #MAX_MODEL_RETRY}. */
+    /**
+     * Another failure of the same target: the wait doubles, up to {@link #MAX_MODEL_RETRY}, or
+     * {@link #MAX_TRANSIENT_RETRY} when the hub or the link failed.
+     */
     Failure again(Activation.Failed failed, Instant now) {
       long factor = 1L << Math.min(attempts, 16);
       Duration wait = FIRST_MODEL_RETRY.multipliedBy(factor);
-      if (wait.compareTo(MAX_MODEL_RETRY) > 0) {
-        wait = MAX_MODEL_RETRY;
+      Duration cap = failed.retryable() ? MAX_TRANSIENT_RETRY : MAX_MODEL_RETRY;
+      if (wait.compareTo(cap) > 0) {
+        wait = cap;
       }
       return new Failure(
           version,
@@ -494,6 +770,7 @@ public final class SyncLoop implements AutoCloseable {
           deploymentId,
           failed.check(),
           failed.error(),
+          failed.retryable(),
           attempts + 1,
           now.plus(wait));
     }

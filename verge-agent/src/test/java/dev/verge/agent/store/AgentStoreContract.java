@@ -170,4 +170,30 @@ abstract class AgentStoreContract {
   static String digest(char c) {
     return String.valueOf(c).repeat(64);
   }
+
+  @Test
+  void health_counters_are_saved_replaced_and_read_back() {
+    VersionTally pump =
+        new VersionTally(
+            "pump",
+            3,
+            12L,
+            Instant.ofEpochMilli(1_764_000_000_123L),
+            40,
+            2,
+            List.of(1L, 2L, 3L),
+            java.util.Map.of("output[1]", new VersionTally.OutputSum(12.5, 38)));
+    VersionTally fan =
+        new VersionTally(
+            "fan", 1, null, Instant.ofEpochMilli(5), 0, 0, List.of(), java.util.Map.of());
+    assertThat(store.tallies()).isEmpty();
+
+    store.saveTallies(List.of(fan, pump));
+    assertThat(store.tallies()).containsExactly(fan, pump);
+
+    store.saveTallies(List.of(pump));
+    assertThat(store.tallies())
+        .as("a model no longer active loses its counters")
+        .containsExactly(pump);
+  }
 }

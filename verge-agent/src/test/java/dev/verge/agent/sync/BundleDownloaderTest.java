@@ -8,6 +8,7 @@ import dev.verge.core.api.DesiredModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import org.assertj.core.api.Assertions;
@@ -46,6 +47,55 @@ class BundleDownloaderTest {
     assertThat(bundle).isEqualTo(dir.resolve(desired.bundleDigest() + ".vbundle"));
     assertThat(Files.readAllBytes(bundle)).isEqualTo(bytes);
     assertThat(downloader.partPath(desired.bundleDigest())).doesNotExist();
+  }
+
+  @Test
+  void a_download_that_stalls_is_given_up_as_retryable_and_resumes_later() throws IOException {
+    BundleDownloader impatient =
+        new BundleDownloader(client, dir, SyncMetrics.NONE, Duration.ofMillis(300));
+    hub.stallBundleAfter = 100_000;
+    try {
+      Assertions.assertThatThrownBy(() -> impatient.fetch(desired))
+          .isInstanceOfSatisfying(
+              ActivationException.class,
+              e -> {
+                assertThat(e.retryable()).isTrue();
+                assertThat(e.check()).isEqualTo(Check.DOWNLOAD);
+                assertThat(e.getMessage())
+                    .contains("broke off after 100000 of " + bytes.length + " bytes")
+                    .contains("no byte arrived for 300 ms")
+                    .contains("resumes");
+              });
+    } finally {
+      hub.stallBundleAfter = -1;
+      hub.stallGate.countDown();
+    }
+
+    Path bundle = impatient.fetch(desired);
+
+    assertThat(hub.calls("GET", "/bundles/").getLast().range()).isEqualTo("bytes=100000-");
+    assertThat(Files.readAllBytes(bundle)).isEqualTo(bytes);
+  }
+
+  @Test
+  void a_hub_that_is_unavailable_is_a_retryable_failure_and_a_missing_bundle_is_not() {
+    hub.failBundleDownloads.set(1);
+    Assertions.assertThatThrownBy(() -> downloader.fetch(desired))
+        .isInstanceOfSatisfying(
+            ActivationException.class,
+            e -> {
+              assertThat(e.retryable()).isTrue();
+              assertThat(e.getMessage()).contains("503");
+            });
+
+    DesiredModel unknown = new DesiredModel("pump", 2, "ab".repeat(32), 10, 1, false);
+    Assertions.assertThatThrownBy(() -> downloader.fetch(unknown))
+        .isInstanceOfSatisfying(
+            ActivationException.class,
+            e -> {
+              assertThat(e.retryable()).isFalse();
+              assertThat(e.getMessage()).contains("404");
+            });
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 
@@ -126,6 +127,15 @@ public final class AgentSettings {
           () -> null,
           null);
 
+  public static final Setting<ZoneId> TIME_ZONE =
+      Setting.of(
+          SECTION,
+          "time-zone",
+          Parsers.zone(),
+          "an IANA time zone id such as Europe/Berlin, UTC, or an offset such as +02:00",
+          ZoneId::systemDefault,
+          "the system's zone");
+
   public static final List<Setting<?>> ALL =
       List.of(
           HUB,
@@ -141,6 +151,7 @@ public final class AgentSettings {
           THREADS,
           MAX_STORE_MB,
           METRICS_TOKEN_FILE,
+          TIME_ZONE,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -166,7 +177,8 @@ public final class AgentSettings {
         .withForwarding(settings.get(FORWARD_INTERVAL), AgentConfig.DEFAULT_FORWARD_BATCH_SIZE)
         .withEngineOptions(new EngineOptions(settings.get(THREADS), 1))
         .withMaxStoreBytes(settings.get(MAX_STORE_MB) * MIB)
-        .withMetricsToken(metricsToken);
+        .withMetricsToken(metricsToken)
+        .withTimeZone(settings.get(TIME_ZONE));
   }
 
   /** The token in the file {@code setting} names, null when it names none. */

@@ -6,7 +6,9 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -83,6 +85,18 @@ final class Parsers {
             return text;
           } catch (UnknownHostException e) {
             throw new IllegalArgumentException("is not a known host name or IP address");
+          }
+        });
+  }
+
+  /** An IANA zone id (Europe/Berlin), UTC, or an offset (+02:00). */
+  static Function<List<String>, ZoneId> zone() {
+    return one(
+        text -> {
+          try {
+            return ZoneId.of(text);
+          } catch (DateTimeException e) {
+            throw new IllegalArgumentException("is not a time zone");
           }
         });
   }
