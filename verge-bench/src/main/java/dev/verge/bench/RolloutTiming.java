@@ -111,7 +111,7 @@ public final class RolloutTiming implements AutoCloseable {
 
   private List<Timing> withAgents(int count) throws Exception {
     publish(1, TestModels.logistic());
-    publish(2, TestModels.failsOnOddBatches());
+    publish(2, TestModels.failsOnLargeInputs());
     publish(3, TestModels.logistic(2f));
     List<Agent> agents = new ArrayList<>();
     try {
@@ -141,7 +141,7 @@ public final class RolloutTiming implements AutoCloseable {
 
   private List<Timing> withSimulatedDevices(int count) throws Exception {
     publish(1, TestModels.logistic());
-    publish(2, TestModels.failsOnOddBatches());
+    publish(2, TestModels.failsOnLargeInputs());
     publish(3, TestModels.logistic(2f));
     try (SimulatedFleet fleet =
         new SimulatedFleet(

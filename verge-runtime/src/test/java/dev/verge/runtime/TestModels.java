@@ -62,22 +62,38 @@ public final class TestModels {
   }
 
   /**
-   * Answers like {@link #logistic()} for an even number of rows and fails inside ONNX Runtime for
-   * an odd number: a Reshape of the input to [-1, 4] needs a multiple of four values. A real model
-   * error on some inputs, so the agent's error counters and the hub's error-rate gates can be
-   * exercised without fault injection.
+   * Answers like {@link #logistic()} while every feature is in [0, 2), and fails inside ONNX
+   * Runtime otherwise: the features, cast to integers, index a two-element tensor, and a Gather out
+   * of bounds is a runtime error. A real model error on some inputs (the agent's warm-up with zeros
+   * passes), so the agent's error counters and the hub's error-rate gates can be exercised without
+   * fault injection.
    */
-  public static byte[] failsOnOddBatches() {
+  public static byte[] failsOnLargeInputs() {
     GraphProto graph =
         GraphProto.newBuilder()
-            .setName("fails_on_odd_batches")
-            .addInitializer(longs("pairs", -1, 4))
-            .addInitializer(longs("rows", -1, 2))
+            .setName("fails_on_large_inputs")
             .addInitializer(floats("W", new long[] {2, 2}, -1f, 1f, -1f, 1f))
             .addInitializer(floats("B", new long[] {2}, 1f, -1f))
-            .addNode(node("Reshape", "to_pairs", new String[] {"input", "pairs"}, "paired"))
-            .addNode(node("Reshape", "to_rows", new String[] {"paired", "rows"}, "checked"))
-            .addNode(node("Gemm", "gemm", new String[] {"checked", "W", "B"}, "logits"))
+            .addInitializer(floats("Z", new long[] {2}, 0f, 0f))
+            .addNode(
+                node("Cast", "to_indices", new String[] {"input"}, "indices").toBuilder()
+                    .addAttribute(
+                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                            .setName("to")
+                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+                            .setI(TensorProto.DataType.INT64.getNumber()))
+                    .build())
+            .addNode(node("Gather", "check", new String[] {"Z", "indices"}, "zeros"))
+            .addNode(
+                node("ReduceSum", "sum", new String[] {"zeros"}, "zero").toBuilder()
+                    .addAttribute(
+                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+                            .setName("keepdims")
+                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+                            .setI(0))
+                    .build())
+            .addNode(node("Gemm", "gemm", new String[] {"input", "W", "B"}, "raw"))
+            .addNode(node("Add", "add", new String[] {"raw", "zero"}, "logits"))
             .addNode(
                 node("Softmax", "softmax", new String[] {"logits"}, "output").toBuilder()
                     .addAttribute(
@@ -137,18 +153,6 @@ public final class TestModels {
     }
     for (float value : values) {
       tensor.addFloatData(value);
-    }
-    return tensor.build();
-  }
-
-  private static TensorProto longs(String name, long... values) {
-    TensorProto.Builder tensor =
-        TensorProto.newBuilder()
-            .setName(name)
-            .setDataType(TensorProto.DataType.INT64.getNumber())
-            .addDims(values.length);
-    for (long value : values) {
-      tensor.addInt64Data(value);
     }
     return tensor.build();
   }
