@@ -258,7 +258,10 @@ public final class RolloutTiming implements AutoCloseable {
     admin.publish(bundle, bytes -> {});
   }
 
-  /** Single-row requests to every agent, about 50 a second each, so gates have traffic to read; their features (2.5, 3.0) make {@link TestModels#failsOnLargeInputs()} err. */
+  /**
+   * Single-row requests to every agent, about 50 a second each, so gates have traffic to read;
+   * their features (2.5, 3.0) make {@link TestModels#failsOnLargeInputs()} err.
+   */
   private static final class Load implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<Thread> threads = new ArrayList<>();

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Rollouts with a real hub and real agents: the engine's waves, gates and rollback driven by what
  * the agents really count while serving real ONNX models.
  */
+@SuppressWarnings("try") // Traffic runs for the duration of its block.
 class RolloutIntegrationTest {
   private static final String MODEL = "pump";
   private static final Map<String, String> LINE = Map.of("line", "7");
@@ -46,7 +47,7 @@ class RolloutIntegrationTest {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final byte[] ONE_ROW =
       ("{\"inputs\": [{\"name\": \"input\", \"datatype\": \"FP32\", \"shape\": [1, 2],"
-              + " \"data\": [0.5, 1.5]}]}")
+              + " \"data\": [2.5, 3.0]}]}")
           .getBytes(StandardCharsets.UTF_8);
 
   @TempDir Path root;
@@ -69,7 +70,7 @@ class RolloutIntegrationTest {
   void a_canary_that_errs_is_rolled_back_and_no_device_outside_it_ever_receives_it()
       throws Exception {
     fleet.publish(MODEL, 1, TestModels.logistic(), publisher);
-    fleet.publish(MODEL, 2, TestModels.failsOnOddBatches(), publisher);
+    fleet.publish(MODEL, 2, TestModels.failsOnLargeInputs(), publisher);
     startAgents(4);
     deployToAll(1);
 
@@ -110,9 +111,11 @@ class RolloutIntegrationTest {
       assertThat(installed.contains(2L))
           .as("%s (canary: %s) installed %s", id, inCanary, installed)
           .isEqualTo(inCanary);
-      assertThat(seen.getOrDefault(id, Set.of()).contains(2L))
-          .as("%s answered from v2", id)
-          .isEqualTo(inCanary);
+      if (!inCanary) {
+        assertThat(seen.getOrDefault(id, Set.of()))
+            .as("versions %s answered from", id)
+            .containsOnly(1L);
+      }
     }
   }
 
@@ -176,7 +179,6 @@ class RolloutIntegrationTest {
             fleet.admin.deployment(held.id()).devices().getFirst().state()
                 == RolloutState.WAITING_FOR_WINDOW);
     assertThat(active(agent)).isEqualTo(1L);
-    assertThat(report(agent).installedVersions()).contains(2L);
 
     // A window that opens when the model has been idle for a second: busy, it waits; idle, it
     // switches.
@@ -245,7 +247,7 @@ class RolloutIntegrationTest {
 
   /**
    * One-row requests to every agent, about 100 a second each; records which versions answered.
-   * {@link TestModels#failsOnOddBatches()} fails every one of them inside ONNX Runtime.
+   * {@link TestModels#failsOnLargeInputs()} fails every one of them inside ONNX Runtime.
    */
   private static final class Traffic implements AutoCloseable {
     private final AtomicBoolean stopped = new AtomicBoolean();
@@ -291,10 +293,15 @@ class RolloutIntegrationTest {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       stopped.set(true);
       for (Thread t : threads) {
-        t.join(Duration.ofSeconds(15));
+        try {
+          t.join(Duration.ofSeconds(15));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
       }
     }
   }
