@@ -69,7 +69,7 @@ public final class Demo {
   }
 
   static final String MODEL = "pump-failure";
-  private static final int STEPS = 12;
+  private static final int STEPS = 13;
   private static final Duration POLL = Duration.ofMillis(500);
   private static final Map<String, String> SELECTOR = Map.of("fleet", "demo");
 
@@ -141,6 +141,8 @@ public final class Demo {
       publish(PumpModelTrainer.Recipe.of(3), privateKey);
       step = "stop v3 in the canary";
       badRelease = stopBadReleaseInCanary();
+      step = "sync predictions to the hub";
+      awaitSync();
       step = "summarise";
       List<Row> rows = summary();
       failed = false;
