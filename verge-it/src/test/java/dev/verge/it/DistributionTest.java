@@ -107,7 +107,11 @@ class DistributionTest {
         verge.verge(work, Duration.ofMinutes(4), "demo", "--once", "--requests", "20");
 
     assertThat(run.exit()).as(run.output()).isZero();
-    assertThat(run.output()).contains("[11/11] Summary");
+    assertThat(run.output()).contains("[14/14] Summary");
+    // The bad release is stopped in the canary by the hub itself.
+    assertThat(run.output())
+        .containsPattern(
+            "Bad release: +v3 ROLLED_BACK in the canary: gate mean:output\\[1\\]<0.8 failed");
     // Regression: Tribuo's protobuf 3.25 made JDK 24+ warn about sun.misc.Unsafe on every run.
     assertThat(run.output()).doesNotContain("WARNING");
     Pattern row =

@@ -8,8 +8,11 @@ import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DeviceRollout;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.EnrollmentToken;
+import dev.verge.core.api.Gate;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.ModelVersionView;
+import dev.verge.core.api.RolloutPhase;
+import dev.verge.core.api.RolloutPlan;
 import dev.verge.core.bundle.BundleWriter;
 import dev.verge.core.oip.TensorSpec;
 import dev.verge.core.signing.Keys;
@@ -66,9 +69,15 @@ public final class Demo {
   }
 
   static final String MODEL = "pump-failure";
-  private static final int STEPS = 10;
+  private static final int STEPS = 13;
   private static final Duration POLL = Duration.ofMillis(500);
   private static final Map<String, String> SELECTOR = Map.of("fleet", "demo");
+
+  /**
+   * The bad release's gate: the mean "failing" probability. The demo's traffic is half failing
+   * pumps, so a sound model answers about 0.5 on average and the mislabelled v3 close to 1.
+   */
+  static final String CANARY_GATE = "mean:output[1]<0.8,error_rate<1%";
 
   /**
    * The in-process hub logs at INFO; the demo tells the story itself, so it keeps only warnings.
@@ -91,6 +100,7 @@ public final class Demo {
   private Path work;
   private int stepNumber;
   private boolean cleaned;
+  private String badRelease;
 
   public Demo(Options options, PrintStream out) {
     this.options = options;
@@ -125,6 +135,12 @@ public final class Demo {
       publish(PumpModelTrainer.Recipe.of(2), privateKey);
       step = "upgrade to v2 under load";
       upgradeUnderLoad();
+      step = "sync predictions to the hub";
+      awaitSync();
+      step = "train and publish the mislabelled model v3";
+      publish(PumpModelTrainer.Recipe.of(3), privateKey);
+      step = "stop v3 in the canary";
+      badRelease = stopBadReleaseInCanary();
       step = "sync predictions to the hub";
       awaitSync();
       step = "summarise";
@@ -416,6 +432,108 @@ public final class Demo {
     done((total(load) - before) + " requests during the switch, 0 failed");
   }
 
+  /**
+   * Rolls the mislabelled v3 out behind a one-device canary whose gate reads what the model
+   * predicts; the hub must roll the canary back to v2 on its own, and no other device may ever
+   * receive v3. Returns the rollout's end for the summary.
+   */
+  @SuppressWarnings("try") // The generator runs for the duration of the block.
+  private String stopBadReleaseInCanary() throws InterruptedException {
+    begin("Roll v3 out behind a canary gated on what it predicts; the hub must stop it");
+    RolloutPlan plan =
+        new RolloutPlan(
+            "1",
+            List.of("100%"),
+            Duration.ofSeconds(2),
+            Gate.parseList(CANARY_GATE),
+            RolloutPlan.OnFail.ROLLBACK,
+            1,
+            30L,
+            Duration.ofMinutes(1));
+    out.println("      plan: canary of 1 device, then the rest; gates " + CANARY_GATE);
+    List<LoadGenerator.Counters> load = new ArrayList<>();
+    for (int i = 0; i < agents.size(); i++) {
+      load.add(new LoadGenerator.Counters());
+    }
+    DeploymentView end;
+    try (LoadGenerator generator = new LoadGenerator(inference, MODEL, endpoints, load, 303)) {
+      DeploymentView created =
+          client.deploy(
+              new DeploymentRequest(MODEL, 3, selectorText(), false, 0, plan, null, null));
+      end = followPhases(created.id(), Instant.now().plusSeconds(120));
+      Instant deadline = Instant.now().plusSeconds(30);
+      while (load.stream().anyMatch(c -> c.lastVersion.get() != 2)) {
+        requireBefore(deadline, "some agents do not answer from v2 after the rollback");
+        Thread.sleep(50);
+      }
+    }
+    if (end.state() != RolloutPhase.ROLLED_BACK) {
+      throw new IllegalStateException(
+          "the rollout of v3 ended " + end.state() + " instead of ROLLED_BACK: " + end.reason());
+    }
+    List<String> canary = new ArrayList<>();
+    List<String> spared = new ArrayList<>();
+    for (DeviceRollout device : end.devices()) {
+      if (device.wave() == 0) {
+        canary.add(device.deviceName());
+        continue;
+      }
+      spared.add(device.deviceName());
+      boolean received =
+          client.device(device.deviceId()).reported().models().stream()
+              .anyMatch(m -> m.name().equals(MODEL) && m.installedVersions().contains(3L));
+      if (received) {
+        throw new IllegalStateException(
+            device.deviceName() + " is outside the canary but received v3");
+      }
+    }
+    long failed = 0;
+    for (int i = 0; i < agents.size(); i++) {
+      counters.get(i).succeeded.addAndGet(load.get(i).succeeded.get());
+      counters.get(i).failed.addAndGet(load.get(i).failed.get());
+      failed += load.get(i).failed.get();
+    }
+    if (failed > 0) {
+      throw new IllegalStateException(failed + " requests failed during the canary");
+    }
+    done(
+        "v3 rolled back on "
+            + canary
+            + ", never sent to "
+            + spared
+            + "; "
+            + total(load)
+            + " requests, 0 failed");
+    return "v3 " + end.state() + " in the canary: " + end.reason();
+  }
+
+  /** Prints each phase change of the rollout until it ends. */
+  private DeploymentView followPhases(long deploymentId, Instant deadline)
+      throws InterruptedException {
+    int shown = 0;
+    while (true) {
+      DeploymentView view = client.deployment(deploymentId);
+      for (; shown < view.transitions().size(); shown++) {
+        DeploymentView.Transition t = view.transitions().get(shown);
+        out.printf(
+            "      %s -> %s%s%n",
+            t.from() == null ? "" : t.from(), t.to(), t.reason() == null ? "" : ": " + t.reason());
+      }
+      if (view.state().terminal()) {
+        return view;
+      }
+      requireAgentsAlive();
+      requireBefore(deadline, "the rollout of v3 is still " + view.state());
+      Thread.sleep(100);
+    }
+  }
+
+  private static String selectorText() {
+    return SELECTOR.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(java.util.stream.Collectors.joining(","));
+  }
+
   private List<Row> summary() throws IOException, InterruptedException {
     begin("Summary");
     List<Row> rows = new ArrayList<>();
@@ -465,6 +583,9 @@ public final class Demo {
     out.println();
     table.print(out);
     out.println();
+    if (badRelease != null) {
+      out.println("Bad release:  " + badRelease);
+    }
     if (options.once() && !options.keepWork()) {
       out.println("Hub " + hub.url() + " and agents stop now (--once); run without it to explore.");
     } else {
