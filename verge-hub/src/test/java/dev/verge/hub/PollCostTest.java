@@ -11,6 +11,8 @@ import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Enrollment;
 import dev.verge.hub.device.LastContacts;
+import dev.verge.hub.rollout.Fleet;
+import dev.verge.hub.rollout.Rollouts;
 import dev.verge.hub.store.SqliteStores;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,6 +39,7 @@ class PollCostTest {
   private SqliteStores stores;
   private LastContacts contacts;
   private Authenticator authenticator;
+  private Rollouts rollouts;
   private DesiredStates desired;
   private Enrollment enrollment;
 
@@ -55,12 +58,19 @@ class PollCostTest {
     contacts = LastContacts.start(stores.devices(), Duration.ofHours(1));
     AdminToken admin = AdminToken.initialize(stores.settings(), dir);
     authenticator = new Authenticator(stores.devices(), contacts, admin, clock);
-    desired = new DesiredStates(stores.devices(), stores.deployments());
+    rollouts =
+        Rollouts.onSqlite(
+            stores.db(),
+            Fleet.of(stores.devices(), stores.models()),
+            clock,
+            new Rollouts.Config("test", Duration.ofHours(1), Duration.ofSeconds(30)));
+    desired = new DesiredStates(stores.devices(), rollouts::desired);
     enrollment = new Enrollment(stores.devices(), clock);
   }
 
   @AfterEach
   void close() {
+    rollouts.close();
     contacts.close();
     stores.close();
   }

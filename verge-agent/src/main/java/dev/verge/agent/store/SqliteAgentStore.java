@@ -4,30 +4,25 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.verge.core.api.PredictionRecord;
 import dev.verge.core.json.Json;
+import dev.verge.sqlite.Sqlite;
+import dev.verge.sqlite.SqliteOpenException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.FlywayException;
-import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteDataSource;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -45,8 +40,14 @@ public final class SqliteAgentStore implements AgentStore {
   private static final TypeReference<List<Long>> LATENCY = new TypeReference<>() {};
   private static final TypeReference<Map<String, VersionTally.OutputSum>> OUTPUTS =
       new TypeReference<>() {};
-  private static final Set<PosixFilePermission> OWNER_ONLY =
-      PosixFilePermissions.fromString("rw-------");
+  private static final String MIGRATIONS = "classpath:db/migration/agent";
+
+  /** The file holds the device credential: owner-only. The schema declares no foreign keys. */
+  private static final Sqlite.Options OPEN_OPTIONS =
+      Sqlite.Options.DEFAULT
+          .withBusyTimeout(Duration.ofMillis(BUSY_TIMEOUT_MS))
+          .withOwnerOnly(true)
+          .withForeignKeys(false);
 
   /** How many of the oldest forwarded predictions one pruning pass deletes. */
   static final int PRUNE_BATCH = 1_000;
@@ -91,19 +92,21 @@ public final class SqliteAgentStore implements AgentStore {
    * @throws StoreException naming the file when it cannot be opened or migrated
    */
   public static SqliteAgentStore open(Path file, long maxBytes, StoreEvents events) {
-    Path absolute = file.toAbsolutePath();
-    createOwnerOnly(absolute);
-    String url = "jdbc:sqlite:" + absolute;
-    migrate(url);
+    Sqlite sqlite;
     try {
-      Connection connection = config().createConnection(url);
+      sqlite = Sqlite.open(file, MIGRATIONS, OPEN_OPTIONS);
+    } catch (SqliteOpenException e) {
+      throw new StoreException("cannot open the agent store: " + e.getMessage(), e);
+    }
+    try {
+      Connection connection = sqlite.connect();
       if (maxBytes > 0) {
         limitSize(connection, maxBytes);
       }
       connection.setAutoCommit(false);
-      return new SqliteAgentStore(absolute, connection, maxBytes, events);
+      return new SqliteAgentStore(sqlite.file(), connection, maxBytes, events);
     } catch (SQLException e) {
-      throw new StoreException("cannot open the agent store " + absolute + ": " + e, e);
+      throw new StoreException("cannot open the agent store " + sqlite.file() + ": " + e, e);
     }
   }
 
@@ -116,50 +119,6 @@ public final class SqliteAgentStore implements AgentStore {
         pageSize = rs.getLong(1);
       }
       s.execute("PRAGMA max_page_count = " + Math.max(1, maxBytes / pageSize));
-    }
-  }
-
-  private static SQLiteConfig config() {
-    SQLiteConfig config = new SQLiteConfig();
-    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
-    config.setBusyTimeout(BUSY_TIMEOUT_MS);
-    return config;
-  }
-
-  /**
-   * SQLite gives its {@code -wal} and {@code -shm} files the database file's permissions, so making
-   * the database owner-only before SQLite first opens it covers all three.
-   */
-  private static void createOwnerOnly(Path file) {
-    try {
-      Files.createDirectories(file.getParent());
-      if (Files.notExists(file)) {
-        try {
-          Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        } catch (UnsupportedOperationException e) {
-          Files.createFile(file);
-        }
-      } else if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
-        Files.setPosixFilePermissions(file, OWNER_ONLY);
-      }
-    } catch (IOException e) {
-      throw new StoreException("cannot create the agent store " + file + ": " + e, e);
-    }
-  }
-
-  private static void migrate(String url) {
-    SQLiteDataSource source = new SQLiteDataSource(config());
-    source.setUrl(url);
-    try {
-      Flyway.configure(SqliteAgentStore.class.getClassLoader())
-          .dataSource(source)
-          .locations("classpath:db/migration/agent")
-          .failOnMissingLocations(true)
-          .load()
-          .migrate();
-    } catch (FlywayException e) {
-      throw new StoreException("cannot migrate the agent store " + url + ": " + e.getMessage(), e);
     }
   }
 
