@@ -53,6 +53,9 @@ public final class HttpEdge implements AutoCloseable {
    * @param idleTimeout how long a connection may send nothing while a request is read (and how long
    *     an idle keep-alive connection stays open)
    * @param stopGrace how long {@link #close()} lets requests in flight finish
+   * @param maxConcurrentRequests how many requests run at once (each on its own virtual thread);
+   *     more wait their turn. A server that holds requests open (long polls) needs one per holder
+   *     and more for everything else
    */
   public record Config(
       InetSocketAddress address,
@@ -60,9 +63,20 @@ public final class HttpEdge implements AutoCloseable {
       Duration idleTimeout,
       Duration stopGrace,
       FailureMapping failures,
-      RequestObserver observer) {
+      RequestObserver observer,
+      int maxConcurrentRequests) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Jetty's own default, enough for a server that answers every request at once. */
+    public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 200;
+
+    public Config {
+      if (maxConcurrentRequests < 1) {
+        throw new IllegalArgumentException(
+            "maxConcurrentRequests must be 1 or more, got " + maxConcurrentRequests);
+      }
+    }
 
     public static Config of(InetSocketAddress address, Limits limits) {
       return new Config(
@@ -71,23 +85,32 @@ public final class HttpEdge implements AutoCloseable {
           DEFAULT_IDLE_TIMEOUT,
           Duration.ofSeconds(1),
           FailureMapping.NONE,
-          RequestObserver.NONE);
+          RequestObserver.NONE,
+          DEFAULT_MAX_CONCURRENT_REQUESTS);
     }
 
     public Config failures(FailureMapping failures) {
-      return new Config(address, limits, idleTimeout, stopGrace, failures, observer);
+      return new Config(
+          address, limits, idleTimeout, stopGrace, failures, observer, maxConcurrentRequests);
     }
 
     public Config observer(RequestObserver observer) {
-      return new Config(address, limits, idleTimeout, stopGrace, failures, observer);
+      return new Config(
+          address, limits, idleTimeout, stopGrace, failures, observer, maxConcurrentRequests);
     }
 
     public Config idleTimeout(Duration idleTimeout) {
-      return new Config(address, limits, idleTimeout, stopGrace, failures, observer);
+      return new Config(
+          address, limits, idleTimeout, stopGrace, failures, observer, maxConcurrentRequests);
+    }
+
+    public Config maxConcurrentRequests(int max) {
+      return new Config(address, limits, idleTimeout, stopGrace, failures, observer, max);
     }
 
     public Config stopGrace(Duration stopGrace) {
-      return new Config(address, limits, idleTimeout, stopGrace, failures, observer);
+      return new Config(
+          address, limits, idleTimeout, stopGrace, failures, observer, maxConcurrentRequests);
     }
   }
 
@@ -110,7 +133,7 @@ public final class HttpEdge implements AutoCloseable {
    * @throws UncheckedIOException naming the address when it cannot be bound
    */
   public static HttpEdge start(Config config, RouteTable routes) {
-    VirtualThreadPool threads = new VirtualThreadPool();
+    VirtualThreadPool threads = new VirtualThreadPool(config.maxConcurrentRequests());
     threads.setName("verge-http");
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();

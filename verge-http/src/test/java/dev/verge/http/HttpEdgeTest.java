@@ -1,17 +1,27 @@
 package dev.verge.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.verge.core.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -188,11 +198,70 @@ class HttpEdgeTest {
         HttpEdge.Config.of(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), edge.port()), LIMITS);
 
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> HttpEdge.start(taken, new RouteTable(List.of())))
+    assertThatThrownBy(() -> HttpEdge.start(taken, new RouteTable(List.of())))
         .isInstanceOf(java.io.UncheckedIOException.class)
         .hasMessageContaining("cannot serve on")
         .hasMessageContaining(Integer.toString(edge.port()));
+  }
+
+  /**
+   * Regression: the hub's long polls each hold a request; with Jetty's default of 200 concurrent
+   * tasks the 201st waiting device starved every other request until a poll ended.
+   */
+  @Test
+  void runs_as_many_requests_at_once_as_configured() throws Exception {
+    int held = 300;
+    AtomicInteger running = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    RouteTable routes =
+        new RouteTable(
+            List.of(
+                Route.get(
+                    "/hold",
+                    x -> {
+                      running.incrementAndGet();
+                      try {
+                        release.await(60, TimeUnit.SECONDS);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                      x.json(200, Map.of("held", true));
+                    })));
+    try (HttpEdge wide =
+            HttpEdge.start(
+                HttpEdge.Config.of(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), LIMITS)
+                    .maxConcurrentRequests(held + 50),
+                routes);
+        HttpClient client = HttpClient.newHttpClient()) {
+      var request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + wide.port() + "/hold"))
+              .timeout(Duration.ofSeconds(60))
+              .build();
+      List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+      for (int i = 0; i < held; i++) {
+        replies.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (running.get() < held && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      int atOnce = running.get();
+      release.countDown();
+
+      assertThat(atOnce).as("requests running at once").isEqualTo(held);
+      for (var reply : replies) {
+        assertThat(reply.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      }
+    }
+  }
+
+  @Test
+  void refuses_a_concurrency_below_one() {
+    assertThatThrownBy(
+            () -> HttpEdge.Config.of(new InetSocketAddress(0), LIMITS).maxConcurrentRequests(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxConcurrentRequests must be 1 or more, got 0");
   }
 
   static byte[] gzipOfSpaces(int size) throws IOException {

@@ -14,6 +14,13 @@ public final class HubServer implements AutoCloseable {
 
   private static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
+  /**
+   * Requests the hub runs at once. Every device's long poll holds one for up to a minute, so this
+   * bounds the devices that can wait at once with room left for reports, downloads and the
+   * management API; Jetty's default of 200 starved all of them from the 201st waiting device on.
+   */
+  public static final int MAX_CONCURRENT_REQUESTS = 10_000;
+
   private final HttpEdge edge;
 
   private HubServer(HttpEdge edge) {
@@ -41,7 +48,8 @@ public final class HubServer implements AutoCloseable {
             .idleTimeout(idleTimeout)
             .stopGrace(STOP_GRACE)
             .failures(new HubFailures())
-            .observer(observer);
+            .observer(observer)
+            .maxConcurrentRequests(MAX_CONCURRENT_REQUESTS);
     return new HubServer(HttpEdge.start(config, routes));
   }
 
