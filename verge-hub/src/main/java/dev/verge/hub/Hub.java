@@ -5,6 +5,7 @@ import dev.verge.http.HttpEdge;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.auth.SqliteSettingsStore;
+import dev.verge.hub.device.DesiredChanges;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
@@ -115,13 +116,15 @@ public final class Hub implements AutoCloseable {
       contacts = LastContacts.start(deviceStore, LastContacts.FLUSH_INTERVAL);
       Devices devices = new Devices(deviceStore, telemetryStore, contacts, clock);
       var modelStore = new SqliteModelStore(store);
+      DesiredChanges changes = new DesiredChanges();
       Rollouts rollouts =
-          Rollouts.onSqlite(store, Fleet.of(deviceStore, modelStore), clock, rolloutConfig());
+          Rollouts.onSqlite(
+              store, Fleet.of(deviceStore, modelStore), clock, rolloutConfig(), changes::signal);
       HubMetrics metrics = new HubMetrics(devices, rollouts, clock, config.metricsOpen());
       ModelRegistry models =
           new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
       models.removeStaleUploads();
-      DesiredStates desired = new DesiredStates(deviceStore, rollouts::desired);
+      DesiredStates desired = new DesiredStates(deviceStore, rollouts::desired, changes);
       HubServices services =
           new HubServices(
               new Authenticator(deviceStore, contacts, admin, clock),

@@ -8,6 +8,7 @@ import dev.verge.core.api.EnrollResponse;
 import dev.verge.core.api.EnrollmentTokenRequest;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
+import dev.verge.hub.device.DesiredChanges;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Enrollment;
 import dev.verge.hub.device.LastContacts;
@@ -64,7 +65,7 @@ class PollCostTest {
             Fleet.of(stores.devices(), stores.models()),
             clock,
             new Rollouts.Config("test", Duration.ofHours(1), Duration.ofSeconds(30)));
-    desired = new DesiredStates(stores.devices(), rollouts::desired);
+    desired = new DesiredStates(stores.devices(), rollouts::desired, new DesiredChanges());
     enrollment = new Enrollment(stores.devices(), clock);
   }
 

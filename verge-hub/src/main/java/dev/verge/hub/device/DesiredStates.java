@@ -8,7 +8,6 @@ import dev.verge.hub.HubException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -19,18 +18,36 @@ import java.util.function.Predicate;
  */
 public final class DesiredStates implements AutoCloseable {
   public static final int MAX_WAIT_SECONDS = 60;
-  static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+
+  /**
+   * How often a waiting poll re-reads without a signal: changes made by another hub sharing the
+   * database reach its devices within this.
+   */
+  static final Duration REREAD_INTERVAL = Duration.ofSeconds(2);
 
   private final DeviceStore devices;
   private final Function<Device, List<DesiredModel>> models;
-  private final CountDownLatch closing = new CountDownLatch(1);
+  private final DesiredChanges changes;
+  private final long rereadNanos;
 
   /**
    * @param models per device, the models it should run (the rollouts' layered assignments)
+   * @param changes signalled by whatever changes a device's assignments in this hub
    */
-  public DesiredStates(DeviceStore devices, Function<Device, List<DesiredModel>> models) {
+  public DesiredStates(
+      DeviceStore devices, Function<Device, List<DesiredModel>> models, DesiredChanges changes) {
+    this(devices, models, changes, REREAD_INTERVAL);
+  }
+
+  DesiredStates(
+      DeviceStore devices,
+      Function<Device, List<DesiredModel>> models,
+      DesiredChanges changes,
+      Duration reread) {
     this.devices = devices;
     this.models = models;
+    this.changes = changes;
+    this.rereadNanos = reread.toNanos();
   }
 
   public DesiredState current(String deviceId) {
@@ -41,31 +58,23 @@ public final class DesiredStates implements AutoCloseable {
   }
 
   /**
-   * The desired state once its revision is no longer {@code known}, re-reading the database every
-   * {@link #POLL_INTERVAL} for at most {@code wait}; then the current state, which may still be
-   * known.
+   * The desired state once its revision is no longer {@code known}, re-reading it when {@link
+   * DesiredChanges} signals the device (and every {@link #REREAD_INTERVAL} regardless) for at most
+   * {@code wait}; then the current state, which may still be known.
    */
   public DesiredState await(String deviceId, Predicate<String> known, Duration wait) {
     long deadline = System.nanoTime() + wait.toNanos();
+    CountDownLatch latch = changes.latch(deviceId);
     DesiredState state = current(deviceId);
     while (known.test(state.revision())) {
       long left = deadline - System.nanoTime();
-      if (left <= 0 || pause(Math.min(left, POLL_INTERVAL.toNanos()))) {
+      if (left <= 0 || changes.await(latch, Math.min(left, rereadNanos))) {
         break;
       }
+      latch = changes.latch(deviceId);
       state = current(deviceId);
     }
     return state;
-  }
-
-  /** Waits; true when the hub is closing and the wait should end. */
-  private boolean pause(long nanos) {
-    try {
-      return closing.await(nanos, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return true;
-    }
   }
 
   /** The first 16 hex digits of the SHA-256 of the models' canonical JSON. */
@@ -76,6 +85,6 @@ public final class DesiredStates implements AutoCloseable {
   /** Ends every wait in {@link #await} now. */
   @Override
   public void close() {
-    closing.countDown();
+    changes.close();
   }
 }
