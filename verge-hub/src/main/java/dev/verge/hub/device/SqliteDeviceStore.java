@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -19,7 +20,15 @@ public final class SqliteDeviceStore implements DeviceStore {
       "SELECT id, name, labels_json, operator_labels_json, enrolled_at, last_seen_at,"
           + " reported_json FROM devices";
 
-  private static final RowMapper<Device> DEVICE =
+  /**
+   * The last report read per device, kept parsed: the rollout engine reads every device several
+   * times a second, and a report changes far less often (when its counters move, or every 30 s).
+   */
+  private final Map<String, ParsedReport> reports = new ConcurrentHashMap<>();
+
+  private record ParsedReport(String json, ReportedState state) {}
+
+  private final RowMapper<Device> device =
       (rs, ctx) ->
           new Device(
               rs.getString("id"),
@@ -32,13 +41,25 @@ public final class SqliteDeviceStore implements DeviceStore {
                   "devices.operator_labels_json"),
               Columns.instant(rs, "enrolled_at"),
               Columns.instant(rs, "last_seen_at"),
-              StoreJson.read(
-                  rs.getString("reported_json"), ReportedState.class, "devices.reported_json"));
+              reported(rs.getString("id"), rs.getString("reported_json")));
 
   private final Database db;
 
   public SqliteDeviceStore(Database db) {
     this.db = db;
+  }
+
+  private ReportedState reported(String id, String json) {
+    if (json == null) {
+      return null;
+    }
+    ParsedReport last = reports.get(id);
+    if (last != null && last.json().equals(json)) {
+      return last.state();
+    }
+    ReportedState state = StoreJson.read(json, ReportedState.class, "devices.reported_json");
+    reports.put(id, new ParsedReport(json, state));
+    return state;
   }
 
   @Override
@@ -97,13 +118,13 @@ public final class SqliteDeviceStore implements DeviceStore {
     return db.read(h -> device(h, id));
   }
 
-  private static Optional<Device> device(Handle h, String id) {
-    return h.createQuery(DEVICES + " WHERE id = :id").bind("id", id).map(DEVICE).findOne();
+  private Optional<Device> device(Handle h, String id) {
+    return h.createQuery(DEVICES + " WHERE id = :id").bind("id", id).map(device).findOne();
   }
 
   @Override
   public List<Device> devices() {
-    return db.read(h -> h.createQuery(DEVICES + " ORDER BY enrolled_at, id").map(DEVICE).list());
+    return db.read(h -> h.createQuery(DEVICES + " ORDER BY enrolled_at, id").map(device).list());
   }
 
   @Override

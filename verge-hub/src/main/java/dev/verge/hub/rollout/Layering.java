@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which deployment gives a device each model: among the rollouts that have released the model to
@@ -43,7 +44,28 @@ final class Layering {
     if (a.rollout().rolledBack() && a.member().previousVersion() == null) {
       return false; // Nothing to go back to: the next deployment of the model (if any) takes over.
     }
-    return Selector.parse(a.rollout().selector()).matches(device.labels());
+    return selector(a.rollout().selector()).matches(device.labels());
+  }
+
+  /**
+   * Stored selectors parsed once: the engine checks every member of every rollout of a model
+   * several times a second. Few distinct selectors exist; the bound only guards against a leak.
+   */
+  private static final Map<String, Selector> PARSED = new ConcurrentHashMap<>();
+
+  private static final int MAX_PARSED = 4096;
+
+  static Selector selector(String text) {
+    Selector known = PARSED.get(text);
+    if (known != null) {
+      return known;
+    }
+    if (PARSED.size() >= MAX_PARSED) {
+      PARSED.clear();
+    }
+    Selector parsed = Selector.parse(text);
+    PARSED.put(text, parsed);
+    return parsed;
   }
 
   /** The version the assignment gives the device: the rollout's, or the earlier one on rollback. */

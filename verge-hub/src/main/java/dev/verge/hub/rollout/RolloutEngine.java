@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * Advances rollouts in the background: every {@code interval}, and at once when nudged (a device
@@ -33,12 +34,16 @@ public final class RolloutEngine implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RolloutEngine.class.getName());
   private static final int ATTEMPTS = 3;
 
+  /** The least time between two iterations, however often the engine is nudged. */
+  static final Duration MIN_GAP = Duration.ofMillis(100);
+
   private final RolloutStore store;
   private final RolloutMachine machine;
   private final Fleet fleet;
   private final String owner;
   private final Duration interval;
   private final Duration lease;
+  private final Consumer<String> desiredChanged;
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
   private final AtomicLong failures = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
@@ -53,7 +58,9 @@ public final class RolloutEngine implements AutoCloseable {
       Fleet fleet,
       String owner,
       Duration interval,
-      Duration lease) {
+      Duration lease,
+      Consumer<String> desiredChanged) {
+    this.desiredChanged = desiredChanged;
     this.store = store;
     this.machine = machine;
     this.fleet = fleet;
@@ -106,7 +113,13 @@ public final class RolloutEngine implements AutoCloseable {
   private void pause() {
     lock.lock();
     try {
-      long left = interval.toNanos();
+      // Reports nudge the engine by the hundred a second in a large fleet; one iteration steps
+      // every rollout they touch, so a short gap between iterations batches them.
+      long gap = Math.min(MIN_GAP.toNanos(), interval.toNanos());
+      while (!closed && gap > 0) {
+        gap = wake.awaitNanos(gap);
+      }
+      long left = interval.toNanos() - Math.min(MIN_GAP.toNanos(), interval.toNanos());
       while (!nudged && !closed && left > 0) {
         left = wake.awaitNanos(left);
       }
@@ -166,10 +179,21 @@ public final class RolloutEngine implements AutoCloseable {
       if (store.apply(change)) {
         // Other rollouts of these devices may now be superseded or winning again.
         change.members().forEach(m -> dirty.add(m.deviceId()));
+        tellMembers(id);
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Wakes the long polls of every device of the rollout: a phase change (a rollback, say) changes
+   * what all of them should run, not only the members the change rewrote.
+   */
+  void tellMembers(long rolloutId) {
+    for (Member m : store.members(rolloutId)) {
+      desiredChanged.accept(m.deviceId());
+    }
   }
 
   Map<String, Device> devicesById() {
@@ -190,7 +214,7 @@ public final class RolloutEngine implements AutoCloseable {
       }
     }
     Map<String, String> overriddenBy = new HashMap<>();
-    Selector selector = Selector.parse(r.selector());
+    Selector selector = Layering.selector(r.selector());
     for (Member m : members) {
       Device device = devices.get(m.deviceId());
       if (device == null) {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Deployments as rollouts: create them, follow them, act on them by hand, and answer what each
@@ -34,13 +35,31 @@ public final class Rollouts implements AutoCloseable {
   private final RolloutMachine machine;
   private final RolloutEngine engine;
   private final Fleet fleet;
+  private final Consumer<String> desiredChanged;
 
   Rollouts(RolloutStore store, Fleet fleet, Clock clock, Config config) {
+    this(store, fleet, clock, config, deviceId -> {});
+  }
+
+  Rollouts(
+      RolloutStore store,
+      Fleet fleet,
+      Clock clock,
+      Config config,
+      Consumer<String> desiredChanged) {
     this.store = store;
     this.fleet = fleet;
+    this.desiredChanged = desiredChanged;
     this.machine = new RolloutMachine(clock);
     this.engine =
-        new RolloutEngine(store, machine, fleet, config.owner(), config.interval(), config.lease());
+        new RolloutEngine(
+            store,
+            machine,
+            fleet,
+            config.owner(),
+            config.interval(),
+            config.lease(),
+            desiredChanged);
   }
 
   /**
@@ -52,9 +71,20 @@ public final class Rollouts implements AutoCloseable {
    */
   public record Config(String owner, Duration interval, Duration lease) {}
 
-  /** Rollouts kept in the hub's SQLite database. */
+  /** Rollouts kept in the hub's SQLite database, telling no one of desired-state changes. */
   public static Rollouts onSqlite(Database db, Fleet fleet, Clock clock, Config config) {
-    return new Rollouts(new SqliteRolloutStore(db), fleet, clock, config);
+    return onSqlite(db, fleet, clock, config, deviceId -> {});
+  }
+
+  /**
+   * Rollouts kept in the hub's SQLite database.
+   *
+   * @param desiredChanged told of each device whose desired state may have changed, so that its
+   *     waiting long polls answer at once
+   */
+  public static Rollouts onSqlite(
+      Database db, Fleet fleet, Clock clock, Config config, Consumer<String> desiredChanged) {
+    return new Rollouts(new SqliteRolloutStore(db), fleet, clock, config, desiredChanged);
   }
 
   public RolloutEngine engine() {
@@ -181,6 +211,7 @@ public final class Rollouts implements AutoCloseable {
             action,
             change.after().phase());
         change.members().forEach(m -> engine.deviceChanged(m.deviceId()));
+        engine.tellMembers(id);
         engine.nudge();
         return get(id);
       }
@@ -244,12 +275,13 @@ public final class Rollouts implements AutoCloseable {
     Set<Long> member = new HashSet<>(store.memberships(deviceId));
     for (Rollout r : store.joinable()) {
       if (!member.contains(r.id())
-          && Selector.parse(r.selector()).matches(device.labels())
+          && Layering.selector(r.selector()).matches(device.labels())
           && store.join(r.id(), deviceId, machine.now())) {
         engine.step(r.id());
       }
     }
     engine.deviceChanged(deviceId);
+    desiredChanged.accept(deviceId); // Its labels may now pick other deployments.
   }
 
   /** How many rollouts are in each phase. */
