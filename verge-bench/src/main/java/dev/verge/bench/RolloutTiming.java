@@ -31,8 +31,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.LongFunction;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 /**
  * How long the hub's rollout engine takes to decide, with real agents and with simulated devices:
@@ -130,8 +133,20 @@ public final class RolloutTiming implements AutoCloseable {
       try (Load load = new Load(agents)) {
         rollOutToAll(1);
         List<Timing> timings = new ArrayList<>();
-        timings.add(measure("real agents", count, 2, "1"));
-        timings.add(measure("real agents", count, 3, "1"));
+        LongFunction<Set<String>> installed =
+            version ->
+                agents.stream()
+                    .filter(
+                        a ->
+                            a.status().models().stream()
+                                .anyMatch(
+                                    m ->
+                                        m.name().equals(MODEL)
+                                            && m.installedVersions().contains(version)))
+                    .map(a -> a.status().deviceId())
+                    .collect(Collectors.toSet());
+        timings.add(measure("real agents", count, 2, "1", installed));
+        timings.add(measure("real agents", count, 3, "1", installed));
         return timings;
       }
     } finally {
@@ -156,8 +171,14 @@ public final class RolloutTiming implements AutoCloseable {
             Duration.ofSeconds(1))) {
       rollOutToAll(1);
       List<Timing> timings = new ArrayList<>();
-      timings.add(measure("simulated", count, 2, "5%"));
-      timings.add(measure("simulated", count, 3, "5%"));
+      LongFunction<Set<String>> given =
+          version ->
+              fleet.received(MODEL).entrySet().stream()
+                  .filter(e -> e.getValue().contains(version))
+                  .map(Map.Entry::getKey)
+                  .collect(Collectors.toSet());
+      timings.add(measure("simulated", count, 2, "5%", given));
+      timings.add(measure("simulated", count, 3, "5%", given));
       return timings;
     }
   }
@@ -168,7 +189,12 @@ public final class RolloutTiming implements AutoCloseable {
     await(d.id(), v -> v.counts().active() == v.counts().targeted() && v.counts().targeted() > 0);
   }
 
-  private Timing measure(String fleet, int devices, long version, String canary)
+  /**
+   * @param receivedBy the ids of the devices that ever received a version (installed it, or for a
+   *     simulated device, was given it)
+   */
+  private Timing measure(
+      String fleet, int devices, long version, String canary, LongFunction<Set<String>> receivedBy)
       throws InterruptedException {
     RolloutPlan plan =
         new RolloutPlan(
@@ -184,16 +210,31 @@ public final class RolloutTiming implements AutoCloseable {
     DeploymentView created =
         admin.deploy(
             new DeploymentRequest(MODEL, version, "fleet=timing", false, 0, plan, null, null));
-    DeploymentView decided =
-        await(
-            created.id(),
-            v ->
-                v.state().terminal()
-                    || (v.currentWave() != null && v.currentWave() > 0)
-                    || v.state() == RolloutPhase.ROLLING_BACK);
-    Duration toDecision = Duration.between(started, Instant.now());
-    RolloutPhase decision = decided.state();
     DeploymentView end = await(created.id(), v -> v.state().terminal());
+    // Times come from the rollout's own recorded transitions, so how often this harness looks
+    // does not change them: the canary's decision is the first transition out of wave 0.
+    DeploymentView.Transition decided =
+        end.transitions().stream()
+            .filter(
+                t ->
+                    t.to() == RolloutPhase.ROLLING_BACK
+                        || t.to() == RolloutPhase.PAUSED
+                        || t.to() == RolloutPhase.COMPLETED
+                        || (t.wave() != null && t.wave() > 0))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("no canary decision: " + end));
+    Duration toDecision = Duration.between(started, decided.at());
+    System.out.printf(Locale.ROOT, "%s, %d devices, v%d:%n", fleet, devices, version);
+    for (DeploymentView.Transition t : end.transitions()) {
+      System.out.printf(
+          Locale.ROOT,
+          "  +%6.2f s  %s -> %s: %s%n",
+          Duration.between(started, t.at()).toMillis() / 1000.0,
+          t.from(),
+          t.to(),
+          t.reason());
+    }
+    RolloutPhase decision = decided.to();
     Duration lastWave = null;
     if (end.state() == RolloutPhase.COMPLETED) {
       int last = end.waves().size() - 1;
@@ -201,15 +242,14 @@ public final class RolloutTiming implements AutoCloseable {
       Instant completed = end.transitions().getLast().at();
       lastWave = Duration.between(lastStarted, completed);
     }
+    Set<String> received = receivedBy.apply(version);
     int outside =
-        (int)
-            end.devices().stream()
-                .filter(d -> d.wave() > 0)
-                .filter(d -> d.activeVersion() != null && d.activeVersion() == version)
-                .count();
-    if (end.state() == RolloutPhase.COMPLETED) {
-      outside = 0; // a healthy version is meant to reach them
-    }
+        end.state() == RolloutPhase.COMPLETED
+            ? 0 // A healthy version is meant to reach them.
+            : (int)
+                end.devices().stream()
+                    .filter(d -> d.wave() > 0 && received.contains(d.deviceId()))
+                    .count();
     // Put the fleet back on v1 for the next measurement.
     if (end.state() == RolloutPhase.COMPLETED) {
       DeploymentView back = admin.deploy(new DeploymentRequest(MODEL, 1, LABELS, true));
@@ -240,7 +280,7 @@ public final class RolloutTiming implements AutoCloseable {
                 + " "
                 + view.counts());
       }
-      Thread.sleep(20);
+      Thread.sleep(250); // A view of 1,000 devices is not free; the hub answers it each time.
     }
   }
 
