@@ -1,5 +1,6 @@
 package dev.verge.runtime;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -48,13 +49,7 @@ public final class TestModels {
             .addInitializer(floats("B", new long[] {2}, bias, -bias))
             .addNode(node("Gemm", "gemm", new String[] {"input", "W", "B"}, "logits"))
             .addNode(
-                node("Softmax", "softmax", new String[] {"logits"}, "output").toBuilder()
-                    .addAttribute(
-                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
-                            .setName("axis")
-                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
-                            .setI(1))
-                    .build())
+                withInt(node("Softmax", "softmax", new String[] {"logits"}, "output"), "axis", 1))
             .addInput(value("input", TensorProto.DataType.FLOAT, -1, 2))
             .addOutput(value("output", TensorProto.DataType.FLOAT, -1, 2))
             .build();
@@ -76,32 +71,17 @@ public final class TestModels {
             .addInitializer(floats("B", new long[] {2}, 1f, -1f))
             .addInitializer(floats("Z", new long[] {2}, 0f, 0f))
             .addNode(
-                node("Cast", "to_indices", new String[] {"input"}, "indices").toBuilder()
-                    .addAttribute(
-                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
-                            .setName("to")
-                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
-                            .setI(TensorProto.DataType.INT64.getNumber()))
-                    .build())
+                withInt(
+                    node("Cast", "to_indices", new String[] {"input"}, "indices"),
+                    "to",
+                    TensorProto.DataType.INT64.getNumber()))
             .addNode(node("Gather", "check", new String[] {"Z", "indices"}, "zeros"))
             .addNode(
-                node("ReduceSum", "sum", new String[] {"zeros"}, "zero").toBuilder()
-                    .addAttribute(
-                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
-                            .setName("keepdims")
-                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
-                            .setI(0))
-                    .build())
+                withInt(node("ReduceSum", "sum", new String[] {"zeros"}, "zero"), "keepdims", 0))
             .addNode(node("Gemm", "gemm", new String[] {"input", "W", "B"}, "raw"))
             .addNode(node("Add", "add", new String[] {"raw", "zero"}, "logits"))
             .addNode(
-                node("Softmax", "softmax", new String[] {"logits"}, "output").toBuilder()
-                    .addAttribute(
-                        ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
-                            .setName("axis")
-                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
-                            .setI(1))
-                    .build())
+                withInt(node("Softmax", "softmax", new String[] {"logits"}, "output"), "axis", 1))
             .addInput(value("input", TensorProto.DataType.FLOAT, -1, 2))
             .addOutput(value("output", TensorProto.DataType.FLOAT, -1, 2))
             .build();
@@ -143,6 +123,16 @@ public final class TestModels {
       node.addInput(input);
     }
     return node.build();
+  }
+
+  private static NodeProto withInt(NodeProto node, String attribute, long value) {
+    return node.toBuilder()
+        .addAttribute(
+            AttributeProto.newBuilder()
+                .setName(attribute)
+                .setType(AttributeProto.AttributeType.INT)
+                .setI(value))
+        .build();
   }
 
   private static TensorProto floats(String name, long[] dims, float... values) {
