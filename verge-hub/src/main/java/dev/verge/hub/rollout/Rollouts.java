@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -36,6 +37,9 @@ public final class Rollouts implements AutoCloseable {
   private final RolloutEngine engine;
   private final Fleet fleet;
   private final Consumer<String> desiredChanged;
+
+  /** Per device, the labels it had when it was last matched against the joinable rollouts. */
+  private final Map<String, Map<String, String>> labelsSeen = new ConcurrentHashMap<>();
 
   Rollouts(RolloutStore store, Fleet fleet, Clock clock, Config config) {
     this(store, fleet, clock, config, deviceId -> {});
@@ -272,16 +276,22 @@ public final class Rollouts implements AutoCloseable {
     if (device == null) {
       return;
     }
-    Set<Long> member = new HashSet<>(store.memberships(deviceId));
-    for (Rollout r : store.joinable()) {
-      if (!member.contains(r.id())
-          && Layering.selector(r.selector()).matches(device.labels())
-          && store.join(r.id(), deviceId, machine.now())) {
-        engine.step(r.id());
+    // Only a device new to this hub, or whose labels changed, can match rollouts it is not in:
+    // a rollout takes every device its selector matches when it is created. So a report with the
+    // same labels (nearly all of them) does not read every rollout ever made.
+    Map<String, String> before = labelsSeen.put(deviceId, device.labels());
+    if (!device.labels().equals(before)) {
+      Set<Long> member = new HashSet<>(store.memberships(deviceId));
+      for (Rollout r : store.joinable()) {
+        if (!member.contains(r.id())
+            && Layering.selector(r.selector()).matches(device.labels())
+            && store.join(r.id(), deviceId, machine.now())) {
+          engine.step(r.id());
+        }
       }
+      desiredChanged.accept(deviceId); // Its labels may now pick other deployments.
     }
     engine.deviceChanged(deviceId);
-    desiredChanged.accept(deviceId); // Its labels may now pick other deployments.
   }
 
   /** How many rollouts are in each phase. */

@@ -22,7 +22,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -606,6 +610,39 @@ class RolloutEngineTest {
     assertThat(f.device(id, "late").wave()).isEqualTo(0);
     assertThat(f.desired("late").version()).isEqualTo(2);
     assertThat(f.view(id).counts().targeted()).isEqualTo(3);
+  }
+
+  /**
+   * Regression: every report read every rollout ever made (COMPLETED ones included) to see whether
+   * the device should join one, so a report cost more with each deployment.
+   */
+  @Test
+  void a_report_with_unchanged_labels_does_not_read_the_rollouts_to_join(@TempDir Path other) {
+    List<String> sql = new CopyOnWriteArrayList<>();
+    try (RolloutFixture counted =
+        new RolloutFixture(
+            other,
+            new SqlLogger() {
+              @Override
+              public void logBeforeExecution(StatementContext c) {
+                sql.add(c.getRenderedSql());
+              }
+            })) {
+      counted.publish(1, 2);
+      counted.enroll(1, Map.of("site", "a"), 1L);
+      counted.deploy(1, null);
+      counted.deploy(2, null);
+      Predicate<String> joinScan = q -> q.contains("NOT IN ('ROLLING_BACK'");
+
+      sql.clear();
+      counted.rollouts.deviceChanged("d1");
+      assertThat(sql).noneMatch(joinScan);
+
+      dev.verge.hub.store.StoreFixtures.enroll(counted.devices, "late", Map.of("site", "a"));
+      counted.rollouts.deviceChanged("late");
+      assertThat(sql).anyMatch(joinScan);
+      assertThat(counted.desired("late").version()).isEqualTo(2);
+    }
   }
 
   @Test

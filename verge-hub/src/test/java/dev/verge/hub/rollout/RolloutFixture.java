@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jdbi.v3.core.statement.SqlLogger;
 
 /**
  * Rollouts on a real SQLite database with a clock the test moves; the engine runs only when the
@@ -48,7 +49,16 @@ final class RolloutFixture implements AutoCloseable {
   final Rollouts rollouts;
 
   RolloutFixture(Path dir) {
-    db = Database.openSqlite(dir.resolve("hub.db"));
+    this(Database.openSqlite(dir.resolve("hub.db")));
+  }
+
+  /** With {@code logger} told of every statement the database runs. */
+  RolloutFixture(Path dir, SqlLogger logger) {
+    this(Database.openSqlite(dir.resolve("hub.db"), logger));
+  }
+
+  private RolloutFixture(Database db) {
+    this.db = db;
     devices = new SqliteDeviceStore(db);
     models = new SqliteModelStore(db);
     store = new SqliteRolloutStore(db);
