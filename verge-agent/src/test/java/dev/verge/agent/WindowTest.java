@@ -6,6 +6,7 @@ import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.MaintenanceWindow;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.PendingTarget;
+import dev.verge.core.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;

@@ -12,6 +12,7 @@ import dev.verge.core.api.EnrollmentTokenRequest;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.ReportedState;
+import dev.verge.core.testing.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,7 @@ import java.util.function.Predicate;
 final class TestHub implements AutoCloseable {
   final Path dir;
   final TestBundles bundles;
-  final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  final TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final HubConfig config;
   private Hub hub;
 

@@ -59,10 +59,18 @@ public final class HealthCounters {
 
   /** {@code model} now serves, activated by {@code deploymentId}: its counters start at zero. */
   public void activated(LoadedModel model, Long deploymentId) {
-    saved.remove(model.name());
+    activated(model.name(), model.version(), model.outputs(), deploymentId);
+  }
+
+  /**
+   * Version {@code version} of {@code model}, whose outputs are {@code outputs}, now serves: its
+   * counters start at zero. The counters need only the signature, not the loaded model.
+   */
+  public void activated(String model, long version, List<TensorSpec> outputs, Long deploymentId) {
+    saved.remove(model);
     // Millisecond precision: what the store keeps, so a restart reports the same instant.
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    byModel.put(model.name(), new Tally(model, deploymentId, now, clock.millis()));
+    byModel.put(model, new Tally(model, version, outputs, deploymentId, now, clock.millis()));
   }
 
   /**
@@ -70,16 +78,29 @@ public final class HealthCounters {
    * version, else they start at zero with no known deployment.
    */
   public void restored(LoadedModel model) {
-    VersionTally kept = saved.remove(model.name());
+    restored(model.name(), model.version(), model.outputs());
+  }
+
+  /** As {@link #restored(LoadedModel)}, from the model's signature. */
+  public void restored(String model, long version, List<TensorSpec> outputs) {
+    VersionTally kept = saved.remove(model);
     Tally tally;
-    if (kept != null && kept.version() == model.version()) {
-      tally = new Tally(model, kept.deploymentId(), kept.activatedAt(), clock.millis());
+    if (kept != null && kept.version() == version) {
+      tally =
+          new Tally(
+              model, version, outputs, kept.deploymentId(), kept.activatedAt(), clock.millis());
       tally.add(kept);
     } else {
       tally =
-          new Tally(model, null, clock.instant().truncatedTo(ChronoUnit.MILLIS), clock.millis());
+          new Tally(
+              model,
+              version,
+              outputs,
+              null,
+              clock.instant().truncatedTo(ChronoUnit.MILLIS),
+              clock.millis());
     }
-    byModel.put(model.name(), tally);
+    byModel.put(model, tally);
   }
 
   /** {@code model} no longer serves. */
@@ -169,9 +190,15 @@ public final class HealthCounters {
     final Output[] outputs;
     volatile long lastRequestMillis;
 
-    Tally(LoadedModel model, Long deploymentId, Instant activatedAt, long nowMillis) {
-      this.model = model.name();
-      this.version = model.version();
+    Tally(
+        String model,
+        long version,
+        List<TensorSpec> outputs,
+        Long deploymentId,
+        Instant activatedAt,
+        long nowMillis) {
+      this.model = model;
+      this.version = version;
       this.deploymentId = deploymentId;
       this.activatedAt = activatedAt;
       this.lastRequestMillis = nowMillis;
@@ -179,7 +206,7 @@ public final class HealthCounters {
         latency[i] = new LongAdder();
       }
       List<Output> numeric = new ArrayList<>();
-      for (TensorSpec spec : model.outputs()) {
+      for (TensorSpec spec : outputs) {
         if (numeric.size() < MAX_OUTPUTS && isNumeric(spec.datatype())) {
           numeric.add(new Output(spec.name()));
         }

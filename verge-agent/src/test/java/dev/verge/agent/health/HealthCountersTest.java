@@ -3,46 +3,25 @@ package dev.verge.agent.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.verge.agent.TestClock;
 import dev.verge.agent.store.VersionTally;
 import dev.verge.core.api.LatencyBuckets;
 import dev.verge.core.api.VersionStats;
 import dev.verge.core.oip.DataType;
 import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorSpec;
-import dev.verge.runtime.LoadedModel;
+import dev.verge.core.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class HealthCountersTest {
   private final TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:00Z"));
   private final HealthCounters health = new HealthCounters(clock, List.of());
 
-  /** Only the signature matters here: the counters never run a model. */
-  private record Signature(String name, long version, List<TensorSpec> outputs)
-      implements LoadedModel {
-    @Override
-    public List<TensorSpec> inputs() {
-      return List.of();
-    }
-
-    @Override
-    public List<Tensor> infer(List<Tensor> inputs, Set<String> outputs) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close() {}
-  }
-
-  private static LoadedModel pump(long version) {
-    return new Signature(
-        "pump", version, List.of(new TensorSpec("output", DataType.FP32, List.of(-1L, 2L))));
-  }
+  private static final List<TensorSpec> PUMP_OUTPUTS =
+      List.of(new TensorSpec("output", DataType.FP32, List.of(-1L, 2L)));
 
   private static Tensor rows(String name, int columns, float... values) {
     return new Tensor(name, DataType.FP32, new long[] {values.length / columns, columns}, values);
@@ -54,7 +33,7 @@ class HealthCountersTest {
 
   @Test
   void counts_requests_model_errors_and_refusals_of_the_active_version() {
-    health.activated(pump(1), 9L);
+    health.activated("pump", 1, PUMP_OUTPUTS, 9L);
 
     health.succeeded("pump", 1, 80_000, List.of(rows("output", 2, 0.2f, 0.8f)));
     health.failed("pump", 1);
@@ -72,7 +51,7 @@ class HealthCountersTest {
 
   @Test
   void output_means_are_kept_per_column_over_rows_and_skip_values_that_are_not_finite() {
-    health.activated(pump(1), 1L);
+    health.activated("pump", 1, PUMP_OUTPUTS, 1L);
 
     health.succeeded("pump", 1, 1_000, List.of(rows("output", 2, 0.1f, 0.9f, 0.3f, 0.7f)));
     health.succeeded("pump", 1, 1_000, List.of(rows("output", 2, Float.NaN, 0.5f)));
@@ -92,7 +71,7 @@ class HealthCountersTest {
             new TensorSpec("c", DataType.FP64, List.of(-1L, 1L)),
             new TensorSpec("d", DataType.UINT8, List.of(-1L, 1L)),
             new TensorSpec("e", DataType.FP32, List.of(-1L, 1L)));
-    health.activated(new Signature("pump", 1, outputs), 1L);
+    health.activated("pump", 1, outputs, 1L);
     float[] wide = new float[10];
     for (int i = 0; i < wide.length; i++) {
       wide[i] = i;
@@ -121,10 +100,10 @@ class HealthCountersTest {
 
   @Test
   void requests_still_running_on_a_replaced_version_are_not_counted_for_the_new_one() {
-    health.activated(pump(1), 1L);
+    health.activated("pump", 1, PUMP_OUTPUTS, 1L);
     health.succeeded("pump", 1, 1_000, List.of());
 
-    health.activated(pump(2), 2L);
+    health.activated("pump", 2, PUMP_OUTPUTS, 2L);
     health.succeeded("pump", 1, 1_000, List.of());
     health.failed("pump", 1);
 
@@ -135,13 +114,13 @@ class HealthCountersTest {
 
   @Test
   void a_restart_goes_on_from_the_saved_counters_of_the_same_version_only() {
-    health.activated(pump(3), 5L);
+    health.activated("pump", 3, PUMP_OUTPUTS, 5L);
     health.succeeded("pump", 3, 1_000, List.of(rows("output", 2, 0.25f, 0.75f)));
     health.failed("pump", 3);
     List<VersionTally> saved = health.tallies();
 
     HealthCounters again = new HealthCounters(clock, saved);
-    again.restored(pump(3));
+    again.restored("pump", 3, PUMP_OUTPUTS);
     again.succeeded("pump", 3, 1_000, List.of(rows("output", 2, 0.75f, 0.25f)));
 
     VersionStats stats = again.stats("pump").orElseThrow();
@@ -151,7 +130,7 @@ class HealthCountersTest {
     assertThat(stats.outputMeans().get("output[0]")).isCloseTo(0.5, within(1e-6));
 
     HealthCounters other = new HealthCounters(clock, saved);
-    other.restored(pump(4));
+    other.restored("pump", 4, PUMP_OUTPUTS);
     assertThat(other.stats("pump").orElseThrow().requests()).isZero();
     assertThat(other.stats("pump").orElseThrow().deploymentId()).isNull();
   }
@@ -159,7 +138,7 @@ class HealthCountersTest {
   @Test
   void idle_time_runs_from_the_last_request_and_a_model_that_does_not_serve_is_idle() {
     assertThat(health.idleFor("pump")).isEqualTo(HealthCounters.FOREVER);
-    health.activated(pump(1), 1L);
+    health.activated("pump", 1, PUMP_OUTPUTS, 1L);
     clock.advance(Duration.ofSeconds(40));
     assertThat(health.idleFor("pump")).isEqualTo(Duration.ofSeconds(40));
 
@@ -174,7 +153,7 @@ class HealthCountersTest {
 
   @Test
   void saved_counters_not_restored_yet_are_kept_for_the_next_save() {
-    health.activated(pump(3), 5L);
+    health.activated("pump", 3, PUMP_OUTPUTS, 5L);
     health.succeeded("pump", 3, 1_000, List.of());
     List<VersionTally> saved = health.tallies();
 

@@ -14,6 +14,7 @@ import dev.verge.core.api.ReportedState;
 import dev.verge.core.api.RolloutPlan;
 import dev.verge.core.api.RolloutState;
 import dev.verge.core.api.VersionStats;
+import dev.verge.core.testing.TestClock;
 import dev.verge.hub.device.Device;
 import dev.verge.hub.device.DeviceStore;
 import dev.verge.hub.device.SqliteDeviceStore;
@@ -22,15 +23,11 @@ import dev.verge.hub.model.SqliteModelStore;
 import dev.verge.hub.store.Database;
 import dev.verge.hub.store.StoreFixtures;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jdbi.v3.core.statement.SqlLogger;
 
 /**
@@ -210,33 +207,5 @@ final class RolloutFixture implements AutoCloseable {
   public void close() {
     rollouts.close();
     db.close();
-  }
-
-  /** A clock tests move by hand. */
-  static final class TestClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    TestClock(Instant start) {
-      now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration by) {
-      now.updateAndGet(t -> t.plus(by));
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException("tests use UTC");
-    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.verge.agent;
+package dev.verge.core.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,12 +7,22 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock tests move by hand, so hours of device time pass in no time. */
+/**
+ * A clock tests move by hand, so hours of soak time or device time pass in no time. Shared with the
+ * other modules through this module's test-jar. {@link #withZone} gives a view in another zone that
+ * moves with this one.
+ */
 public final class TestClock extends Clock {
   private final AtomicReference<Instant> now;
+  private final ZoneId zone;
 
   public TestClock(Instant start) {
-    this.now = new AtomicReference<>(start);
+    this(new AtomicReference<>(start), ZoneOffset.UTC);
+  }
+
+  private TestClock(AtomicReference<Instant> now, ZoneId zone) {
+    this.now = now;
+    this.zone = zone;
   }
 
   public void set(Instant instant) {
@@ -30,11 +40,11 @@ public final class TestClock extends Clock {
 
   @Override
   public ZoneId getZone() {
-    return ZoneOffset.UTC;
+    return zone;
   }
 
   @Override
-  public Clock withZone(ZoneId zone) {
-    throw new UnsupportedOperationException("a test clock stays in UTC");
+  public TestClock withZone(ZoneId zone) {
+    return new TestClock(now, zone);
   }
 }
