@@ -3,6 +3,7 @@ package dev.verge.cli;
 import dev.verge.cli.output.RolloutReport;
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.DeploymentView;
+import dev.verge.core.api.RolloutAction;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,9 +84,12 @@ final class RolloutCommand {
 
     @Override
     public void run() {
-      if (reason != null && reason.length() > MAX_REASON) {
+      if (reason != null && reason.length() > RolloutAction.MAX_REASON) {
         throw new CommandFailedException(
-            "--reason is " + reason.length() + " characters long, at most " + MAX_REASON);
+            "--reason is "
+                + reason.length()
+                + " characters long, at most "
+                + RolloutAction.MAX_REASON);
       }
       DeploymentView view = hub.client().rolloutAction(id, action(), reason);
       if (!output.printedJson(view)) {
@@ -93,9 +97,6 @@ final class RolloutCommand {
       }
     }
   }
-
-  /** A reason is a sentence for the transition log, not a document. */
-  static final int MAX_REASON = 1000;
 
   @Command(
       name = "pause",

@@ -5,4 +5,7 @@ package dev.verge.core.api;
  *
  * @param reason why, recorded with the transition; null for a default one ("paused by an operator")
  */
-public record RolloutAction(String reason) {}
+public record RolloutAction(String reason) {
+  /** A reason is a sentence for the transition log, not a document. */
+  public static final int MAX_REASON = 500;
+}

@@ -199,9 +199,12 @@ public final class Rollouts implements AutoCloseable {
           "unknown rollout action '" + action + "'; use one of " + ApiPaths.ROLLOUT_ACTIONS);
     }
     String reason = body == null ? null : body.reason();
-    if (reason != null && reason.length() > 500) {
+    if (reason != null && reason.length() > RolloutAction.MAX_REASON) {
       throw new HubException.InvalidInput(
-          "reason must be at most 500 characters, got " + reason.length());
+          "reason must be at most "
+              + RolloutAction.MAX_REASON
+              + " characters, got "
+              + reason.length());
     }
     for (int attempt = 0; attempt < ACTION_ATTEMPTS; attempt++) {
       Rollout r = store.rollout(id).orElseThrow(() -> new HubException.NoSuchDeployment(id));

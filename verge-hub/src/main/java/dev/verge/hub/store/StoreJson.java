@@ -2,6 +2,7 @@ package dev.verge.hub.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
 import dev.verge.core.json.Json;
 import dev.verge.hub.HubException;
 import java.util.Map;
@@ -23,18 +24,14 @@ public final class StoreJson {
   }
 
   public static <T> T read(String text, TypeReference<T> type, String column) {
-    if (text == null) {
-      return null;
-    }
-    try {
-      return Json.mapper().readValue(text, type);
-    } catch (JsonProcessingException e) {
-      throw new HubException.StoreFailure(
-          column + " holds unreadable JSON: " + e.getOriginalMessage(), e);
-    }
+    return read(text, Json.mapper().getTypeFactory().constructType(type), column);
   }
 
   public static <T> T read(String text, Class<T> type, String column) {
+    return read(text, Json.mapper().getTypeFactory().constructType(type), column);
+  }
+
+  private static <T> T read(String text, JavaType type, String column) {
     if (text == null) {
       return null;
     }
