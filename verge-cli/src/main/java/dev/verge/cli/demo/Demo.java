@@ -459,7 +459,8 @@ public final class Demo {
     try (LoadGenerator generator = new LoadGenerator(inference, MODEL, endpoints, load, 303)) {
       DeploymentView created =
           client.deploy(
-              new DeploymentRequest(MODEL, 3, selectorText(), false, 0, plan, null, null));
+              new DeploymentRequest(
+                  MODEL, 3, DeploymentRequest.selectorOf(SELECTOR), false, 0, plan, null, null));
       end = followPhases(created.id(), Instant.now().plusSeconds(120));
       Instant deadline = Instant.now().plusSeconds(30);
       while (load.stream().anyMatch(c -> c.lastVersion.get() != 2)) {
@@ -526,12 +527,6 @@ public final class Demo {
       requireBefore(deadline, "the rollout of v3 is still " + view.state());
       Thread.sleep(100);
     }
-  }
-
-  private static String selectorText() {
-    return SELECTOR.entrySet().stream()
-        .map(e -> e.getKey() + "=" + e.getValue())
-        .collect(java.util.stream.Collectors.joining(","));
   }
 
   private List<Row> summary() throws IOException, InterruptedException {
