@@ -5,33 +5,17 @@ import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Prediction;
 import dev.verge.core.json.Json;
-import dev.verge.core.oip.BinaryTensors;
-import dev.verge.core.oip.InferOutput;
-import dev.verge.core.oip.InferRequest;
-import dev.verge.core.oip.InferResponse;
-import dev.verge.core.oip.ProtocolException;
-import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorCodec;
-import dev.verge.core.oip.TensorSpec;
 import dev.verge.runtime.EngineException;
 import dev.verge.runtime.LoadedModel;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
- * One inference request: decode the inputs, run the active version (whose engine checks them
- * against the model's signature with the shared {@code InputCheck}), record the prediction, answer.
- * With the binary tensor data extension, inputs may come and outputs may go as raw bytes after the
- * JSON; the prediction is recorded in JSON form either way.
+ * The serving core every door shares (REST, gRPC, the in-process API): lease the version asked for,
+ * decode the call against it, run it (the engine checks the inputs against the model's signature
+ * with the shared {@code InputCheck}), record the prediction, count the outcome.
  */
-final class Inference {
+public final class Inference {
   private final ModelRegistry registry;
   private final AgentStore store;
   private final ModelStats stats;
@@ -52,28 +36,31 @@ final class Inference {
   }
 
   /**
-   * The answer: the JSON response, and when some outputs are binary, their bytes to append after it
-   * (null when the answer is JSON only); {@code outputs} are the model's results as computed.
-   */
-  record Answer(InferResponse response, byte[] binary, List<Tensor> outputs) {}
-
-  /**
-   * Runs {@code body} on the model; counts every failure before rethrowing it.
+   * Runs one call on {@code name}; counts every failure, decoding included, before rethrowing it.
    *
-   * @param version the version the path names, null for the active one
-   * @param headerLength the request's {@value BinaryTensors#HEADER} header, null when absent
+   * @param version the version the caller names, null for the active one
+   * @throws ModelNotFoundException when that model or version is not served
+   * @throws dev.verge.core.oip.ProtocolException when the request does not fit the model
+   * @throws EngineException when the model itself fails
    */
-  Answer run(String name, Long version, byte[] body, String headerLength) {
+  public InferResult run(String name, Long version, InferCall.Decoder decoder) {
     long started = System.nanoTime();
     try (ModelRegistry.Lease lease = registry.acquire(name, version)) {
       LoadedModel model = lease.model();
       try {
-        Answer response = infer(model, body, headerLength, started);
+        InferCall call = decoder.decode(model);
+        InferResult result =
+            new InferResult(
+                model.name(),
+                model.version(),
+                call.id(),
+                model.infer(call.inputs(), call.outputs()));
+        record(result, started);
         long nanos = System.nanoTime() - started;
         stats.success(name, model.version(), nanos);
         metrics.answered(name, model.version(), nanos);
-        health.succeeded(name, model.version(), nanos, response.outputs());
-        return response;
+        health.succeeded(name, model.version(), nanos, result.outputs());
+        return result;
       } catch (RuntimeException e) {
         long nanos = System.nanoTime() - started;
         stats.failure(name, model.version(), nanos);
@@ -89,77 +76,12 @@ final class Inference {
     }
   }
 
-  private Answer infer(LoadedModel model, byte[] body, String headerLength, long started) {
-    byte[] json = body;
-    ByteBuffer binary = null;
-    if (headerLength != null) {
-      int length = BinaryTensors.headerLength(headerLength, body.length);
-      json = Arrays.copyOf(body, length);
-      binary = ByteBuffer.wrap(body, length, body.length - length);
-    }
-    InferRequest request = Json.read(json, InferRequest.class);
-    if (request.inputs() == null || request.inputs().isEmpty()) {
-      throw new ProtocolException("request has no inputs");
-    }
-    List<Tensor> inputs = BinaryTensors.decode(request.inputs(), binary);
-    Set<String> outputs = requestedOutputs(request);
-    Set<String> binaryOutputs =
-        BinaryTensors.binaryOutputs(
-            request, outputs.isEmpty() ? names(model.outputs()) : List.copyOf(outputs));
-    List<Tensor> results = model.infer(inputs, outputs);
-    List<InferOutput> encoded = results.stream().map(TensorCodec::encode).toList();
+  private void record(InferResult result, long started) {
     long micros = (System.nanoTime() - started) / 1_000;
-    JsonNode recorded = Json.mapper().valueToTree(encoded);
+    JsonNode recorded =
+        Json.mapper().valueToTree(result.outputs().stream().map(TensorCodec::encode).toList());
     store.record(
         new Prediction(
-            Instant.now(), model.name(), model.version(), micros, request.id(), recorded));
-    if (binaryOutputs.isEmpty()) {
-      return new Answer(response(model, request, encoded), null, results);
-    }
-    List<InferOutput> wire = new ArrayList<>(results.size());
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    for (int i = 0; i < results.size(); i++) {
-      Tensor result = results.get(i);
-      if (binaryOutputs.contains(result.name())) {
-        byte[] section = BinaryTensors.encode(result);
-        InferOutput asJson = encoded.get(i);
-        wire.add(
-            new InferOutput(
-                asJson.name(),
-                asJson.shape(),
-                asJson.datatype(),
-                Map.of(BinaryTensors.SIZE, section.length),
-                null));
-        bytes.writeBytes(section);
-      } else {
-        wire.add(encoded.get(i));
-      }
-    }
-    return new Answer(response(model, request, wire), bytes.toByteArray(), results);
-  }
-
-  private static InferResponse response(
-      LoadedModel model, InferRequest request, List<InferOutput> outputs) {
-    return new InferResponse(
-        model.name(), Long.toString(model.version()), request.id(), null, outputs);
-  }
-
-  /** The output names the request asks for; the engine refuses any the model lacks. */
-  private static Set<String> requestedOutputs(InferRequest request) {
-    if (request.outputs() == null) {
-      return Set.of();
-    }
-    Set<String> wanted = new LinkedHashSet<>();
-    for (InferRequest.RequestedOutput output : request.outputs()) {
-      if (output == null || output.name() == null || output.name().isBlank()) {
-        throw new ProtocolException("a requested output has no name");
-      }
-      wanted.add(output.name());
-    }
-    return wanted;
-  }
-
-  private static List<String> names(List<TensorSpec> specs) {
-    return specs.stream().map(TensorSpec::name).toList();
+            Instant.now(), result.model(), result.version(), micros, result.id(), recorded));
   }
 }

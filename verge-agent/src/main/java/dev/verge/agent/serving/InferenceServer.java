@@ -5,7 +5,6 @@ import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.StoreException;
 import dev.verge.core.api.ApiError;
-import dev.verge.core.json.Json;
 import dev.verge.core.oip.BinaryTensors;
 import dev.verge.core.oip.InferRequest;
 import dev.verge.core.oip.InferResponse;
@@ -158,6 +157,11 @@ public final class InferenceServer implements AutoCloseable {
     return edge.port();
   }
 
+  /** The serving core behind this server, for the other doors (gRPC, the in-process API). */
+  public Inference inference() {
+    return inference;
+  }
+
   /** The Open Inference Protocol's routes and the operator status. */
   RouteTable routes() {
     List<Route> routes = new ArrayList<>();
@@ -279,8 +283,7 @@ public final class InferenceServer implements AutoCloseable {
   private void infer(Exchange x) throws IOException {
     String name = x.param("name");
     Long version = version(x);
-    byte[] response;
-    int headerLength = -1;
+    RestInfer.Encoded answer;
     try {
       String binaryHeader = x.header(BinaryTensors.HEADER);
       Limits limits = x.limits();
@@ -292,24 +295,17 @@ public final class InferenceServer implements AutoCloseable {
       if (binaryHeader != null) {
         requireJsonPart(binaryHeader, limits);
       }
-      Inference.Answer answer = inference.run(name, version, body, binaryHeader);
-      response = Json.write(answer.response());
-      if (answer.binary() != null) {
-        headerLength = response.length;
-        byte[] json = response;
-        response = new byte[json.length + answer.binary().length];
-        System.arraycopy(json, 0, response, 0, json.length);
-        System.arraycopy(answer.binary(), 0, response, json.length, answer.binary().length);
-      }
+      RestInfer rest = new RestInfer(body, binaryHeader);
+      answer = rest.encode(inference.run(name, version, rest));
     } catch (RuntimeException e) {
       countFailure();
       throw e;
     }
-    if (headerLength < 0) {
-      x.bytes(200, Body.JSON, response);
+    if (answer.jsonLength() < 0) {
+      x.bytes(200, Body.JSON, answer.bytes());
     } else {
-      x.header(BinaryTensors.HEADER, Integer.toString(headerLength));
-      x.bytes(200, BinaryTensors.CONTENT_TYPE, response);
+      x.header(BinaryTensors.HEADER, Integer.toString(answer.jsonLength()));
+      x.bytes(200, BinaryTensors.CONTENT_TYPE, answer.bytes());
     }
   }
 

@@ -96,11 +96,22 @@ public final class TensorCodec {
     return new Declared(name, what, type, shape, count);
   }
 
-  public static InferOutput encode(Tensor tensor) {
-    List<Long> shape = new ArrayList<>(tensor.shape().length);
-    for (long dim : tensor.shape()) {
+  /** The tensor's name, shape and datatype as an output, without its data. */
+  public static InferOutput describe(Tensor tensor) {
+    return new InferOutput(
+        tensor.name(), shapeList(tensor.shape()), tensor.datatype().name(), null, null);
+  }
+
+  private static List<Long> shapeList(long[] dims) {
+    List<Long> shape = new ArrayList<>(dims.length);
+    for (long dim : dims) {
       shape.add(dim);
     }
+    return shape;
+  }
+
+  public static InferOutput encode(Tensor tensor) {
+    List<Long> shape = shapeList(tensor.shape());
     Object data = tensor.data();
     // byte[] would reach JSON as a base64 string: both 8-bit types go out as int arrays.
     if (tensor.datatype() == DataType.UINT8 || tensor.datatype() == DataType.INT8) {

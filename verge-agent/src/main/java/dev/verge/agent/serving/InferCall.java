@@ -1,0 +1,33 @@
+package dev.verge.agent.serving;
+
+import dev.verge.core.oip.Tensor;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One inference call as the serving core sees it, whatever door it came in by (REST, gRPC, the
+ * in-process API): decoded inputs, the outputs wanted, the caller's request id.
+ *
+ * @param id the caller's request id, echoed back and kept with the prediction; may be null
+ * @param outputs names of the outputs to return; empty for all
+ */
+public record InferCall(String id, List<Tensor> inputs, Set<String> outputs) {
+  public InferCall {
+    Objects.requireNonNull(inputs, "inputs");
+    inputs = List.copyOf(inputs);
+    outputs = outputs == null ? Set.of() : Set.copyOf(outputs);
+  }
+
+  /**
+   * Turns a request into a call once the model it runs on is known (the model's outputs decide, for
+   * instance, which are binary in a REST answer).
+   */
+  @FunctionalInterface
+  public interface Decoder {
+    /**
+     * @throws dev.verge.core.oip.ProtocolException naming what is wrong with the request
+     */
+    InferCall decode(dev.verge.runtime.LoadedModel model);
+  }
+}
