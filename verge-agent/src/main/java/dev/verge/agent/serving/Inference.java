@@ -35,6 +35,12 @@ public final class Inference {
     this.health = health;
   }
 
+  /** How a door turns a result into its answer, timed as the version's output phase. */
+  @FunctionalInterface
+  public interface Encoder<T> {
+    T encode(InferResult result);
+  }
+
   /**
    * Runs one call on {@code name}; counts every failure, decoding included, before rethrowing it.
    *
@@ -44,23 +50,41 @@ public final class Inference {
    * @throws EngineException when the model itself fails
    */
   public InferResult run(String name, Long version, InferCall.Decoder decoder) {
+    return run(name, version, decoder, result -> result);
+  }
+
+  /**
+   * Runs one call and encodes its answer while the version is still leased, so that the statistics
+   * time every phase and a failure to encode counts against the version.
+   */
+  public <T> T run(String name, Long version, InferCall.Decoder decoder, Encoder<T> encoder) {
     long started = System.nanoTime();
     try (ModelRegistry.Lease lease = registry.acquire(name, version)) {
       LoadedModel model = lease.model();
+      long leased = System.nanoTime();
       try {
         InferCall call = decoder.decode(model);
+        long decoded = System.nanoTime();
         InferResult result =
             new InferResult(
                 model.name(),
                 model.version(),
                 call.id(),
                 model.infer(call.inputs(), call.outputs()));
+        long inferred = System.nanoTime();
+        T answer = encoder.encode(result);
+        long encoded = System.nanoTime();
         record(result, started);
         long nanos = System.nanoTime() - started;
-        stats.success(name, model.version(), nanos);
+        stats.success(
+            name,
+            model.version(),
+            nanos,
+            new ModelStats.Phases(
+                leased - started, decoded - leased, inferred - decoded, encoded - inferred));
         metrics.answered(name, model.version(), nanos);
         health.succeeded(name, model.version(), nanos, result.outputs());
-        return result;
+        return answer;
       } catch (RuntimeException e) {
         long nanos = System.nanoTime() - started;
         stats.failure(name, model.version(), nanos);
@@ -74,6 +98,23 @@ public final class Inference {
         throw e;
       }
     }
+  }
+
+  /**
+   * The statistics of {@code name} (of one version when {@code version} is given), or of every
+   * model when {@code name} is null.
+   *
+   * @throws ModelNotFoundException when the model is neither served nor was ever called
+   */
+  public ModelStatistics statistics(String name, Long version) {
+    if (name == null) {
+      return stats.all(registry.activeVersions());
+    }
+    Long active = registry.activeVersion(name).orElse(null);
+    if (active == null && !stats.knows(name)) {
+      throw new ModelNotFoundException(name, version);
+    }
+    return stats.of(name, version, active);
   }
 
   private void record(InferResult result, long started) {
