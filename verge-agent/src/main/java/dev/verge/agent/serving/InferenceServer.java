@@ -38,7 +38,8 @@ public final class InferenceServer implements AutoCloseable {
   public static final String SERVER_NAME = "verge-agent";
 
   /** The protocol extensions this server implements; only these are announced. */
-  public static final List<String> EXTENSIONS = List.of("statistics", "binary_tensor_data");
+  public static final List<String> EXTENSIONS =
+      List.of("statistics", "binary_tensor_data", "classification");
 
   /**
    * The most a request body may carry, whatever the heap; the heap usually sets a lower limit
