@@ -97,8 +97,9 @@ public final class Classification {
 
   private static String format(DataType type, double value) {
     return switch (type) {
-      case FP32 -> Float.toString((float) value);
+      case FP32, FP16, BF16 -> Float.toString((float) value);
       case FP64 -> Double.toString(value);
+      case UINT64 -> new java.math.BigDecimal(value).toBigInteger().toString();
       default -> Long.toString((long) value);
     };
   }
@@ -143,6 +144,31 @@ public final class Classification {
         byte[] v = (byte[]) data;
         for (int i = 0; i < n; i++) {
           values[i] = Byte.toUnsignedInt(v[i]);
+        }
+      }
+      case UINT16 -> {
+        short[] v = (short[]) data;
+        for (int i = 0; i < n; i++) {
+          values[i] = Short.toUnsignedInt(v[i]);
+        }
+      }
+      case UINT32 -> {
+        int[] v = (int[]) data;
+        for (int i = 0; i < n; i++) {
+          values[i] = Integer.toUnsignedLong(v[i]);
+        }
+      }
+      case UINT64 -> {
+        long[] v = (long[]) data;
+        for (int i = 0; i < n; i++) {
+          values[i] = Double.parseDouble(Long.toUnsignedString(v[i]));
+        }
+      }
+      case FP16, BF16 -> {
+        short[] v = (short[]) data;
+        boolean fp16 = output.datatype() == DataType.FP16;
+        for (int i = 0; i < n; i++) {
+          values[i] = fp16 ? HalfFloats.fromFp16(v[i]) : HalfFloats.fromBf16(v[i]);
         }
       }
       default ->
