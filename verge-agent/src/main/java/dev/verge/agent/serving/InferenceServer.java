@@ -293,6 +293,10 @@ public final class InferenceServer implements AutoCloseable {
           binaryHeader == null
               ? x.bytes(limits.jsonBytes(), "a JSON infer request")
               : x.bytes(limits.bodyBytes(), "an infer request");
+      if (body.length == 0) {
+        throw new HttpFailure.BadRequest(
+            "the request body is empty; expected an infer request: {\"inputs\": [...]}");
+      }
       if (binaryHeader != null) {
         requireJsonPart(binaryHeader, limits);
       }
