@@ -62,7 +62,16 @@ public interface AgentStore extends AutoCloseable {
   long[] recordAll(List<Prediction> predictions, long unrecordedServed, long failed);
 
   /** Up to {@code limit} predictions not yet acknowledged by the hub, oldest first. */
-  List<PredictionRecord> unsynced(int limit);
+  default List<PredictionRecord> unsynced(int limit) {
+    return unsynced(limit, Long.MAX_VALUE);
+  }
+
+  /**
+   * Up to {@code limit} predictions not yet acknowledged by the hub, oldest first, stopping before
+   * the one whose tensors' JSON would take the batch past {@code maxBytes} (the first is returned
+   * whatever its size): captured inputs can make records large.
+   */
+  List<PredictionRecord> unsynced(int limit, long maxBytes);
 
   /**
    * Marks the predictions with sequences from {@code first} to {@code last} as acknowledged.

@@ -431,7 +431,7 @@ public final class SqliteAgentStore implements AgentStore {
   }
 
   @Override
-  public List<PredictionRecord> unsynced(int limit) {
+  public List<PredictionRecord> unsynced(int limit, long maxBytes) {
     return transaction(
         "read unsynced predictions",
         c -> {
@@ -443,9 +443,15 @@ public final class SqliteAgentStore implements AgentStore {
             s.setInt(1, limit);
             try (ResultSet rs = s.executeQuery()) {
               List<PredictionRecord> records = new ArrayList<>();
+              long bytes = 0;
               while (rs.next()) {
-                JsonNode outputs = Json.tree(rs.getString(7).getBytes(StandardCharsets.UTF_8));
+                String outputsJson = rs.getString(7);
                 String inputsJson = rs.getString(8);
+                bytes += outputsJson.length() + (inputsJson == null ? 0 : inputsJson.length());
+                if (bytes > maxBytes && !records.isEmpty()) {
+                  break;
+                }
+                JsonNode outputs = Json.tree(outputsJson.getBytes(StandardCharsets.UTF_8));
                 JsonNode inputs =
                     inputsJson == null
                         ? null

@@ -105,8 +105,8 @@ final class GatedStore implements AgentStore {
   }
 
   @Override
-  public List<PredictionRecord> unsynced(int limit) {
-    return store.unsynced(limit);
+  public List<PredictionRecord> unsynced(int limit, long maxBytes) {
+    return store.unsynced(limit, maxBytes);
   }
 
   @Override
