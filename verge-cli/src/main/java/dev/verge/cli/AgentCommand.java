@@ -171,7 +171,7 @@ final class AgentCommand implements Runnable {
   @Option(
       names = "--capture-sample",
       paramLabel = "SHARE",
-      description = "Share of requests recorded, 0.25 or 25% (default ${DEFAULT-VALUE}).")
+      description = "Share of requests recorded, 0.25 or 25%% (default ${DEFAULT-VALUE}).")
   String captureSample;
 
   @Option(
@@ -186,7 +186,7 @@ final class AgentCommand implements Runnable {
       names = "--capture-model",
       paramLabel = "MODEL=TERMS",
       description =
-          "Per-model capture policy, e.g. pump='inputs=true sample=10% max-record-kb=16';"
+          "Per-model capture policy, e.g. pump='inputs=true sample=10%% max-record-kb=16';"
               + " repeatable; terms left out keep the defaults above.")
   List<String> captureModels;
 
