@@ -9,6 +9,7 @@ import dev.verge.core.oip.TensorCodec;
 import dev.verge.runtime.EngineException;
 import dev.verge.runtime.LoadedModel;
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * The serving core every door shares (REST, gRPC, the in-process API): lease the version asked for,
@@ -108,13 +109,13 @@ public final class Inference {
    */
   public ModelStatistics statistics(String name, Long version) {
     if (name == null) {
-      return stats.all(registry.activeVersions());
+      return stats.all(registry.servedVersions());
     }
-    Long active = registry.activeVersion(name).orElse(null);
-    if (active == null && !stats.knows(name)) {
+    Set<Long> served = registry.servedVersions(name);
+    if (served.isEmpty() && !stats.knows(name)) {
       throw new ModelNotFoundException(name, version);
     }
-    return stats.of(name, version, active);
+    return stats.of(name, version, served);
   }
 
   private void record(InferResult result, long started) {
