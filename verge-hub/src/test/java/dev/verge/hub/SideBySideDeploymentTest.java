@@ -182,4 +182,37 @@ class SideBySideDeploymentTest {
 
     hub.until(beside.id(), v -> v.counts().downloading() == 1);
   }
+
+  @Test
+  void a_device_that_unloaded_the_model_locally_is_pending_with_that_reason() {
+    DeploymentView deployment = hub.deploy("pump", 3, Map.of("site", "lab"));
+    ModelReport model =
+        new ModelReport(
+            "pump",
+            null,
+            List.of(3L),
+            null,
+            null,
+            null,
+            null,
+            null,
+            List.of(),
+            List.of(
+                new dev.verge.core.api.LocalChange(
+                    dev.verge.core.api.LocalChange.Action.UNLOADED,
+                    null,
+                    java.time.Instant.EPOCH)));
+    device.http().put(ApiPaths.reported(device.id()), new ReportedState("t", List.of(model), 0, 0));
+
+    DeploymentView view =
+        hub.until(
+            deployment.id(),
+            v ->
+                v.devices().getFirst().reason() != null
+                    && v.devices().getFirst().reason().contains("local API"));
+    assertThat(view.devices().getFirst().state()).isEqualTo(RolloutState.PENDING);
+    assertThat(view.devices().getFirst().reason())
+        .contains("unloaded on the device")
+        .contains("next change of its desired state");
+  }
 }

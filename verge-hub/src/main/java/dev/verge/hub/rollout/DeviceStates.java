@@ -1,5 +1,6 @@
 package dev.verge.hub.rollout;
 
+import dev.verge.core.api.LocalChange;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.PendingTarget;
 import dev.verge.core.api.RolloutPhase;
@@ -61,6 +62,16 @@ final class DeviceStates {
     }
     if (active != null && active == rollout.version()) {
       return member.inState(RolloutState.ACTIVE, null, active, now);
+    }
+    LocalChange unloaded = unloadedLocally(report);
+    if (unloaded != null) {
+      return member.inState(
+          RolloutState.PENDING,
+          "unloaded on the device through its local API at "
+              + unloaded.at()
+              + "; the next change of its desired state loads it again",
+          active,
+          now);
     }
     PendingTarget pending = report == null ? null : report.pending();
     if (pending != null
@@ -177,6 +188,16 @@ final class DeviceStates {
     }
     return member.inState(
         RolloutState.PENDING, "given v" + version + " beside, not reported yet", active, now);
+  }
+
+  private static LocalChange unloadedLocally(ModelReport report) {
+    if (report == null) {
+      return null;
+    }
+    return report.local().stream()
+        .filter(c -> c.action() == LocalChange.Action.UNLOADED)
+        .findFirst()
+        .orElse(null);
   }
 
   /** Whether the device has been out of contact for the report deadline since its release. */
