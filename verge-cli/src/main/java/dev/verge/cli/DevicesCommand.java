@@ -218,8 +218,8 @@ final class DevicesCommand implements Runnable {
       name = "explain",
       mixinStandardHelpOptions = true,
       description =
-          "Which deployment gives the device each model, and which ones it overrode (lower"
-              + " priority, or older at the same priority).")
+          "Which deployment gives the device each model, which ones it overrode (lower"
+              + " priority, or older at the same priority) and which serve a version beside it.")
   static final class Explain implements Runnable {
     @Parameters(paramLabel = "DEVICE", description = "Device id or name.")
     String device;
@@ -256,6 +256,9 @@ final class DevicesCommand implements Runnable {
         row(table, choice.model(), "wins", choice.winner());
         for (Candidate other : choice.overridden()) {
           row(table, "", "overridden", other);
+        }
+        for (Candidate other : choice.beside()) {
+          row(table, "", "beside", other);
         }
       }
       return text.append(table.render()).toString();

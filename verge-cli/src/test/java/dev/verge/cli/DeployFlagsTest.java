@@ -299,29 +299,4 @@ class DeployFlagsTest {
     assertThat(refused("--side-by-side", "--rollback").err()).contains("--rollback");
     assertThat(refused("--side-by-side", "--window", "01:00-04:00").err()).contains("--window");
   }
-
-  @Test
-  void devices_show_versions_beside_and_local_changes() {
-    dev.verge.core.api.ModelReport report =
-        new dev.verge.core.api.ModelReport(
-            "pump",
-            5L,
-            List.of(1L, 5L),
-            null,
-            null,
-            null,
-            null,
-            null,
-            List.of(
-                new dev.verge.core.api.SideBySideVersion(
-                    1, 7, dev.verge.core.api.SideBySideVersion.State.SERVING, null),
-                new dev.verge.core.api.SideBySideVersion(
-                    2, 8, dev.verge.core.api.SideBySideVersion.State.FAILED, "bad")),
-            List.of(
-                new dev.verge.core.api.LocalChange(
-                    dev.verge.core.api.LocalChange.Action.LOADED, 3L, java.time.Instant.EPOCH)));
-
-    assertThat(DevicesCommand.model(report))
-        .isEqualTo("pump v5 +v1 beside [v2 beside failed] [local: v3 loaded]");
-  }
 }

@@ -215,4 +215,22 @@ class SideBySideDeploymentTest {
         .contains("unloaded on the device")
         .contains("next change of its desired state");
   }
+
+  @Test
+  void explain_shows_the_versions_beside_the_winner() {
+    DeploymentView winner = hub.deploy("pump", 3, Map.of("site", "lab"));
+    DeploymentView beside = sideBySide(1);
+
+    dev.verge.core.api.DeviceExplanation explanation =
+        hub.admin()
+            .get(ApiPaths.DEVICE + device.id() + ApiPaths.EXPLAIN_SUFFIX)
+            .as(dev.verge.core.api.DeviceExplanation.class);
+
+    var choice = explanation.models().getFirst();
+    assertThat(choice.winner().deploymentId()).isEqualTo(winner.id());
+    assertThat(choice.overridden()).isEmpty();
+    assertThat(choice.beside())
+        .extracting(c -> c.deploymentId(), c -> c.version())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(beside.id(), 1L));
+  }
 }

@@ -107,15 +107,24 @@ final class Layering {
   }
 
   static DeviceExplanation explain(Device device, List<Assignment> assignments) {
+    Map<String, List<Assignment>> defaults = byModel(assignments, device);
+    Map<String, Long> versions = new TreeMap<>();
+    defaults.forEach((model, list) -> versions.put(model, version(list.getFirst())));
+    Map<String, List<Assignment>> beside = sideBySide(assignments, device, versions);
+    java.util.Set<String> names = new java.util.TreeSet<>(defaults.keySet());
+    names.addAll(beside.keySet());
     List<DeviceExplanation.ModelChoice> models = new ArrayList<>();
-    byModel(assignments, device)
-        .forEach(
-            (model, list) ->
-                models.add(
-                    new DeviceExplanation.ModelChoice(
-                        model,
-                        candidate(list.getFirst()),
-                        list.subList(1, list.size()).stream().map(Layering::candidate).toList())));
+    for (String model : names) {
+      List<Assignment> list = defaults.getOrDefault(model, List.of());
+      models.add(
+          new DeviceExplanation.ModelChoice(
+              model,
+              list.isEmpty() ? null : candidate(list.getFirst()),
+              list.size() < 2
+                  ? List.of()
+                  : list.subList(1, list.size()).stream().map(Layering::candidate).toList(),
+              beside.getOrDefault(model, List.of()).stream().map(Layering::candidate).toList()));
+    }
     return new DeviceExplanation(device.id(), models);
   }
 
