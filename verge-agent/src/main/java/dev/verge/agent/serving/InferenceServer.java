@@ -321,6 +321,11 @@ public final class InferenceServer implements AutoCloseable {
     x.empty(200);
   }
 
+  /** As if bound beyond loopback (or back), for the tests of that refusal. */
+  void loopbackForTests(boolean loopback) {
+    this.loopback = loopback;
+  }
+
   private void requireLocal(String what) {
     if (!loopback) {
       throw new RepositoryException(

@@ -271,6 +271,21 @@ class InferenceServerTest {
   }
 
   @Test
+  void beyond_loopback_local_loads_and_unloads_are_refused_and_the_index_still_answers() {
+    server.loopbackForTests(false);
+
+    Http.Response load = http.post("/v2/repository/models/pump/load", "");
+    Http.Response unload = http.post("/v2/repository/models/pump/unload", "");
+
+    assertThat(load.status()).isEqualTo(403);
+    assertThat(load.error()).contains("only while it is bound to loopback");
+    assertThat(unload.status()).isEqualTo(403);
+    assertThat(http.post("/v2/repository/index", "").status()).isEqualTo(200);
+    assertThat(http.post("/v2/models/pump/infer", Http.logisticRequest("r", 1, 1)).status())
+        .isEqualTo(200);
+  }
+
+  @Test
   void without_a_repository_the_index_lists_what_serves_and_loading_is_refused() {
     Http.Response index = http.post("/v2/repository/index", "");
     Http.Response load = http.post("/v2/repository/models/pump/load", "");
