@@ -5,10 +5,15 @@ import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Prediction;
 import dev.verge.core.json.Json;
+import dev.verge.core.oip.Classification;
+import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorCodec;
 import dev.verge.runtime.EngineException;
 import dev.verge.runtime.LoadedModel;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -73,7 +78,7 @@ public final class Inference {
                 call.id(),
                 model.infer(call.inputs(), call.outputs()));
         long inferred = System.nanoTime();
-        T answer = encoder.encode(result);
+        T answer = encoder.encode(classified(result, call.classifications()));
         long encoded = System.nanoTime();
         record(result, started);
         long nanos = System.nanoTime() - started;
@@ -116,6 +121,19 @@ public final class Inference {
       throw new ModelNotFoundException(name, version);
     }
     return stats.of(name, version, served);
+  }
+
+  /** The result as the caller asked to see it: some outputs as their highest classes. */
+  private static InferResult classified(InferResult result, Map<String, Integer> classes) {
+    if (classes.isEmpty()) {
+      return result;
+    }
+    List<Tensor> outputs = new ArrayList<>(result.outputs().size());
+    for (Tensor output : result.outputs()) {
+      Integer count = classes.get(output.name());
+      outputs.add(count == null ? output : Classification.top(output, count));
+    }
+    return new InferResult(result.model(), result.version(), result.id(), outputs);
   }
 
   private void record(InferResult result, long started) {

@@ -39,7 +39,7 @@ public final class InferenceServer implements AutoCloseable {
 
   /** The protocol extensions this server implements; only these are announced. */
   public static final List<String> EXTENSIONS =
-      List.of("statistics", "binary_tensor_data", "model_repository");
+      List.of("statistics", "binary_tensor_data", "classification", "model_repository");
 
   /**
    * The most a request body may carry, whatever the heap; the heap usually sets a lower limit
@@ -406,6 +406,10 @@ public final class InferenceServer implements AutoCloseable {
           binaryHeader == null
               ? x.bytes(limits.jsonBytes(), "a JSON infer request")
               : x.bytes(limits.bodyBytes(), "an infer request");
+      if (body.length == 0) {
+        throw new HttpFailure.BadRequest(
+            "the request body is empty; expected an infer request: {\"inputs\": [...]}");
+      }
       if (binaryHeader != null) {
         requireJsonPart(binaryHeader, limits);
       }

@@ -267,7 +267,8 @@ class InferenceServerTest {
     assertThat(metadata.path("name").asText()).isEqualTo("verge-agent");
     assertThat(metadata.path("version").asText()).isNotBlank();
     assertThat(metadata.path("extensions").toString())
-        .isEqualTo("[\"statistics\",\"binary_tensor_data\",\"model_repository\"]");
+        .isEqualTo(
+            "[\"statistics\",\"binary_tensor_data\",\"classification\",\"model_repository\"]");
   }
 
   @Test
@@ -334,6 +335,35 @@ class InferenceServerTest {
     assertThat(phases.path("compute_infer").path("ns").asLong()).isPositive();
     assertThat(phases.path("success").path("ns").asLong())
         .isGreaterThanOrEqualTo(phases.path("compute_infer").path("ns").asLong());
+  }
+
+  @Test
+  void answers_the_highest_classes_when_an_output_asks_for_classification() {
+    Http.Response plain = http.post("/v2/models/pump/infer", Http.logisticRequest("p", 8, 6));
+    JsonNode probabilities = plain.json().path("outputs").get(0).path("data");
+    int likelier = probabilities.get(1).asDouble() > probabilities.get(0).asDouble() ? 1 : 0;
+
+    Http.Response response =
+        http.post(
+            "/v2/models/pump/infer",
+            "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,2],\"datatype\":\"FP32\","
+                + "\"data\":[8,6]}],\"outputs\":[{\"name\":\"output\","
+                + "\"parameters\":{\"classification\":1}}]}");
+
+    assertThat(response.status()).isEqualTo(200);
+    JsonNode output = response.json().path("outputs").get(0);
+    assertThat(output.path("datatype").asText()).isEqualTo("BYTES");
+    assertThat(output.path("shape").toString()).isEqualTo("[1,1]");
+    assertThat(output.path("data").get(0).asText())
+        .isEqualTo((float) probabilities.get(likelier).asDouble() + ":" + likelier);
+    assertThat(
+            http.post(
+                    "/v2/models/pump/infer",
+                    "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,2],\"datatype\":\"FP32\","
+                        + "\"data\":[8,6]}],\"outputs\":[{\"name\":\"output\","
+                        + "\"parameters\":{\"classification\":-1}}]}")
+                .status())
+        .isEqualTo(400);
   }
 
   /** Seen as a new user: {@code GET /v2/models/stats} answered 404. */
