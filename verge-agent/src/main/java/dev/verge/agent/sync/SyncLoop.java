@@ -125,6 +125,8 @@ public final class SyncLoop implements AutoCloseable {
   private final SideBySideSync beside;
   private final LocalChanges local = new LocalChanges();
   private final LocalRepository repository;
+  private final java.util.concurrent.atomic.AtomicBoolean reportQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private volatile DesiredState desired;
   private volatile String etag;
@@ -484,9 +486,12 @@ public final class SyncLoop implements AutoCloseable {
     return pending.get(name);
   }
 
-  /** Reports on a thread of its own, so a local change reaches the hub without a wait for it. */
+  /**
+   * Reports on a thread of its own, so a local change reaches the hub without a wait for it; at
+   * most one such report waits at a time, however many changes come.
+   */
   void reportSoon() {
-    if (closed) {
+    if (closed || !reportQueued.compareAndSet(false, true)) {
       return;
     }
     Thread.ofVirtual()
@@ -494,6 +499,7 @@ public final class SyncLoop implements AutoCloseable {
         .start(
             () -> {
               try {
+                reportQueued.set(false); // A change made during this report queues the next.
                 report(true);
               } catch (Throwable e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot report a local change: " + e, e);
