@@ -168,6 +168,7 @@ public final class Agent implements AutoCloseable {
                   clock,
                   SyncLoop.DEFAULT_STALL_TIMEOUT));
       sync.restore();
+      server.repository(sync.repository());
       syncing.set(sync);
       resources.push(sync);
       PredictionForwarder forwarder =

@@ -159,6 +159,11 @@ public final class FakeHub implements AutoCloseable {
     desired = new DesiredState("r" + revisions.incrementAndGet(), List.of(models));
   }
 
+  /** Makes {@code models} the desired state with {@code beside} served beside them. */
+  public void desire(List<DesiredModel> models, List<DesiredModel> beside) {
+    desired = new DesiredState("r" + revisions.incrementAndGet(), models, beside);
+  }
+
   public DesiredState desired() {
     return desired;
   }

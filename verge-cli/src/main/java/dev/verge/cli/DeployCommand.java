@@ -65,6 +65,15 @@ final class DeployCommand implements Runnable {
   @Option(names = "--rollback", description = "Allow devices to go to a lower version.")
   boolean rollback;
 
+  @Option(
+      names = "--side-by-side",
+      description =
+          "Serve the version beside the model's default version, on its versioned paths only"
+              + " (/v2/models/NAME/versions/N/...), instead of replacing it: to every targeted"
+              + " device at once; no rollout plan, window, priority or --rollback. Roll the"
+              + " deployment back (verge rollout rollback ID) to stop serving it.")
+  boolean sideBySide;
+
   @Mixin RolloutOptions rollout;
 
   @Option(
@@ -104,6 +113,7 @@ final class DeployCommand implements Runnable {
               + " to "
               + view.counts().targeted()
               + " device(s)"
+              + (view.sideBySide() ? ", beside the default version" : "")
               + (view.plan() == null ? "" : ", " + RolloutReport.plan(view.plan())));
     }
     if (view.counts().targeted() == 0) {
@@ -154,6 +164,21 @@ final class DeployCommand implements Runnable {
   DeploymentRequest request(CommandLine command) {
     List<Selector.Requirement> requirements = new ArrayList<>();
     selectors.forEach(s -> requirements.addAll(s.requirements()));
+    if (sideBySide) {
+      String clash =
+          rollout.plan(command) != null
+              ? "the rollout flags (--canary, --waves, --gate, ...)"
+              : rollout.window(command) != null
+                  ? "--window/--idle"
+                  : rollback ? "--rollback" : priority != 0 ? "--priority" : null;
+      if (clash != null) {
+        throw new CommandLine.ParameterException(
+            command,
+            "--side-by-side serves the version beside the default one on every targeted device at"
+                + " once, so it does not take "
+                + clash);
+      }
+    }
     return new DeploymentRequest(
         model,
         version,
@@ -162,6 +187,7 @@ final class DeployCommand implements Runnable {
         priority,
         rollout.plan(command),
         rollout.window(command),
-        rollout.maxDownloads(command));
+        rollout.maxDownloads(command),
+        sideBySide);
   }
 }

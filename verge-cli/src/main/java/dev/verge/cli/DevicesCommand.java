@@ -7,7 +7,9 @@ import dev.verge.core.api.DeviceExplanation.Candidate;
 import dev.verge.core.api.DeviceExplanation.ModelChoice;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.LabelChange;
+import dev.verge.core.api.LocalChange;
 import dev.verge.core.api.ModelReport;
+import dev.verge.core.api.SideBySideVersion;
 import dev.verge.core.select.LabelSyntax;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -61,9 +63,33 @@ final class DevicesCommand implements Runnable {
         .collect(Collectors.joining(", "));
   }
 
-  private static String model(ModelReport m) {
-    String active = m.name() + (m.activeVersion() == null ? " (none)" : " v" + m.activeVersion());
-    return m.failedVersion() == null ? active : active + " [v" + m.failedVersion() + " failed]";
+  /**
+   * {@code pump v5 +v1 beside [v6 failed] [local: unloaded]}: the default version, those served
+   * beside it (or failing to), and what a developer changed on the device, which the hub's next
+   * desired-state change undoes.
+   */
+  static String model(ModelReport m) {
+    StringBuilder text =
+        new StringBuilder(m.name())
+            .append(m.activeVersion() == null ? " (none)" : " v" + m.activeVersion());
+    for (SideBySideVersion v : m.sideBySide()) {
+      text.append(
+          switch (v.state()) {
+            case SERVING -> " +v" + v.version() + " beside";
+            case DOWNLOADING -> " [v" + v.version() + " beside: downloading]";
+            case FAILED -> " [v" + v.version() + " beside failed]";
+          });
+    }
+    if (m.failedVersion() != null) {
+      text.append(" [v").append(m.failedVersion()).append(" failed]");
+    }
+    for (LocalChange c : m.local()) {
+      text.append(
+          c.action() == LocalChange.Action.UNLOADED
+              ? " [local: unloaded]"
+              : " [local: v" + c.version() + " loaded]");
+    }
+    return text.toString();
   }
 
   /**
@@ -192,8 +218,8 @@ final class DevicesCommand implements Runnable {
       name = "explain",
       mixinStandardHelpOptions = true,
       description =
-          "Which deployment gives the device each model, and which ones it overrode (lower"
-              + " priority, or older at the same priority).")
+          "Which deployment gives the device each model, which ones it overrode (lower"
+              + " priority, or older at the same priority) and which serve a version beside it.")
   static final class Explain implements Runnable {
     @Parameters(paramLabel = "DEVICE", description = "Device id or name.")
     String device;
@@ -230,6 +256,9 @@ final class DevicesCommand implements Runnable {
         row(table, choice.model(), "wins", choice.winner());
         for (Candidate other : choice.overridden()) {
           row(table, "", "overridden", other);
+        }
+        for (Candidate other : choice.beside()) {
+          row(table, "", "beside", other);
         }
       }
       return text.append(table.render()).toString();

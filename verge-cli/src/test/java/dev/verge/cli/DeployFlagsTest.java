@@ -282,4 +282,21 @@ class DeployFlagsTest {
     assertThat(refused("--gate", "error_rate<1%", "--min-devices", "0").err())
         .startsWith("verge: Invalid value for option '--min-devices': '0' must be 1 or more\n");
   }
+
+  @Test
+  void side_by_side_is_carried_in_the_request() {
+    Parsed p = parse("--side-by-side", "--selector", "site=lab");
+
+    assertThat(p.command().request(p.line()).sideBySide()).isTrue();
+    assertThat(parse().command().request(parse().line()).sideBySide()).isFalse();
+  }
+
+  @Test
+  void side_by_side_refuses_the_flags_that_steer_a_replacement() {
+    assertThat(refused("--side-by-side", "--canary", "1").err())
+        .contains("--side-by-side")
+        .contains("rollout flags");
+    assertThat(refused("--side-by-side", "--rollback").err()).contains("--rollback");
+    assertThat(refused("--side-by-side", "--window", "01:00-04:00").err()).contains("--window");
+  }
 }

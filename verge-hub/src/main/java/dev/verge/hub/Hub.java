@@ -124,7 +124,8 @@ public final class Hub implements AutoCloseable {
       ModelRegistry models =
           new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
       models.removeStaleUploads();
-      DesiredStates desired = new DesiredStates(deviceStore, rollouts::desired, changes);
+      DesiredStates desired =
+          DesiredStates.withSideBySide(deviceStore, rollouts::desiredState, changes);
       HubServices services =
           new HubServices(
               new Authenticator(deviceStore, contacts, admin, clock),

@@ -37,6 +37,12 @@ final class AgentFailures implements FailureMapping {
         switch (failure) {
           case ProtocolException e -> Problem.refusal(400, "BAD_REQUEST", e.getMessage());
           case ModelNotFoundException e -> Problem.refusal(404, "NO_SUCH_MODEL", e.getMessage());
+          case RepositoryException e ->
+              switch (e.kind()) {
+                case NOT_FOUND -> Problem.refusal(404, "NO_SUCH_MODEL", e.getMessage());
+                case LOAD_FAILED -> Problem.refusal(400, "LOAD_FAILED", e.getMessage());
+                case NOT_MANAGED -> Problem.refusal(403, "LOCAL_CONTROL_OFF", e.getMessage());
+              };
           case EngineException e -> {
             engineFailures.warn("inference failed: " + e.getMessage(), e);
             yield new Problem(500, "INFERENCE_FAILED", e.getMessage(), Map.of(), false);

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The serving core every door shares (REST, gRPC, the in-process API): lease the version asked for,
@@ -110,13 +111,13 @@ public final class Inference {
    */
   public ModelStatistics statistics(String name, Long version) {
     if (name == null) {
-      return stats.all(registry.activeVersions());
+      return stats.all(registry.servedVersions());
     }
-    Long active = registry.activeVersion(name).orElse(null);
-    if (active == null && !stats.knows(name)) {
+    Set<Long> served = registry.servedVersions(name);
+    if (served.isEmpty() && !stats.knows(name)) {
       throw new ModelNotFoundException(name, version);
     }
-    return stats.of(name, version, active);
+    return stats.of(name, version, served);
   }
 
   /** The result as the caller asked to see it: some outputs as their highest classes. */

@@ -42,7 +42,7 @@ public final class InferenceServer implements AutoCloseable {
 
   /** The protocol extensions this server implements; only these are announced. */
   public static final List<String> EXTENSIONS =
-      List.of("statistics", "binary_tensor_data", "classification");
+      List.of("statistics", "binary_tensor_data", "classification", "model_repository");
 
   /**
    * The most a request body may carry, whatever the heap; the heap usually sets a lower limit
@@ -57,6 +57,7 @@ public final class InferenceServer implements AutoCloseable {
   static final String METRICS_PATH = "/metrics";
   private static final String MODEL = "/v2/models/{name}";
   private static final String VERSION = MODEL + "/versions/{version}";
+  private static final String REPOSITORY = "/v2/repository";
   private static final System.Logger LOG = System.getLogger(InferenceServer.class.getName());
 
   /** How the server is set up; {@link #defaults} for the agent's own. */
@@ -77,6 +78,8 @@ public final class InferenceServer implements AutoCloseable {
   private final MetricsPage metrics;
   private final Inference inference;
   private final InFlight requests = new InFlight();
+  private volatile ModelRepository repository;
+  private volatile boolean loopback = true;
   private HttpEdge edge;
 
   private InferenceServer(
@@ -95,6 +98,16 @@ public final class InferenceServer implements AutoCloseable {
     this.status = status;
     this.metrics = metrics;
     this.inference = new Inference(registry, capture, new ModelStats(), servingMetrics, health);
+    this.repository = ModelRepository.readOnly(registry);
+  }
+
+  /**
+   * Answers the model repository extension from {@code repository} (until called: the registry's
+   * versions, with loading refused). Loading and unloading are answered only while the API is bound
+   * to loopback: they are for a developer on the device, not for other hosts.
+   */
+  public void repository(ModelRepository repository) {
+    this.repository = java.util.Objects.requireNonNull(repository, "repository");
   }
 
   /**
@@ -216,6 +229,7 @@ public final class InferenceServer implements AutoCloseable {
             .stopGrace(CLOSE_GRACE)
             .failures(new AgentFailures())
             .observer(options.observer());
+    server.loopback = address.getAddress() == null || address.getAddress().isLoopbackAddress();
     server.edge = HttpEdge.start(config, server.routes());
     return server;
   }
@@ -257,6 +271,26 @@ public final class InferenceServer implements AutoCloseable {
         Route.get("/v2/models/stats", x -> x.json(200, inference.statistics(null, null)))
             .summary("Statistics extension: every model and version")
             .responds(200, Body.json(ModelStatistics.class)));
+    routes.add(
+        Route.post(REPOSITORY + "/index", this::index)
+            .summary(
+                "Model repository extension: every model version known here, with state and"
+                    + " reason")
+            .accepts(Body.json(IndexRequest.class))
+            .responds(200, Body.anyJson("a list of {name, version, state, reason}")));
+    routes.add(
+        Route.post(REPOSITORY + "/models/{name}/load", this::load)
+            .summary(
+                "Model repository extension: serve a model (parameters.version: that version, from"
+                    + " a bundle kept here); loopback only; the hub's next desired-state change"
+                    + " undoes it")
+            .accepts(Body.json(ControlRequest.class)));
+    routes.add(
+        Route.post(REPOSITORY + "/models/{name}/unload", this::unload)
+            .summary(
+                "Model repository extension: stop serving every version of a model; loopback"
+                    + " only; the hub's next desired-state change undoes it")
+            .accepts(Body.json(ControlRequest.class)));
     for (String model : List.of(MODEL, VERSION)) {
       routes.add(
           Route.get(model, x -> x.json(200, metadata(x.param("name"), version(x))))
@@ -319,6 +353,82 @@ public final class InferenceServer implements AutoCloseable {
     }
   }
 
+  /** The body of {@code POST /v2/repository/index}; {@code ready}: list only the ready versions. */
+  record IndexRequest(
+      @com.fasterxml.jackson.annotation.JsonProperty("repository_name") String repositoryName,
+      Boolean ready) {}
+
+  /**
+   * The body of a load or unload: Triton's {@code parameters}, of which Verge reads {@code version}
+   * (a whole number, as a string or a number) on load.
+   */
+  record ControlRequest(java.util.Map<String, Object> parameters) {}
+
+  private void index(Exchange x) throws IOException {
+    IndexRequest request = x.jsonOrNull(IndexRequest.class);
+    boolean readyOnly = request != null && Boolean.TRUE.equals(request.ready());
+    List<RepositoryEntry> entries = repository.index();
+    if (readyOnly) {
+      entries = entries.stream().filter(e -> RepositoryEntry.READY.equals(e.state())).toList();
+    }
+    x.json(200, entries);
+  }
+
+  private void load(Exchange x) throws IOException {
+    requireLocal("load");
+    ControlRequest request = x.jsonOrNull(ControlRequest.class);
+    repository.load(x.param("name"), requestedVersion(x.param("name"), request));
+    x.empty(200);
+  }
+
+  private void unload(Exchange x) throws IOException {
+    requireLocal("unload");
+    x.jsonOrNull(ControlRequest.class); // Checked; Triton's unload_dependents has no use here.
+    repository.unload(x.param("name"));
+    x.empty(200);
+  }
+
+  /** As if bound beyond loopback (or back), for the tests of that refusal. */
+  void loopbackForTests(boolean loopback) {
+    this.loopback = loopback;
+  }
+
+  private void requireLocal(String what) {
+    if (!loopback) {
+      throw new RepositoryException(
+          RepositoryException.Kind.NOT_MANAGED,
+          "models can be "
+              + what
+              + "ed through this API only while it is bound to loopback; this agent listens on"
+              + " another address, and its models follow the hub's desired state");
+    }
+  }
+
+  private static Long requestedVersion(String name, ControlRequest request) {
+    Object value =
+        request == null || request.parameters() == null
+            ? null
+            : request.parameters().get("version");
+    if (value == null) {
+      return null;
+    }
+    String text = value.toString().strip();
+    try {
+      long version = Long.parseLong(text);
+      if (version >= 1) {
+        return version;
+      }
+    } catch (NumberFormatException e) {
+      // Named below.
+    }
+    throw new dev.verge.core.oip.ProtocolException(
+        "parameters.version of the load of '"
+            + name
+            + "' must be a whole number of 1 or more, got '"
+            + text
+            + "'");
+  }
+
   private void stats(Exchange x) throws IOException {
     x.json(200, inference.statistics(x.param("name"), version(x)));
   }
@@ -339,9 +449,12 @@ public final class InferenceServer implements AutoCloseable {
   private ModelMetadata metadata(String name, Long version) {
     try (ModelRegistry.Lease lease = registry.acquire(name, version)) {
       LoadedModel model = lease.model();
+      // Every version served, as Triton lists them; the signature is the one of the version leased.
+      List<String> versions =
+          registry.servedVersions(name).stream().map(v -> Long.toString(v)).toList();
       return new ModelMetadata(
           model.name(),
-          List.of(Long.toString(model.version())),
+          versions.isEmpty() ? List.of(Long.toString(model.version())) : versions,
           ModelMetadata.PLATFORM_ONNX,
           model.inputs(),
           model.outputs());

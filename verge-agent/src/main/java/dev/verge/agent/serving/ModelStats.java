@@ -6,9 +6,9 @@ import dev.verge.agent.serving.ModelStatistics.VersionStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -35,34 +35,37 @@ final class ModelStats {
   }
 
   /**
-   * The statistics of {@code model}: of {@code version} only when given, and with zeros for the
-   * active version when no request has reached it yet.
+   * The statistics of {@code model}: of {@code version} only when given, and with zeros for each
+   * served version no request has reached yet.
+   *
+   * @param served the versions of the model that serve now, the default and those beside it
    */
-  ModelStatistics of(String model, Long version, Long activeVersion) {
-    return new ModelStatistics(versions(model, version, activeVersion));
+  ModelStatistics of(String model, Long version, Set<Long> served) {
+    return new ModelStatistics(versions(model, version, served));
   }
 
-  /** The statistics of every model counted or active, by name then version. */
-  ModelStatistics all(Map<String, Long> activeVersions) {
-    Map<String, Long> models = new TreeMap<>();
-    byModel.keySet().forEach(name -> models.put(name, null));
-    models.putAll(activeVersions);
+  /** The statistics of every model counted or served, by name then version. */
+  ModelStatistics all(Map<String, ? extends Set<Long>> served) {
+    Map<String, Set<Long>> models = new TreeMap<>();
+    byModel.keySet().forEach(name -> models.put(name, Set.of()));
+    models.putAll(served);
     List<VersionStats> stats = new ArrayList<>();
-    models.forEach((name, active) -> stats.addAll(versions(name, null, active)));
+    models.forEach((name, versions) -> stats.addAll(versions(name, null, versions)));
     return new ModelStatistics(stats);
   }
 
-  private List<VersionStats> versions(String model, Long version, Long activeVersion) {
-    Map<Long, Counter> versions = byModel.getOrDefault(model, Map.of());
-    List<VersionStats> stats = new ArrayList<>();
-    for (Map.Entry<Long, Counter> entry : new ConcurrentSkipListMap<>(versions).entrySet()) {
-      if (version == null || version.equals(entry.getKey())) {
-        stats.add(entry.getValue().snapshot(model, entry.getKey()));
-      }
+  private List<VersionStats> versions(String model, Long version, Set<Long> served) {
+    Map<Long, Counter> counted = byModel.getOrDefault(model, Map.of());
+    Map<Long, Counter> versions = new TreeMap<>(counted);
+    for (Long v : served) {
+      versions.putIfAbsent(v, null);
     }
-    Long wanted = version == null ? activeVersion : version;
-    if (wanted != null && !versions.containsKey(wanted) && wanted.equals(activeVersion)) {
-      stats.add(new Counter().snapshot(model, wanted));
+    List<VersionStats> stats = new ArrayList<>();
+    for (Map.Entry<Long, Counter> entry : versions.entrySet()) {
+      if (version == null || version.equals(entry.getKey())) {
+        Counter counter = entry.getValue() == null ? new Counter() : entry.getValue();
+        stats.add(counter.snapshot(model, entry.getKey()));
+      }
     }
     return stats;
   }

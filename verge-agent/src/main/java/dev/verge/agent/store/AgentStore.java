@@ -33,6 +33,18 @@ public interface AgentStore extends AutoCloseable {
   /** Records that the model no longer has an active version; its highest version stays. */
   void deactivate(String model);
 
+  /**
+   * Records in one step that {@code bundle} is installed and serves beside its model's default
+   * version, for {@code deploymentId}; the model's highest version is left as it is.
+   */
+  void serveBeside(InstalledBundle bundle, long deploymentId);
+
+  /** Records that {@code version} of {@code model} no longer serves beside the default. */
+  void stopBeside(String model, long version);
+
+  /** Every version served beside a default one, by model then version. */
+  List<BesideVersion> besideVersions();
+
   /** Every installed bundle, by model then version. */
   List<InstalledBundle> bundles();
 

@@ -273,6 +273,77 @@ public final class SqliteAgentStore implements AgentStore {
   }
 
   @Override
+  public void serveBeside(InstalledBundle bundle, long deploymentId) {
+    transaction(
+        "serve " + bundle.model() + " v" + bundle.version() + " side by side",
+        c -> {
+          long now = System.currentTimeMillis();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO bundles (digest, model, version, size, installed_at)"
+                      + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING")) {
+            s.setString(1, bundle.digest());
+            s.setString(2, bundle.model());
+            s.setLong(3, bundle.version());
+            s.setLong(4, bundle.size());
+            s.setLong(5, now);
+            s.executeUpdate();
+          }
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO side_by_side_versions (model, version, digest, deployment_id,"
+                      + " changed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (model, version) DO UPDATE"
+                      + " SET digest = excluded.digest, deployment_id = excluded.deployment_id,"
+                      + " changed_at = excluded.changed_at")) {
+            s.setString(1, bundle.model());
+            s.setLong(2, bundle.version());
+            s.setString(3, bundle.digest());
+            s.setLong(4, deploymentId);
+            s.setLong(5, now);
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public void stopBeside(String model, long version) {
+    transaction(
+        "stop serving " + model + " v" + version + " side by side",
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM side_by_side_versions WHERE model = ? AND version = ?")) {
+            s.setString(1, model);
+            s.setLong(2, version);
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public List<BesideVersion> besideVersions() {
+    return transaction(
+        "read the side-by-side versions",
+        c -> {
+          try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT model, version, digest, deployment_id FROM side_by_side_versions"
+                          + " ORDER BY model, version");
+              ResultSet rs = s.executeQuery()) {
+            List<BesideVersion> versions = new ArrayList<>();
+            while (rs.next()) {
+              versions.add(
+                  new BesideVersion(
+                      rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4)));
+            }
+            return versions;
+          }
+        });
+  }
+
+  @Override
   public List<InstalledBundle> bundles() {
     return transaction(
         "read the bundles",

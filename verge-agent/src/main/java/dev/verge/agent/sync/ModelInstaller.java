@@ -181,6 +181,53 @@ final class ModelInstaller {
     }
   }
 
+  // Side by side (part "versions"): versions served beside the default, and local loads.
+
+  /**
+   * Fetches, checks and loads {@code desired}, then serves it beside its model's default version,
+   * on its versioned paths only. No anti-rollback check: such a version serves only the requests
+   * that name it, and it never raises the floor the default version is held to.
+   */
+  Activation installBeside(DesiredModel desired, DownloadWatch watch) {
+    Path file = null;
+    try {
+      checkDesired(desired);
+      file = downloader.fetch(desired, watch);
+      LoadedModel model = load(file, desired.name(), desired.version());
+      try {
+        store.serveBeside(
+            new InstalledBundle(
+                desired.bundleDigest(), desired.name(), desired.version(), size(file)),
+            desired.deploymentId());
+      } catch (StoreException e) {
+        model.close();
+        throw new ActivationException(Check.STORE, e.getMessage(), e);
+      }
+      registry.activateBeside(model);
+      return new Activation.Activated(desired.name(), desired.version(), null);
+    } catch (ActivationException e) {
+      return refused(desired, file, e);
+    } catch (StoreException e) {
+      return storeFailure(desired, e);
+    }
+  }
+
+  /**
+   * Loads a kept bundle again, checked as on first install, for a version served beside the default
+   * (at start, or by a local load) or as the default of a local load; the caller decides where it
+   * serves and closes it when it does not.
+   *
+   * @throws ActivationException naming the check that refused it
+   */
+  LoadedModel loadKept(String digest, String name, long version) {
+    Path file = downloader.bundlePath(digest);
+    if (!Files.exists(file)) {
+      throw new ActivationException(
+          Check.BUNDLE, "the kept bundle of " + name + " v" + version + " is missing: " + file);
+    }
+    return load(file, name, version);
+  }
+
   private static void checkDesired(DesiredModel desired) {
     if (!Manifest.isValidName(desired.name())) {
       throw new ActivationException(

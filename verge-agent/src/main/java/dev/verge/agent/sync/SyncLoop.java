@@ -122,6 +122,11 @@ public final class SyncLoop implements AutoCloseable {
   private final Map<String, Failure> failures = new ConcurrentHashMap<>();
   private final Map<String, PendingTarget> pending = new ConcurrentHashMap<>();
   private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
+  private final SideBySideSync beside;
+  private final LocalChanges local = new LocalChanges();
+  private final LocalRepository repository;
+  private final java.util.concurrent.atomic.AtomicBoolean reportQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private volatile DesiredState desired;
   private volatile String etag;
@@ -169,6 +174,16 @@ public final class SyncLoop implements AutoCloseable {
             store,
             new BundleDownloader(hub, bundleFolder, metrics, settings.stallTimeout()),
             health);
+    this.beside = new SideBySideSync(installer, registry, store, clock);
+    this.repository = new LocalRepository(this, installer, registry, store, local, beside, clock);
+  }
+
+  /**
+   * The model repository extension on this device: its index, and local loads and unloads, which
+   * last until the hub's desired state next changes (or the agent restarts) and are reported.
+   */
+  public dev.verge.agent.serving.ModelRepository repository() {
+    return repository;
   }
 
   /**
@@ -198,6 +213,7 @@ public final class SyncLoop implements AutoCloseable {
           }
         }
       }
+      beside.restore();
     } finally {
       applying.unlock();
     }
@@ -227,6 +243,9 @@ public final class SyncLoop implements AutoCloseable {
       }
     } else {
       for (DesiredModel model : state.models()) {
+        if (local.isUnloaded(model.name())) {
+          continue; // Unloaded on purpose, through the local API.
+        }
         Optional<Long> active = registry.activeVersion(model.name());
         if (active.isPresent() && isWaitingForWindow(model)) {
           // Serving the version before, by design, until the window: that is no reason to
@@ -281,9 +300,12 @@ public final class SyncLoop implements AutoCloseable {
     Set<String> names = new TreeSet<>(installed.keySet());
     names.addAll(registry.activeVersions().keySet());
     names.addAll(failures.keySet());
+    names.addAll(registry.servedVersions().keySet());
+    names.addAll(local.models());
     DesiredState state = desired;
     if (state != null) {
       state.models().forEach(m -> names.add(m.name()));
+      state.sideBySide().forEach(m -> names.add(m.name()));
     }
     List<ModelReport> reports = new ArrayList<>();
     for (String name : names) {
@@ -304,7 +326,9 @@ public final class SyncLoop implements AutoCloseable {
               refusal == null ? null : refusal.error(),
               refusal == null ? null : refusal.deploymentId(),
               stats,
-              pending.get(name)));
+              pending.get(name),
+              beside.report(name, state == null ? null : state.sideBySide()),
+              localChanges(name)));
     }
     return reports;
   }
@@ -346,6 +370,10 @@ public final class SyncLoop implements AutoCloseable {
     DesiredState previous = desired;
     desired = changed.state();
     etag = changed.etag();
+    if ((previous == null || !previous.revision().equals(changed.state().revision()))
+        && !local.isEmpty()) {
+      undoLocalChanges();
+    }
     if (previous == null || !previous.revision().equals(changed.state().revision())) {
       LOG.log(
           System.Logger.Level.INFO,
@@ -366,6 +394,9 @@ public final class SyncLoop implements AutoCloseable {
         return;
       }
       wanted.add(model.name());
+      if (local.isUnloaded(model.name())) {
+        continue; // Left unloaded until the hub's desired state changes.
+      }
       if (isServing(model)) {
         failures.remove(model.name());
         pending.remove(model.name());
@@ -382,7 +413,7 @@ public final class SyncLoop implements AutoCloseable {
       advance(model, sameTarget ? failure : null);
     }
     for (String name : registry.activeVersions().keySet()) {
-      if (!wanted.contains(name)) {
+      if (!wanted.contains(name) && local.localDefault(name) == null) {
         registry.remove(name);
         store.deactivate(name);
         health.removed(name);
@@ -392,6 +423,88 @@ public final class SyncLoop implements AutoCloseable {
     failures.keySet().retainAll(wanted);
     pending.keySet().retainAll(wanted);
     prepared.keySet().retainAll(wanted);
+    if (!closed) {
+      beside.apply(state.sideBySide(), local.unloadedModels(), manual, name -> report(false));
+    }
+  }
+
+  /**
+   * The hub's desired state changed: it wins over what was loaded or unloaded through the local
+   * API. Unloaded models serve again (the cycle's apply installs them); versions loaded locally
+   * stop serving, unless the hub now asks for them.
+   */
+  private void undoLocalChanges() {
+    for (LocalChanges.Loaded l : local.clear()) {
+      if (l.asDefault()) {
+        if (registry.activeVersion(l.model()).orElse(-1L) == l.version()) {
+          registry.remove(l.model());
+        }
+      } else if (store.besideVersions().stream()
+          .noneMatch(b -> b.model().equals(l.model()) && b.version() == l.version())) {
+        registry.removeBeside(l.model(), l.version());
+      }
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "the hub''s desired state changed: local loads and unloads are undone");
+  }
+
+  /** The local changes in effect for {@code name}: a local load the hub since replaced is none. */
+  private List<dev.verge.core.api.LocalChange> localChanges(String name) {
+    Set<Long> served = registry.servedVersions(name);
+    return local.of(name).stream()
+        .filter(c -> c.version() == null || served.contains(c.version()))
+        .toList();
+  }
+
+  // For the model repository extension (LocalRepository).
+
+  /** Runs {@code work} while no cycle applies the desired state. */
+  void locked(Runnable work) {
+    applying.lock();
+    try {
+      work.run();
+    } finally {
+      applying.unlock();
+    }
+  }
+
+  /** Applies the desired state now; the caller holds {@link #locked}. */
+  void applyNow() {
+    apply(false);
+  }
+
+  DesiredState desiredNow() {
+    return desired;
+  }
+
+  Failure failure(String name) {
+    return failures.get(name);
+  }
+
+  PendingTarget pending(String name) {
+    return pending.get(name);
+  }
+
+  /**
+   * Reports on a thread of its own, so a local change reaches the hub without a wait for it; at
+   * most one such report waits at a time, however many changes come.
+   */
+  void reportSoon() {
+    if (closed || !reportQueued.compareAndSet(false, true)) {
+      return;
+    }
+    Thread.ofVirtual()
+        .name("verge-report")
+        .start(
+            () -> {
+              try {
+                reportQueued.set(false); // A change made during this report queues the next.
+                report(true);
+              } catch (Throwable e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot report a local change: " + e, e);
+              }
+            });
   }
 
   /**

@@ -143,4 +143,19 @@ final class GatedStore implements AgentStore {
   public void close() {
     store.close();
   }
+
+  @Override
+  public void serveBeside(InstalledBundle bundle, long deploymentId) {
+    store.serveBeside(bundle, deploymentId);
+  }
+
+  @Override
+  public void stopBeside(String model, long version) {
+    store.stopBeside(model, version);
+  }
+
+  @Override
+  public List<dev.verge.agent.store.BesideVersion> besideVersions() {
+    return store.besideVersions();
+  }
 }

@@ -227,7 +227,7 @@ class InferenceServerTest {
     assertThat(model.status()).isEqualTo(404);
     assertThat(model.error()).isEqualTo("model 'fan' is not loaded");
     assertThat(version.status()).isEqualTo(404);
-    assertThat(version.error()).isEqualTo("model 'pump' version 2 is not loaded");
+    assertThat(version.error()).isEqualTo("model 'pump' version 2 is not loaded; version 3 serves");
     assertThat(metadata.status()).isEqualTo(404);
     assertThat(store.counters().failed()).isEqualTo(2);
   }
@@ -267,7 +267,35 @@ class InferenceServerTest {
     assertThat(metadata.path("name").asText()).isEqualTo("verge-agent");
     assertThat(metadata.path("version").asText()).isNotBlank();
     assertThat(metadata.path("extensions").toString())
-        .isEqualTo("[\"statistics\",\"binary_tensor_data\",\"classification\"]");
+        .isEqualTo(
+            "[\"statistics\",\"binary_tensor_data\",\"classification\",\"model_repository\"]");
+  }
+
+  @Test
+  void beyond_loopback_local_loads_and_unloads_are_refused_and_the_index_still_answers() {
+    server.loopbackForTests(false);
+
+    Http.Response load = http.post("/v2/repository/models/pump/load", "");
+    Http.Response unload = http.post("/v2/repository/models/pump/unload", "");
+
+    assertThat(load.status()).isEqualTo(403);
+    assertThat(load.error()).contains("only while it is bound to loopback");
+    assertThat(unload.status()).isEqualTo(403);
+    assertThat(http.post("/v2/repository/index", "").status()).isEqualTo(200);
+    assertThat(http.post("/v2/models/pump/infer", Http.logisticRequest("r", 1, 1)).status())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void without_a_repository_the_index_lists_what_serves_and_loading_is_refused() {
+    Http.Response index = http.post("/v2/repository/index", "");
+    Http.Response load = http.post("/v2/repository/models/pump/load", "");
+
+    assertThat(index.status()).isEqualTo(200);
+    assertThat(index.body())
+        .isEqualTo("[{\"name\":\"pump\",\"version\":\"3\",\"state\":\"READY\"}]");
+    assertThat(load.status()).isEqualTo(403);
+    assertThat(load.error()).contains("does not load models");
   }
 
   @Test

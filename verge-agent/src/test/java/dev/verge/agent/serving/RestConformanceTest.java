@@ -150,6 +150,21 @@ class RestConformanceTest {
       calls.add(new Call("POST", missing + "/infer", INFER, 404, named));
     }
     calls.add(new Call("GET", "/v2/models/fan/stats", null, 404, "fan"));
+    // The model repository extension (no repository wired here: loading is refused).
+    calls.add(new Call("POST", "/v2/repository/index", null, 200, null));
+    calls.add(new Call("POST", "/v2/repository/index", "{\"ready\":true}", 200, null));
+    calls.add(new Call("POST", "/v2/repository/index", "{\"ready\":", 400, "JSON"));
+    calls.add(new Call("GET", "/v2/repository/index", null, 405, "POST"));
+    calls.add(new Call("POST", "/v2/repository/models/pump/load", null, 403, "does not load"));
+    calls.add(
+        new Call(
+            "POST",
+            "/v2/repository/models/pump/load",
+            "{\"parameters\":{\"version\":\"x\"}}",
+            400,
+            "parameters.version"));
+    calls.add(new Call("POST", "/v2/repository/models/pump/unload", null, 403, "does not unload"));
+    calls.add(new Call("POST", "/v2/repository/models/pump/unload", "[", 400, "JSON"));
     calls.add(new Call("POST", "/v2/health/live", "{}", 405, "GET"));
     calls.add(new Call("GET", "/v2/nothing/here", null, 404, "/v2/nothing/here"));
     return calls.build();

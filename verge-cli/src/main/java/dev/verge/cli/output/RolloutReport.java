@@ -78,7 +78,10 @@ public final class RolloutReport {
     return text.toString();
   }
 
-  /** {@code Rollout 7: pump v3 (rollback) to site=plant-7, priority 10}. */
+  /**
+   * {@code Rollout 7: pump v3 (rollback) to site=plant-7, priority 10}; {@code (side by side)} for
+   * a version served beside the default one.
+   */
   public static String headline(DeploymentView v) {
     return "Rollout "
         + v.id()
@@ -87,6 +90,7 @@ public final class RolloutReport {
         + " v"
         + v.version()
         + (v.rollback() ? " (rollback)" : "")
+        + (v.sideBySide() ? " (side by side)" : "")
         + " to "
         + selector(v.selector())
         + (v.priority() == 0 ? "" : ", priority " + v.priority());
@@ -113,7 +117,7 @@ public final class RolloutReport {
       table.row(
           v.id(),
           v.model(),
-          v.version() + (v.rollback() ? " (rollback)" : ""),
+          v.version() + (v.rollback() ? " (rollback)" : "") + (v.sideBySide() ? " (beside)" : ""),
           v.selector().isEmpty() ? "all" : v.selector(),
           v.priority(),
           v.state(),

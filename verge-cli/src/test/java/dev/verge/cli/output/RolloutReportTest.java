@@ -171,4 +171,33 @@ class RolloutReportTest {
             "7\\s+pump\\s+3\\s+site=plant-7,tier in \\(a,b\\)\\s+10\\s+ROLLED_BACK\\s+canary of 3"
                 + "\\s+0/4\\s+3\\s+0\\s+0\\s+2026-12-01T10:00:00Z");
   }
+
+  @Test
+  void a_side_by_side_deployment_says_so_in_its_headline_and_the_list() {
+    DeploymentView v = rollout(RolloutPhase.COMPLETED, "done", 0, List.of(), List.of());
+    DeploymentView beside =
+        new DeploymentView(
+            v.id(),
+            v.model(),
+            v.version(),
+            v.selector(),
+            false,
+            0,
+            null,
+            null,
+            null,
+            v.createdAt(),
+            v.state(),
+            v.reason(),
+            v.currentWave(),
+            v.waves(),
+            v.transitions(),
+            v.counts(),
+            v.devices(),
+            true);
+
+    assertThat(RolloutReport.headline(beside))
+        .isEqualTo("Rollout 7: pump v3 (side by side) to site=plant-7,tier in (a,b)");
+    assertThat(RolloutReport.list(List.of(beside))).contains("3 (beside)");
+  }
 }

@@ -18,6 +18,9 @@ import java.util.TreeMap;
  * @param window when devices may activate the version; null means at once
  * @param maxConcurrentDownloads at most this many devices of the rollout are given the version
  *     while they have not reported it active or failed; null means no limit
+ * @param sideBySide the version is served beside the model's default version, on its versioned
+ *     paths only, instead of replacing it: all at once (no rollout plan, no window), never
+ *     overriding another deployment; rolling the deployment back stops serving it
  */
 public record DeploymentRequest(
     String model,
@@ -27,9 +30,32 @@ public record DeploymentRequest(
     int priority,
     RolloutPlan rollout,
     MaintenanceWindow window,
-    Integer maxConcurrentDownloads) {
+    Integer maxConcurrentDownloads,
+    boolean sideBySide) {
   public DeploymentRequest {
     selector = selector == null ? "" : selector.strip();
+  }
+
+  /** A deployment that gives the devices the version their unversioned paths serve. */
+  public DeploymentRequest(
+      String model,
+      long version,
+      String selector,
+      boolean rollback,
+      int priority,
+      RolloutPlan rollout,
+      MaintenanceWindow window,
+      Integer maxConcurrentDownloads) {
+    this(
+        model,
+        version,
+        selector,
+        rollback,
+        priority,
+        rollout,
+        window,
+        maxConcurrentDownloads,
+        false);
   }
 
   /** All at once, priority 0, to the devices that have every one of {@code selector}'s pairs. */

@@ -12,6 +12,8 @@ import java.util.List;
  * @param currentWave the index in {@link #waves} of the wave being updated or soaked; null before
  *     the first wave starts
  * @param transitions every change of phase, oldest first
+ * @param sideBySide whether the version is served beside the model's default version (see {@link
+ *     DeploymentRequest#sideBySide})
  */
 public record DeploymentView(
     long id,
@@ -30,11 +32,52 @@ public record DeploymentView(
     List<WaveView> waves,
     List<Transition> transitions,
     Counts counts,
-    List<DeviceRollout> devices) {
+    List<DeviceRollout> devices,
+    boolean sideBySide) {
   public DeploymentView {
     waves = waves == null ? List.of() : List.copyOf(waves);
     transitions = transitions == null ? List.of() : List.copyOf(transitions);
     devices = devices == null ? List.of() : List.copyOf(devices);
+  }
+
+  /** A deployment of the version the devices' unversioned paths serve. */
+  public DeploymentView(
+      long id,
+      String model,
+      long version,
+      String selector,
+      boolean rollback,
+      int priority,
+      RolloutPlan plan,
+      MaintenanceWindow window,
+      Integer maxConcurrentDownloads,
+      Instant createdAt,
+      RolloutPhase state,
+      String reason,
+      Integer currentWave,
+      List<WaveView> waves,
+      List<Transition> transitions,
+      Counts counts,
+      List<DeviceRollout> devices) {
+    this(
+        id,
+        model,
+        version,
+        selector,
+        rollback,
+        priority,
+        plan,
+        window,
+        maxConcurrentDownloads,
+        createdAt,
+        state,
+        reason,
+        currentWave,
+        waves,
+        transitions,
+        counts,
+        devices,
+        false);
   }
 
   /** How many devices are in each state; {@code targeted} is all of them. */

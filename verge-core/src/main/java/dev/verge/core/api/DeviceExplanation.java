@@ -13,12 +13,21 @@ public record DeviceExplanation(String deviceId, List<ModelChoice> models) {
   }
 
   /**
-   * @param winner the deployment the device's desired state takes this model from
+   * @param winner the deployment the device's desired state takes this model's default version
+   *     from; null when only side-by-side deployments give it the model
    * @param overridden the other deployments targeting the device for this model, best first
+   * @param beside the side-by-side deployments whose versions it serves beside the default
    */
-  public record ModelChoice(String model, Candidate winner, List<Candidate> overridden) {
+  public record ModelChoice(
+      String model, Candidate winner, List<Candidate> overridden, List<Candidate> beside) {
     public ModelChoice {
       overridden = overridden == null ? List.of() : List.copyOf(overridden);
+      beside = beside == null ? List.of() : List.copyOf(beside);
+    }
+
+    /** A choice without side-by-side versions. */
+    public ModelChoice(String model, Candidate winner, List<Candidate> overridden) {
+      this(model, winner, overridden, List.of());
     }
   }
 

@@ -13,6 +13,10 @@ import java.util.List;
  * @param stats how the active version has behaved since it was activated; null when nothing is
  *     active (or the agent does not count)
  * @param pending the version the device works towards and does not serve yet; null when none
+ * @param sideBySide the versions it serves (or works towards) beside the active one, for
+ *     side-by-side deployments
+ * @param local changes made on the device through its model repository API, which the hub's next
+ *     change of desired state undoes
  */
 public record ModelReport(
     String name,
@@ -22,9 +26,36 @@ public record ModelReport(
     String error,
     Long failedDeployment,
     VersionStats stats,
-    PendingTarget pending) {
+    PendingTarget pending,
+    List<SideBySideVersion> sideBySide,
+    List<LocalChange> local) {
   public ModelReport {
     installedVersions = installedVersions == null ? List.of() : List.copyOf(installedVersions);
+    sideBySide = sideBySide == null ? List.of() : List.copyOf(sideBySide);
+    local = local == null ? List.of() : List.copyOf(local);
+  }
+
+  /** A report without side-by-side versions or local changes. */
+  public ModelReport(
+      String name,
+      Long activeVersion,
+      List<Long> installedVersions,
+      Long failedVersion,
+      String error,
+      Long failedDeployment,
+      VersionStats stats,
+      PendingTarget pending) {
+    this(
+        name,
+        activeVersion,
+        installedVersions,
+        failedVersion,
+        error,
+        failedDeployment,
+        stats,
+        pending,
+        List.of(),
+        List.of());
   }
 
   /** A report without health counters or pending target. */

@@ -26,7 +26,7 @@ public final class DesiredStates implements AutoCloseable {
   static final Duration REREAD_INTERVAL = Duration.ofSeconds(2);
 
   private final DeviceStore devices;
-  private final Function<Device, List<DesiredModel>> models;
+  private final Function<Device, DesiredModels> models;
   private final DesiredChanges changes;
   private final long rereadNanos;
 
@@ -44,6 +44,24 @@ public final class DesiredStates implements AutoCloseable {
       Function<Device, List<DesiredModel>> models,
       DesiredChanges changes,
       Duration reread) {
+    this(devices, changes, reread, d -> new DesiredModels(models.apply(d), List.of()));
+  }
+
+  /**
+   * Desired states with side-by-side versions.
+   *
+   * @param models per device, the models it should run and the versions to serve beside them
+   */
+  public static DesiredStates withSideBySide(
+      DeviceStore devices, Function<Device, DesiredModels> models, DesiredChanges changes) {
+    return new DesiredStates(devices, changes, REREAD_INTERVAL, models);
+  }
+
+  private DesiredStates(
+      DeviceStore devices,
+      DesiredChanges changes,
+      Duration reread,
+      Function<Device, DesiredModels> models) {
     this.devices = devices;
     this.models = models;
     this.changes = changes;
@@ -53,8 +71,9 @@ public final class DesiredStates implements AutoCloseable {
   public DesiredState current(String deviceId) {
     Device device =
         devices.device(deviceId).orElseThrow(() -> new HubException.NoSuchDevice(deviceId));
-    List<DesiredModel> models = List.copyOf(this.models.apply(device));
-    return new DesiredState(revision(models), models);
+    DesiredModels desired = models.apply(device);
+    return new DesiredState(
+        revision(desired.models(), desired.sideBySide()), desired.models(), desired.sideBySide());
   }
 
   /**
@@ -80,6 +99,17 @@ public final class DesiredStates implements AutoCloseable {
   /** The first 16 hex digits of the SHA-256 of the models' canonical JSON. */
   static String revision(List<DesiredModel> models) {
     return Digests.sha256Hex(CanonicalJson.bytes(models)).substring(0, 16);
+  }
+
+  /**
+   * As {@link #revision(List)} while no version is served side by side, so a hub that learnt them
+   * changes no device's revision until it gets one.
+   */
+  static String revision(List<DesiredModel> models, List<DesiredModel> sideBySide) {
+    if (sideBySide.isEmpty()) {
+      return revision(models);
+    }
+    return Digests.sha256Hex(CanonicalJson.bytes(List.of(models, sideBySide))).substring(0, 16);
   }
 
   /** Ends every wait in {@link #await} now. */

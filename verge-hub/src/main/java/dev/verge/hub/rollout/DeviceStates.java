@@ -1,9 +1,12 @@
 package dev.verge.hub.rollout;
 
+import dev.verge.core.api.LocalChange;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.PendingTarget;
 import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutState;
+import dev.verge.core.api.SideBySideVersion;
+import dev.verge.core.api.SideBySideVersion.State;
 import dev.verge.core.api.VersionStats;
 import dev.verge.hub.device.Device;
 import java.time.Duration;
@@ -39,6 +42,13 @@ final class DeviceStates {
               : member.reason() == null ? "wave not started" : member.reason();
       return member.inState(RolloutState.PENDING, why, active, now);
     }
+    if (rollout.sideBySide()) {
+      Member beside = sideBySide(rollout, member, report, active, now);
+      if (!Gates.settled(beside.state()) && unreachable(rollout, member, device, now)) {
+        return member.inState(RolloutState.UNREACHABLE, noContact(device, rollout), active, now);
+      }
+      return beside;
+    }
     if (rollout.rolledBack()) {
       Member back = rolledBack(rollout, member, report, active, now);
       if (!Gates.settled(back.state()) && unreachable(rollout, member, device, now)) {
@@ -52,6 +62,16 @@ final class DeviceStates {
     }
     if (active != null && active == rollout.version()) {
       return member.inState(RolloutState.ACTIVE, null, active, now);
+    }
+    LocalChange unloaded = unloadedLocally(report);
+    if (unloaded != null) {
+      return member.inState(
+          RolloutState.PENDING,
+          "unloaded on the device through its local API at "
+              + unloaded.at()
+              + "; the next change of its desired state loads it again",
+          active,
+          now);
     }
     PendingTarget pending = report == null ? null : report.pending();
     if (pending != null
@@ -125,6 +145,59 @@ final class DeviceStates {
             ? RolloutState.DOWNLOADING
             : RolloutState.PENDING;
     return member.inState(state, "rolling back to v" + back, active, now);
+  }
+
+  /**
+   * Where a device stands with a version served beside its default one: serving it (beside, or as
+   * the default when another deployment made it that), fetching it, refused, or, once the
+   * deployment is rolled back, no longer serving it beside.
+   */
+  private static Member sideBySide(
+      Rollout rollout, Member member, ModelReport report, Long active, Instant now) {
+    long version = rollout.version();
+    SideBySideVersion entry = null;
+    if (report != null) {
+      for (SideBySideVersion v : report.sideBySide()) {
+        if (v.version() == version
+            && (entry == null || v.deploymentId() == rollout.id() || v.state() == State.SERVING)) {
+          entry = v;
+        }
+      }
+    }
+    boolean serving = entry != null && entry.state() == State.SERVING;
+    if (rollout.rolledBack()) {
+      return serving
+          ? member.inState(RolloutState.PENDING, "stopping v" + version + " beside", active, now)
+          : member.inState(
+              RolloutState.ROLLED_BACK, "no longer serves v" + version + " beside", active, now);
+    }
+    if (serving || Objects.equals(active, version)) {
+      return member.inState(RolloutState.ACTIVE, null, active, now);
+    }
+    if (entry != null && entry.deploymentId() == rollout.id()) {
+      return switch (entry.state()) {
+        case DOWNLOADING -> member.inState(RolloutState.DOWNLOADING, entry.detail(), active, now);
+        case FAILED ->
+            member.inState(
+                RolloutState.FAILED,
+                Objects.requireNonNullElse(entry.detail(), "the device reported a failure"),
+                active,
+                now);
+        case SERVING -> throw new AssertionError("handled above");
+      };
+    }
+    return member.inState(
+        RolloutState.PENDING, "given v" + version + " beside, not reported yet", active, now);
+  }
+
+  private static LocalChange unloadedLocally(ModelReport report) {
+    if (report == null) {
+      return null;
+    }
+    return report.local().stream()
+        .filter(c -> c.action() == LocalChange.Action.UNLOADED)
+        .findFirst()
+        .orElse(null);
   }
 
   /** Whether the device has been out of contact for the report deadline since its release. */

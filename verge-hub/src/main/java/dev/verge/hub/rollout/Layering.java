@@ -13,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Which deployment gives a device each model: among the rollouts that have released the model to
  * the device (or send it back), and whose selector the device's labels still match, the highest
- * priority wins, the newest first on a tie.
+ * priority wins, the newest first on a tie. Side-by-side rollouts take no part in that choice: each
+ * that counts adds its version beside the winner's ({@link #sideBySide}).
  */
 final class Layering {
   static final Comparator<Assignment> BEST_FIRST =
@@ -24,11 +25,11 @@ final class Layering {
 
   private Layering() {}
 
-  /** Per model, the device's candidates, best first. */
+  /** Per model, the device's candidates for the version its unversioned paths serve, best first. */
   static Map<String, List<Assignment>> byModel(List<Assignment> assignments, Device device) {
     Map<String, List<Assignment>> models = new TreeMap<>();
     for (Assignment a : assignments) {
-      if (counts(a, device)) {
+      if (!a.rollout().sideBySide() && counts(a, device)) {
         models.computeIfAbsent(a.rollout().model(), m -> new ArrayList<>()).add(a);
       }
     }
@@ -36,10 +37,42 @@ final class Layering {
     return models;
   }
 
+  /**
+   * Per model, the side-by-side assignments that give the device a version beside the default one,
+   * best first, one per version: a version the default already is, is not served twice.
+   *
+   * @param defaults per model, the version its unversioned paths serve
+   */
+  static Map<String, List<Assignment>> sideBySide(
+      List<Assignment> assignments, Device device, Map<String, Long> defaults) {
+    List<Assignment> candidates = new ArrayList<>();
+    for (Assignment a : assignments) {
+      if (a.rollout().sideBySide() && counts(a, device)) {
+        candidates.add(a);
+      }
+    }
+    candidates.sort(BEST_FIRST);
+    Map<String, List<Assignment>> models = new TreeMap<>();
+    for (Assignment a : candidates) {
+      String model = a.rollout().model();
+      long version = a.rollout().version();
+      List<Assignment> chosen = models.computeIfAbsent(model, m -> new ArrayList<>());
+      if (!Long.valueOf(version).equals(defaults.get(model))
+          && chosen.stream().noneMatch(c -> c.rollout().version() == version)) {
+        chosen.add(a);
+      }
+    }
+    models.values().removeIf(List::isEmpty);
+    return models;
+  }
+
   /** Whether the assignment still gives the device a version of its model. */
   static boolean counts(Assignment a, Device device) {
     if (!a.member().released()) {
       return false;
+    }
+    if (a.rollout().sideBySide() && a.rollout().rolledBack()) {
+      return false; // Rolling a side-by-side version back stops serving it.
     }
     if (a.rollout().rolledBack() && a.member().previousVersion() == null) {
       return false; // Nothing to go back to: the next deployment of the model (if any) takes over.
@@ -74,15 +107,24 @@ final class Layering {
   }
 
   static DeviceExplanation explain(Device device, List<Assignment> assignments) {
+    Map<String, List<Assignment>> defaults = byModel(assignments, device);
+    Map<String, Long> versions = new TreeMap<>();
+    defaults.forEach((model, list) -> versions.put(model, version(list.getFirst())));
+    Map<String, List<Assignment>> beside = sideBySide(assignments, device, versions);
+    java.util.Set<String> names = new java.util.TreeSet<>(defaults.keySet());
+    names.addAll(beside.keySet());
     List<DeviceExplanation.ModelChoice> models = new ArrayList<>();
-    byModel(assignments, device)
-        .forEach(
-            (model, list) ->
-                models.add(
-                    new DeviceExplanation.ModelChoice(
-                        model,
-                        candidate(list.getFirst()),
-                        list.subList(1, list.size()).stream().map(Layering::candidate).toList())));
+    for (String model : names) {
+      List<Assignment> list = defaults.getOrDefault(model, List.of());
+      models.add(
+          new DeviceExplanation.ModelChoice(
+              model,
+              list.isEmpty() ? null : candidate(list.getFirst()),
+              list.size() < 2
+                  ? List.of()
+                  : list.subList(1, list.size()).stream().map(Layering::candidate).toList(),
+              beside.getOrDefault(model, List.of()).stream().map(Layering::candidate).toList()));
+    }
     return new DeviceExplanation(device.id(), models);
   }
 

@@ -14,4 +14,32 @@ record NewRollout(
     int priority,
     RolloutPlan plan,
     MaintenanceWindow window,
-    Integer maxConcurrentDownloads) {}
+    Integer maxConcurrentDownloads,
+    boolean sideBySide) {
+
+  /** A rollout of the version the devices' unversioned paths serve. */
+  NewRollout(
+      String model,
+      long version,
+      String bundleDigest,
+      long bundleSize,
+      String selector,
+      boolean rollback,
+      int priority,
+      RolloutPlan plan,
+      MaintenanceWindow window,
+      Integer maxConcurrentDownloads) {
+    this(
+        model,
+        version,
+        bundleDigest,
+        bundleSize,
+        selector,
+        rollback,
+        priority,
+        plan,
+        window,
+        maxConcurrentDownloads,
+        false);
+  }
+}

@@ -13,6 +13,7 @@ import java.time.Instant;
  *     gate paused it (resume then starts the next wave)
  * @param currentWave the wave being updated or soaked; null before the first starts
  * @param revision bumped by every change, for compare-and-set writes
+ * @param sideBySide the version is served beside the model's default version, not as it
  */
 record Rollout(
     long id,
@@ -31,7 +32,8 @@ record Rollout(
     RolloutPhase pausedFrom,
     Integer currentWave,
     String reason,
-    long revision) {
+    long revision,
+    boolean sideBySide) {
 
   Rollout with(RolloutPhase phase, RolloutPhase pausedFrom, Integer currentWave, String reason) {
     return new Rollout(
@@ -51,7 +53,8 @@ record Rollout(
         pausedFrom,
         currentWave,
         reason,
-        revision);
+        revision,
+        sideBySide);
   }
 
   /** Whether the version is sent back: the updated devices go to what they ran before. */

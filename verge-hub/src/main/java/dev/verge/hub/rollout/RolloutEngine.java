@@ -225,8 +225,13 @@ public final class RolloutEngine implements AutoCloseable {
         overriddenBy.put(m.deviceId(), "its labels no longer match the selector");
         continue;
       }
+      if (r.sideBySide()) {
+        continue; // Served beside whatever wins: no deployment overrides it.
+      }
       for (Assignment o : others.getOrDefault(m.deviceId(), List.of())) {
-        if (Layering.counts(o, device) && Layering.BEST_FIRST.compare(o, mine) < 0) {
+        if (!o.rollout().sideBySide()
+            && Layering.counts(o, device)
+            && Layering.BEST_FIRST.compare(o, mine) < 0) {
           overriddenBy.put(m.deviceId(), Layering.overriddenBy(o));
           break;
         }

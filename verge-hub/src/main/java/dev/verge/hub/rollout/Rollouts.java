@@ -10,6 +10,7 @@ import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutState;
 import dev.verge.core.select.Selector;
 import dev.verge.hub.HubException;
+import dev.verge.hub.device.DesiredModels;
 import dev.verge.hub.device.Device;
 import dev.verge.hub.store.Database;
 import java.time.Clock;
@@ -124,6 +125,9 @@ public final class Rollouts implements AutoCloseable {
           "maxConcurrentDownloads must be 1 or more, got " + request.maxConcurrentDownloads());
     }
     Layout.validate(request.rollout());
+    if (request.sideBySide()) {
+      requireSideBySideFits(request);
+    }
     Fleet.Bundle bundle =
         fleet
             .bundle(request.model(), request.version())
@@ -147,7 +151,8 @@ public final class Rollouts implements AutoCloseable {
             request.priority(),
             request.rollout(),
             request.window(),
-            request.maxConcurrentDownloads());
+            request.maxConcurrentDownloads(),
+            request.sideBySide());
     Rollout rollout =
         store.add(
             n, machine.now(), id -> Layout.of(id, request.rollout(), targeted, machine.now()));
@@ -160,8 +165,31 @@ public final class Rollouts implements AutoCloseable {
         String.valueOf(rollout.version()),
         rollout.selector().isEmpty() ? "every device" : rollout.selector(),
         String.valueOf(targeted.size()),
-        request.rollout() == null ? ", all at once" : ", in waves");
+        request.sideBySide()
+            ? ", side by side"
+            : request.rollout() == null ? ", all at once" : ", in waves");
     return get(rollout.id());
+  }
+
+  /**
+   * A side-by-side version goes to every targeted device at once and replaces nothing, so what
+   * steers a replacement (waves and gates, windows, priority, the rollback flag) does not apply.
+   */
+  private static void requireSideBySideFits(DeploymentRequest request) {
+    String what =
+        request.rollout() != null
+            ? "a rollout plan (canary, waves, gates)"
+            : request.window() != null
+                ? "a maintenance window"
+                : request.rollback()
+                    ? "rollback (a version served beside the default replaces nothing, so it is"
+                        + " never a downgrade)"
+                    : request.priority() != 0 ? "a priority (it overrides no deployment)" : null;
+    if (what != null) {
+      throw new HubException.InvalidInput(
+          "a side-by-side deployment goes to every targeted device at once and cannot take "
+              + what);
+    }
   }
 
   /** Every deployment, newest first. */
@@ -236,19 +264,33 @@ public final class Rollouts implements AutoCloseable {
 
   /** What the device should run: one indexed read of its assignments, then per model the winner. */
   public List<DesiredModel> desired(Device device) {
+    return desiredState(device).models();
+  }
+
+  /**
+   * What the device should run: per model the winner's version, for its unversioned paths, and the
+   * versions side-by-side deployments add beside it.
+   */
+  public DesiredModels desiredState(Device device) {
+    List<Assignment> assignments = store.assignments(device.id());
     List<DesiredModel> models = new ArrayList<>();
-    Layering.byModel(store.assignments(device.id()), device)
+    Map<String, Long> defaults = new HashMap<>();
+    Layering.byModel(assignments, device)
         .forEach(
             (model, candidates) -> {
               for (Assignment a : candidates) {
                 DesiredModel desired = desired(a);
                 if (desired != null) {
                   models.add(desired);
+                  defaults.put(model, desired.version());
                   return;
                 }
               }
             });
-    return models;
+    List<DesiredModel> beside = new ArrayList<>();
+    Layering.sideBySide(assignments, device, defaults)
+        .forEach((model, chosen) -> chosen.forEach(a -> beside.add(desired(a))));
+    return new DesiredModels(models, beside);
   }
 
   private DesiredModel desired(Assignment a) {

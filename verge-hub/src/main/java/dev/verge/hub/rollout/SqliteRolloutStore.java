@@ -23,16 +23,16 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
- * {@link RolloutStore} on the hub's SQLite database (tables from migration V3): the rollout in its
- * {@code deployments} row, and {@code rollout_waves}, {@code rollout_members}, {@code
- * rollout_transitions}, {@code rollout_leases}.
+ * {@link RolloutStore} on the hub's SQLite database (tables from migration V3; V5 adds {@code
+ * side_by_side}): the rollout in its {@code deployments} row, and {@code rollout_waves}, {@code
+ * rollout_members}, {@code rollout_transitions}, {@code rollout_leases}.
  */
 public final class SqliteRolloutStore implements RolloutStore {
   private static final TypeReference<List<GateReading>> READINGS = new TypeReference<>() {};
   private static final String ROLLOUT_COLUMNS =
       "d.id, d.model, d.version, d.bundle_digest, d.bundle_size, d.selector, d.rollback,"
           + " d.priority, d.plan_json, d.window_json, d.max_downloads, d.created_at, d.phase,"
-          + " d.paused_from, d.current_wave, d.reason, d.revision";
+          + " d.paused_from, d.current_wave, d.reason, d.revision, d.side_by_side";
   private static final String MEMBER_COLUMNS =
       "m.device_id, m.wave, m.released_at, m.previous_version, m.state, m.reason AS member_reason,"
           + " m.active_version, m.state_since";
@@ -83,10 +83,10 @@ public final class SqliteRolloutStore implements RolloutStore {
               h.createUpdate(
                       "INSERT INTO deployments (model, version, rollback, created_at, selector,"
                           + " priority, plan_json, window_json, max_downloads, bundle_digest,"
-                          + " bundle_size, phase, reason) VALUES (:model, :version, :rollback,"
-                          + " :createdAt, :selector, :priority, :plan, :window,"
-                          + " :maxConcurrentDownloads, :bundleDigest, :bundleSize, 'PENDING',"
-                          + " 'created')")
+                          + " bundle_size, side_by_side, phase, reason) VALUES (:model, :version,"
+                          + " :rollback, :createdAt, :selector, :priority, :plan, :window,"
+                          + " :maxConcurrentDownloads, :bundleDigest, :bundleSize, :sideBySide,"
+                          + " 'PENDING', 'created')")
                   .bind("model", n.model())
                   .bind("version", n.version())
                   .bind("rollback", n.rollback())
@@ -95,6 +95,7 @@ public final class SqliteRolloutStore implements RolloutStore {
                   .bind("maxConcurrentDownloads", n.maxConcurrentDownloads())
                   .bind("bundleDigest", n.bundleDigest())
                   .bind("bundleSize", n.bundleSize())
+                  .bind("sideBySide", n.sideBySide())
                   .bind("createdAt", createdAt)
                   .bind("plan", n.plan() == null ? null : StoreJson.write(n.plan()))
                   .bind("window", n.window() == null ? null : StoreJson.write(n.window()))
@@ -401,7 +402,8 @@ public final class SqliteRolloutStore implements RolloutStore {
         phase(rs.getString("paused_from")),
         integer(rs, "current_wave"),
         rs.getString("reason"),
-        rs.getLong("revision"));
+        rs.getLong("revision"),
+        rs.getBoolean("side_by_side"));
   }
 
   private static Member member(ResultSet rs) throws SQLException {

@@ -65,7 +65,8 @@ final class Views {
             .map(t -> new DeploymentView.Transition(t.at(), t.from(), t.to(), t.wave(), t.reason()))
             .toList(),
         counts(members),
-        devicesView);
+        devicesView,
+        r.sideBySide());
   }
 
   static DeploymentView.Counts counts(List<Member> members) {

@@ -1,0 +1,27 @@
+package dev.verge.agent.serving;
+
+import dev.verge.agent.AgentException;
+
+/** A load or unload through the model repository extension that cannot be done. */
+public final class RepositoryException extends AgentException {
+  /** What stood in the way. */
+  public enum Kind {
+    /** No such model here, or no kept bundle of the version asked for. */
+    NOT_FOUND,
+    /** The version's bundle failed its checks or its load. */
+    LOAD_FAILED,
+    /** Local control is off: the API is reachable from other hosts, or no repository is wired. */
+    NOT_MANAGED
+  }
+
+  private final Kind kind;
+
+  public RepositoryException(Kind kind, String message) {
+    super(message);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}
