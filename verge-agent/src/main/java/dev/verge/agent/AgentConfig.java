@@ -33,6 +33,8 @@ import java.util.Map;
  *     metrics without one while the API is bound to loopback, and refuses them otherwise
  * @param timeZone the device's zone, in which maintenance windows are read; reported to the hub
  *     (default: the JVM's system zone)
+ * @param grpcPort port of the KServe v2 gRPC API on {@code bindAddress}, {@link #GRPC_OFF} (the
+ *     default) for none; 0 picks a free one. Needs the verge-grpc module on the class path.
  */
 public record AgentConfig(
     URI hubUrl,
@@ -49,10 +51,20 @@ public record AgentConfig(
     EngineOptions engineOptions,
     long maxStoreBytes,
     String metricsToken,
-    ZoneId timeZone) {
+    ZoneId timeZone,
+    // part 5 (grpc): the gRPC door
+    int grpcPort) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
+
+  // part 5 (grpc)
+  /** {@link #grpcPort} when the agent opens no gRPC API (the default). */
+  public static final int GRPC_OFF = -1;
+
+  /** The port Triton and KServe use for gRPC, suggested when turning it on. */
+  public static final int SUGGESTED_GRPC_PORT = 8001;
+
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_FORWARD_INTERVAL = Duration.ofSeconds(5);
   public static final int DEFAULT_FORWARD_BATCH_SIZE = 500;
@@ -89,7 +101,8 @@ public record AgentConfig(
         EngineOptions.defaults(),
         DEFAULT_MAX_STORE_BYTES,
         null,
-        ZoneId.systemDefault());
+        ZoneId.systemDefault(),
+        GRPC_OFF);
   }
 
   /**
@@ -125,6 +138,14 @@ public record AgentConfig(
     }
     if (port < 0 || port > 65_535) {
       throw invalid("port " + port + " is outside 0-65535 (0 picks a free port)");
+    }
+    // part 5 (grpc)
+    if (grpcPort < GRPC_OFF || grpcPort > 65_535) {
+      throw invalid(
+          "gRPC port " + grpcPort + " is outside 0-65535 (0 picks a free port; off for none)");
+    }
+    if (grpcPort != GRPC_OFF && grpcPort != 0 && grpcPort == port) {
+      throw invalid("gRPC port " + grpcPort + " is also the HTTP port: choose another one");
     }
     if (enrollmentToken != null && enrollmentToken.isBlank()) {
       throw invalid("the enrollment token is empty");
@@ -186,7 +207,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        grpcPort);
   }
 
   public AgentConfig withPort(int value) {
@@ -205,7 +227,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        grpcPort);
   }
 
   public AgentConfig withEnrollmentToken(String value) {
@@ -224,7 +247,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        grpcPort);
   }
 
   public AgentConfig withDevice(String name, Map<String, String> deviceLabels) {
@@ -243,7 +267,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        grpcPort);
   }
 
   public AgentConfig withTrustedKeys(List<Path> value) {
@@ -262,7 +287,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        grpcPort);
   }
 
   public AgentConfig withPollInterval(Duration value) {
@@ -281,7 +307,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        grpcPort);
   }
 
   public AgentConfig withForwarding(Duration interval, int batchSize) {
@@ -300,7 +327,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        grpcPort);
   }
 
   /**
@@ -323,7 +351,8 @@ public record AgentConfig(
         engineOptions,
         bytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        grpcPort);
   }
 
   public AgentConfig withEngineOptions(EngineOptions value) {
@@ -342,7 +371,8 @@ public record AgentConfig(
         value,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        grpcPort);
   }
 
   /**
@@ -365,7 +395,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         token,
-        timeZone);
+        timeZone,
+        grpcPort);
   }
 
   /** Reads maintenance windows in {@code zone} and reports it to the hub. */
@@ -385,7 +416,32 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        zone);
+        zone,
+        grpcPort);
+  }
+
+  // part 5 (grpc)
+  /**
+   * Opens the KServe v2 gRPC API on {@code value} of the bind address; {@link #GRPC_OFF} for none.
+   */
+  public AgentConfig withGrpcPort(int value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions,
+        maxStoreBytes,
+        metricsToken,
+        timeZone,
+        value);
   }
 
   /** Never prints the enrollment or metrics token. */
@@ -419,6 +475,8 @@ public record AgentConfig(
         + (metricsToken == null ? "none" : "***")
         + ", timeZone="
         + timeZone
+        + ", grpcPort="
+        + (grpcPort == GRPC_OFF ? "off" : grpcPort)
         + "]";
   }
 

@@ -73,6 +73,7 @@ public final class InferenceServer implements AutoCloseable {
   private final ModelStats stats = new ModelStats();
   private final Inference inference;
   private final InFlight requests = new InFlight();
+  private final LocalModels local;
   private HttpEdge edge;
 
   private InferenceServer(
@@ -89,6 +90,7 @@ public final class InferenceServer implements AutoCloseable {
     this.status = status;
     this.metrics = metrics;
     this.inference = new Inference(registry, store, stats, servingMetrics, health);
+    this.local = new LocalModels(registry, inference, stats, store, notReady);
   }
 
   /**
@@ -160,6 +162,14 @@ public final class InferenceServer implements AutoCloseable {
   /** The serving core behind this server, for the other doors (gRPC, the in-process API). */
   public Inference inference() {
     return inference;
+  }
+
+  /**
+   * The in-process API on the same models, serving core and statistics, for applications that embed
+   * the agent and for the other doors.
+   */
+  public LocalModels local() {
+    return local;
   }
 
   /** The Open Inference Protocol's routes and the operator status. */

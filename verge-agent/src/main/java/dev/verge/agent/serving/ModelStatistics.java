@@ -7,9 +7,15 @@ import java.util.List;
  * {@code GET /v2/models/{name}[/versions/{version}]/stats}, in the statistics extension's layout
  * (as Triton answers it). Counts are requests; durations are cumulative nanoseconds.
  */
-record ModelStatistics(@JsonProperty("model_stats") List<VersionStats> modelStats) {
+public record ModelStatistics(@JsonProperty("model_stats") List<VersionStats> modelStats) {
+  public ModelStatistics {
+    modelStats = List.copyOf(modelStats);
+  }
 
-  record VersionStats(
+  /**
+   * @param lastInference milliseconds since the epoch of the last inference, 0 when none
+   */
+  public record VersionStats(
       String name,
       String version,
       @JsonProperty("last_inference") long lastInference,
@@ -17,7 +23,7 @@ record ModelStatistics(@JsonProperty("model_stats") List<VersionStats> modelStat
       @JsonProperty("execution_count") long executionCount,
       @JsonProperty("inference_stats") InferenceStats inferenceStats) {}
 
-  record InferenceStats(StatDuration success, StatDuration fail) {}
+  public record InferenceStats(StatDuration success, StatDuration fail) {}
 
-  record StatDuration(long count, long ns) {}
+  public record StatDuration(long count, long ns) {}
 }

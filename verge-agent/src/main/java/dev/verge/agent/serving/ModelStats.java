@@ -22,6 +22,11 @@ final class ModelStats {
     counter(model, version).add(false, nanos);
   }
 
+  /** The models any request has been counted for, by name. */
+  java.util.Set<String> models() {
+    return new java.util.TreeSet<>(byModel.keySet());
+  }
+
   /** Whether any request has been counted for {@code model}. */
   boolean knows(String model) {
     return byModel.containsKey(model);
