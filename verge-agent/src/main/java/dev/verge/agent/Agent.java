@@ -180,9 +180,10 @@ public final class Agent implements AutoCloseable {
       forwarder.start();
       LOG.log(
           System.Logger.Level.INFO,
-          "agent {0} serving on {1}, hub {2}",
+          "agent {0} serving on {1}{2}, hub {3}",
           deviceId,
           agent.inferenceUrl(),
+          grpc == null ? "" : " and gRPC port " + grpc.port(),
           config.hubUrl());
       return agent;
     } catch (RuntimeException e) {

@@ -189,6 +189,10 @@ class GrpcConformanceTest {
   void records_each_prediction_with_its_request_id() {
     stub.modelInfer(rawRequest("req-9", 3f, 3f).build());
 
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (served.store.unsynced(10).isEmpty() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
     PredictionRecord record = served.store.unsynced(10).getFirst();
     assertThat(record.model()).isEqualTo("pump");
     assertThat(record.version()).isEqualTo(3);
