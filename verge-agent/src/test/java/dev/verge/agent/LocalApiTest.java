@@ -49,6 +49,10 @@ class LocalApiTest extends AgentHarness {
     ModelStatistics.VersionStats stats =
         agent.local().statistics("pump", null).modelStats().getFirst();
     assertThat(stats.inferenceCount()).isEqualTo(1);
+    assertThat(stats.inferenceStats().computeInfer().count()).isEqualTo(1);
+    assertThat(stats.inferenceStats().computeInfer().ns()).isPositive();
+    assertThat(stats.inferenceStats().computeInfer().ns())
+        .isLessThanOrEqualTo(stats.inferenceStats().success().ns());
     assertThat(agent.local().models()).isEqualTo(Map.of("pump", 1L));
     assertThat(agent.local().model("pump").metadata().inputs().getFirst().name())
         .isEqualTo("input");

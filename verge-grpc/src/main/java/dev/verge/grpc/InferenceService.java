@@ -221,8 +221,10 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
             InferStatistics.newBuilder()
                 .setSuccess(duration(stats.success()))
                 .setFail(duration(stats.fail()))
-                // No queue: a call runs on the thread that received it.
-                .setQueue(StatisticDuration.getDefaultInstance()))
+                .setQueue(duration(stats.queue()))
+                .setComputeInput(duration(stats.computeInput()))
+                .setComputeInfer(duration(stats.computeInfer()))
+                .setComputeOutput(duration(stats.computeOutput())))
         .build();
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.verge.core.api.PredictionRecord;
 import dev.verge.grpc.proto.GRPCInferenceServiceGrpc;
+import dev.verge.grpc.proto.InferStatistics;
 import dev.verge.grpc.proto.InferTensorContents;
 import dev.verge.grpc.proto.ModelInferRequest;
 import dev.verge.grpc.proto.ModelInferResponse;
@@ -413,7 +414,18 @@ class GrpcConformanceTest {
     assertThat(stats.getInferenceStats().getSuccess().getCount()).isEqualTo(2);
     assertThat(stats.getInferenceStats().getSuccess().getNs()).isPositive();
     assertThat(stats.getInferenceStats().getFail().getCount()).isEqualTo(1);
-    assertThat(stats.getInferenceStats().hasQueue()).isTrue();
+    InferStatistics phases = stats.getInferenceStats();
+    assertThat(phases.getQueue().getCount()).isEqualTo(2);
+    assertThat(phases.getQueue().getNs()).isZero();
+    assertThat(phases.getComputeInput().getCount()).isEqualTo(2);
+    assertThat(phases.getComputeInfer().getCount()).isEqualTo(2);
+    assertThat(phases.getComputeInfer().getNs()).isPositive();
+    assertThat(phases.getComputeOutput().getCount()).isEqualTo(2);
+    assertThat(
+            phases.getComputeInput().getNs()
+                + phases.getComputeInfer().getNs()
+                + phases.getComputeOutput().getNs())
+        .isLessThanOrEqualTo(phases.getSuccess().getNs());
   }
 
   @Test

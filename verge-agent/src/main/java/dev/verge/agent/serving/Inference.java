@@ -49,15 +49,24 @@ public final class Inference {
       LoadedModel model = lease.model();
       try {
         InferCall call = decoder.decode(model);
+        long decoded = System.nanoTime();
         InferResult result =
             new InferResult(
                 model.name(),
                 model.version(),
                 call.id(),
                 model.infer(call.inputs(), call.outputs()));
+        long inferred = System.nanoTime();
         record(result, started);
         long nanos = System.nanoTime() - started;
-        stats.success(name, model.version(), nanos);
+        // Triton's phases: inputs prepared, model run (outputs leave the engine as arrays),
+        // then what follows the run here, recording the prediction.
+        stats.success(
+            name,
+            model.version(),
+            nanos,
+            new ModelStats.Phases(
+                decoded - started, inferred - decoded, started + nanos - inferred));
         metrics.answered(name, model.version(), nanos);
         health.succeeded(name, model.version(), nanos, result.outputs());
         return result;

@@ -23,7 +23,18 @@ public record ModelStatistics(@JsonProperty("model_stats") List<VersionStats> mo
       @JsonProperty("execution_count") long executionCount,
       @JsonProperty("inference_stats") InferenceStats inferenceStats) {}
 
-  public record InferenceStats(StatDuration success, StatDuration fail) {}
+  /**
+   * Triton's split of the time: successes and failures end to end; of the successes, the time
+   * queued (none here: a call runs on the thread that received it), decoding the inputs, running
+   * the model, and what follows the run (recording the prediction).
+   */
+  public record InferenceStats(
+      StatDuration success,
+      StatDuration fail,
+      StatDuration queue,
+      @JsonProperty("compute_input") StatDuration computeInput,
+      @JsonProperty("compute_infer") StatDuration computeInfer,
+      @JsonProperty("compute_output") StatDuration computeOutput) {}
 
   public record StatDuration(long count, long ns) {}
 }

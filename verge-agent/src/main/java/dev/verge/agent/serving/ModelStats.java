@@ -14,8 +14,23 @@ import java.util.concurrent.atomic.LongAdder;
 final class ModelStats {
   private final Map<String, Map<Long, Counter>> byModel = new ConcurrentHashMap<>();
 
+  /**
+   * Where a successful call's time went, as Triton's statistics split it (nanoseconds).
+   *
+   * @param input decoding the request into tensors (with the lease)
+   * @param infer running the model, outputs included
+   * @param output what follows the run in the serving core: recording the prediction
+   */
+  record Phases(long input, long infer, long output) {
+    static final Phases UNKNOWN = new Phases(0, 0, 0);
+  }
+
   void success(String model, long version, long nanos) {
-    counter(model, version).add(true, nanos);
+    success(model, version, nanos, Phases.UNKNOWN);
+  }
+
+  void success(String model, long version, long nanos, Phases phases) {
+    counter(model, version).success(nanos, phases);
   }
 
   void failure(String model, long version, long nanos) {
@@ -62,7 +77,17 @@ final class ModelStats {
     private final LongAdder successNanos = new LongAdder();
     private final LongAdder failCount = new LongAdder();
     private final LongAdder failNanos = new LongAdder();
+    private final LongAdder inputNanos = new LongAdder();
+    private final LongAdder inferNanos = new LongAdder();
+    private final LongAdder outputNanos = new LongAdder();
     private volatile long lastInferenceMillis;
+
+    void success(long nanos, Phases phases) {
+      inputNanos.add(phases.input());
+      inferNanos.add(phases.infer());
+      outputNanos.add(phases.output());
+      add(true, nanos);
+    }
 
     void add(boolean success, long nanos) {
       if (success) {
@@ -85,7 +110,12 @@ final class ModelStats {
           successes,
           new InferenceStats(
               new StatDuration(successes, successNanos.sum()),
-              new StatDuration(failCount.sum(), failNanos.sum())));
+              new StatDuration(failCount.sum(), failNanos.sum()),
+              // No queue: a call runs on the thread that received it.
+              new StatDuration(successes, 0),
+              new StatDuration(successes, inputNanos.sum()),
+              new StatDuration(successes, inferNanos.sum()),
+              new StatDuration(successes, outputNanos.sum())));
     }
   }
 }
