@@ -27,7 +27,11 @@ final class TypedContents {
    */
   static Tensor decode(
       String name, DataType type, long[] shape, InferTensorContents contents, String what) {
-    Tensor.arrayClass(type); // refuses a datatype the engine does not carry, by name
+    try {
+      Tensor.arrayClass(type);
+    } catch (ProtocolException e) {
+      throw new ProtocolException(what + ": " + e.getMessage());
+    }
     int count = count(shape, what);
     String field = field(type, what);
     requireOnly(contents, field, type, what);

@@ -606,6 +606,7 @@ class GrpcConformanceTest {
                                 .setContents(InferTensorContents.newBuilder()))
                         .build()),
             Status.Code.INVALID_ARGUMENT)
+        .hasMessageContaining("input 'x_fp32'")
         .hasMessageContaining("FP16");
   }
 
