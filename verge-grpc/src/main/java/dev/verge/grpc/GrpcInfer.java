@@ -5,15 +5,20 @@ import com.google.protobuf.UnsafeByteOperations;
 import dev.verge.agent.serving.InferCall;
 import dev.verge.agent.serving.InferResult;
 import dev.verge.core.oip.BinaryTensors;
+import dev.verge.core.oip.Classification;
 import dev.verge.core.oip.DataType;
+import dev.verge.core.oip.InferRequest;
 import dev.verge.core.oip.ProtocolException;
 import dev.verge.core.oip.Tensor;
+import dev.verge.grpc.proto.InferParameter;
 import dev.verge.grpc.proto.ModelInferRequest;
 import dev.verge.grpc.proto.ModelInferResponse;
 import dev.verge.runtime.LoadedModel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -79,7 +84,33 @@ final class GrpcInfer implements InferCall.Decoder {
         tensors.add(TypedContents.decode(input.getName(), type, shape, input.getContents(), what));
       }
     }
-    return new InferCall(request.getId().isEmpty() ? null : request.getId(), tensors, outputs());
+    return new InferCall(
+        request.getId().isEmpty() ? null : request.getId(),
+        tensors,
+        outputs(),
+        Classification.requested(requestedOutputs()));
+  }
+
+  /** The requested outputs with their parameters as values, for Triton's classification. */
+  private List<InferRequest.RequestedOutput> requestedOutputs() {
+    List<InferRequest.RequestedOutput> outputs = new ArrayList<>();
+    for (ModelInferRequest.InferRequestedOutputTensor output : request.getOutputsList()) {
+      Map<String, Object> parameters = new HashMap<>();
+      output.getParametersMap().forEach((key, value) -> parameters.put(key, value(value)));
+      outputs.add(new InferRequest.RequestedOutput(output.getName(), parameters));
+    }
+    return outputs;
+  }
+
+  private static Object value(InferParameter parameter) {
+    return switch (parameter.getParameterChoiceCase()) {
+      case BOOL_PARAM -> parameter.getBoolParam();
+      case INT64_PARAM -> parameter.getInt64Param();
+      case STRING_PARAM -> parameter.getStringParam();
+      case DOUBLE_PARAM -> parameter.getDoubleParam();
+      case UINT64_PARAM -> parameter.getUint64Param();
+      case PARAMETERCHOICE_NOT_SET -> null;
+    };
   }
 
   private Set<String> outputs() {
@@ -102,7 +133,9 @@ final class GrpcInfer implements InferCall.Decoder {
     if (result.id() != null) {
       answer.setId(result.id());
     }
-    boolean raw = rawAnswer();
+    // One form for every output: raw as well when an output has no typed field (FP16, BF16).
+    boolean raw =
+        rawAnswer() || result.outputs().stream().anyMatch(t -> !TypedContents.typed(t.datatype()));
     for (Tensor output : result.outputs()) {
       ModelInferResponse.InferOutputTensor.Builder described =
           ModelInferResponse.InferOutputTensor.newBuilder()

@@ -1,6 +1,5 @@
 package dev.verge.grpc;
 
-import dev.verge.agent.serving.InferResult;
 import dev.verge.agent.serving.LocalModel;
 import dev.verge.agent.serving.LocalModels;
 import dev.verge.agent.serving.ModelStatistics;
@@ -187,9 +186,8 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
 
   private ModelInferResponse infer(ModelInferRequest request) {
     GrpcInfer codec = new GrpcInfer(request);
-    InferResult result =
-        model(request.getModelName(), request.getModelVersion(), "ModelInfer").run(codec);
-    return codec.encode(result);
+    return model(request.getModelName(), request.getModelVersion(), "ModelInfer")
+        .run(codec, codec::encode);
   }
 
   private LocalModel model(String name, String version, String call) {

@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * Tensors to and from the protocol's typed {@code InferTensorContents}: the field follows the
  * datatype (INT8, INT16 and INT32 in {@code int_contents}, UINT8 in {@code uint_contents}, and so
- * on). FP16 and BF16 have no field; they travel as raw contents.
+ * on; UINT32 and UINT64 as the Java int and long with the same bits, the engine's carriers). FP16
+ * and BF16 have no field; they travel as raw contents.
  */
 final class TypedContents {
   private TypedContents() {}
@@ -96,6 +97,32 @@ final class TypedContents {
             }
             yield out;
           }
+          case UINT16 -> {
+            List<Integer> values = sized(contents.getUintContentsList(), count, field, shape, what);
+            short[] out = new short[count];
+            for (int i = 0; i < count; i++) {
+              long value = Integer.toUnsignedLong(values.get(i));
+              out[i] = (short) inRange(value, 0, 65_535, i, type, what);
+            }
+            yield out;
+          }
+          case UINT32 -> {
+            // Carried as the int with the same bits, as the engine takes it.
+            List<Integer> values = sized(contents.getUintContentsList(), count, field, shape, what);
+            int[] out = new int[count];
+            for (int i = 0; i < count; i++) {
+              out[i] = values.get(i);
+            }
+            yield out;
+          }
+          case UINT64 -> {
+            List<Long> values = sized(contents.getUint64ContentsList(), count, field, shape, what);
+            long[] out = new long[count];
+            for (int i = 0; i < count; i++) {
+              out[i] = values.get(i);
+            }
+            yield out;
+          }
           case BOOL -> {
             List<Boolean> values = sized(contents.getBoolContentsList(), count, field, shape, what);
             boolean[] out = new boolean[count];
@@ -158,6 +185,21 @@ final class TypedContents {
           out.addUintContents(Byte.toUnsignedInt(value));
         }
       }
+      case UINT16 -> {
+        for (short value : (short[]) data) {
+          out.addUintContents(Short.toUnsignedInt(value));
+        }
+      }
+      case UINT32 -> {
+        for (int value : (int[]) data) {
+          out.addUintContents(value);
+        }
+      }
+      case UINT64 -> {
+        for (long value : (long[]) data) {
+          out.addUint64Contents(value);
+        }
+      }
       case BOOL -> {
         for (boolean value : (boolean[]) data) {
           out.addBoolContents(value);
@@ -169,15 +211,15 @@ final class TypedContents {
         }
       }
       default ->
-          throw new ProtocolException(
-              "output '"
-                  + tensor.name()
-                  + "' is "
-                  + tensor.datatype()
-                  + ", which has no typed contents: send the inputs as raw_input_contents to get"
-                  + " raw_output_contents back");
+          throw new IllegalArgumentException(
+              "output '" + tensor.name() + "' is " + tensor.datatype() + ": no typed contents");
     }
     return out.build();
+  }
+
+  /** Whether {@code type} has a field of its own in {@code InferTensorContents}. */
+  static boolean typed(DataType type) {
+    return type != DataType.FP16 && type != DataType.BF16;
   }
 
   /** The field of {@code InferTensorContents} that carries {@code type}. */

@@ -87,8 +87,16 @@ public final class LocalModel {
    * needs the model's signature to decode its request (the gRPC door's raw contents, for one).
    */
   public InferResult run(InferCall.Decoder decoder) {
+    return run(decoder, result -> result);
+  }
+
+  /**
+   * Runs one call and lets {@code encoder} make the door's answer while the version is still
+   * leased, timed as the version's output phase.
+   */
+  public <T> T run(InferCall.Decoder decoder, Inference.Encoder<T> encoder) {
     try {
-      return models.inference().run(name, version, decoder);
+      return models.inference().run(name, version, decoder, encoder);
     } catch (RuntimeException e) {
       countFailure();
       throw e;

@@ -3,13 +3,9 @@ package dev.verge.agent.serving;
 import dev.verge.agent.AgentVersion;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.core.oip.ServerMetadata;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -30,19 +26,16 @@ import java.util.function.Supplier;
 public final class LocalModels {
   private final ModelRegistry registry;
   private final Inference inference;
-  private final ModelStats stats;
   private final AgentStore store;
   private final Supplier<Optional<String>> notReady;
 
   LocalModels(
       ModelRegistry registry,
       Inference inference,
-      ModelStats stats,
       AgentStore store,
       Supplier<Optional<String>> notReady) {
     this.registry = registry;
     this.inference = inference;
-    this.stats = stats;
     this.store = store;
     this.notReady = notReady;
   }
@@ -81,13 +74,7 @@ public final class LocalModels {
    * answer for all models).
    */
   public ModelStatistics statistics() {
-    Set<String> names = new TreeSet<>(stats.models());
-    names.addAll(registry.activeVersions().keySet());
-    List<ModelStatistics.VersionStats> all = new ArrayList<>();
-    for (String name : names) {
-      all.addAll(statistics(name, null).modelStats());
-    }
-    return new ModelStatistics(all);
+    return inference.statistics(null, null);
   }
 
   /**
@@ -96,11 +83,7 @@ public final class LocalModels {
    * @throws ModelNotFoundException when the model is neither served nor was ever called
    */
   public ModelStatistics statistics(String name, Long version) {
-    Long active = registry.activeVersion(name).orElse(null);
-    if (active == null && !stats.knows(name)) {
-      throw new ModelNotFoundException(name, version);
-    }
-    return stats.of(name, version, active);
+    return inference.statistics(Objects.requireNonNull(name, "name"), version);
   }
 
   ModelRegistry registry() {

@@ -4,17 +4,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
- * {@code GET /v2/models/{name}[/versions/{version}]/stats}, in the statistics extension's layout
- * (as Triton answers it). Counts are requests; durations are cumulative nanoseconds.
+ * The statistics extension's answer ({@code GET /v2/models[/{name}[/versions/{version}]]/stats}),
+ * in Triton's layout so that its clients read it unchanged. Counts are requests; durations are
+ * cumulative nanoseconds. Verge runs a request as soon as it arrives (or refuses it with 503), so
+ * {@code queue} is only the wait for the model version's lease.
  */
 public record ModelStatistics(@JsonProperty("model_stats") List<VersionStats> modelStats) {
-  public ModelStatistics {
-    modelStats = List.copyOf(modelStats);
-  }
 
-  /**
-   * @param lastInference milliseconds since the epoch of the last inference, 0 when none
-   */
   public record VersionStats(
       String name,
       String version,
@@ -24,9 +20,12 @@ public record ModelStatistics(@JsonProperty("model_stats") List<VersionStats> mo
       @JsonProperty("inference_stats") InferenceStats inferenceStats) {}
 
   /**
-   * Triton's split of the time: successes and failures end to end; of the successes, the time
-   * queued (none here: a call runs on the thread that received it), decoding the inputs, running
-   * the model, and what follows the run (recording the prediction).
+   * @param success whole successful requests, from the lease to the encoded answer
+   * @param fail whole failed requests
+   * @param queue waiting for the version's lease
+   * @param computeInput decoding the request into input tensors
+   * @param computeInfer the model's run
+   * @param computeOutput encoding the outputs into the answer
    */
   public record InferenceStats(
       StatDuration success,
