@@ -5,7 +5,9 @@ import dev.verge.agent.capture.PredictionCapture;
 import dev.verge.agent.forward.PredictionForwarder;
 import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.metrics.AgentMetrics;
+import dev.verge.agent.serving.Door;
 import dev.verge.agent.serving.InferenceServer;
+import dev.verge.agent.serving.LocalModels;
 import dev.verge.agent.serving.ModelRegistry;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Counters;
@@ -33,6 +35,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -51,6 +55,7 @@ public final class Agent implements AutoCloseable {
   private final SyncLoop sync;
   private final PredictionForwarder forwarder;
   private final InferenceServer server;
+  private final Door grpc;
   private final Deque<AutoCloseable> resources;
   private boolean closed;
 
@@ -61,6 +66,7 @@ public final class Agent implements AutoCloseable {
       SyncLoop sync,
       PredictionForwarder forwarder,
       InferenceServer server,
+      Door grpc,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.deviceId = deviceId;
@@ -68,6 +74,7 @@ public final class Agent implements AutoCloseable {
     this.sync = sync;
     this.forwarder = forwarder;
     this.server = server;
+    this.grpc = grpc;
     this.resources = resources;
   }
 
@@ -135,6 +142,10 @@ public final class Agent implements AutoCloseable {
             e.getMessage() + " (choose another --port, or --bind address)", e);
       }
       resources.push(server);
+      Door grpc = openGrpc(config, server.local());
+      if (grpc != null) {
+        resources.push(grpc);
+      }
       HubClient anonymous = new HubClient(config.hubUrl());
       resources.push(anonymous);
       metrics.watch(
@@ -175,19 +186,43 @@ public final class Agent implements AutoCloseable {
           new PredictionForwarder(
               store, hub, deviceId, config.forwardBatchSize(), config.forwardInterval(), metrics);
       resources.push(forwarder);
-      Agent agent = new Agent(config, deviceId, capture, sync, forwarder, server, resources);
+      Agent agent = new Agent(config, deviceId, capture, sync, forwarder, server, grpc, resources);
       sync.start();
       forwarder.start();
       LOG.log(
           System.Logger.Level.INFO,
-          "agent {0} serving on {1}, hub {2}",
+          "agent {0} serving on {1}{2}, hub {3}",
           deviceId,
           agent.inferenceUrl(),
+          grpc == null ? "" : " and gRPC port " + grpc.port(),
           config.hubUrl());
       return agent;
     } catch (RuntimeException e) {
       closeAll(resources, e);
       throw e;
+    }
+  }
+
+  /** The gRPC door when configured, from the verge-grpc module; null when off. */
+  private static Door openGrpc(AgentConfig config, LocalModels models) {
+    if (config.grpcPort() == AgentConfig.GRPC_OFF) {
+      return null;
+    }
+    Door.Factory factory =
+        ServiceLoader.load(Door.Factory.class, Agent.class.getClassLoader()).stream()
+            .map(ServiceLoader.Provider::get)
+            .filter(f -> f.protocol().equals("grpc"))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new InvalidConfigException(
+                        "a gRPC port is set, but the verge-grpc module is not on the class path:"
+                            + " add it, or leave --grpc-port off"));
+    try {
+      return factory.open(new InetSocketAddress(config.bindAddress(), config.grpcPort()), models);
+    } catch (UncheckedIOException e) {
+      throw new InvalidConfigException(
+          e.getMessage() + " (choose another --grpc-port, or --bind address)", e);
     }
   }
 
@@ -266,6 +301,19 @@ public final class Agent implements AutoCloseable {
   /** The port the local inference API listens on (useful with port 0). */
   public int port() {
     return server.port();
+  }
+
+  /** The port of the gRPC API; empty when it is off. */
+  public OptionalInt grpcPort() {
+    return grpc == null ? OptionalInt.empty() : OptionalInt.of(grpc.port());
+  }
+
+  /**
+   * The in-process API: this agent's models for the application that runs it, without HTTP, with
+   * the same hot-swap guarantee, recording and statistics as the network doors.
+   */
+  public LocalModels local() {
+    return server.local();
   }
 
   /** The root URL of the local inference API, for example {@code http://127.0.0.1:7080}. */

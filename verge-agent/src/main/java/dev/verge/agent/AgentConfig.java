@@ -35,6 +35,8 @@ import java.util.Map;
  * @param timeZone the device's zone, in which maintenance windows are read; reported to the hub
  *     (default: the JVM's system zone)
  * @param capture how predictions are recorded: mode, queue, per-model policies (part: capture)
+ * @param grpcPort port of the KServe v2 gRPC API on {@code bindAddress}, {@link #GRPC_OFF} (the
+ *     default) for none; 0 picks a free one. Needs the verge-grpc module on the class path.
  */
 public record AgentConfig(
     URI hubUrl,
@@ -52,10 +54,20 @@ public record AgentConfig(
     long maxStoreBytes,
     String metricsToken,
     ZoneId timeZone,
-    CaptureConfig capture) {
+    CaptureConfig capture,
+    // part 5 (grpc): the gRPC door
+    int grpcPort) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
+
+  // part 5 (grpc)
+  /** {@link #grpcPort} when the agent opens no gRPC API (the default). */
+  public static final int GRPC_OFF = -1;
+
+  /** The port Triton and KServe use for gRPC, suggested when turning it on. */
+  public static final int SUGGESTED_GRPC_PORT = 8001;
+
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_FORWARD_INTERVAL = Duration.ofSeconds(5);
   public static final int DEFAULT_FORWARD_BATCH_SIZE = 500;
@@ -93,7 +105,8 @@ public record AgentConfig(
         DEFAULT_MAX_STORE_BYTES,
         null,
         ZoneId.systemDefault(),
-        CaptureConfig.defaults());
+        CaptureConfig.defaults(),
+        GRPC_OFF);
   }
 
   /**
@@ -129,6 +142,14 @@ public record AgentConfig(
     }
     if (port < 0 || port > 65_535) {
       throw invalid("port " + port + " is outside 0-65535 (0 picks a free port)");
+    }
+    // part 5 (grpc)
+    if (grpcPort < GRPC_OFF || grpcPort > 65_535) {
+      throw invalid(
+          "gRPC port " + grpcPort + " is outside 0-65535 (0 picks a free port; off for none)");
+    }
+    if (grpcPort != GRPC_OFF && grpcPort != 0 && grpcPort == port) {
+      throw invalid("gRPC port " + grpcPort + " is also the HTTP port: choose another one");
     }
     if (enrollmentToken != null && enrollmentToken.isBlank()) {
       throw invalid("the enrollment token is empty");
@@ -194,7 +215,8 @@ public record AgentConfig(
         maxStoreBytes,
         metricsToken,
         timeZone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   public AgentConfig withPort(int value) {
@@ -214,7 +236,8 @@ public record AgentConfig(
         maxStoreBytes,
         metricsToken,
         timeZone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   public AgentConfig withEnrollmentToken(String value) {
@@ -234,7 +257,8 @@ public record AgentConfig(
         maxStoreBytes,
         metricsToken,
         timeZone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   public AgentConfig withDevice(String name, Map<String, String> deviceLabels) {
@@ -254,7 +278,8 @@ public record AgentConfig(
         maxStoreBytes,
         metricsToken,
         timeZone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   public AgentConfig withTrustedKeys(List<Path> value) {
@@ -274,7 +299,8 @@ public record AgentConfig(
         maxStoreBytes,
         metricsToken,
         timeZone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   public AgentConfig withPollInterval(Duration value) {
@@ -294,7 +320,8 @@ public record AgentConfig(
         maxStoreBytes,
         metricsToken,
         timeZone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   public AgentConfig withForwarding(Duration interval, int batchSize) {
@@ -314,7 +341,8 @@ public record AgentConfig(
         maxStoreBytes,
         metricsToken,
         timeZone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   /**
@@ -338,7 +366,8 @@ public record AgentConfig(
         bytes,
         metricsToken,
         timeZone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   public AgentConfig withEngineOptions(EngineOptions value) {
@@ -358,7 +387,8 @@ public record AgentConfig(
         maxStoreBytes,
         metricsToken,
         timeZone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   /**
@@ -382,7 +412,8 @@ public record AgentConfig(
         maxStoreBytes,
         token,
         timeZone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   /** Reads maintenance windows in {@code zone} and reports it to the hub. */
@@ -403,7 +434,8 @@ public record AgentConfig(
         maxStoreBytes,
         metricsToken,
         zone,
-        capture);
+        capture,
+        grpcPort);
   }
 
   /** Records predictions as {@code value} says (part: capture). */
@@ -424,6 +456,32 @@ public record AgentConfig(
         maxStoreBytes,
         metricsToken,
         timeZone,
+        value,
+        grpcPort);
+  }
+
+  // part 5 (grpc)
+  /**
+   * Opens the KServe v2 gRPC API on {@code value} of the bind address; {@link #GRPC_OFF} for none.
+   */
+  public AgentConfig withGrpcPort(int value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions,
+        maxStoreBytes,
+        metricsToken,
+        timeZone,
+        capture,
         value);
   }
 
@@ -460,6 +518,8 @@ public record AgentConfig(
         + timeZone
         + ", capture="
         + capture
+        + ", grpcPort="
+        + (grpcPort == GRPC_OFF ? "off" : grpcPort)
         + "]";
   }
 

@@ -68,6 +68,14 @@ final class AgentCommand implements Runnable {
   String port;
 
   @Option(
+      names = "--grpc-port",
+      paramLabel = "PORT",
+      description =
+          "Port of the KServe v2 gRPC API on the --bind address, or off (default ${DEFAULT-VALUE};"
+              + " 0 picks one; Triton's clients expect 8001).")
+  String grpcPort;
+
+  @Option(
       names = "--enroll-token-file",
       paramLabel = "FILE",
       description = "File with a one-time enrollment token (needed on first start only).")

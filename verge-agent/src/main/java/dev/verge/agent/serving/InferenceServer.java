@@ -80,6 +80,7 @@ public final class InferenceServer implements AutoCloseable {
   private final InFlight requests = new InFlight();
   private volatile ModelRepository repository;
   private volatile boolean loopback = true;
+  private final LocalModels local;
   private HttpEdge edge;
 
   private InferenceServer(
@@ -99,6 +100,7 @@ public final class InferenceServer implements AutoCloseable {
     this.metrics = metrics;
     this.inference = new Inference(registry, capture, new ModelStats(), servingMetrics, health);
     this.repository = ModelRepository.readOnly(registry);
+    this.local = new LocalModels(registry, inference, capture, notReady);
   }
 
   /**
@@ -241,6 +243,14 @@ public final class InferenceServer implements AutoCloseable {
   /** The serving core behind this server, for the other doors (gRPC, the in-process API). */
   public Inference inference() {
     return inference;
+  }
+
+  /**
+   * The in-process API on the same models, serving core and statistics, for applications that embed
+   * the agent and for the other doors.
+   */
+  public LocalModels local() {
+    return local;
   }
 
   /** The Open Inference Protocol's routes and the operator status. */

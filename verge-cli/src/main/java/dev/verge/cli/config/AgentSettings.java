@@ -46,6 +46,18 @@ public final class AgentSettings {
           () -> AgentConfig.DEFAULT_PORT,
           String.valueOf(AgentConfig.DEFAULT_PORT));
 
+  // part 5 (grpc): the KServe v2 gRPC API, on the bind address; off unless a port is given.
+  public static final Setting<Integer> GRPC_PORT =
+      Setting.of(
+          SECTION,
+          "grpc-port",
+          Parsers.portOr("off", AgentConfig.GRPC_OFF),
+          "off, or 0 to 65535 (0 picks a free port; Triton and KServe use "
+              + AgentConfig.SUGGESTED_GRPC_PORT
+              + ")",
+          () -> AgentConfig.GRPC_OFF,
+          "off");
+
   public static final Setting<Path> ENROLL_TOKEN_FILE =
       Setting.of(
           SECTION,
@@ -218,6 +230,7 @@ public final class AgentSettings {
           DATA,
           BIND,
           PORT,
+          GRPC_PORT,
           ENROLL_TOKEN_FILE,
           NAME,
           LABELS,
@@ -262,7 +275,8 @@ public final class AgentSettings {
         .withMaxStoreBytes(settings.get(MAX_STORE_MB) * MIB)
         .withMetricsToken(metricsToken)
         .withTimeZone(settings.get(TIME_ZONE))
-        .withCapture(capture(settings));
+        .withCapture(capture(settings))
+        .withGrpcPort(settings.get(GRPC_PORT));
   }
 
   /** The capture settings, each model's terms applied over the defaults (part: capture). */

@@ -49,6 +49,15 @@ final class Parsers {
     return integer(0, 65_535);
   }
 
+  /** {@code off} for {@code off} (any case), else a port as {@link #port()} reads it. */
+  static Function<List<String>, Integer> portOr(String word, int off) {
+    Function<List<String>, Integer> port = port();
+    return items ->
+        items.size() == 1 && items.getFirst().strip().equalsIgnoreCase(word)
+            ? off
+            : port.apply(items);
+  }
+
   /** 500ms, 5s, 2m, 1h; more than zero. */
   static Function<List<String>, Duration> duration() {
     return one(

@@ -283,6 +283,61 @@ public final class BinaryTensors {
     return values;
   }
 
+  /**
+   * One tensor from its raw bytes alone (as the gRPC protocol's {@code raw_input_contents} carry
+   * them), laid out as a binary section is.
+   *
+   * @param what names the tensor in messages, for example {@code input 'x'}
+   * @throws ProtocolException naming {@code what} when the shape is negative or too large, the
+   *     datatype unsupported, or the bytes do not hold exactly that many elements
+   */
+  public static Tensor fromBytes(
+      String name, DataType type, long[] shape, ByteBuffer bytes, String what) {
+    long count = 1;
+    for (long dim : shape) {
+      if (dim < 0) {
+        throw new ProtocolException(
+            what + " has a negative dimension in shape " + TensorCodec.shapeText(shape));
+      }
+      try {
+        count = Math.multiplyExact(count, dim);
+      } catch (ArithmeticException e) {
+        count = Long.MAX_VALUE;
+      }
+    }
+    if (count > Integer.MAX_VALUE - 8) {
+      throw new ProtocolException(
+          what + " has shape " + TensorCodec.shapeText(shape) + ", too many elements");
+    }
+    ByteBuffer section = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
+    if (type != DataType.BYTES && type.byteSize() > 0) {
+      long needed = count * type.byteSize();
+      if (section.remaining() != needed) {
+        throw new ProtocolException(
+            what
+                + ": its raw contents have "
+                + section.remaining()
+                + " bytes, but shape "
+                + TensorCodec.shapeText(shape)
+                + " of "
+                + type
+                + " needs "
+                + needed);
+      }
+    } else if (section.remaining() < 4 * count) {
+      throw new ProtocolException(
+          what
+              + ": its raw contents have "
+              + section.remaining()
+              + " bytes, too few for the "
+              + count
+              + " BYTES elements of shape "
+              + TensorCodec.shapeText(shape)
+              + " (each takes at least 4 bytes)");
+    }
+    return new Tensor(name, type, shape, elements(type, (int) count, section, what));
+  }
+
   /** A tensor's binary section: little-endian, row-major, as {@link #decode} reads it. */
   public static byte[] encode(Tensor tensor) {
     Object data = tensor.data();
