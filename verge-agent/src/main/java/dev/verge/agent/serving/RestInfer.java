@@ -1,6 +1,7 @@
 package dev.verge.agent.serving;
 
 import dev.verge.core.oip.BinaryTensors;
+import dev.verge.core.oip.Classification;
 import dev.verge.core.oip.DecodedRequest;
 import dev.verge.core.oip.InferRequest;
 import dev.verge.core.oip.InferRequestReader;
@@ -63,7 +64,8 @@ final class RestInfer implements InferCall.Decoder {
             request.parameters(),
             request.outputs(),
             outputs.isEmpty() ? names(model.outputs()) : List.copyOf(outputs));
-    return new InferCall(request.id(), request.inputs(), outputs);
+    return new InferCall(
+        request.id(), request.inputs(), outputs, Classification.requested(request.outputs()));
   }
 
   /** The REST answer for {@code result}, the call {@link #decode decoded} here. */

@@ -136,6 +136,43 @@ public final class InferResponseWriter {
         }
         generator.writeEndArray();
       }
+      case UINT16 -> {
+        short[] values = (short[]) data;
+        generator.writeStartArray(values, values.length);
+        for (short value : values) {
+          generator.writeNumber(Short.toUnsignedInt(value));
+        }
+        generator.writeEndArray();
+      }
+      case UINT32 -> {
+        int[] values = (int[]) data;
+        generator.writeStartArray(values, values.length);
+        for (int value : values) {
+          generator.writeNumber(Integer.toUnsignedLong(value));
+        }
+        generator.writeEndArray();
+      }
+      case UINT64 -> {
+        long[] values = (long[]) data;
+        generator.writeStartArray(values, values.length);
+        for (long value : values) {
+          if (value >= 0) {
+            generator.writeNumber(value);
+          } else {
+            generator.writeNumber(Long.toUnsignedString(value));
+          }
+        }
+        generator.writeEndArray();
+      }
+      case FP16, BF16 -> {
+        short[] values = (short[]) data;
+        boolean fp16 = tensor.datatype() == DataType.FP16;
+        generator.writeStartArray(values, values.length);
+        for (short value : values) {
+          generator.writeNumber(fp16 ? HalfFloats.fromFp16(value) : HalfFloats.fromBf16(value));
+        }
+        generator.writeEndArray();
+      }
       case BOOL -> {
         boolean[] values = (boolean[]) data;
         generator.writeStartArray(values, values.length);
@@ -148,9 +185,6 @@ public final class InferResponseWriter {
         String[] values = (String[]) data;
         generator.writeArray(values, 0, values.length);
       }
-      default ->
-          throw new IllegalArgumentException(
-              "tensor " + tensor.name() + ": datatype " + tensor.datatype() + " has no encoding");
     }
   }
 
@@ -170,9 +204,9 @@ public final class InferResponseWriter {
     switch (tensor.datatype()) {
       case FP32 -> out.asFloatBuffer().put((float[]) tensor.data());
       case FP64 -> out.asDoubleBuffer().put((double[]) tensor.data());
-      case INT16 -> out.asShortBuffer().put((short[]) tensor.data());
-      case INT32 -> out.asIntBuffer().put((int[]) tensor.data());
-      case INT64 -> out.asLongBuffer().put((long[]) tensor.data());
+      case INT16, UINT16, FP16, BF16 -> out.asShortBuffer().put((short[]) tensor.data());
+      case INT32, UINT32 -> out.asIntBuffer().put((int[]) tensor.data());
+      case INT64, UINT64 -> out.asLongBuffer().put((long[]) tensor.data());
       case INT8, UINT8 -> out.put((byte[]) tensor.data());
       case BOOL -> {
         for (boolean value : (boolean[]) tensor.data()) {
@@ -185,9 +219,6 @@ public final class InferResponseWriter {
           out.putInt(bytes.length).put(bytes);
         }
       }
-      default ->
-          throw new IllegalArgumentException(
-              "tensor " + tensor.name() + ": datatype " + tensor.datatype() + " has no encoding");
     }
     out.position(Math.toIntExact(start + sectionSize(tensor)));
   }
@@ -225,7 +256,7 @@ public final class InferResponseWriter {
             switch (output.datatype()) {
               case FP32 -> 12;
               case FP64 -> 20;
-              case INT64 -> 8;
+              case INT64, UINT64 -> 8;
               case BYTES -> 16;
               default -> 5;
             };

@@ -111,16 +111,63 @@ public final class TensorCodec {
   public static InferOutput encode(Tensor tensor) {
     List<Long> shape = shapeList(tensor.shape());
     Object data = tensor.data();
-    // byte[] would reach JSON as a base64 string: both 8-bit types go out as int arrays.
-    if (tensor.datatype() == DataType.UINT8 || tensor.datatype() == DataType.INT8) {
-      byte[] raw = (byte[]) data;
-      int[] ints = new int[raw.length];
-      for (int i = 0; i < raw.length; i++) {
-        ints[i] = tensor.datatype() == DataType.UINT8 ? Byte.toUnsignedInt(raw[i]) : raw[i];
+    return new InferOutput(tensor.name(), shape, tensor.datatype().name(), null, jsonData(tensor));
+  }
+
+  /**
+   * The elements as JSON should show them: byte[] would reach JSON as a base64 string, unsigned
+   * bits as negative numbers and half floats as their bits, so these are widened to their values.
+   */
+  private static Object jsonData(Tensor tensor) {
+    Object data = tensor.data();
+    return switch (tensor.datatype()) {
+      case UINT8, INT8 -> {
+        byte[] raw = (byte[]) data;
+        int[] ints = new int[raw.length];
+        boolean unsigned = tensor.datatype() == DataType.UINT8;
+        for (int i = 0; i < raw.length; i++) {
+          ints[i] = unsigned ? Byte.toUnsignedInt(raw[i]) : raw[i];
+        }
+        yield ints;
       }
-      data = ints;
-    }
-    return new InferOutput(tensor.name(), shape, tensor.datatype().name(), null, data);
+      case UINT16 -> {
+        short[] raw = (short[]) data;
+        int[] ints = new int[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+          ints[i] = Short.toUnsignedInt(raw[i]);
+        }
+        yield ints;
+      }
+      case UINT32 -> {
+        int[] raw = (int[]) data;
+        long[] longs = new long[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+          longs[i] = Integer.toUnsignedLong(raw[i]);
+        }
+        yield longs;
+      }
+      case UINT64 -> {
+        long[] raw = (long[]) data;
+        Number[] numbers = new Number[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+          numbers[i] =
+              raw[i] >= 0
+                  ? (Number) raw[i]
+                  : new java.math.BigInteger(Long.toUnsignedString(raw[i]));
+        }
+        yield numbers;
+      }
+      case FP16, BF16 -> {
+        short[] raw = (short[]) data;
+        float[] floats = new float[raw.length];
+        boolean fp16 = tensor.datatype() == DataType.FP16;
+        for (int i = 0; i < raw.length; i++) {
+          floats[i] = fp16 ? HalfFloats.fromFp16(raw[i]) : HalfFloats.fromBf16(raw[i]);
+        }
+        yield floats;
+      }
+      default -> data;
+    };
   }
 
   /** The shape as the protocol prints it, for messages. */

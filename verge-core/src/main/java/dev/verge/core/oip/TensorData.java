@@ -202,14 +202,16 @@ final class TensorData {
         case FP64 -> new Fp64(what, capacity, limit);
         case INT8 -> new Int8(what, capacity, limit, Byte.MIN_VALUE, Byte.MAX_VALUE);
         case UINT8 -> new Int8(what, capacity, limit, 0, 255);
-        case INT16 -> new Int16(what, capacity, limit);
+        case INT16 -> new Int16(what, capacity, limit, Short.MIN_VALUE, Short.MAX_VALUE);
+        case UINT16 -> new Int16(what, capacity, limit, 0, 0xFFFF);
         case INT32 -> new Int32(what, capacity, limit);
+        case UINT32 -> new Uint32(what, capacity, limit);
         case INT64 -> new Int64(what, capacity, limit);
+        case UINT64 -> new Uint64(what, capacity, limit);
+        case FP16 -> new Half(what, capacity, limit, true);
+        case BF16 -> new Half(what, capacity, limit, false);
         case BOOL -> new Bool(what, capacity, limit);
         case BYTES -> new Text(what, capacity, limit);
-        default ->
-            throw new ProtocolException(
-                what + ": datatype " + declared.type() + " is not supported yet");
       };
     }
 
@@ -238,6 +240,12 @@ final class TensorData {
 
     final ProtocolException element(long index, String problem) {
       return new ProtocolException(what + ": element " + index + " " + problem);
+    }
+
+    /** A number out of a float type's range, as a double when it is one, else as sent. */
+    static String shownFloat(JsonParser parser, JsonToken token) throws IOException {
+      double value = parser.getDoubleValue();
+      return Double.isInfinite(value) ? shown(parser, token) : Double.toString(value);
     }
 
     final ProtocolException outside(JsonParser parser, long min, long max) throws IOException {
@@ -274,7 +282,7 @@ final class TensorData {
         float value = parser.getFloatValue();
         if (Float.isInfinite(value)) {
           seen = i;
-          throw element(i, "is " + shown(parser, token) + ", outside the FP32 range");
+          throw element(i, "is " + shownFloat(parser, token) + ", outside the FP32 range");
         }
         if (i < out.length) {
           out[i] = value;
@@ -311,7 +319,7 @@ final class TensorData {
         double value = parser.getDoubleValue();
         if (Double.isInfinite(value)) {
           seen = i;
-          throw element(i, "is " + shown(parser, token) + ", outside the FP64 range");
+          throw element(i, "is " + shownFloat(parser, token) + ", outside the FP64 range");
         }
         if (i < out.length) {
           out[i] = value;
@@ -377,11 +385,16 @@ final class TensorData {
     }
   }
 
+  /** INT16 and UINT16: both are shorts, with their own range. */
   private static final class Int16 extends Sink {
+    private final int min;
+    private final int max;
     private short[] values;
 
-    Int16(String what, int capacity, int limit) {
+    Int16(String what, int capacity, int limit, int min, int max) {
       super(what, limit);
+      this.min = min;
+      this.max = max;
       values = new short[capacity];
     }
 
@@ -392,11 +405,11 @@ final class TensorData {
       while (token == JsonToken.VALUE_NUMBER_INT) {
         seen = i;
         if (parser.getNumberType() != JsonParser.NumberType.INT) {
-          throw outside(parser, Short.MIN_VALUE, Short.MAX_VALUE);
+          throw outside(parser, min, max);
         }
         int value = parser.getIntValue();
-        if (value < Short.MIN_VALUE || value > Short.MAX_VALUE) {
-          throw outside(parser, Short.MIN_VALUE, Short.MAX_VALUE);
+        if (value < min || value > max) {
+          throw outside(parser, min, max);
         }
         if (i < out.length) {
           out[i] = (short) value;
@@ -409,6 +422,142 @@ final class TensorData {
       }
       seen = i;
       return wrongKind(parser, token, "an integer");
+    }
+
+    @Override
+    Object result() {
+      return values.length == seen ? values : Arrays.copyOf(values, (int) seen);
+    }
+  }
+
+  /** UINT32: 0 to 2^32-1, kept as the int with the same 32 bits. */
+  private static final class Uint32 extends Sink {
+    private static final long MAX = 0xFFFF_FFFFL;
+    private int[] values;
+
+    Uint32(String what, int capacity, int limit) {
+      super(what, limit);
+      values = new int[capacity];
+    }
+
+    @Override
+    JsonToken scalars(JsonParser parser, JsonToken token) throws IOException {
+      int[] out = values;
+      int i = (int) seen;
+      while (token == JsonToken.VALUE_NUMBER_INT) {
+        seen = i;
+        if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+          throw outside(parser, 0, MAX);
+        }
+        long value = parser.getLongValue();
+        if (value < 0 || value > MAX) {
+          throw outside(parser, 0, MAX);
+        }
+        if (i < out.length) {
+          out[i] = (int) value;
+        } else if (i < limit) {
+          out = values = Arrays.copyOf(out, grown(out.length, i));
+          out[i] = (int) value;
+        }
+        i++;
+        token = next(parser);
+      }
+      seen = i;
+      return wrongKind(parser, token, "an integer");
+    }
+
+    @Override
+    Object result() {
+      return values.length == seen ? values : Arrays.copyOf(values, (int) seen);
+    }
+  }
+
+  /** UINT64: 0 to 2^64-1, kept as the long with the same 64 bits. */
+  private static final class Uint64 extends Sink {
+    private long[] values;
+
+    Uint64(String what, int capacity, int limit) {
+      super(what, limit);
+      values = new long[capacity];
+    }
+
+    @Override
+    JsonToken scalars(JsonParser parser, JsonToken token) throws IOException {
+      long[] out = values;
+      int i = (int) seen;
+      while (token == JsonToken.VALUE_NUMBER_INT) {
+        seen = i;
+        long value;
+        if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+          java.math.BigInteger big = parser.getBigIntegerValue();
+          if (big.signum() < 0 || big.bitLength() > 64) {
+            throw element(i, "is " + shown(parser, token) + ", outside [0, 18446744073709551615]");
+          }
+          value = big.longValue();
+        } else {
+          value = parser.getLongValue();
+          if (value < 0) {
+            throw element(i, "is " + shown(parser, token) + ", outside [0, 18446744073709551615]");
+          }
+        }
+        if (i < out.length) {
+          out[i] = value;
+        } else if (i < limit) {
+          out = values = Arrays.copyOf(out, grown(out.length, i));
+          out[i] = value;
+        }
+        i++;
+        token = next(parser);
+      }
+      seen = i;
+      return wrongKind(parser, token, "an integer");
+    }
+
+    @Override
+    Object result() {
+      return values.length == seen ? values : Arrays.copyOf(values, (int) seen);
+    }
+  }
+
+  /** FP16 and BF16: each value's 16 bits, from the nearest float. */
+  private static final class Half extends Sink {
+    private final boolean fp16;
+    private short[] values;
+
+    Half(String what, int capacity, int limit, boolean fp16) {
+      super(what, limit);
+      this.fp16 = fp16;
+      values = new short[capacity];
+    }
+
+    @Override
+    JsonToken scalars(JsonParser parser, JsonToken token) throws IOException {
+      short[] out = values;
+      int i = (int) seen;
+      while (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_NUMBER_INT) {
+        float value = parser.getFloatValue();
+        if (fp16 ? Math.abs(value) > HalfFloats.FP16_MAX : Float.isInfinite(value)) {
+          seen = i;
+          throw element(
+              i,
+              "is "
+                  + shownFloat(parser, token)
+                  + ", outside the "
+                  + (fp16 ? "FP16" : "BF16")
+                  + " range");
+        }
+        short bits = fp16 ? HalfFloats.fp16(value) : HalfFloats.bf16(value);
+        if (i < out.length) {
+          out[i] = bits;
+        } else if (i < limit) {
+          out = values = Arrays.copyOf(out, grown(out.length, i));
+          out[i] = bits;
+        }
+        i++;
+        token = next(parser);
+      }
+      seen = i;
+      return wrongKind(parser, token, "a number");
     }
 
     @Override

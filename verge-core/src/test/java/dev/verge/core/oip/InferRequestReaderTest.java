@@ -57,6 +57,36 @@ class InferRequestReaderTest {
   }
 
   @Test
+  void reads_half_floats_and_unsigned_types_as_the_tree_reader_does() {
+    String request =
+        """
+        {"inputs": [
+          {"name": "h", "shape": [3], "datatype": "FP16", "data": [0.5, -65504, 1e-8]},
+          {"name": "b", "shape": [2], "datatype": "BF16", "data": [1.5, -3.0e38]},
+          {"name": "u16", "shape": [2], "datatype": "UINT16", "data": [0, 65535]},
+          {"name": "u32", "shape": [2], "datatype": "UINT32", "data": [0, 4294967295]},
+          {"name": "u64", "shape": [3], "datatype": "UINT64",
+           "data": [1, 9223372036854775808, 18446744073709551615]}
+        ]}
+        """;
+    InferRequest tree = Json.read(bytes(request), InferRequest.class);
+
+    List<Tensor> inputs = read(request).inputs();
+
+    assertThat(inputs)
+        .containsExactlyElementsOf(tree.inputs().stream().map(TensorCodec::decode).toList());
+    assertThat((long[]) inputs.get(4).data()).containsExactly(1L, Long.MIN_VALUE, -1L);
+    assertRefused(request("x", "FP16", "[1]", "[65520]"))
+        .hasMessage("input 'x': element 0 is 65520.0, outside the FP16 range");
+    assertRefused(request("x", "BF16", "[1]", "[1e39]"))
+        .hasMessage("input 'x': element 0 is 1.0E39, outside the BF16 range");
+    assertRefused(request("x", "UINT32", "[1]", "[4294967296]"))
+        .hasMessage("input 'x': element 0 is 4294967296, outside [0, 4294967295]");
+    assertRefused(request("x", "UINT64", "[2]", "[1, -1]"))
+        .hasMessage("input 'x': element 1 is -1, outside [0, 18446744073709551615]");
+  }
+
+  @Test
   void request_without_id_parameters_or_outputs_reads_them_as_null() {
     DecodedRequest request =
         read("{\"inputs\":[{\"name\":\"x\",\"shape\":[1],\"datatype\":\"INT64\",\"data\":[5]}]}");
@@ -120,6 +150,11 @@ class InferRequestReaderTest {
         "INT8  | [1]       | [-129]",
         "UINT8 | [2]       | [0, 256]",
         "UINT8 | [2]       | [0, -1]",
+        "UINT16 | [1]      | [65536]",
+        "UINT32 | [1]      | [-1]",
+        "UINT64 | [1]      | [18446744073709551616]",
+        "FP16  | [1]       | [65520]",
+        "BF16  | [1]       | [\"1\"]",
         "INT16 | [1]       | [32768]",
         "INT64 | [1]       | [9223372036854775808]",
         "BOOL  | [2]       | [true, 1]",
@@ -161,7 +196,7 @@ class InferRequestReaderTest {
     assertRefused(request("x", "INT64", "[1]", "[1e2]"))
         .hasMessage("input 'x': element 0 is 1e2, expected an integer");
     assertRefused(request("x", "FP32", "[1]", "[1e300]"))
-        .hasMessage("input 'x': element 0 is 1e300, outside the FP32 range");
+        .hasMessage("input 'x': element 0 is 1.0E300, outside the FP32 range");
     assertRefused(request("x", "FP32", "[2, 2]", "[1, [2, 3], 4]"))
         .hasMessage(
             "input 'x': data mixes values and nested arrays; send it flat or nested as shape"
@@ -187,8 +222,6 @@ class InferRequestReaderTest {
     assertRefused(request(null, "FP32", "[1]", "[1]")).hasMessage("an input has no name");
     assertRefused(request("x", "FLOAT", "[1]", "[1]"))
         .hasMessage("input 'x' has unknown datatype 'FLOAT'");
-    assertRefused(request("x", "FP16", "[1]", "[1]"))
-        .hasMessage("input 'x': datatype FP16 is not supported yet");
     assertRefused("{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"data\":[1]}]}")
         .hasMessage("input 'x' has no shape");
     assertRefused("{\"inputs\":[{\"name\":\"x\",\"shape\":[1],\"data\":[1]}]}")

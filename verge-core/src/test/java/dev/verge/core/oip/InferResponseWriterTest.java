@@ -27,7 +27,20 @@ class InferResponseWriterTest {
           new Tensor(
               "i", DataType.BYTES, new long[] {4}, new String[] {"ok", "", "Süd 東京", "\"q\" 🙂"}),
           new Tensor("j", DataType.FP32, new long[] {0, 2}, new float[0]),
-          new Tensor("k", DataType.FP32, new long[] {3}, new float[] {Float.NaN, 1e-45f, -0f}));
+          new Tensor("k", DataType.FP32, new long[] {3}, new float[] {Float.NaN, 1e-45f, -0f}),
+          new Tensor("l", DataType.UINT16, new long[] {2}, new short[] {7, -1}),
+          new Tensor("m", DataType.UINT32, new long[] {2}, new int[] {7, -1}),
+          new Tensor("n", DataType.UINT64, new long[] {3}, new long[] {7, -1, Long.MIN_VALUE}),
+          new Tensor(
+              "o",
+              DataType.FP16,
+              new long[] {2},
+              new short[] {HalfFloats.fp16(0.5f), HalfFloats.fp16(-65504f)}),
+          new Tensor(
+              "p",
+              DataType.BF16,
+              new long[] {2},
+              new short[] {HalfFloats.bf16(1.5f), HalfFloats.bf16(-3e38f)}));
 
   @Test
   void json_answer_is_byte_for_byte_what_the_object_mapper_wrote() {
@@ -62,7 +75,7 @@ class InferResponseWriterTest {
 
   @Test
   void binary_outputs_follow_the_json_as_their_sections() {
-    Set<String> binary = Set.of("a", "c", "h", "i", "j");
+    Set<String> binary = Set.of("a", "c", "h", "i", "j", "l", "m", "n", "o", "p");
 
     InferResponseWriter.Encoded encoded = write("b", EVERY_TYPE, binary);
 
