@@ -3,8 +3,8 @@ package dev.verge.core.oip;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -37,7 +37,8 @@ public final class InferResponseWriter {
    */
   public static Encoded write(
       String model, String version, String id, List<Tensor> outputs, Set<String> binary) {
-    Buffer json = new Buffer(estimate(outputs, binary));
+    // Jackson's segmented builder: a large answer grows without being copied as it goes.
+    ByteArrayBuilder json = new ByteArrayBuilder(FACTORY._getBufferRecycler());
     long sectionBytes = 0;
     try (JsonGenerator generator = FACTORY.createGenerator(json)) {
       generator.writeStartObject();
@@ -73,11 +74,13 @@ public final class InferResponseWriter {
     } catch (IOException e) {
       throw new UncheckedIOException(e); // Writing to memory does not fail.
     }
-    if (sectionBytes == 0 && binary.isEmpty()) {
-      return new Encoded(json.bytes(), -1);
+    byte[] text = json.toByteArray();
+    json.release();
+    if (binary.isEmpty()) {
+      return new Encoded(text, -1);
     }
-    int jsonLength = json.size();
-    byte[] answer = Arrays.copyOf(json.array(), Math.toIntExact(jsonLength + sectionBytes));
+    int jsonLength = text.length;
+    byte[] answer = Arrays.copyOf(text, Math.toIntExact(jsonLength + sectionBytes));
     ByteBuffer sections = ByteBuffer.wrap(answer).order(ByteOrder.LITTLE_ENDIAN);
     sections.position(jsonLength);
     for (Tensor output : outputs) {
@@ -244,67 +247,5 @@ public final class InferResponseWriter {
       }
     }
     return length;
-  }
-
-  /** A first guess at the JSON's size, so that a large answer is rarely copied as it grows. */
-  private static int estimate(List<Tensor> outputs, Set<String> binary) {
-    long bytes = 128;
-    for (Tensor output : outputs) {
-      bytes += 96 + output.name().length();
-      if (!binary.contains(output.name())) {
-        long perElement =
-            switch (output.datatype()) {
-              case FP32 -> 12;
-              case FP64 -> 20;
-              case INT64, UINT64 -> 8;
-              case BYTES -> 16;
-              default -> 5;
-            };
-        bytes += perElement * output.size();
-      }
-    }
-    return (int) Math.min(bytes, 64L * 1024 * 1024);
-  }
-
-  /** An output stream over a growable array whose bytes can be taken without a copy. */
-  private static final class Buffer extends OutputStream {
-    private byte[] bytes;
-    private int size;
-
-    Buffer(int capacity) {
-      bytes = new byte[capacity];
-    }
-
-    @Override
-    public void write(int b) {
-      ensure(1);
-      bytes[size++] = (byte) b;
-    }
-
-    @Override
-    public void write(byte[] source, int offset, int length) {
-      ensure(length);
-      System.arraycopy(source, offset, bytes, size, length);
-      size += length;
-    }
-
-    private void ensure(int more) {
-      if (size + more > bytes.length) {
-        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
-      }
-    }
-
-    int size() {
-      return size;
-    }
-
-    byte[] array() {
-      return bytes;
-    }
-
-    /** The bytes written, the array itself when it is full. */
-    byte[] bytes() {
-      return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
-    }
   }
 }
