@@ -31,11 +31,12 @@ final class RestInfer implements InferCall.Decoder {
    * @param headerLength the request's {@value BinaryTensors#HEADER} header, null when absent
    */
   RestInfer(byte[] body, String headerLength) {
-    this(body, headerLength, TensorBudget.UNLIMITED);
+    this(body, headerLength, TensorBudget.unlimited());
   }
 
   /**
-   * @param budget asked before each input's elements are allocated from its declared shape
+   * @param budget charged before each input's elements are allocated from its declared shape, and
+   *     before each JSON output's text is written
    */
   RestInfer(byte[] body, String headerLength, TensorBudget budget) {
     this.body = body;
@@ -76,7 +77,8 @@ final class RestInfer implements InferCall.Decoder {
             Long.toString(result.version()),
             result.id(),
             result.outputs(),
-            binaryOutputs);
+            binaryOutputs,
+            budget);
     return new Encoded(encoded.bytes(), encoded.jsonLength());
   }
 

@@ -124,7 +124,7 @@ public final class BinaryTensors {
     if (data != null && !data.isNull() && !data.isMissingNode()) {
       throw bothDataAndSize(declared.what());
     }
-    return section(declared, input.parameters().get(SIZE), rest, TensorBudget.UNLIMITED);
+    return section(declared, input.parameters().get(SIZE), rest, TensorBudget.unlimited());
   }
 
   static ProtocolException bothDataAndSize(String what) {
@@ -194,8 +194,10 @@ public final class BinaryTensors {
               + rest.remaining()
               + " bytes of binary data are left for it");
     }
-    budget.reserve(
-        what, type, declared.shape(), type == DataType.BYTES ? 8 * declared.count() + size : size);
+    budget.reserve(what, type, declared.shape());
+    if (type == DataType.BYTES) {
+      budget.reserve(what, size);
+    }
     ByteBuffer section = rest.slice(rest.position(), (int) size).order(ByteOrder.LITTLE_ENDIAN);
     rest.position(rest.position() + (int) size);
     Object elements = elements(type, (int) declared.count(), section, what);

@@ -56,7 +56,7 @@ public final class InferRequestReader {
 
   /** Reads a JSON-only request. */
   public static DecodedRequest read(byte[] json) {
-    return read(json, 0, json.length, null, TensorBudget.UNLIMITED);
+    return read(json, 0, json.length, null, TensorBudget.unlimited());
   }
 
   /**
@@ -204,6 +204,7 @@ public final class InferRequestReader {
             reserve(declared);
             long left = length - parser.currentTokenLocation().getByteOffset();
             elements = TensorData.read(parser, declared, bound(left));
+            reserveText(declared, elements);
           } else {
             dataStart = parser.currentTokenLocation().getByteOffset();
             parser.skipChildren();
@@ -233,17 +234,24 @@ public final class InferRequestReader {
         data.nextToken();
         elements = TensorData.read(data, declared, bound(span));
       }
+      reserveText(declared, elements);
     }
     return new Tensor(declared.name(), declared.type(), declared.shape(), elements);
   }
 
   private void reserve(TensorCodec.Declared declared) {
-    int size = declared.type().byteSize();
-    budget.reserve(
-        declared.what(),
-        declared.type(),
-        declared.shape(),
-        declared.count() * (size > 0 ? size : 8));
+    budget.reserve(declared.what(), declared.type(), declared.shape());
+  }
+
+  /** BYTES contents are known once read: charged then, two bytes a char. */
+  private void reserveText(TensorCodec.Declared declared, Object elements) {
+    if (elements instanceof String[] strings) {
+      long chars = 0;
+      for (String value : strings) {
+        chars += value.length();
+      }
+      budget.reserve(declared.what(), 2 * chars);
+    }
   }
 
   /** The most elements {@code bytes} of JSON can hold: each takes a character and a comma. */

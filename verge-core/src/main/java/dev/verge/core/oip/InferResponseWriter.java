@@ -37,6 +37,19 @@ public final class InferResponseWriter {
    */
   public static Encoded write(
       String model, String version, String id, List<Tensor> outputs, Set<String> binary) {
+    return write(model, version, id, outputs, binary, TensorBudget.unlimited());
+  }
+
+  /**
+   * @param budget charged, before each JSON output is written, the most its text can take
+   */
+  public static Encoded write(
+      String model,
+      String version,
+      String id,
+      List<Tensor> outputs,
+      Set<String> binary,
+      TensorBudget budget) {
     // Jackson's segmented builder: a large answer grows without being copied as it goes.
     ByteArrayBuilder json = new ByteArrayBuilder(FACTORY._getBufferRecycler());
     long sectionBytes = 0;
@@ -64,6 +77,9 @@ public final class InferResponseWriter {
           generator.writeNumberField(BinaryTensors.SIZE, size);
           generator.writeEndObject();
         } else {
+          budget.reserve(
+              "output '" + output.name() + "'",
+              TensorBudget.jsonTextBytes(output.datatype(), output.size()));
           generator.writeFieldName("data");
           data(generator, output);
         }

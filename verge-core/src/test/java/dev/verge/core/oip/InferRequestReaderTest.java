@@ -310,9 +310,7 @@ class InferRequestReaderTest {
 
   @Test
   void the_budget_is_asked_before_each_input_is_allocated_and_can_refuse_it() {
-    List<String> asked = new ArrayList<>();
-    TensorBudget recording =
-        (what, type, shape, bytes) -> asked.add(what + " " + type + " " + bytes);
+    Recording recording = new Recording(Long.MAX_VALUE);
     String request =
         """
         {"inputs": [
@@ -324,22 +322,20 @@ class InferRequestReaderTest {
 
     InferRequestReader.read(bytes(request), 0, bytes(request).length, null, recording);
 
-    assertThat(asked)
-        .containsExactly("input 'a' FP32 24", "input 'b' INT64 16", "input 'c' BYTES 24");
+    assertThat(recording.asked)
+        .containsExactly(
+            "input 'a' FP32 [2, 3]", "input 'b' INT64 [2]", "input 'c' BYTES [3]", "input 'c' +6");
 
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     int count = 4 * 1024 * 1024;
     String large = request("big", "FP32", "[" + count + "]", "[" + "0,".repeat(count - 1) + "0]");
     byte[] body = bytes(large);
-    TensorBudget refusing =
-        (what, type, shape, bytes) -> {
-          throw new IllegalStateException(what + " needs " + bytes + " bytes");
-        };
+    Recording refusing = new Recording(1024 * 1024);
     long before = threads.getCurrentThreadAllocatedBytes();
 
     assertThatThrownBy(() -> InferRequestReader.read(body, 0, body.length, null, refusing))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("input 'big' needs " + 4L * count + " bytes");
+        .hasMessage("input 'big' needs " + 4L * count + " bytes, over 1048576");
     assertThat(threads.getCurrentThreadAllocatedBytes() - before).isLessThan(1024L * 1024);
   }
 
@@ -363,7 +359,7 @@ class InferRequestReaderTest {
         """
             .formatted(s1.length, s2.length);
     byte[] body = concat(bytes(json), binary.toByteArray());
-    List<String> asked = new ArrayList<>();
+    Recording recording = new Recording(Long.MAX_VALUE);
 
     List<Tensor> inputs =
         InferRequestReader.read(
@@ -371,14 +367,18 @@ class InferRequestReaderTest {
                 0,
                 bytes(json).length,
                 ByteBuffer.wrap(body, bytes(json).length, binary.size()),
-                (what, type, shape, bytes) -> asked.add(what + " " + bytes))
+                recording)
             .inputs();
 
     assertThat(inputs.get(0)).isEqualTo(first);
     assertThat((int[]) inputs.get(1).data()).containsExactly(5, 6);
     assertThat(inputs.get(2)).isEqualTo(second);
-    assertThat(asked)
-        .containsExactly("input 'b1' 2", "input 'j' 8", "input 'b2' " + (16 + s2.length));
+    assertThat(recording.asked)
+        .containsExactly(
+            "input 'b1' INT16 [1]",
+            "input 'j' INT32 [2]",
+            "input 'b2' BYTES [2]",
+            "input 'b2' +" + s2.length);
   }
 
   @Test
@@ -411,7 +411,7 @@ class InferRequestReaderTest {
     byte[] padded = concat(concat(bytes("garbage{"), json), bytes("}}more"));
 
     DecodedRequest request =
-        InferRequestReader.read(padded, 8, json.length, null, TensorBudget.UNLIMITED);
+        InferRequestReader.read(padded, 8, json.length, null, TensorBudget.unlimited());
 
     assertThat((float[]) request.inputs().getFirst().data()).containsExactly(1f, 2f);
   }
@@ -433,6 +433,33 @@ class InferRequestReaderTest {
     assertThat((float[]) tensor.data()).containsExactly(expected);
   }
 
+  /** Notes what it is asked, and refuses a tensor larger than its limit as a server would. */
+  static final class Recording implements TensorBudget {
+    final List<String> asked = new ArrayList<>();
+    private final long limit;
+
+    Recording(long limit) {
+      this.limit = limit;
+    }
+
+    @Override
+    public void reserve(String what, DataType type, long[] shape) {
+      asked.add(what + " " + type + " " + java.util.Arrays.toString(shape));
+      long bytes = Tensor.elementCount(shape) * Math.max(type.byteSize(), 8);
+      if (type != DataType.BYTES) {
+        bytes = Tensor.elementCount(shape) * type.byteSize();
+      }
+      if (bytes > limit) {
+        throw new IllegalStateException(what + " needs " + bytes + " bytes, over " + limit);
+      }
+    }
+
+    @Override
+    public void reserve(String what, long bytes) {
+      asked.add(what + " +" + bytes);
+    }
+  }
+
   private static List<Tensor> readBinary(String json, byte[] binary) {
     byte[] body = binary == null ? bytes(json) : concat(bytes(json), binary);
     int length = bytes(json).length;
@@ -441,7 +468,7 @@ class InferRequestReaderTest {
             0,
             length,
             binary == null ? null : ByteBuffer.wrap(body, length, binary.length),
-            TensorBudget.UNLIMITED)
+            TensorBudget.unlimited())
         .inputs();
   }
 

@@ -95,6 +95,20 @@ class InferResponseWriterTest {
         .contains("\"parameters\":{\"binary_data_size\":0}");
   }
 
+  @Test
+  void each_json_output_is_charged_its_largest_text_before_it_is_written() {
+    InferRequestReaderTest.Recording budget = new InferRequestReaderTest.Recording(Long.MAX_VALUE);
+    Tensor fp32 = new Tensor("y", DataType.FP32, new long[] {1000}, new float[1000]);
+    Tensor bits = new Tensor("z", DataType.INT8, new long[] {3}, new byte[3]);
+
+    InferResponseWriter.write("m", "1", null, List.of(fp32, bits), Set.of("z"), budget);
+
+    assertThat(budget.asked)
+        .containsExactly("output 'y' +" + TensorBudget.jsonTextBytes(DataType.FP32, 1000));
+    assertThat(TensorBudget.jsonTextBytes(DataType.FP32, 1000))
+        .isGreaterThanOrEqualTo(Float.toString(-1.17549435E-38f).length() * 1000L + 1);
+  }
+
   private static InferResponseWriter.Encoded write(
       String id, List<Tensor> outputs, Set<String> binary) {
     return InferResponseWriter.write("pump", "3", id, outputs, binary);
