@@ -3,6 +3,7 @@ package dev.verge.http;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.zip.ZipException;
 
 /** Request body streams: a bound on the decoded bytes, and how broken bodies are reported. */
@@ -24,6 +25,36 @@ final class Bodies {
       return new HttpFailure.BadRequest("the request body ended early: " + e.getMessage(), e);
     }
     return new HttpFailure.BadRequest("the request body broke off: " + e.getMessage(), e);
+  }
+
+  /**
+   * Up to this much of a declared length is allocated before any of it arrives: a client that
+   * declares a large body and sends it slowly holds no more until its bytes come.
+   */
+  static final int FIRST_ALLOCATION = 4 * 1024 * 1024;
+
+  /**
+   * Reads a body of {@code length} declared bytes (already checked against its limit): into one
+   * array of that size when it is small, else growing towards it as the bytes come.
+   *
+   * @throws HttpFailure.BadRequest when the body ends before its declared length
+   */
+  static byte[] declared(InputStream in, long length, String what) throws IOException {
+    int size = Math.toIntExact(length);
+    byte[] bytes = new byte[Math.min(size, FIRST_ALLOCATION)];
+    int read = 0;
+    while (read < size) {
+      if (read == bytes.length) {
+        bytes = Arrays.copyOf(bytes, (int) Math.min(size, 2L * bytes.length));
+      }
+      int n = in.read(bytes, read, bytes.length - read);
+      if (n < 0) {
+        throw new HttpFailure.BadRequest(
+            what + " ended after " + read + " of its declared " + length + " bytes");
+      }
+      read += n;
+    }
+    return bytes;
   }
 
   /** Counts what is read and refuses with 413 past the limit. */

@@ -43,6 +43,7 @@ class HttpEdgeTest {
         new RouteTable(
             List.of(
                 Route.post("/ping", x -> x.json(200, x.json(Ping.class))),
+                Route.post("/echo", x -> x.bytes(200, "application/octet-stream", x.bytes())),
                 Route.get("/things/{name}", x -> x.json(200, Map.of("name", x.param("name")))),
                 Route.get(
                     "/wait",
@@ -84,6 +85,23 @@ class HttpEdgeTest {
     assertThat(ping.status()).isEqualTo(200);
     assertThat(Json.read(ping.body().getBytes(), Ping.class)).isEqualTo(new Ping("a", 2));
     assertThat(thing.body()).isEqualTo("{\"name\":\"b c\"}");
+  }
+
+  @Test
+  void bodies_are_read_whole_with_or_without_a_declared_length() throws IOException {
+    byte[] body = new byte[3 * 1024 * 1024];
+    for (int i = 0; i < body.length; i++) {
+      body[i] = (byte) ('a' + i % 26);
+    }
+    String text = new String(body, StandardCharsets.ISO_8859_1);
+
+    RawHttp.Reply declared = post("/echo", Map.of(), body);
+    RawHttp.Reply compressed = post("/echo", Map.of("Content-Encoding", "gzip"), gzip(body));
+
+    assertThat(declared.status()).isEqualTo(200);
+    assertThat(declared.body()).isEqualTo(text);
+    assertThat(compressed.status()).isEqualTo(200);
+    assertThat(compressed.body()).isEqualTo(text);
   }
 
   @Test
@@ -269,6 +287,14 @@ class HttpEdgeTest {
             () -> HttpEdge.Config.of(new InetSocketAddress(0), LIMITS).maxConcurrentRequests(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxConcurrentRequests must be 1 or more, got 0");
+  }
+
+  private static byte[] gzip(byte[] bytes) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+      gzip.write(bytes);
+    }
+    return out.toByteArray();
   }
 
   static byte[] gzipOfSpaces(int size) throws IOException {

@@ -1,41 +1,47 @@
 package dev.verge.agent.serving;
 
-import dev.verge.core.json.Json;
 import dev.verge.core.oip.BinaryTensors;
 import dev.verge.core.oip.Classification;
-import dev.verge.core.oip.InferOutput;
+import dev.verge.core.oip.DecodedRequest;
 import dev.verge.core.oip.InferRequest;
-import dev.verge.core.oip.InferResponse;
+import dev.verge.core.oip.InferRequestReader;
+import dev.verge.core.oip.InferResponseWriter;
 import dev.verge.core.oip.ProtocolException;
-import dev.verge.core.oip.Tensor;
-import dev.verge.core.oip.TensorCodec;
+import dev.verge.core.oip.TensorBudget;
 import dev.verge.core.oip.TensorSpec;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * The REST door's codec: an Open Inference Protocol infer body (JSON, or JSON followed by binary
- * tensor sections) into an {@link InferCall}, and the result back into a JSON or binary answer. One
- * instance per request: decoding remembers which outputs the caller wants as binary.
+ * tensor sections) into an {@link InferCall}, and the result back into a JSON or binary answer.
+ * Both ways stream ({@link InferRequestReader}, {@link InferResponseWriter}): tensors go between
+ * the body's bytes and primitive arrays without a JSON tree. One instance per request: decoding
+ * remembers which outputs the caller wants as binary.
  */
 final class RestInfer implements InferCall.Decoder {
   private final byte[] body;
   private final String headerLength;
-  private InferRequest request;
+  private final TensorBudget budget;
   private Set<String> binaryOutputs = Set.of();
 
   /**
    * @param headerLength the request's {@value BinaryTensors#HEADER} header, null when absent
    */
   RestInfer(byte[] body, String headerLength) {
+    this(body, headerLength, TensorBudget.unlimited());
+  }
+
+  /**
+   * @param budget charged before each input's elements are allocated from its declared shape, and
+   *     before each JSON output's text is written
+   */
+  RestInfer(byte[] body, String headerLength, TensorBudget budget) {
     this.body = body;
     this.headerLength = headerLength;
+    this.budget = budget;
   }
 
   /** The answer's bytes, and the length of its JSON part when binary sections follow (else -1). */
@@ -43,61 +49,41 @@ final class RestInfer implements InferCall.Decoder {
 
   @Override
   public InferCall decode(dev.verge.runtime.LoadedModel model) {
-    byte[] json = body;
+    int jsonLength = body.length;
     ByteBuffer binary = null;
     if (headerLength != null) {
-      int length = BinaryTensors.headerLength(headerLength, body.length);
-      json = Arrays.copyOf(body, length);
-      binary = ByteBuffer.wrap(body, length, body.length - length);
+      jsonLength = BinaryTensors.headerLength(headerLength, body.length);
+      binary = ByteBuffer.wrap(body, jsonLength, body.length - jsonLength);
     }
-    request = Json.read(json, InferRequest.class);
+    DecodedRequest request = InferRequestReader.read(body, 0, jsonLength, binary, budget);
     if (request.inputs() == null || request.inputs().isEmpty()) {
       throw new ProtocolException("request has no inputs");
     }
-    List<Tensor> inputs = BinaryTensors.decode(request.inputs(), binary);
     Set<String> outputs = requestedOutputs(request);
     binaryOutputs =
         BinaryTensors.binaryOutputs(
-            request, outputs.isEmpty() ? names(model.outputs()) : List.copyOf(outputs));
+            request.parameters(),
+            request.outputs(),
+            outputs.isEmpty() ? names(model.outputs()) : List.copyOf(outputs));
     return new InferCall(
-        request.id(), inputs, outputs, Classification.requested(request.outputs()));
+        request.id(), request.inputs(), outputs, Classification.requested(request.outputs()));
   }
 
   /** The REST answer for {@code result}, the call {@link #decode decoded} here. */
   Encoded encode(InferResult result) {
-    List<InferOutput> wire = new ArrayList<>(result.outputs().size());
-    ByteArrayOutputStream bytes = binaryOutputs.isEmpty() ? null : new ByteArrayOutputStream();
-    for (Tensor output : result.outputs()) {
-      if (bytes != null && binaryOutputs.contains(output.name())) {
-        byte[] section = BinaryTensors.encode(output);
-        InferOutput described = TensorCodec.describe(output);
-        wire.add(
-            new InferOutput(
-                described.name(),
-                described.shape(),
-                described.datatype(),
-                Map.of(BinaryTensors.SIZE, section.length),
-                null));
-        bytes.writeBytes(section);
-      } else {
-        wire.add(TensorCodec.encode(output));
-      }
-    }
-    byte[] json =
-        Json.write(
-            new InferResponse(
-                result.model(), Long.toString(result.version()), result.id(), null, wire));
-    if (bytes == null) {
-      return new Encoded(json, -1);
-    }
-    byte[] answer = Arrays.copyOf(json, json.length + bytes.size());
-    byte[] sections = bytes.toByteArray();
-    System.arraycopy(sections, 0, answer, json.length, sections.length);
-    return new Encoded(answer, json.length);
+    InferResponseWriter.Encoded encoded =
+        InferResponseWriter.write(
+            result.model(),
+            Long.toString(result.version()),
+            result.id(),
+            result.outputs(),
+            binaryOutputs,
+            budget);
+    return new Encoded(encoded.bytes(), encoded.jsonLength());
   }
 
   /** The output names the request asks for; the engine refuses any the model lacks. */
-  private static Set<String> requestedOutputs(InferRequest request) {
+  private static Set<String> requestedOutputs(DecodedRequest request) {
     if (request.outputs() == null) {
       return Set.of();
     }

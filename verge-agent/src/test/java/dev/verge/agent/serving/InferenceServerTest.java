@@ -134,6 +134,49 @@ class InferenceServerTest {
   }
 
   @Test
+  void reads_inputs_in_any_field_order_and_answers_the_same() {
+    String ordered =
+        """
+        {"id": "a", "inputs": [{"name": "input", "shape": [2, 2], "datatype": "FP32",
+                                "data": [[1, 2], [3, 4]]}]}
+        """;
+    String dataFirst =
+        """
+        {"inputs": [{"data": [1, 2, 3, 4], "datatype": "FP32", "shape": [2, 2],
+                     "name": "input"}], "id": "a"}
+        """;
+
+    Http.Response first = http.post("/v2/models/pump/infer", ordered);
+    Http.Response second = http.post("/v2/models/pump/infer", dataFirst);
+
+    assertThat(first.status()).isEqualTo(200);
+    assertThat(second.status()).isEqualTo(200);
+    assertThat(second.json()).isEqualTo(first.json());
+    assertThat(first.json().path("outputs").get(0).path("data").size()).isEqualTo(4);
+  }
+
+  @Test
+  void names_the_element_that_is_not_a_number_and_malformed_json_where_it_breaks() {
+    String text =
+        """
+        {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP32", "data": [1, "2"]}]}
+        """;
+    String broken =
+        """
+        {"inputs": [{"name": "input", "shape": [1, 2], "datatype": "FP32",
+                     "data": [1, 2,]}]}
+        """;
+
+    Http.Response element = http.post("/v2/models/pump/infer", text);
+    Http.Response malformed = http.post("/v2/models/pump/infer", broken);
+
+    assertThat(element.status()).isEqualTo(400);
+    assertThat(element.error()).isEqualTo("input 'input': element 1 is \"2\", expected a number");
+    assertThat(malformed.status()).isEqualTo(400);
+    assertThat(malformed.error()).startsWith("the request body is malformed JSON at line 2");
+  }
+
+  @Test
   void names_the_input_whose_shape_does_not_fit_the_model() {
     String request =
         """

@@ -104,6 +104,20 @@ public final class Json {
     }
   }
 
+  /**
+   * The failure of a streaming read, worded as {@link #read} words its own: what was wrong and
+   * where, for readers that walk a {@link com.fasterxml.jackson.core.JsonParser} themselves.
+   */
+  public static JsonFormatException malformed(IOException e) {
+    if (e instanceof JsonProcessingException processing) {
+      return new JsonFormatException(describe(processing), e);
+    }
+    if (e instanceof CharConversionException) {
+      return new JsonFormatException("not UTF-8 JSON text (" + e.getMessage() + ")", e);
+    }
+    throw new UncheckedIOException(e);
+  }
+
   private static String describe(JsonProcessingException e) {
     String where =
         e.getLocation() == null

@@ -77,7 +77,7 @@ public final class BinaryTensors {
    *     bytes are left over
    */
   public static List<Tensor> decode(List<InferInput> inputs, ByteBuffer binary) {
-    ByteBuffer rest = binary == null ? null : binary.slice().order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer rest = sections(binary);
     List<Tensor> tensors = new ArrayList<>(inputs.size());
     String last = null;
     for (InferInput input : inputs) {
@@ -88,6 +88,20 @@ public final class BinaryTensors {
         tensors.add(TensorCodec.decode(input));
       }
     }
+    requireConsumed(rest, last);
+    return tensors;
+  }
+
+  /** The little-endian view of a request's binary part that {@link #section} reads on from. */
+  static ByteBuffer sections(ByteBuffer binary) {
+    return binary == null ? null : binary.slice().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * @param last the last input that had a section, null when none had
+   * @throws ProtocolException when bytes are left after the last section
+   */
+  static void requireConsumed(ByteBuffer rest, String last) {
     if (rest != null && rest.hasRemaining()) {
       throw new ProtocolException(
           last == null
@@ -102,18 +116,32 @@ public final class BinaryTensors {
                   + "', the last input with "
                   + SIZE);
     }
-    return tensors;
   }
 
   private static Tensor decodeSection(InferInput input, ByteBuffer rest) {
     TensorCodec.Declared declared = TensorCodec.declared(input);
-    String what = declared.what();
-    DataType type = declared.type();
     JsonNode data = input.data();
     if (data != null && !data.isNull() && !data.isMissingNode()) {
-      throw new ProtocolException(what + " has both 'data' and " + SIZE + ": send one of them");
+      throw bothDataAndSize(declared.what());
     }
-    long size = size(input.parameters().get(SIZE), what);
+    return section(declared, input.parameters().get(SIZE), rest, TensorBudget.unlimited());
+  }
+
+  static ProtocolException bothDataAndSize(String what) {
+    return new ProtocolException(what + " has both 'data' and " + SIZE + ": send one of them");
+  }
+
+  /**
+   * Reads a declared input's section from {@code rest}, moving it on past the section.
+   *
+   * @param sizeValue the input's {@value #SIZE} parameter as given
+   * @param budget asked before the elements are allocated
+   */
+  static Tensor section(
+      TensorCodec.Declared declared, Object sizeValue, ByteBuffer rest, TensorBudget budget) {
+    String what = declared.what();
+    DataType type = declared.type();
+    long size = size(sizeValue, what);
     if (rest == null) {
       throw new ProtocolException(
           what
@@ -165,6 +193,10 @@ public final class BinaryTensors {
               + ", but only "
               + rest.remaining()
               + " bytes of binary data are left for it");
+    }
+    budget.reserve(what, type, declared.shape());
+    if (type == DataType.BYTES) {
+      budget.reserve(what, size);
     }
     ByteBuffer section = rest.slice(rest.position(), (int) size).order(ByteOrder.LITTLE_ENDIAN);
     rest.position(rest.position() + (int) size);
@@ -412,11 +444,21 @@ public final class BinaryTensors {
    * @throws ProtocolException when either parameter is not true or false
    */
   public static Set<String> binaryOutputs(InferRequest request, List<String> outputs) {
-    boolean all = flag(request.parameters(), ALL_OUTPUTS, "request parameter " + ALL_OUTPUTS);
+    return binaryOutputs(request.parameters(), request.outputs(), outputs);
+  }
+
+  /**
+   * {@link #binaryOutputs(InferRequest, List)} from a request's parameters and requested outputs.
+   */
+  public static Set<String> binaryOutputs(
+      Map<String, Object> parameters,
+      List<InferRequest.RequestedOutput> requested,
+      List<String> outputs) {
+    boolean all = flag(parameters, ALL_OUTPUTS, "request parameter " + ALL_OUTPUTS);
     Set<String> explicitlyBinary = new HashSet<>();
     Set<String> explicitlyJson = new HashSet<>();
-    if (request.outputs() != null) {
-      for (InferRequest.RequestedOutput output : request.outputs()) {
+    if (requested != null) {
+      for (InferRequest.RequestedOutput output : requested) {
         if (output == null
             || output.parameters() == null
             || !output.parameters().containsKey(OUTPUT)) {
