@@ -8,7 +8,9 @@ import dev.verge.cli.config.Flags;
 import dev.verge.cli.config.LogSettings;
 import dev.verge.cli.config.Settings;
 import dev.verge.cli.logging.Logging;
+import dev.verge.runtime.EngineException;
 import dev.verge.runtime.OnnxEngine;
+import dev.verge.runtime.ProviderChoice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -38,6 +40,8 @@ import picocli.CommandLine.Spec;
           + " defaults."
     })
 final class AgentCommand implements Runnable {
+  private static final System.Logger LOG = System.getLogger(AgentCommand.class.getName());
+
   /** The file, in the data folder, where a started agent writes its inference URL. */
   static final String ENDPOINT_FILE = "agent.endpoint";
 
@@ -118,6 +122,15 @@ final class AgentCommand implements Runnable {
       description =
           "ONNX Runtime threads per model run; 0 lets it choose (default ${DEFAULT-VALUE}).")
   String threads;
+
+  @Option(
+      names = "--execution-provider",
+      paramLabel = "auto|cpu|cuda",
+      description =
+          "Where models run: cpu, cuda (GPU 0; the agent refuses to start without it) or auto,"
+              + " CUDA when the GPU build of ONNX Runtime and a GPU are present (default"
+              + " ${DEFAULT-VALUE}).")
+  String executionProvider;
 
   @Option(
       names = "--max-store-mb",
@@ -216,8 +229,14 @@ final class AgentCommand implements Runnable {
     Logging.configure(settings.get(LogSettings.FORMAT), settings.get(LogSettings.LEVEL));
     AgentConfig agentConfig = AgentSettings.toConfig(settings);
     CountDownLatch stopped = new CountDownLatch(1);
-    try (OnnxEngine engine = new OnnxEngine(agentConfig.engineOptions());
+    try (OnnxEngine engine = startEngine(agentConfig);
         Agent agent = Agent.start(agentConfig, engine)) {
+      ProviderChoice provider = engine.executionProvider();
+      LOG.log(
+          System.Logger.Level.INFO,
+          "models run on {0}: {1}",
+          provider.provider().name(),
+          provider.reason());
       Runnable stop =
           () -> {
             agent.close();
@@ -235,6 +254,17 @@ final class AgentCommand implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** ONNX Runtime on the configured execution provider. */
+  private static OnnxEngine startEngine(AgentConfig config) {
+    OnnxEngine engine;
+    try {
+      engine = new OnnxEngine(config.engineOptions());
+    } catch (EngineException e) {
+      throw new CommandFailedException(e.getMessage());
+    }
+    return engine;
   }
 
   private static void writeEndpoint(Path data, URI url) {

@@ -75,6 +75,33 @@ class AgentCommandTest {
   }
 
   @Test
+  void agent_demanding_cuda_on_the_cpu_build_exits_1_saying_what_is_missing() {
+    Keys.KeyFiles publisher = Fixtures.givenKeys(dir, "p");
+    Path data = dir.resolve("device");
+
+    // The test class path has ONNX Runtime's CPU build, as the distribution does.
+    Cli.Result result =
+        Cli.run(
+            "agent",
+            "--hub",
+            "http://127.0.0.1:1",
+            "--data",
+            data.toString(),
+            "--trust",
+            publisher.publicKey().toString(),
+            "--execution-provider",
+            "cuda");
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err())
+        .startsWith(
+            "verge: execution-provider is cuda, but this ONNX Runtime build has no CUDA provider")
+        .contains("onnxruntime_gpu")
+        .doesNotContain("\tat ");
+    assertThat(data.resolve(AgentCommand.ENDPOINT_FILE)).doesNotExist();
+  }
+
+  @Test
   void agent_that_is_not_enrolled_and_has_no_token_exits_1_asking_for_one() {
     Keys.KeyFiles publisher = Fixtures.givenKeys(dir, "p");
     Path data = dir.resolve("device");

@@ -40,10 +40,18 @@ final class NativeLibraries {
       return;
     }
     String folder = "ai/onnxruntime/native/" + platform.get() + "/";
-    Path target = cacheRoot().resolve("onnxruntime").resolve(version).resolve(platform.get());
+    ClassLoader loader = NativeLibraries.class.getClassLoader();
+    // The GPU build has the same version as the CPU one but other libraries: its own folder, so
+    // that devices switching jars never load one build's library next to the other's.
+    boolean gpu = loader.getResource(folder + cudaProvider(platform.get())) != null;
+    Path target =
+        cacheRoot()
+            .resolve("onnxruntime")
+            .resolve(gpu ? version + "-gpu" : version)
+            .resolve(platform.get());
     try {
       for (String name : libraryNames(platform.get())) {
-        URL resource = NativeLibraries.class.getClassLoader().getResource(folder + name);
+        URL resource = loader.getResource(folder + name);
         if (resource != null) {
           unpack(resource, target.resolve(name));
         }
@@ -108,12 +116,30 @@ final class NativeLibraries {
         : Optional.of(osName + "-" + archName);
   }
 
-  private static List<String> libraryNames(String platform) {
+  /**
+   * The libraries to unpack, those a build lacks skipped. ONNX Runtime loads its provider libraries
+   * from the folder its main library came from, so the GPU build's must sit beside it.
+   */
+  static List<String> libraryNames(String platform) {
     if (platform.startsWith("win")) {
       return List.of(
-          "onnxruntime.dll", "onnxruntime4j_jni.dll", "onnxruntime_providers_shared.dll");
+          "onnxruntime.dll",
+          "onnxruntime4j_jni.dll",
+          "onnxruntime_providers_shared.dll",
+          cudaProvider(platform));
     }
     String suffix = platform.startsWith("osx") ? ".dylib" : ".so";
-    return List.of("libonnxruntime" + suffix, "libonnxruntime4j_jni" + suffix);
+    return List.of(
+        "libonnxruntime" + suffix,
+        "libonnxruntime4j_jni" + suffix,
+        "libonnxruntime_providers_shared" + suffix,
+        cudaProvider(platform));
+  }
+
+  private static String cudaProvider(String platform) {
+    if (platform.startsWith("win")) {
+      return "onnxruntime_providers_cuda.dll";
+    }
+    return "libonnxruntime_providers_cuda" + (platform.startsWith("osx") ? ".dylib" : ".so");
   }
 }

@@ -18,13 +18,30 @@ import java.util.Map;
  * version, created once and reused by every request (sessions are thread-safe for {@code run}).
  */
 public final class OnnxEngine implements InferenceEngine {
+  private static final System.Logger LOG = System.getLogger(OnnxEngine.class.getName());
   private final OrtEnvironment environment;
   private final EngineOptions options;
+  private final ProviderChoice provider;
 
+  /**
+   * Starts ONNX Runtime and chooses the execution provider.
+   *
+   * @throws EngineException when {@link ExecutionProvider#CUDA} is demanded and this device cannot
+   *     give it, saying why
+   */
   public OnnxEngine(EngineOptions options) {
     this.options = options;
     NativeLibraries.prepare();
     this.environment = OrtEnvironment.getEnvironment();
+    this.provider =
+        ExecutionProviders.choose(
+            options.executionProvider(),
+            ExecutionProviders.probe(options.executionProvider(), System.getenv()));
+  }
+
+  /** The execution provider models run on, and why it was chosen. */
+  public ProviderChoice executionProvider() {
+    return provider;
   }
 
   @Override
@@ -62,6 +79,25 @@ public final class OnnxEngine implements InferenceEngine {
   }
 
   private OrtSession openSession(byte[] model, String what) {
+    if (provider.provider() == ExecutionProvider.CUDA) {
+      try {
+        return openSession(model, what, true);
+      } catch (EngineException e) {
+        if (options.executionProvider() == ExecutionProvider.CUDA) {
+          throw e;
+        }
+        // auto: a model CUDA cannot take (or a GPU that fails now) still serves, on the CPU.
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0} runs on the CPU: CUDA could not load it ({1})",
+            what,
+            e.getMessage());
+      }
+    }
+    return openSession(model, what, false);
+  }
+
+  private OrtSession openSession(byte[] model, String what, boolean cuda) {
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
       sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       // A failed run comes back as an OrtException, which the agent reports (and throttles in
@@ -73,9 +109,15 @@ public final class OnnxEngine implements InferenceEngine {
       if (options.interOpThreads() > 0) {
         sessionOptions.setInterOpNumThreads(options.interOpThreads());
       }
+      sessionOptions.setCPUArenaAllocator(options.memoryArena());
+      sessionOptions.setMemoryPatternOptimization(options.memoryArena());
+      if (cuda) {
+        sessionOptions.addCUDA(ExecutionProviders.CUDA_DEVICE);
+      }
       return environment.createSession(model, sessionOptions);
     } catch (OrtException e) {
-      throw new EngineException("ONNX Runtime cannot load " + what + ": " + e.getMessage(), e);
+      throw new EngineException(
+          "ONNX Runtime cannot load " + what + (cuda ? " on CUDA" : "") + ": " + e.getMessage(), e);
     }
   }
 

@@ -4,6 +4,7 @@ import dev.verge.agent.AgentConfig;
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.capture.CapturePolicy;
 import dev.verge.runtime.EngineOptions;
+import dev.verge.runtime.ExecutionProvider;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -125,6 +126,17 @@ public final class AgentSettings {
           () -> EngineOptions.defaults().intraOpThreads(),
           String.valueOf(EngineOptions.defaults().intraOpThreads()));
 
+  // Part "footprint" (issue 8): where models run.
+  public static final Setting<ExecutionProvider> EXECUTION_PROVIDER =
+      Setting.of(
+          SECTION,
+          "execution-provider",
+          Parsers.oneOf(ExecutionProvider.class),
+          Parsers.names(ExecutionProvider.class)
+              + " (auto: CUDA when the GPU build of ONNX Runtime and a GPU are present)",
+          () -> EngineOptions.defaults().executionProvider(),
+          "auto");
+
   public static final Setting<Long> MAX_STORE_MB =
       Setting.of(
           SECTION,
@@ -238,6 +250,7 @@ public final class AgentSettings {
           POLL_INTERVAL,
           FORWARD_INTERVAL,
           THREADS,
+          EXECUTION_PROVIDER,
           MAX_STORE_MB,
           METRICS_TOKEN_FILE,
           TIME_ZONE,
@@ -271,7 +284,9 @@ public final class AgentSettings {
         .withTrustedKeys(settings.get(TRUST))
         .withPollInterval(settings.get(POLL_INTERVAL))
         .withForwarding(settings.get(FORWARD_INTERVAL), AgentConfig.DEFAULT_FORWARD_BATCH_SIZE)
-        .withEngineOptions(new EngineOptions(settings.get(THREADS), 1))
+        .withEngineOptions(
+            new EngineOptions(settings.get(THREADS), 1)
+                .withExecutionProvider(settings.get(EXECUTION_PROVIDER)))
         .withMaxStoreBytes(settings.get(MAX_STORE_MB) * MIB)
         .withMetricsToken(metricsToken)
         .withTimeZone(settings.get(TIME_ZONE))
