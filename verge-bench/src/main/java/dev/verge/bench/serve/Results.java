@@ -59,7 +59,7 @@ record Results(List<String> notes, List<Column> columns, List<Row> rows, List<Me
         Measurement a = row.figures().get(ratio.numerator());
         Measurement b = row.figures().get(ratio.denominator());
         cells.add(
-            a == null || b == null || b.requestsPerSecond() == 0
+            a == null || b == null || a.requests() == 0 || b.requests() == 0
                 ? "—"
                 : String.format(
                     Locale.ROOT, "%.2f×", a.requestsPerSecond() / b.requestsPerSecond()));
@@ -68,7 +68,7 @@ record Results(List<String> notes, List<Column> columns, List<Row> rows, List<Me
     }
     md.append("\nCells: inferences/s (requests/s × batch); p50 / p99 latency of one request.");
     md.append(" Ratios: of inferences/s. In-process contenders carry no encoding: measured once,");
-    md.append(" shown on both rows.\n");
+    md.append(" shown on both rows. Cells with fewer than " + FEW + " answers say how many.\n");
     jsonCost().ifPresent(md::append);
     if (!memory.isEmpty()) {
       md.append(
@@ -110,7 +110,7 @@ record Results(List<String> notes, List<Column> columns, List<Row> rows, List<Me
             && b.connections() == c.connections()) {
           Measurement mj = json.figures().get("agent-http");
           Measurement mb = binary.figures().get("agent-http");
-          if (mj != null && mb != null) {
+          if (mj != null && mb != null && mj.requests() > 0 && mb.requests() > 0) {
             md.append(
                 String.format(
                     Locale.ROOT,
@@ -141,7 +141,14 @@ record Results(List<String> notes, List<Column> columns, List<Row> rows, List<Me
         .toList();
   }
 
+  /** Fewer answers than this and a p99 says little: the cell shows how many there were. */
+  static final long FEW = 20;
+
   static String cell(Measurement m, int batch) {
+    if (m.requests() == 0) {
+      return String.format(Locale.ROOT, "none answered in %.0f s", m.seconds())
+          + (m.errors() == 0 ? "" : " (" + m.errors() + " failed)");
+    }
     String cell =
         String.format(
             Locale.ROOT,
@@ -149,6 +156,9 @@ record Results(List<String> notes, List<Column> columns, List<Row> rows, List<Me
             m.inferencesPerSecond(batch),
             latency(m.p50Micros()),
             latency(m.p99Micros()));
+    if (m.requests() < FEW) {
+      cell += " (" + m.requests() + " answers)";
+    }
     return m.errors() == 0 ? cell : cell + " (" + m.errors() + " failed)";
   }
 

@@ -158,6 +158,5 @@ class HarnessTest {
     assertThat(Memory.parse("Name:\tjava\nVmHWM:\t  262144 kB\nVmRSS:\t  143360 kB\n"))
         .isEqualTo(new Memory(143_360, 262_144));
     assertThat(Memory.parse("Name:\tkthreadd\n")).isNull();
-    assertThat(Memory.of(ProcessHandle.current().pid())).isNotNull();
   }
 }

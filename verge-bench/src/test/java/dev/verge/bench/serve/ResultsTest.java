@@ -50,12 +50,26 @@ class ResultsTest {
   @Test
   void a_missing_contender_reads_as_a_dash_and_failures_are_shown() {
     Measurement ort = new Measurement(1_000, 1.0, 4, 9, 0);
-    Measurement failing = new Measurement(10, 1.0, 300, 400, 3);
+    Measurement failing = new Measurement(100, 1.0, 300, 400, 3);
     String md =
         new Results(List.of(), COLUMNS, List.of(row(Tensors.JSON, ort, failing, null)), List.of())
             .markdown();
 
-    assertThat(md).contains("| 640; 300 µs / 400 µs (3 failed) | — | 0.01× | — |");
+    assertThat(md).contains("| 6,400; 300 µs / 400 µs (3 failed) | — | 0.10× | — |");
+  }
+
+  @Test
+  void a_cell_without_answers_says_so_and_has_no_ratio_and_few_answers_are_counted() {
+    Measurement ort = new Measurement(12, 3.0, 250_000, 300_000, 0);
+    Measurement none = new Measurement(0, 3.0, 0, 0, 0);
+    String md =
+        new Results(List.of(), COLUMNS, List.of(row(Tensors.BINARY, ort, none, none)), List.of())
+            .markdown();
+
+    assertThat(md)
+        .contains(
+            "| 256; 250.0 ms / 300.0 ms (12 answers) | none answered in 3 s | none answered in 3 s"
+                + " | — | — |");
   }
 
   @Test
