@@ -91,15 +91,15 @@ record Results(List<String> notes, List<Column> columns, List<Row> rows, List<Me
 
   /**
    * What JSON costs the agent per input float, end to end: its p50 with JSON tensors minus its p50
-   * with binary ones in the same case, over the request's input floats; for inputs of 10,000 floats
-   * or more, where the difference is not noise.
+   * with binary ones in the same case, over the request's input floats; at one connection (more add
+   * queueing) and for inputs of 10,000 floats or more, where the difference is not noise.
    */
   private Optional<String> jsonCost() {
     StringBuilder md = new StringBuilder();
     for (Row json : rows) {
       Case c = json.c();
       long floats = (long) c.batch() * c.model().sampleSize();
-      if (c.tensors() != Tensors.JSON || floats < 10_000) {
+      if (c.tensors() != Tensors.JSON || floats < 10_000 || c.connections() != 1) {
         continue;
       }
       for (Row binary : rows) {
