@@ -119,17 +119,26 @@ final class Wrk {
             "-s",
             script.toString(),
             url.toString());
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out = process.getInputStream().readAllBytes();
-    if (!process.waitFor(seconds + 60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new IOException("wrk did not finish: " + String.join(" ", command));
+    // Its output goes to a file, so a wrk that hangs is stopped by the wait's time-out.
+    Path output = Files.createTempFile(script.getParent(), "wrk-", ".out");
+    try {
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
+      if (!process.waitFor(seconds + 60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IOException("wrk did not finish: " + String.join(" ", command));
+      }
+      String text = Files.readString(output, StandardCharsets.UTF_8);
+      if (process.exitValue() != 0) {
+        throw new IOException("wrk exited with " + process.exitValue() + ": " + text);
+      }
+      return parse(text);
+    } finally {
+      Files.deleteIfExists(output);
     }
-    String text = new String(out, StandardCharsets.UTF_8);
-    if (process.exitValue() != 0) {
-      throw new IOException("wrk exited with " + process.exitValue() + ": " + text);
-    }
-    return parse(text);
   }
 
   /** The figures of wrk's output, from the line its script's {@code done} prints. */
