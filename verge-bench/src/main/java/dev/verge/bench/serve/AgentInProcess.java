@@ -1,0 +1,110 @@
+package dev.verge.bench.serve;
+
+import dev.verge.agent.serving.InferCall;
+import dev.verge.agent.serving.Inference;
+import dev.verge.agent.serving.InferenceServer;
+import dev.verge.agent.serving.ModelRegistry;
+import dev.verge.agent.store.SqliteAgentStore;
+import dev.verge.core.oip.DataType;
+import dev.verge.core.oip.Tensor;
+import dev.verge.runtime.LoadedModel;
+import dev.verge.runtime.ModelSource;
+import dev.verge.runtime.OnnxEngine;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The agent's serving core without HTTP: {@link Inference#run} on a registry, store and counters of
+ * its own in this JVM, so every call leases the version, runs the engine, records the prediction in
+ * SQLite and counts it, as the agent's doors do. Until the in-process API for JVM applications
+ * lands, this is what it will cost at the least.
+ */
+final class AgentInProcess implements Contender {
+  private final ModelRegistry registry = new ModelRegistry();
+  private final SqliteAgentStore store;
+  private final InferenceServer server;
+  private final Inference inference;
+
+  AgentInProcess(OnnxEngine engine, List<BenchModel> models, Path dataDir) throws Exception {
+    store = SqliteAgentStore.open(dataDir.resolve("agent.db"));
+    try {
+      for (BenchModel model : models) {
+        LoadedModel loaded = engine.load(new ModelSource(model.name(), 1, model.onnx()));
+        registry.activate(loaded);
+      }
+      // Its HTTP side listens on a loopback port nobody calls; only the core is measured.
+      server =
+          InferenceServer.start(
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+              registry,
+              store,
+              Optional::empty,
+              Map::of);
+    } catch (Exception | Error e) {
+      registry.close();
+      store.close();
+      throw e;
+    }
+    inference = server.inference();
+  }
+
+  @Override
+  public String key() {
+    return "agent-local";
+  }
+
+  @Override
+  public String column() {
+    return "agent in-process (`Inference.run`)";
+  }
+
+  @Override
+  public boolean encodes() {
+    return false;
+  }
+
+  @Override
+  public float[] answer(BenchModel model, int batch, Tensors tensors) {
+    return call(model.name(), tensor(model, batch));
+  }
+
+  @Override
+  public Measurement measure(Case c, Duration warmup, Duration duration)
+      throws InterruptedException {
+    String name = c.model().name();
+    Tensor input = tensor(c.model(), c.batch());
+    return InProcessLoad.run(c.connections(), warmup, duration, () -> call(name, input));
+  }
+
+  private float[] call(String name, Tensor input) {
+    return (float[])
+        inference
+            .run(name, null, model -> new InferCall(null, List.of(input), Set.of()))
+            .outputs()
+            .get(0)
+            .data();
+  }
+
+  private static Tensor tensor(BenchModel model, int batch) {
+    return new Tensor(BenchModel.INPUT, DataType.FP32, model.shape(batch), model.input(batch));
+  }
+
+  @Override
+  public OptionalLong pid() {
+    return OptionalLong.empty();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    registry.close();
+    store.close();
+  }
+}
