@@ -212,4 +212,21 @@ class WarmUpTest extends AgentHarness {
         .contains("does not match the manifest");
     assertThat(http(agent).get("/v2/models/vad").status()).isEqualTo(404);
   }
+
+  @Test
+  void a_restarted_agent_serves_it_again_offline() {
+    hub.desire(
+        hub.model("vad", 1, bundles.withSamples("vad", 1, TestModels.minimumLength(KERNEL), null)));
+    Agent first = start();
+    first.syncNow();
+    first.close();
+    hub.close();
+
+    Agent second = start(config().withEnrollmentToken(null));
+
+    Http http = http(second);
+    assertThat(inferFrame(http).path("model_version").asText()).isEqualTo("1");
+    assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
+    assertThat(warnings()).as("once per load: install, then restore").hasSize(2);
+  }
 }
