@@ -203,8 +203,8 @@ final class BundleCommand {
       name = "verify",
       mixinStandardHelpOptions = true,
       description =
-          "Check a bundle as a device would: archive, file digests, and a signature by a trusted"
-              + " key. Exits 1 naming the check that failed.")
+          "Check a bundle as a device would: archive, file digests, a signature by a trusted"
+              + " key, and its samples run on the model. Exits 1 naming the check that failed.")
   static final class Verify implements Runnable {
     @Parameters(paramLabel = "BUNDLE")
     Path bundle;
@@ -220,13 +220,42 @@ final class BundleCommand {
       try (Bundle opened = Bundle.open(bundle)) {
         PublisherKey key = opened.verifySignature(TrustStore.load(trust));
         Manifest m = opened.manifest();
+        String samples = "";
+        Samples read = opened.samples().orElse(null);
+        if (read != null) {
+          runSamples(opened, read);
+          int count = read.samples().size();
+          samples =
+              "; its "
+                  + (count == 1 ? "sample answers" : count + " samples answer")
+                  + " as expected";
+        }
         System.out.println(
             "OK: "
                 + m.name()
                 + " v"
                 + m.version()
                 + " is intact and signed by trusted key "
-                + key.keyId());
+                + key.keyId()
+                + samples);
+      }
+    }
+
+    /** Runs the samples as a device does at install. */
+    private static void runSamples(Bundle opened, Samples samples) {
+      Manifest m = opened.manifest();
+      ModelSource source = new ModelSource(m.name(), m.version(), opened.readFile(m.entrypoint()));
+      try (OnnxEngine engine = new OnnxEngine(EngineOptions.defaults());
+          LoadedModel model = engine.load(source)) {
+        SampleCheck.problem(model, samples)
+            .ifPresent(
+                problem -> {
+                  throw new CommandFailedException(
+                      "sample check failed: " + m.name() + " v" + m.version() + ", " + problem);
+                });
+      } catch (EngineException e) {
+        throw new CommandFailedException(
+            "model load failed: " + m.name() + " v" + m.version() + ": " + e.getMessage());
       }
     }
   }

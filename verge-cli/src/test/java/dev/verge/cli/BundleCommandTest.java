@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.verge.core.bundle.Bundle;
+import dev.verge.core.bundle.BundleWriter;
 import dev.verge.core.bundle.Digests;
 import dev.verge.core.bundle.Manifest;
 import dev.verge.core.oip.DataType;
@@ -18,6 +19,7 @@ import dev.verge.runtime.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -464,5 +466,34 @@ class BundleCommandTest {
     Cli.Result result = Cli.run("bundle", "inspect", bundle.toString());
 
     assertThat(result.out()).contains("Samples:  none (devices warm it on zeros, best effort");
+  }
+
+  @Test
+  void bundle_verify_runs_the_samples_as_a_device_would() throws IOException {
+    Path model = givenModel(dir);
+    Path samples = Fixtures.write(dir.resolve("s.json"), PAIR_SAMPLES.formatted("0.9"));
+    Path bundle = dir.resolve("b.vbundle");
+    // Made without the CLI, which would refuse samples that do not hold.
+    BundleWriter.create(
+        new BundleWriter.Spec("pump", 1, model, List.of(), List.of(), null, null, samples),
+        bundle,
+        Clock.systemUTC());
+    BundleWriter.sign(bundle, Keys.readPrivate(publisher.privateKey()));
+
+    Cli.Result refused =
+        Cli.run("bundle", "verify", bundle.toString(), "--trust", publisher.publicKey().toString());
+
+    assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.err())
+        .startsWith(
+            "verge: sample check failed: pump v1, sample 'even', output 'output' differs at 1 of 2");
+
+    Path good = dir.resolve("good.vbundle");
+    assertThat(createWithSamples(PAIR_SAMPLES.formatted("0.5"), good).exit()).isZero();
+    Cli.Result ok =
+        Cli.run("bundle", "verify", good.toString(), "--trust", publisher.publicKey().toString());
+    assertThat(ok.out())
+        .contains(
+            "signed by trusted key " + publisher.keyId() + "; its sample" + " answers as expected");
   }
 }
