@@ -5,10 +5,15 @@ import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Prediction;
 import dev.verge.core.json.Json;
+import dev.verge.core.oip.Classification;
+import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorCodec;
 import dev.verge.runtime.EngineException;
 import dev.verge.runtime.LoadedModel;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The serving core every door shares (REST, gRPC, the in-process API): lease the version asked for,
@@ -35,6 +40,12 @@ public final class Inference {
     this.health = health;
   }
 
+  /** How a door turns a result into its answer, timed as the version's output phase. */
+  @FunctionalInterface
+  public interface Encoder<T> {
+    T encode(InferResult result);
+  }
+
   /**
    * Runs one call on {@code name}; counts every failure, decoding included, before rethrowing it.
    *
@@ -44,23 +55,41 @@ public final class Inference {
    * @throws EngineException when the model itself fails
    */
   public InferResult run(String name, Long version, InferCall.Decoder decoder) {
+    return run(name, version, decoder, result -> result);
+  }
+
+  /**
+   * Runs one call and encodes its answer while the version is still leased, so that the statistics
+   * time every phase and a failure to encode counts against the version.
+   */
+  public <T> T run(String name, Long version, InferCall.Decoder decoder, Encoder<T> encoder) {
     long started = System.nanoTime();
     try (ModelRegistry.Lease lease = registry.acquire(name, version)) {
       LoadedModel model = lease.model();
+      long leased = System.nanoTime();
       try {
         InferCall call = decoder.decode(model);
+        long decoded = System.nanoTime();
         InferResult result =
             new InferResult(
                 model.name(),
                 model.version(),
                 call.id(),
                 model.infer(call.inputs(), call.outputs()));
+        long inferred = System.nanoTime();
+        T answer = encoder.encode(classified(result, call.classifications()));
+        long encoded = System.nanoTime();
         record(result, started);
         long nanos = System.nanoTime() - started;
-        stats.success(name, model.version(), nanos);
+        stats.success(
+            name,
+            model.version(),
+            nanos,
+            new ModelStats.Phases(
+                leased - started, decoded - leased, inferred - decoded, encoded - inferred));
         metrics.answered(name, model.version(), nanos);
         health.succeeded(name, model.version(), nanos, result.outputs());
-        return result;
+        return answer;
       } catch (RuntimeException e) {
         long nanos = System.nanoTime() - started;
         stats.failure(name, model.version(), nanos);
@@ -74,6 +103,36 @@ public final class Inference {
         throw e;
       }
     }
+  }
+
+  /**
+   * The statistics of {@code name} (of one version when {@code version} is given), or of every
+   * model when {@code name} is null.
+   *
+   * @throws ModelNotFoundException when the model is neither served nor was ever called
+   */
+  public ModelStatistics statistics(String name, Long version) {
+    if (name == null) {
+      return stats.all(registry.activeVersions());
+    }
+    Long active = registry.activeVersion(name).orElse(null);
+    if (active == null && !stats.knows(name)) {
+      throw new ModelNotFoundException(name, version);
+    }
+    return stats.of(name, version, active);
+  }
+
+  /** The result as the caller asked to see it: some outputs as their highest classes. */
+  private static InferResult classified(InferResult result, Map<String, Integer> classes) {
+    if (classes.isEmpty()) {
+      return result;
+    }
+    List<Tensor> outputs = new ArrayList<>(result.outputs().size());
+    for (Tensor output : result.outputs()) {
+      Integer count = classes.get(output.name());
+      outputs.add(count == null ? output : Classification.top(output, count));
+    }
+    return new InferResult(result.model(), result.version(), result.id(), outputs);
   }
 
   private void record(InferResult result, long started) {
