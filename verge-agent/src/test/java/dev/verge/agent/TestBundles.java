@@ -141,6 +141,19 @@ public final class TestBundles {
         });
   }
 
+  /** {@code bundle} signed again by the trusted publisher, whatever it holds now. */
+  public byte[] resigned(byte[] bundle) {
+    try {
+      Files.createDirectories(dir);
+      Path file = Files.createTempFile(dir, "resigned-", ".vbundle");
+      Files.write(file, bundle);
+      BundleWriter.sign(file, publisher.getPrivate());
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** {@code bundle} with its manifest edited after signing: the signature no longer matches. */
   public static byte[] tamper(byte[] bundle) {
     return rewrite(

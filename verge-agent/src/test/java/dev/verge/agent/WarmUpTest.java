@@ -3,8 +3,14 @@ package dev.verge.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.core.api.DesiredModel;
+import dev.verge.core.api.MaintenanceWindow;
 import dev.verge.core.api.ModelReport;
+import dev.verge.core.testing.TestClock;
 import dev.verge.runtime.TestModels;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Handler;
@@ -228,5 +234,38 @@ class WarmUpTest extends AgentHarness {
     assertThat(inferFrame(http).path("model_version").asText()).isEqualTo("1");
     assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
     assertThat(warnings()).as("once per load: install, then restore").hasSize(2);
+  }
+
+  @Test
+  void a_version_waiting_for_its_window_is_refused_now_for_samples_it_cannot_read() {
+    byte[] signed =
+        bundles.resigned(
+            TestBundles.forgeSamples(
+                bundles.withSamples(
+                    "vad", 1, TestModels.minimumLength(KERNEL), samples(FRAME, ramp(), "")),
+                "{\"samples\": []}",
+                true));
+    DesiredModel plain = hub.model("vad", 1, signed);
+    hub.desire(
+        new DesiredModel(
+            plain.name(),
+            plain.version(),
+            plain.bundleDigest(),
+            plain.bundleSize(),
+            plain.deploymentId(),
+            false,
+            new MaintenanceWindow(LocalTime.of(1, 0), LocalTime.of(4, 0), null)));
+    Agent agent =
+        start(
+            config().withTimeZone(ZoneId.of("UTC")),
+            new TestClock(Instant.parse("2026-12-01T23:00:00Z")));
+
+    agent.syncNow();
+
+    ModelReport report = reported("vad").orElseThrow();
+    assertThat(report.failedVersion()).isEqualTo(1L);
+    assertThat(report.error())
+        .isEqualTo(
+            "sample check failed: samples.json of vad v1 has no \"samples\" list, or an empty one");
   }
 }
