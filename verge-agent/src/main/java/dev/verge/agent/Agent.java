@@ -1,5 +1,7 @@
 package dev.verge.agent;
 
+import dev.verge.agent.capture.CaptureConfig;
+import dev.verge.agent.capture.PredictionCapture;
 import dev.verge.agent.forward.PredictionForwarder;
 import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.metrics.AgentMetrics;
@@ -41,10 +43,11 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Agent implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Agent.class.getName());
+  private static final java.time.Duration FLUSH_LIMIT = java.time.Duration.ofSeconds(30);
 
   private final AgentConfig config;
   private final String deviceId;
-  private final AgentStore store;
+  private final PredictionCapture capture;
   private final SyncLoop sync;
   private final PredictionForwarder forwarder;
   private final InferenceServer server;
@@ -54,14 +57,14 @@ public final class Agent implements AutoCloseable {
   private Agent(
       AgentConfig config,
       String deviceId,
-      AgentStore store,
+      PredictionCapture capture,
       SyncLoop sync,
       PredictionForwarder forwarder,
       InferenceServer server,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.deviceId = deviceId;
-    this.store = store;
+    this.capture = capture;
     this.sync = sync;
     this.forwarder = forwarder;
     this.server = server;
@@ -93,8 +96,14 @@ public final class Agent implements AutoCloseable {
       resources.push(metrics);
       AgentStore store =
           SqliteAgentStore.open(
-              dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes(), metrics);
+              dataDir.resolve(DataDir.STORE_FILE),
+              config.maxStoreBytes(),
+              metrics,
+              config.capture().mode() == CaptureConfig.Mode.SYNC);
       resources.push(store);
+      // Closed after the server (no more records), before the store: it writes what is queued.
+      PredictionCapture capture = PredictionCapture.start(store, config.capture(), metrics);
+      resources.push(capture);
       HealthCounters health = new HealthCounters(clock, store.tallies());
       // Closed after the server and the loops (the deque closes in reverse), before the store.
       resources.push(() -> store.saveTallies(health.tallies()));
@@ -111,12 +120,12 @@ public final class Agent implements AutoCloseable {
             InferenceServer.start(
                 address,
                 registry,
-                store,
+                capture,
                 () -> {
                   SyncLoop loop = syncing.get();
                   return loop == null ? Optional.of("the agent is starting") : loop.notReady();
                 },
-                () -> status(enrolledAs.get(), syncing.get(), store),
+                () -> status(enrolledAs.get(), syncing.get(), capture),
                 InferenceServer.Options.defaults(),
                 metrics,
                 metrics.page(config.metricsToken(), isLoopback(config.bindAddress())),
@@ -130,6 +139,7 @@ public final class Agent implements AutoCloseable {
       resources.push(anonymous);
       metrics.watch(
           store,
+          capture,
           () -> {
             SyncLoop loop = syncing.get();
             return loop == null ? SyncState.STARTING : loop.state();
@@ -164,7 +174,7 @@ public final class Agent implements AutoCloseable {
           new PredictionForwarder(
               store, hub, deviceId, config.forwardBatchSize(), config.forwardInterval(), metrics);
       resources.push(forwarder);
-      Agent agent = new Agent(config, deviceId, store, sync, forwarder, server, resources);
+      Agent agent = new Agent(config, deviceId, capture, sync, forwarder, server, resources);
       sync.start();
       forwarder.start();
       LOG.log(
@@ -242,8 +252,8 @@ public final class Agent implements AutoCloseable {
         + System.getProperty("os.arch", "unknown");
   }
 
-  private static AgentStatus status(String deviceId, SyncLoop sync, AgentStore store) {
-    Counters counters = store.counters();
+  private static AgentStatus status(String deviceId, SyncLoop sync, PredictionCapture capture) {
+    Counters counters = capture.counters();
     return new AgentStatus(
         deviceId,
         sync == null ? List.of() : sync.reports(),
@@ -278,16 +288,30 @@ public final class Agent implements AutoCloseable {
   }
 
   public AgentStatus status() {
-    return status(deviceId, sync, store);
+    return status(deviceId, sync, capture);
   }
 
-  /** Runs one sync cycle now: poll, install, retry failed models, report. */
+  /**
+   * Runs one sync cycle now: poll, install, retry failed models, report (the counters written by
+   * capture first, so that the report has every request answered so far).
+   */
   public void syncNow() {
+    capture.drain(FLUSH_LIMIT);
     sync.syncNow();
   }
 
-  /** Forwards every pending prediction now, stopping at the first batch the hub fails. */
+  /**
+   * Writes every prediction captured so far (waiting up to 30 s), then forwards every pending one,
+   * stopping at the first batch the hub fails.
+   */
   public void flushPredictions() {
+    if (!capture.drain(FLUSH_LIMIT)) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "{0} captured predictions were not written within {1} s; they are forwarded later",
+          capture.queued(),
+          FLUSH_LIMIT.toSeconds());
+    }
     forwarder.flush();
   }
 

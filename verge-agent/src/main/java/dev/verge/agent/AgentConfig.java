@@ -1,5 +1,6 @@
 package dev.verge.agent;
 
+import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.runtime.EngineOptions;
 import java.net.InetAddress;
 import java.net.URI;
@@ -33,6 +34,7 @@ import java.util.Map;
  *     metrics without one while the API is bound to loopback, and refuses them otherwise
  * @param timeZone the device's zone, in which maintenance windows are read; reported to the hub
  *     (default: the JVM's system zone)
+ * @param capture how predictions are recorded: mode, queue, per-model policies (part: capture)
  */
 public record AgentConfig(
     URI hubUrl,
@@ -49,7 +51,8 @@ public record AgentConfig(
     EngineOptions engineOptions,
     long maxStoreBytes,
     String metricsToken,
-    ZoneId timeZone) {
+    ZoneId timeZone,
+    CaptureConfig capture) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -89,7 +92,8 @@ public record AgentConfig(
         EngineOptions.defaults(),
         DEFAULT_MAX_STORE_BYTES,
         null,
-        ZoneId.systemDefault());
+        ZoneId.systemDefault(),
+        CaptureConfig.defaults());
   }
 
   /**
@@ -161,6 +165,9 @@ public record AgentConfig(
     if (timeZone == null) {
       throw invalid("no time zone: pass --time-zone ZONE (an IANA id such as Europe/Berlin)");
     }
+    if (capture == null) {
+      throw invalid("no capture settings");
+    }
     if (maxStoreBytes != 0 && maxStoreBytes < MIN_STORE_BYTES) {
       throw invalid(
           "store budget of "
@@ -186,7 +193,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        capture);
   }
 
   public AgentConfig withPort(int value) {
@@ -205,7 +213,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        capture);
   }
 
   public AgentConfig withEnrollmentToken(String value) {
@@ -224,7 +233,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        capture);
   }
 
   public AgentConfig withDevice(String name, Map<String, String> deviceLabels) {
@@ -243,7 +253,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        capture);
   }
 
   public AgentConfig withTrustedKeys(List<Path> value) {
@@ -262,7 +273,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        capture);
   }
 
   public AgentConfig withPollInterval(Duration value) {
@@ -281,7 +293,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        capture);
   }
 
   public AgentConfig withForwarding(Duration interval, int batchSize) {
@@ -300,7 +313,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        capture);
   }
 
   /**
@@ -323,7 +337,8 @@ public record AgentConfig(
         engineOptions,
         bytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        capture);
   }
 
   public AgentConfig withEngineOptions(EngineOptions value) {
@@ -342,7 +357,8 @@ public record AgentConfig(
         value,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        capture);
   }
 
   /**
@@ -365,7 +381,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         token,
-        timeZone);
+        timeZone,
+        capture);
   }
 
   /** Reads maintenance windows in {@code zone} and reports it to the hub. */
@@ -385,7 +402,29 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        zone);
+        zone,
+        capture);
+  }
+
+  /** Records predictions as {@code value} says (part: capture). */
+  public AgentConfig withCapture(CaptureConfig value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions,
+        maxStoreBytes,
+        metricsToken,
+        timeZone,
+        value);
   }
 
   /** Never prints the enrollment or metrics token. */
@@ -419,6 +458,8 @@ public record AgentConfig(
         + (metricsToken == null ? "none" : "***")
         + ", timeZone="
         + timeZone
+        + ", capture="
+        + capture
         + "]";
   }
 

@@ -3,7 +3,10 @@ package dev.verge.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.agent.capture.CaptureConfig;
+import dev.verge.agent.capture.CapturePolicy;
 import dev.verge.core.api.PredictionRecord;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PredictionsTest extends AgentHarness {
@@ -32,6 +35,35 @@ class PredictionsTest extends AgentHarness {
     AgentStatus status = agent.status();
     assertThat(status.predictionsServed()).isEqualTo(3);
     assertThat(status.predictionsPending()).isZero();
+  }
+
+  @Test
+  void inputs_reach_the_hub_for_a_model_whose_policy_captures_them() {
+    hub.desire(
+        hub.model("pump", 1, bundles.logistic("pump", 1)),
+        hub.model("other", 1, bundles.logistic("other", 1)));
+    Agent agent =
+        start(
+            config()
+                .withCapture(
+                    CaptureConfig.defaults()
+                        .withModels(Map.of("pump", CapturePolicy.DEFAULT.with("inputs=true")))));
+    agent.syncNow();
+    Http http = http(agent);
+    http.post("/v2/models/pump/infer", Http.logisticRequest("with", 8.3f, 7.5f));
+    http.post("/v2/models/other/infer", Http.logisticRequest("without", 8.3f, 7.5f));
+
+    agent.flushPredictions();
+
+    assertThat(hub.predictions()).hasSize(2);
+    PredictionRecord with = hub.predictions().get(0);
+    assertThat(with.requestId()).isEqualTo("with");
+    JsonNode input = with.inputs().get(0);
+    assertThat(input.path("name").asText()).isEqualTo("input");
+    assertThat(input.path("shape").toString()).isEqualTo("[1,2]");
+    assertThat(input.path("data").get(0).floatValue()).isEqualTo(8.3f);
+    assertThat(input.path("data").get(1).floatValue()).isEqualTo(7.5f);
+    assertThat(hub.predictions().get(1).inputs()).isNull();
   }
 
   @Test

@@ -137,6 +137,59 @@ final class AgentCommand implements Runnable {
               + " the hub is told, e.g. Europe/Berlin (default: ${DEFAULT-VALUE}).")
   String timeZone;
 
+  // Prediction capture (part: capture).
+
+  @Option(
+      names = "--capture-mode",
+      paramLabel = "MODE",
+      description =
+          "async: answer at once, the prediction is recorded within milliseconds (a kill loses at"
+              + " most the queue); sync: answer once it is recorded and synced to disk (default"
+              + " ${DEFAULT-VALUE}).")
+  String captureMode;
+
+  @Option(
+      names = "--capture-queue",
+      paramLabel = "N",
+      description = "Most predictions waiting to be recorded (default ${DEFAULT-VALUE}).")
+  String captureQueue;
+
+  @Option(
+      names = "--capture-when-full",
+      paramLabel = "WHAT",
+      description =
+          "When the queue is full: wait for room, or drop (answer, count it dropped) (default"
+              + " ${DEFAULT-VALUE}).")
+  String captureWhenFull;
+
+  @Option(
+      names = "--capture-inputs",
+      paramLabel = "BOOL",
+      description = "Record each request's inputs beside its outputs (default ${DEFAULT-VALUE}).")
+  String captureInputs;
+
+  @Option(
+      names = "--capture-sample",
+      paramLabel = "SHARE",
+      description = "Share of requests recorded, 0.25 or 25%% (default ${DEFAULT-VALUE}).")
+  String captureSample;
+
+  @Option(
+      names = "--capture-max-record-kb",
+      paramLabel = "KIB",
+      description =
+          "Most JSON one record keeps; past it inputs', then outputs' data is left out, shapes"
+              + " stay (default ${DEFAULT-VALUE}).")
+  String captureMaxRecordKb;
+
+  @Option(
+      names = "--capture-model",
+      paramLabel = "MODEL=TERMS",
+      description =
+          "Per-model capture policy, e.g. pump='inputs=true sample=10%% max-record-kb=16';"
+              + " repeatable; terms left out keep the defaults above.")
+  List<String> captureModels;
+
   @Option(
       names = "--parent-pid",
       hidden = true,

@@ -65,6 +65,35 @@ class PredictionsTest {
   }
 
   @Test
+  void inputs_a_device_captures_are_stored_with_the_outputs() {
+    TestHub.Device device = hub.enroll("edge", Map.of());
+    PredictionRecord withInputs =
+        new PredictionRecord(
+            1,
+            Instant.parse("2026-01-01T00:00:00Z"),
+            "iris",
+            1,
+            250,
+            "req-1",
+            Json.tree("[{\"name\":\"p\",\"data\":[0.1,0.9]}]".getBytes()),
+            Json.tree("[{\"name\":\"x\",\"shape\":[1,2],\"data\":[8.3,7.5]}]".getBytes()));
+    PredictionRecord without = batch(2, 2).records().getFirst();
+
+    HubClient.Reply reply = send(device, "k1", new PredictionBatch(List.of(withInputs, without)));
+
+    assertThat(reply.status()).isEqualTo(200);
+    try (var db =
+        dev.verge.hub.store.Database.openSqlite(dir.resolve("hub").resolve(Hub.DATABASE_FILE))) {
+      List<dev.verge.hub.telemetry.Prediction> stored =
+          new dev.verge.hub.telemetry.SqliteTelemetryStore(db).predictions(device.id(), 0, 10);
+      assertThat(stored).hasSize(2);
+      assertThat(stored.get(0).inputs()).isEqualTo(withInputs.inputs());
+      assertThat(stored.get(0).outputs()).isEqualTo(withInputs.outputs());
+      assertThat(stored.get(1).inputs()).isNull();
+    }
+  }
+
+  @Test
   void a_batch_without_idempotency_key_is_400() {
     TestHub.Device device = hub.enroll("edge", Map.of());
 

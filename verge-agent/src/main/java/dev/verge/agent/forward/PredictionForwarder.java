@@ -22,6 +22,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class PredictionForwarder implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(PredictionForwarder.class.getName());
 
+  /**
+   * The most tensor JSON one batch carries, well under the hub's body limit (16 MiB), so that
+   * records with captured inputs do not make every full batch a 413 to split.
+   */
+  static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
+
   private final AgentStore store;
   private final HubClient hub;
   private final String deviceId;
@@ -74,7 +80,7 @@ public final class PredictionForwarder implements AutoCloseable {
       int forwarded = 0;
       int size = batchSize;
       while (true) {
-        List<PredictionRecord> batch = store.unsynced(size);
+        List<PredictionRecord> batch = store.unsynced(size, MAX_BATCH_BYTES);
         if (batch.isEmpty()) {
           return new ForwardOutcome.Drained(forwarded);
         }
@@ -105,9 +111,6 @@ public final class PredictionForwarder implements AutoCloseable {
         }
         metrics.forwarded(store.markSynced(first, last));
         forwarded += batch.size();
-        if (batch.size() < size) {
-          return new ForwardOutcome.Drained(forwarded);
-        }
       }
     } finally {
       flushing.unlock();

@@ -1,5 +1,7 @@
 package dev.verge.agent.metrics;
 
+import dev.verge.agent.capture.CaptureMetrics;
+import dev.verge.agent.capture.PredictionCapture;
 import dev.verge.agent.forward.ForwardMetrics;
 import dev.verge.agent.serving.MetricsPage;
 import dev.verge.agent.serving.ServingMetrics;
@@ -18,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,12 +30,17 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The agent's Prometheus metrics. The agent's parts report to it through their own small interfaces
- * ({@link ServingMetrics}, {@link StoreEvents}, {@link ForwardMetrics}, {@link SyncMetrics});
- * gauges read the store and the sync loop when scraped. One instance per agent, made by {@code
- * Agent.start}; no global registry.
+ * ({@link ServingMetrics}, {@link StoreEvents}, {@link CaptureMetrics}, {@link ForwardMetrics},
+ * {@link SyncMetrics}); gauges read the store and the sync loop when scraped. One instance per
+ * agent, made by {@code Agent.start}; no global registry.
  */
 public final class AgentMetrics
-    implements ServingMetrics, StoreEvents, ForwardMetrics, SyncMetrics, AutoCloseable {
+    implements ServingMetrics,
+        StoreEvents,
+        CaptureMetrics,
+        ForwardMetrics,
+        SyncMetrics,
+        AutoCloseable {
 
   /** From well under a millisecond (a small model) to seconds (a large one on a slow CPU). */
   private static final Duration[] LATENCY_BUCKETS = {
@@ -63,6 +71,12 @@ public final class AgentMetrics
   private final Counter pruned;
   private final Counter setAside;
   private final Counter downloadBytes;
+  private final Counter commits;
+  private final Counter sampledOut;
+  private final Counter waits;
+  private final Counter omitted;
+  private final Counter writerFailures;
+  private final Map<String, Counter> captureDrops = new ConcurrentHashMap<>();
 
   public AgentMetrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -86,13 +100,38 @@ public final class AgentMetrics
             .register(registry);
     downloads(true);
     downloads(false);
+    commits =
+        Counter.builder("verge.agent.capture.commits")
+            .description("Transactions the capture writer committed (many predictions each)")
+            .register(registry);
+    sampledOut =
+        Counter.builder("verge.agent.capture.sampled.out")
+            .description("Answered requests left unrecorded by their model's sample rate")
+            .register(registry);
+    waits =
+        Counter.builder("verge.agent.capture.queue.waits")
+            .description("Requests that found the capture queue full and waited for room")
+            .register(registry);
+    omitted =
+        Counter.builder("verge.agent.capture.data.omitted")
+            .description("Records over their size cap, kept with tensor shapes but not data")
+            .register(registry);
+    writerFailures =
+        Counter.builder("verge.agent.capture.writer.failures")
+            .description("Rounds of the capture writer that failed (each is retried or reported)")
+            .register(registry);
+    for (String reason : List.of("queue_full", "capture_failed", "closed")) {
+      captureDrops.put(reason, dropped(reason));
+    }
   }
 
   private Counter dropped(String reason) {
     return Counter.builder("verge.agent.predictions.dropped")
         .description(
             "Predictions no longer kept for the hub: pruned (deleted, already forwarded, to make"
-                + " room) or refused_by_hub (set aside, kept but not sent again)")
+                + " room), refused_by_hub (set aside, kept but not sent again), or answered but"
+                + " never recorded: queue_full (capture-when-full: drop), capture_failed (the"
+                + " writer could not store them), closed (the agent stopped first)")
         .tag("reason", reason)
         .register(registry);
   }
@@ -111,7 +150,22 @@ public final class AgentMetrics
    * @param lastContact when the hub last answered with success
    */
   public void watch(
-      AgentStore store, Supplier<SyncState> syncState, Supplier<Optional<Instant>> lastContact) {
+      AgentStore store,
+      PredictionCapture capture,
+      Supplier<SyncState> syncState,
+      Supplier<Optional<Instant>> lastContact) {
+    Gauge.builder("verge.agent.capture.queued", capture, PredictionCapture::queued)
+        .description("Answered predictions waiting for the capture writer")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("verge.agent.capture.queue.capacity", capture, c -> c.config().queueCapacity())
+        .description("The most predictions the capture queue holds (capture-queue)")
+        .strongReference(true)
+        .register(registry);
+    Gauge.builder("verge.agent.capture.store.full", capture, c -> c.full() ? 1 : 0)
+        .description("1 while the store is full and requests that would be recorded are refused")
+        .strongReference(true)
+        .register(registry);
     Supplier<StoreUsage> usage = scraper.perScrape(store::usage);
     storeGauge(
         "verge.agent.store.size.bytes",
@@ -242,6 +296,38 @@ public final class AgentMetrics
   @Override
   public void setAside(int count) {
     setAside.increment(count);
+  }
+
+  // Capture.
+
+  @Override
+  public void committed(int records) {
+    commits.increment();
+  }
+
+  @Override
+  public void sampledOut() {
+    sampledOut.increment();
+  }
+
+  @Override
+  public void waitedForRoom() {
+    waits.increment();
+  }
+
+  @Override
+  public void dropped(String reason, int count) {
+    captureDrops.computeIfAbsent(reason, this::dropped).increment(count);
+  }
+
+  @Override
+  public void dataOmitted() {
+    omitted.increment();
+  }
+
+  @Override
+  public void writerFailed() {
+    writerFailures.increment();
   }
 
   // Sync.

@@ -1,5 +1,6 @@
 package dev.verge.agent.serving;
 
+import dev.verge.agent.store.StoreBusyException;
 import dev.verge.agent.store.StoreException;
 import dev.verge.agent.store.StoreFullException;
 import dev.verge.core.oip.ProtocolException;
@@ -19,6 +20,7 @@ final class AgentFailures implements FailureMapping {
   static final Duration FAILURE_LOG_INTERVAL = Duration.ofMinutes(1);
 
   private final ThrottledWarning engineFailures;
+  private final ThrottledWarning storeBusy;
 
   AgentFailures() {
     this(System::nanoTime);
@@ -26,6 +28,7 @@ final class AgentFailures implements FailureMapping {
 
   AgentFailures(LongSupplier nanoTime) {
     this.engineFailures = new ThrottledWarning(LOG, FAILURE_LOG_INTERVAL, nanoTime);
+    this.storeBusy = new ThrottledWarning(LOG, FAILURE_LOG_INTERVAL, nanoTime);
   }
 
   @Override
@@ -41,6 +44,10 @@ final class AgentFailures implements FailureMapping {
           case StoreFullException e -> {
             LOG.log(System.Logger.Level.WARNING, e.getMessage());
             yield Problem.refusal(507, "STORE_FULL", e.getMessage());
+          }
+          case StoreBusyException e -> {
+            storeBusy.warn(e.getMessage(), null);
+            yield Problem.refusal(503, "STORE_BUSY", e.getMessage()).withHeader("Retry-After", "1");
           }
           case StoreException e ->
               new Problem(

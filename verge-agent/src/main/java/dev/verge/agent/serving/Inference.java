@@ -1,13 +1,9 @@
 package dev.verge.agent.serving;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.agent.capture.PredictionCapture;
 import dev.verge.agent.health.HealthCounters;
-import dev.verge.agent.store.AgentStore;
-import dev.verge.agent.store.Prediction;
-import dev.verge.core.json.Json;
 import dev.verge.core.oip.Classification;
 import dev.verge.core.oip.Tensor;
-import dev.verge.core.oip.TensorCodec;
 import dev.verge.runtime.EngineException;
 import dev.verge.runtime.LoadedModel;
 import java.time.Instant;
@@ -18,23 +14,24 @@ import java.util.Map;
 /**
  * The serving core every door shares (REST, gRPC, the in-process API): lease the version asked for,
  * decode the call against it, run it (the engine checks the inputs against the model's signature
- * with the shared {@code InputCheck}), record the prediction, count the outcome.
+ * with the shared {@code InputCheck}), hand the prediction to capture (which records it off this
+ * thread, unless configured to wait for the commit), count the outcome.
  */
 public final class Inference {
   private final ModelRegistry registry;
-  private final AgentStore store;
+  private final PredictionCapture capture;
   private final ModelStats stats;
   private final ServingMetrics metrics;
   private final HealthCounters health;
 
   Inference(
       ModelRegistry registry,
-      AgentStore store,
+      PredictionCapture capture,
       ModelStats stats,
       ServingMetrics metrics,
       HealthCounters health) {
     this.registry = registry;
-    this.store = store;
+    this.capture = capture;
     this.stats = stats;
     this.metrics = metrics;
     this.health = health;
@@ -79,7 +76,7 @@ public final class Inference {
         long inferred = System.nanoTime();
         T answer = encoder.encode(classified(result, call.classifications()));
         long encoded = System.nanoTime();
-        record(result, started);
+        capture(call, result, started);
         long nanos = System.nanoTime() - started;
         stats.success(
             name,
@@ -135,12 +132,16 @@ public final class Inference {
     return new InferResult(result.model(), result.version(), result.id(), outputs);
   }
 
-  private void record(InferResult result, long started) {
+  /** The model's own outputs are kept, not the classes an answer may show instead. */
+  private void capture(InferCall call, InferResult result, long started) {
     long micros = (System.nanoTime() - started) / 1_000;
-    JsonNode recorded =
-        Json.mapper().valueToTree(result.outputs().stream().map(TensorCodec::encode).toList());
-    store.record(
-        new Prediction(
-            Instant.now(), result.model(), result.version(), micros, result.id(), recorded));
+    capture.served(
+        result.model(),
+        result.version(),
+        result.id(),
+        Instant.now(),
+        micros,
+        call.inputs(),
+        result.outputs());
   }
 }

@@ -1,6 +1,9 @@
 package dev.verge.agent.serving;
 
 import dev.verge.agent.AgentVersion;
+import dev.verge.agent.capture.CaptureConfig;
+import dev.verge.agent.capture.CaptureMetrics;
+import dev.verge.agent.capture.PredictionCapture;
 import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.StoreException;
@@ -67,7 +70,8 @@ public final class InferenceServer implements AutoCloseable {
   }
 
   private final ModelRegistry registry;
-  private final AgentStore store;
+  private final PredictionCapture capture;
+  private final boolean ownsCapture;
   private final Supplier<Optional<String>> notReady;
   private final Supplier<?> status;
   private final MetricsPage metrics;
@@ -77,18 +81,20 @@ public final class InferenceServer implements AutoCloseable {
 
   private InferenceServer(
       ModelRegistry registry,
-      AgentStore store,
+      PredictionCapture capture,
+      boolean ownsCapture,
       Supplier<Optional<String>> notReady,
       Supplier<?> status,
       ServingMetrics servingMetrics,
       MetricsPage metrics,
       HealthCounters health) {
     this.registry = registry;
-    this.store = store;
+    this.capture = capture;
+    this.ownsCapture = ownsCapture;
     this.notReady = notReady;
     this.status = status;
     this.metrics = metrics;
-    this.inference = new Inference(registry, store, new ModelStats(), servingMetrics, health);
+    this.inference = new Inference(registry, capture, new ModelStats(), servingMetrics, health);
   }
 
   /**
@@ -127,9 +133,8 @@ public final class InferenceServer implements AutoCloseable {
   }
 
   /**
-   * Starts serving, telling {@code servingMetrics} and {@code health} of every inference and
-   * answering {@code GET /metrics} with {@code metrics} (no such route with {@link
-   * MetricsPage#NONE}).
+   * Starts serving, recording into {@code store} in {@link CaptureConfig.Mode#SYNC}: each answer
+   * goes out once its record is committed. The server closes that capture; the store stays open.
    */
   public static InferenceServer start(
       InetSocketAddress address,
@@ -141,8 +146,70 @@ public final class InferenceServer implements AutoCloseable {
       ServingMetrics servingMetrics,
       MetricsPage metrics,
       HealthCounters health) {
+    PredictionCapture capture =
+        PredictionCapture.start(
+            store, CaptureConfig.defaults().withMode(CaptureConfig.Mode.SYNC), CaptureMetrics.NONE);
+    try {
+      return start(
+          address,
+          registry,
+          capture,
+          true,
+          notReady,
+          status,
+          options,
+          servingMetrics,
+          metrics,
+          health);
+    } catch (RuntimeException e) {
+      capture.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts serving, handing every answered prediction to {@code capture} (which the caller closes
+   * after this server), telling {@code servingMetrics} and {@code health} of every inference and
+   * answering {@code GET /metrics} with {@code metrics} (no such route with {@link
+   * MetricsPage#NONE}).
+   */
+  public static InferenceServer start(
+      InetSocketAddress address,
+      ModelRegistry registry,
+      PredictionCapture capture,
+      Supplier<Optional<String>> notReady,
+      Supplier<?> status,
+      Options options,
+      ServingMetrics servingMetrics,
+      MetricsPage metrics,
+      HealthCounters health) {
+    return start(
+        address,
+        registry,
+        capture,
+        false,
+        notReady,
+        status,
+        options,
+        servingMetrics,
+        metrics,
+        health);
+  }
+
+  private static InferenceServer start(
+      InetSocketAddress address,
+      ModelRegistry registry,
+      PredictionCapture capture,
+      boolean ownsCapture,
+      Supplier<Optional<String>> notReady,
+      Supplier<?> status,
+      Options options,
+      ServingMetrics servingMetrics,
+      MetricsPage metrics,
+      HealthCounters health) {
     InferenceServer server =
-        new InferenceServer(registry, store, notReady, status, servingMetrics, metrics, health);
+        new InferenceServer(
+            registry, capture, ownsCapture, notReady, status, servingMetrics, metrics, health);
     HttpEdge.Config config =
         HttpEdge.Config.of(address, options.limits())
             .idleTimeout(options.idleTimeout())
@@ -326,7 +393,7 @@ public final class InferenceServer implements AutoCloseable {
 
   private void countFailure() {
     try {
-      store.countFailure();
+      capture.failed();
     } catch (StoreException e) {
       LOG.log(System.Logger.Level.WARNING, "cannot count a failed request: " + e.getMessage());
     }
@@ -337,5 +404,8 @@ public final class InferenceServer implements AutoCloseable {
   public void close() {
     requests.awaitIdle(CLOSE_GRACE);
     edge.close();
+    if (ownsCapture) {
+      capture.close();
+    }
   }
 }

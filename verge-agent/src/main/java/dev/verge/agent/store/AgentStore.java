@@ -41,13 +41,37 @@ public interface AgentStore extends AutoCloseable {
    *
    * @return its sequence number, higher than every earlier one
    */
-  long record(Prediction prediction);
+  default long record(Prediction prediction) {
+    return recordAll(List.of(prediction), 0, 0)[0];
+  }
 
   /** Counts a failed inference request. */
-  void countFailure();
+  default void countFailure() {
+    recordAll(List.of(), 0, 1);
+  }
+
+  /**
+   * Records {@code predictions} in one transaction, with the counters that go with them: each
+   * counts as served, and so do {@code unrecordedServed} requests answered without a record (a
+   * capture policy sampled them out); {@code failed} failed requests are counted too. All of it is
+   * stored, or none.
+   *
+   * @return the sequence number of each prediction, in order, each higher than every earlier one
+   * @throws StoreFullException when neither the budget nor the disk leaves room
+   */
+  long[] recordAll(List<Prediction> predictions, long unrecordedServed, long failed);
 
   /** Up to {@code limit} predictions not yet acknowledged by the hub, oldest first. */
-  List<PredictionRecord> unsynced(int limit);
+  default List<PredictionRecord> unsynced(int limit) {
+    return unsynced(limit, Long.MAX_VALUE);
+  }
+
+  /**
+   * Up to {@code limit} predictions not yet acknowledged by the hub, oldest first, stopping before
+   * the one whose tensors' JSON would take the batch past {@code maxBytes} (the first is returned
+   * whatever its size): captured inputs can make records large.
+   */
+  List<PredictionRecord> unsynced(int limit, long maxBytes);
 
   /**
    * Marks the predictions with sequences from {@code first} to {@code last} as acknowledged.

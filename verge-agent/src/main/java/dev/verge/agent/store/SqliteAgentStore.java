@@ -28,9 +28,9 @@ import org.sqlite.SQLiteException;
 
 /**
  * {@link AgentStore} on one SQLite file in WAL mode with {@code synchronous=NORMAL}: a commit is
- * durable against a process crash without an fsync per prediction. One connection serves the
- * process, one transaction at a time under a lock; the file is readable by its owner only, since it
- * holds the device credential.
+ * durable against a process crash without an fsync per commit ({@code FULL} when opened to sync to
+ * disk). One connection serves the process, one transaction at a time under a lock; the file is
+ * readable by its owner only, since it holds the device credential.
  */
 public final class SqliteAgentStore implements AgentStore {
   static final int BUSY_TIMEOUT_MS = 10_000;
@@ -92,6 +92,18 @@ public final class SqliteAgentStore implements AgentStore {
    * @throws StoreException naming the file when it cannot be opened or migrated
    */
   public static SqliteAgentStore open(Path file, long maxBytes, StoreEvents events) {
+    return open(file, maxBytes, events, false);
+  }
+
+  /**
+   * Opens {@code file} as {@link #open(Path, long, StoreEvents)} does; with {@code syncToDisk},
+   * every commit is synced to the disk before it returns ({@code synchronous=FULL}), so that it
+   * survives a power loss too, not only a crash of the process.
+   *
+   * @throws StoreException naming the file when it cannot be opened or migrated
+   */
+  public static SqliteAgentStore open(
+      Path file, long maxBytes, StoreEvents events, boolean syncToDisk) {
     Sqlite sqlite;
     try {
       sqlite = Sqlite.open(file, MIGRATIONS, OPEN_OPTIONS);
@@ -102,6 +114,11 @@ public final class SqliteAgentStore implements AgentStore {
       Connection connection = sqlite.connect();
       if (maxBytes > 0) {
         limitSize(connection, maxBytes);
+      }
+      if (syncToDisk) {
+        try (Statement s = connection.createStatement()) {
+          s.execute("PRAGMA synchronous = FULL");
+        }
       }
       connection.setAutoCommit(false);
       return new SqliteAgentStore(sqlite.file(), connection, maxBytes, events);
@@ -278,22 +295,32 @@ public final class SqliteAgentStore implements AgentStore {
   // Predictions.
 
   /**
-   * Records {@code p}. When the store is full, deletes the oldest predictions the hub already has
-   * and tries again; when none is left to delete, refuses rather than drop one the hub lacks.
+   * Records {@code predictions} and the counters in one transaction. When the store is full,
+   * deletes the oldest predictions the hub already has and tries again; when none is left to
+   * delete, refuses rather than drop one the hub lacks.
    *
    * @throws StoreFullException when neither the budget nor the disk leaves room
    */
   @Override
-  public long record(Prediction p) {
-    long sequence = insertPruning(p);
-    events.recorded();
-    return sequence;
+  public long[] recordAll(List<Prediction> predictions, long unrecordedServed, long failed) {
+    if (unrecordedServed < 0 || failed < 0) {
+      throw new IllegalArgumentException(
+          "counts must be 0 or more, got " + unrecordedServed + " and " + failed);
+    }
+    if (predictions.isEmpty() && unrecordedServed == 0 && failed == 0) {
+      return new long[0];
+    }
+    long[] sequences = insertPruning(predictions, unrecordedServed, failed);
+    for (int i = 0; i < predictions.size(); i++) {
+      events.recorded();
+    }
+    return sequences;
   }
 
-  private long insertPruning(Prediction p) {
+  private long[] insertPruning(List<Prediction> predictions, long unrecordedServed, long failed) {
     StoreException full;
     try {
-      return insert(p);
+      return insert(predictions, unrecordedServed, failed);
     } catch (StoreException e) {
       if (!isFull(e)) {
         throw e;
@@ -303,7 +330,7 @@ public final class SqliteAgentStore implements AgentStore {
     for (int pruned; (pruned = pruneSynced()) > 0; ) {
       events.pruned(pruned);
       try {
-        return insert(p);
+        return insert(predictions, unrecordedServed, failed);
       } catch (StoreException e) {
         if (!isFull(e)) {
           throw e;
@@ -348,68 +375,87 @@ public final class SqliteAgentStore implements AgentStore {
         });
   }
 
-  private long insert(Prediction p) {
+  private long[] insert(List<Prediction> predictions, long unrecordedServed, long failed) {
     return transaction(
-        "record a prediction",
+        predictions.size() == 1
+            ? "record a prediction"
+            : "record " + predictions.size() + " predictions",
         c -> {
-          long sequence;
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO predictions (time_micros, model, version, latency_micros,"
-                      + " request_id, outputs_json) VALUES (?, ?, ?, ?, ?, ?) RETURNING sequence")) {
-            s.setLong(1, ChronoUnit.MICROS.between(Instant.EPOCH, p.time()));
-            s.setString(2, p.model());
-            s.setLong(3, p.version());
-            s.setLong(4, p.latencyMicros());
-            if (p.requestId() == null) {
-              s.setNull(5, Types.VARCHAR);
-            } else {
-              s.setString(5, p.requestId());
-            }
-            s.setString(6, Json.writeString(p.outputs()));
-            try (ResultSet rs = s.executeQuery()) {
-              rs.next();
-              sequence = rs.getLong(1);
+          long[] sequences = new long[predictions.size()];
+          if (!predictions.isEmpty()) {
+            try (PreparedStatement s =
+                c.prepareStatement(
+                    "INSERT INTO predictions (time_micros, model, version, latency_micros,"
+                        + " request_id, outputs_json, inputs_json) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                        + " RETURNING sequence")) {
+              for (int i = 0; i < sequences.length; i++) {
+                Prediction p = predictions.get(i);
+                s.setLong(1, ChronoUnit.MICROS.between(Instant.EPOCH, p.time()));
+                s.setString(2, p.model());
+                s.setLong(3, p.version());
+                s.setLong(4, p.latencyMicros());
+                setText(s, 5, p.requestId());
+                s.setString(6, p.outputsJson());
+                setText(s, 7, p.inputsJson());
+                try (ResultSet rs = s.executeQuery()) {
+                  rs.next();
+                  sequences[i] = rs.getLong(1);
+                }
+              }
             }
           }
-          increment(c, SERVED);
-          return sequence;
+          add(c, SERVED, predictions.size() + unrecordedServed);
+          add(c, FAILED, failed);
+          return sequences;
         });
   }
 
-  @Override
-  public void countFailure() {
-    transaction(
-        "count a failed request",
-        c -> {
-          increment(c, FAILED);
-          return null;
-        });
+  private static void setText(PreparedStatement s, int index, String text) throws SQLException {
+    if (text == null) {
+      s.setNull(index, Types.VARCHAR);
+    } else {
+      s.setString(index, text);
+    }
   }
 
-  private static void increment(Connection c, String counter) throws SQLException {
+  private static void add(Connection c, String counter, long amount) throws SQLException {
+    if (amount == 0) {
+      return;
+    }
     try (PreparedStatement s =
-        c.prepareStatement("UPDATE counters SET value = value + 1 WHERE name = ?")) {
-      s.setString(1, counter);
+        c.prepareStatement("UPDATE counters SET value = value + ? WHERE name = ?")) {
+      s.setLong(1, amount);
+      s.setString(2, counter);
       s.executeUpdate();
     }
   }
 
   @Override
-  public List<PredictionRecord> unsynced(int limit) {
+  public List<PredictionRecord> unsynced(int limit, long maxBytes) {
     return transaction(
         "read unsynced predictions",
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
                   "SELECT sequence, time_micros, model, version, latency_micros, request_id,"
-                      + " outputs_json FROM predictions WHERE synced = 0 ORDER BY sequence"
-                      + " LIMIT ?")) {
+                      + " outputs_json, inputs_json FROM predictions WHERE synced = 0"
+                      + " ORDER BY sequence LIMIT ?")) {
             s.setInt(1, limit);
             try (ResultSet rs = s.executeQuery()) {
               List<PredictionRecord> records = new ArrayList<>();
+              long bytes = 0;
               while (rs.next()) {
-                JsonNode outputs = Json.tree(rs.getString(7).getBytes(StandardCharsets.UTF_8));
+                String outputsJson = rs.getString(7);
+                String inputsJson = rs.getString(8);
+                bytes += outputsJson.length() + (inputsJson == null ? 0 : inputsJson.length());
+                if (bytes > maxBytes && !records.isEmpty()) {
+                  break;
+                }
+                JsonNode outputs = Json.tree(outputsJson.getBytes(StandardCharsets.UTF_8));
+                JsonNode inputs =
+                    inputsJson == null
+                        ? null
+                        : Json.tree(inputsJson.getBytes(StandardCharsets.UTF_8));
                 records.add(
                     new PredictionRecord(
                         rs.getLong(1),
@@ -418,7 +464,8 @@ public final class SqliteAgentStore implements AgentStore {
                         rs.getLong(4),
                         rs.getLong(5),
                         rs.getString(6),
-                        outputs));
+                        outputs,
+                        inputs));
               }
               return records;
             }

@@ -143,6 +143,31 @@ class PredictionForwarderTest {
     assertThat(store.unsynced(10)).isEmpty();
   }
 
+  @Test
+  void records_with_large_inputs_go_in_batches_bounded_by_bytes() {
+    // Three records of ~1.5 MiB of inputs each: at most two fit a batch's 4 MiB.
+    String inputs = "[{\"name\":\"x\",\"data\":[\"" + "x".repeat(1_500_000) + "\"]}]";
+    PredictionForwarder wide =
+        new PredictionForwarder(store, client, FakeHub.DEVICE_ID, 500, Duration.ofHours(1));
+    for (int i = 0; i < 3; i++) {
+      store.record(new Prediction(Instant.now(), "pump", 1, 10, "big" + i, "[]", inputs));
+    }
+
+    assertThat(wide.flush()).isEqualTo(new ForwardOutcome.Drained(3));
+
+    assertThat(hub.batches().keySet()).containsExactly("dev-1:1-2", "dev-1:3-3");
+    assertThat(hub.predictions().getFirst().inputs().get(0).path("name").asText()).isEqualTo("x");
+    assertThat(store.unsynced(10, 1)).isEmpty();
+  }
+
+  @Test
+  void the_store_returns_the_first_record_whatever_its_size() {
+    record(3);
+
+    assertThat(store.unsynced(10, 1)).hasSize(1);
+    assertThat(store.unsynced(10, 4)).hasSize(2); // "[]" is two bytes a record
+  }
+
   private void record(int count) {
     for (int i = 0; i < count; i++) {
       store.record(

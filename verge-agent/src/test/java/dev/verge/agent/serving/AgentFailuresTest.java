@@ -23,6 +23,20 @@ class AgentFailuresTest {
   }
 
   @Test
+  void a_store_that_does_not_keep_up_is_503_with_retry_after() {
+    Problem problem =
+        failures
+            .map(
+                new dev.verge.agent.store.StoreBusyException("the capture queue stayed full", null))
+            .orElseThrow();
+
+    assertThat(problem.status()).isEqualTo(503);
+    assertThat(problem.headers()).containsEntry("Retry-After", "1");
+    assertThat(problem.message()).isEqualTo("the capture queue stayed full");
+    assertThat(problem.serverFault()).isFalse();
+  }
+
+  @Test
   void any_other_store_failure_is_500_naming_the_prediction() {
     Problem problem = failures.map(new StoreException("disk I/O error", null)).orElseThrow();
 

@@ -1,6 +1,8 @@
 package dev.verge.cli.config;
 
 import dev.verge.agent.AgentConfig;
+import dev.verge.agent.capture.CaptureConfig;
+import dev.verge.agent.capture.CapturePolicy;
 import dev.verge.runtime.EngineOptions;
 import java.io.IOException;
 import java.net.URI;
@@ -9,7 +11,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Every setting of {@code verge agent}; the defaults come from {@link AgentConfig}. */
@@ -136,6 +140,78 @@ public final class AgentSettings {
           ZoneId::systemDefault,
           "the system's zone");
 
+  // Prediction capture (part: capture); defaults from CaptureConfig and CapturePolicy.
+
+  public static final Setting<CaptureConfig.Mode> CAPTURE_MODE =
+      Setting.of(
+          SECTION,
+          "capture-mode",
+          Parsers.oneOf(CaptureConfig.Mode.class),
+          "async (answer at once, record within milliseconds) or sync (answer once recorded)",
+          () -> CaptureConfig.defaults().mode(),
+          lower(CaptureConfig.defaults().mode()));
+
+  public static final Setting<Integer> CAPTURE_QUEUE =
+      Setting.of(
+          SECTION,
+          "capture-queue",
+          Parsers.integer(1, CaptureConfig.MAX_QUEUE_CAPACITY),
+          "1 to " + CaptureConfig.MAX_QUEUE_CAPACITY + " (records waiting to be written)",
+          () -> CaptureConfig.DEFAULT_QUEUE_CAPACITY,
+          String.valueOf(CaptureConfig.DEFAULT_QUEUE_CAPACITY));
+
+  public static final Setting<CaptureConfig.WhenFull> CAPTURE_WHEN_FULL =
+      Setting.of(
+          SECTION,
+          "capture-when-full",
+          Parsers.oneOf(CaptureConfig.WhenFull.class),
+          "wait (for room: nothing answered goes unrecorded) or drop (answer, count it dropped)",
+          () -> CaptureConfig.defaults().whenFull(),
+          lower(CaptureConfig.defaults().whenFull()));
+
+  public static final Setting<Boolean> CAPTURE_INPUTS =
+      Setting.of(
+          SECTION,
+          "capture-inputs",
+          Parsers.bool(),
+          "true or false",
+          () -> CapturePolicy.DEFAULT.inputs(),
+          String.valueOf(CapturePolicy.DEFAULT.inputs()));
+
+  public static final Setting<Double> CAPTURE_SAMPLE =
+      Setting.of(
+          SECTION,
+          "capture-sample",
+          Parsers.rate(),
+          "a share of requests from 0 to 1, such as 0.25 or 25%",
+          () -> CapturePolicy.DEFAULT.sampleRate(),
+          "1");
+
+  public static final Setting<Integer> CAPTURE_MAX_RECORD_KB =
+      Setting.of(
+          SECTION,
+          "capture-max-record-kb",
+          Parsers.integer(
+              CapturePolicy.MIN_RECORD_BYTES / 1024, CapturePolicy.MAX_RECORD_BYTES / 1024),
+          CapturePolicy.MIN_RECORD_BYTES / 1024
+              + " to "
+              + CapturePolicy.MAX_RECORD_BYTES / 1024
+              + " (KiB of JSON per record)",
+          () -> CapturePolicy.DEFAULT.maxRecordBytes() / 1024,
+          String.valueOf(CapturePolicy.DEFAULT.maxRecordBytes() / 1024));
+
+  public static final Setting<Map<String, String>> CAPTURE_MODELS =
+      Setting.of(
+              SECTION,
+              "capture-models",
+              Parsers.modelSpecs(),
+              "model=terms pairs; terms: inputs=true|false sample=0.25|25% max-record-kb=N,"
+                  + " separated by spaces or ';'",
+              Map::<String, String>of,
+              null)
+          .withFlag("--capture-model")
+          .shaped(Setting.Shape.MAP);
+
   public static final List<Setting<?>> ALL =
       List.of(
           HUB,
@@ -152,6 +228,13 @@ public final class AgentSettings {
           MAX_STORE_MB,
           METRICS_TOKEN_FILE,
           TIME_ZONE,
+          CAPTURE_MODE,
+          CAPTURE_QUEUE,
+          CAPTURE_WHEN_FULL,
+          CAPTURE_INPUTS,
+          CAPTURE_SAMPLE,
+          CAPTURE_MAX_RECORD_KB,
+          CAPTURE_MODELS,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -178,7 +261,38 @@ public final class AgentSettings {
         .withEngineOptions(new EngineOptions(settings.get(THREADS), 1))
         .withMaxStoreBytes(settings.get(MAX_STORE_MB) * MIB)
         .withMetricsToken(metricsToken)
-        .withTimeZone(settings.get(TIME_ZONE));
+        .withTimeZone(settings.get(TIME_ZONE))
+        .withCapture(capture(settings));
+  }
+
+  /** The capture settings, each model's terms applied over the defaults (part: capture). */
+  private static CaptureConfig capture(Settings settings) {
+    CapturePolicy policy =
+        new CapturePolicy(
+            settings.get(CAPTURE_INPUTS),
+            settings.get(CAPTURE_SAMPLE),
+            settings.get(CAPTURE_MAX_RECORD_KB) * 1024);
+    Map<String, CapturePolicy> models = new LinkedHashMap<>();
+    settings
+        .get(CAPTURE_MODELS)
+        .forEach(
+            (model, terms) -> {
+              try {
+                models.put(model, policy.with(terms));
+              } catch (IllegalArgumentException e) {
+                throw settings.invalid(CAPTURE_MODELS, "model '" + model + "': " + e.getMessage());
+              }
+            });
+    return new CaptureConfig(
+        settings.get(CAPTURE_MODE),
+        settings.get(CAPTURE_QUEUE),
+        settings.get(CAPTURE_WHEN_FULL),
+        policy,
+        models);
+  }
+
+  private static String lower(Enum<?> value) {
+    return value.name().toLowerCase(Locale.ROOT);
   }
 
   /** The token in the file {@code setting} names, null when it names none. */

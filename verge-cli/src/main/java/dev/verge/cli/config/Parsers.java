@@ -137,6 +137,35 @@ final class Parsers {
     };
   }
 
+  /** A share from 0 to 1: {@code 0.25} or {@code 25%}. */
+  static Function<List<String>, Double> rate() {
+    return one(dev.verge.agent.capture.CapturePolicy::parseRate);
+  }
+
+  /**
+   * {@code model=terms} pairs (per-model capture policies); the terms are checked against the
+   * defaults once all settings are known.
+   */
+  static Function<List<String>, Map<String, String>> modelSpecs() {
+    return items -> {
+      Map<String, String> specs = new LinkedHashMap<>();
+      for (String item : items) {
+        int eq = item.indexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException("'" + item + "' is not model=terms");
+        }
+        String model = item.substring(0, eq).strip();
+        if (model.isEmpty() || model.length() > 200) {
+          throw new IllegalArgumentException("model name '" + model + "' is empty or too long");
+        }
+        if (specs.put(model, item.substring(eq + 1).strip()) != null) {
+          throw new IllegalArgumentException("model '" + model + "' is given twice");
+        }
+      }
+      return Map.copyOf(specs);
+    };
+  }
+
   /** {@code true} or {@code false}, in any case. */
   static Function<List<String>, Boolean> bool() {
     return one(

@@ -6,7 +6,8 @@ import java.time.Instant;
 
 /**
  * One prediction a device made, as the hub keeps it: the device's sequence number for it, when and
- * with which model version it ran, and its outputs as the device sent them (null when not sent).
+ * with which model version it ran, its outputs as the device sent them (null when not sent), and
+ * its inputs when the device's capture policy records them (null otherwise).
  */
 public record Prediction(
     long sequence,
@@ -15,7 +16,8 @@ public record Prediction(
     long version,
     long latencyMicros,
     String requestId,
-    JsonNode outputs) {
+    JsonNode outputs,
+    JsonNode inputs) {
 
   static Prediction of(PredictionRecord r) {
     return new Prediction(
@@ -25,6 +27,7 @@ public record Prediction(
         r.version(),
         r.latencyMicros(),
         r.requestId(),
-        r.outputs());
+        r.outputs(),
+        r.inputs());
   }
 }

@@ -25,7 +25,9 @@ public final class SqliteTelemetryStore implements TelemetryStore {
               rs.getLong("latency_micros"),
               rs.getString("request_id"),
               StoreJson.read(
-                  rs.getString("outputs_json"), JsonNode.class, "predictions.outputs_json"));
+                  rs.getString("outputs_json"), JsonNode.class, "predictions.outputs_json"),
+              StoreJson.read(
+                  rs.getString("inputs_json"), JsonNode.class, "predictions.inputs_json"));
 
   private final Database db;
 
@@ -55,14 +57,15 @@ public final class SqliteTelemetryStore implements TelemetryStore {
             PreparedBatch add =
                 h.prepareBatch(
                     "INSERT INTO predictions (device_id, sequence, time, model, version,"
-                        + " latency_micros, request_id, outputs_json, received_at)"
+                        + " latency_micros, request_id, outputs_json, inputs_json, received_at)"
                         + " VALUES (:device, :sequence, :time, :model, :version, :latencyMicros,"
-                        + " :requestId, :outputs, :receivedAt) ON CONFLICT DO NOTHING");
+                        + " :requestId, :outputs, :inputs, :receivedAt) ON CONFLICT DO NOTHING");
             for (Prediction r : records) {
               add.bindMethods(r)
                   .bind("device", deviceId)
                   .bind("time", r.time().toString())
                   .bind("outputs", r.outputs() == null ? null : StoreJson.write(r.outputs()))
+                  .bind("inputs", r.inputs() == null ? null : StoreJson.write(r.inputs()))
                   .bind("receivedAt", receivedAt)
                   .add();
             }
@@ -95,7 +98,7 @@ public final class SqliteTelemetryStore implements TelemetryStore {
         h ->
             h.createQuery(
                     "SELECT sequence, time, model, version, latency_micros, request_id,"
-                        + " outputs_json FROM predictions"
+                        + " outputs_json, inputs_json FROM predictions"
                         + " WHERE device_id = :device AND sequence > :after"
                         + " ORDER BY sequence LIMIT :limit")
                 .bind("device", deviceId)

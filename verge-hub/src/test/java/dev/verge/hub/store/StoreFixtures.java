@@ -57,7 +57,10 @@ public final class StoreFixtures {
                     2,
                     100 + s,
                     s % 2 == 0 ? "req-" + s : null,
-                    Json.tree(("{\"label\": " + s + "}").getBytes())))
+                    Json.tree(("{\"label\": " + s + "}").getBytes()),
+                    s % 3 == 0
+                        ? Json.tree(("[{\"name\": \"x\", \"data\": [" + s + "]}]").getBytes())
+                        : null))
         .toList();
   }
 }

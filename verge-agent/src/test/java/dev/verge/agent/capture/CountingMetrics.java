@@ -1,0 +1,45 @@
+package dev.verge.agent.capture;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Counts what capture reports. */
+final class CountingMetrics implements CaptureMetrics {
+  final AtomicInteger commits = new AtomicInteger();
+  final AtomicInteger sampledOut = new AtomicInteger();
+  final AtomicInteger waits = new AtomicInteger();
+  final AtomicInteger omitted = new AtomicInteger();
+  final AtomicInteger writerFailures = new AtomicInteger();
+  final Map<String, Integer> dropped = new ConcurrentHashMap<>();
+
+  @Override
+  public void committed(int records) {
+    commits.incrementAndGet();
+  }
+
+  @Override
+  public void sampledOut() {
+    sampledOut.incrementAndGet();
+  }
+
+  @Override
+  public void waitedForRoom() {
+    waits.incrementAndGet();
+  }
+
+  @Override
+  public void dropped(String reason, int count) {
+    dropped.merge(reason, count, Integer::sum);
+  }
+
+  @Override
+  public void dataOmitted() {
+    omitted.incrementAndGet();
+  }
+
+  @Override
+  public void writerFailed() {
+    writerFailures.incrementAndGet();
+  }
+}
