@@ -2,23 +2,32 @@ package dev.verge.cli;
 
 import dev.verge.cli.output.Table;
 import dev.verge.core.bundle.Bundle;
+import dev.verge.core.bundle.BundleException;
 import dev.verge.core.bundle.BundleWriter;
 import dev.verge.core.bundle.Digests;
 import dev.verge.core.bundle.Manifest;
+import dev.verge.core.bundle.Sample;
+import dev.verge.core.bundle.Samples;
+import dev.verge.core.oip.Tensor;
 import dev.verge.core.signing.Keys;
 import dev.verge.core.signing.PublisherKey;
 import dev.verge.core.signing.TrustStore;
 import dev.verge.runtime.EngineException;
 import dev.verge.runtime.EngineOptions;
+import dev.verge.runtime.LoadedModel;
+import dev.verge.runtime.ModelSource;
 import dev.verge.runtime.OnnxEngine;
+import dev.verge.runtime.SampleCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,6 +49,24 @@ final class BundleCommand {
   /** Packs a model; reads its input/output signature from the graph with ONNX Runtime. */
   static Manifest create(
       Path model, String name, long version, Map<String, String> metadata, Path out) {
+    return create(model, name, version, metadata, null, out);
+  }
+
+  /**
+   * Packs a model and, when {@code samples} is given, its sample inputs and expected outputs, after
+   * running them on the model here: samples that do not hold are refused now rather than by every
+   * device at install.
+   */
+  static Manifest create(
+      Path model, String name, long version, Map<String, String> metadata, Path samples, Path out) {
+    Samples read = null;
+    if (samples != null) {
+      try {
+        read = BundleWriter.readSamples(samples);
+      } catch (BundleException e) {
+        throw new CommandFailedException("samples are not valid: " + e.getMessage());
+      }
+    }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(model);
@@ -49,15 +76,33 @@ final class BundleCommand {
     OnnxEngine.Signature signature;
     try (OnnxEngine engine = new OnnxEngine(EngineOptions.defaults())) {
       signature = engine.inspect(bytes);
+      if (read != null) {
+        check(engine, new ModelSource(name, version, bytes), read, samples);
+      }
     } catch (EngineException e) {
       throw new CommandFailedException(
           model + " is not an ONNX model ONNX Runtime can load (" + e.getMessage() + ")");
     }
     return BundleWriter.create(
         new BundleWriter.Spec(
-            name, version, model, signature.inputs(), signature.outputs(), metadata, null),
+            name, version, model, signature.inputs(), signature.outputs(), metadata, null, samples),
         out,
         Clock.systemUTC());
+  }
+
+  private static void check(OnnxEngine engine, ModelSource model, Samples samples, Path file) {
+    try (LoadedModel loaded = engine.load(model)) {
+      SampleCheck.problem(loaded, samples)
+          .ifPresent(
+              problem -> {
+                throw new CommandFailedException(
+                    file
+                        + " does not hold for the model: "
+                        + problem
+                        + ". A device would refuse this bundle at install; fix the samples or"
+                        + " the model.");
+              });
+    }
   }
 
   @Command(
@@ -94,6 +139,15 @@ final class BundleCommand {
         description = "Free metadata key=value; repeatable.")
     Map<String, String> metadata = new LinkedHashMap<>();
 
+    @Option(
+        names = "--samples",
+        paramLabel = "FILE",
+        description =
+            "Sample inputs and expected outputs (JSON, Open Inference Protocol tensors), run here"
+                + " first and again by each device at install: they warm the model and refuse it"
+                + " when it answers otherwise.")
+    Path samples;
+
     @Option(names = "--key", description = "Sign with this private key (.key).")
     Path key;
 
@@ -109,7 +163,7 @@ final class BundleCommand {
     public void run() {
       Path target = out == null ? Path.of(name + "-" + version + ".vbundle") : out;
       OutputFiles.requireReplaceable(target, force);
-      Manifest manifest = create(model, name, version, metadata, target);
+      Manifest manifest = create(model, name, version, metadata, samples, target);
       if (key != null) {
         BundleWriter.sign(target, Keys.readPrivate(key));
       }
@@ -118,7 +172,11 @@ final class BundleCommand {
             "Wrote "
                 + target
                 + (key == null ? " (unsigned: run 'verge bundle sign')" : " (signed)"));
-        Inspect.print(manifest, Digests.sha256Hex(target), null);
+        Inspect.print(
+            manifest,
+            samples == null ? null : BundleWriter.readSamples(samples),
+            Digests.sha256Hex(target),
+            null);
       }
     }
   }
@@ -145,8 +203,8 @@ final class BundleCommand {
       name = "verify",
       mixinStandardHelpOptions = true,
       description =
-          "Check a bundle as a device would: archive, file digests, and a signature by a trusted"
-              + " key. Exits 1 naming the check that failed.")
+          "Check a bundle as a device would: archive, file digests, a signature by a trusted"
+              + " key, and its samples run on the model. Exits 1 naming the check that failed.")
   static final class Verify implements Runnable {
     @Parameters(paramLabel = "BUNDLE")
     Path bundle;
@@ -162,13 +220,42 @@ final class BundleCommand {
       try (Bundle opened = Bundle.open(bundle)) {
         PublisherKey key = opened.verifySignature(TrustStore.load(trust));
         Manifest m = opened.manifest();
+        String samples = "";
+        Samples read = opened.samples().orElse(null);
+        if (read != null) {
+          runSamples(opened, read);
+          int count = read.samples().size();
+          samples =
+              "; its "
+                  + (count == 1 ? "sample answers" : count + " samples answer")
+                  + " as expected";
+        }
         System.out.println(
             "OK: "
                 + m.name()
                 + " v"
                 + m.version()
                 + " is intact and signed by trusted key "
-                + key.keyId());
+                + key.keyId()
+                + samples);
+      }
+    }
+
+    /** Runs the samples as a device does at install. */
+    private static void runSamples(Bundle opened, Samples samples) {
+      Manifest m = opened.manifest();
+      ModelSource source = new ModelSource(m.name(), m.version(), opened.readFile(m.entrypoint()));
+      try (OnnxEngine engine = new OnnxEngine(EngineOptions.defaults());
+          LoadedModel model = engine.load(source)) {
+        SampleCheck.problem(model, samples)
+            .ifPresent(
+                problem -> {
+                  throw new CommandFailedException(
+                      "sample check failed: " + m.name() + " v" + m.version() + ", " + problem);
+                });
+      } catch (EngineException e) {
+        throw new CommandFailedException(
+            "model load failed: " + m.name() + " v" + m.version() + ": " + e.getMessage());
       }
     }
   }
@@ -186,17 +273,19 @@ final class BundleCommand {
     @Override
     public void run() {
       try (Bundle opened = Bundle.open(bundle)) {
+        Samples samples = opened.samples().orElse(null);
         if (output.printedJson(opened.manifest())) {
           return;
         }
         print(
             opened.manifest(),
+            samples,
             Digests.sha256Hex(bundle),
             opened.signature().map(s -> s.keyId()).orElse(null));
       }
     }
 
-    static void print(Manifest m, String digest, String signedBy) {
+    static void print(Manifest m, Samples samples, String digest, String signedBy) {
       System.out.println("Model:    " + m.name() + " v" + m.version());
       System.out.println("Format:   " + m.formatVersion() + ", runtime " + m.runtime());
       System.out.println("Digest:   sha256:" + digest);
@@ -216,6 +305,33 @@ final class BundleCommand {
         new java.util.TreeMap<>(m.metadata()).forEach(meta::row);
         meta.print(System.out);
       }
+      if (samples == null) {
+        System.out.println("Samples:  none (devices warm it on zeros, best effort; see --samples)");
+        return;
+      }
+      int count = samples.samples().size();
+      System.out.println(
+          "Samples:  "
+              + m.samples()
+              + ", "
+              + count
+              + (count == 1 ? " sample" : " samples")
+              + ", run and checked by each device at install");
+      Table table = new Table("SAMPLE", "INPUTS", "EXPECTED OUTPUTS", "TOLERANCE");
+      for (Sample sample : samples.samples()) {
+        table.row(
+            sample.id(),
+            describe(sample.inputs()),
+            sample.outputs().isEmpty() ? "(none: must run)" : describe(sample.outputs()),
+            sample.outputs().isEmpty() ? "" : sample.tolerance());
+      }
+      table.print(System.out);
+    }
+
+    private static String describe(List<Tensor> tensors) {
+      return tensors.stream()
+          .map(t -> t.name() + " " + t.datatype() + " " + Arrays.toString(t.shape()))
+          .collect(Collectors.joining(", "));
     }
   }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.verge.core.bundle.Bundle;
+import dev.verge.core.bundle.BundleWriter;
 import dev.verge.core.bundle.Digests;
 import dev.verge.core.bundle.Manifest;
 import dev.verge.core.oip.DataType;
@@ -18,6 +19,7 @@ import dev.verge.runtime.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -370,5 +372,128 @@ class BundleCommandTest {
 
     assertThat(result.exit()).as(result.toString()).isEqualTo(1);
     assertThat(result.err()).startsWith("verge: bundle rejected (DIGEST_MISMATCH)");
+  }
+
+  private static final String PAIR_SAMPLES =
+      """
+      {"samples": [{"id": "even",
+        "inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 2], "data": [0.5, 0.5]}],
+        "outputs": [{"name": "output", "datatype": "FP32", "shape": [1, 2], "data": [%s, 0.5]}]}]}
+      """;
+
+  private Cli.Result createWithSamples(String samples, Path bundle) {
+    Path file = Fixtures.write(dir.resolve("samples.json"), samples);
+    return Cli.run(
+        "bundle",
+        "create",
+        "--model",
+        givenModel(dir).toString(),
+        "--name",
+        "pump",
+        "--version",
+        "1",
+        "--samples",
+        file.toString(),
+        "--key",
+        publisher.privateKey().toString(),
+        "--out",
+        bundle.toString());
+  }
+
+  @Test
+  void bundle_create_packs_samples_that_inspect_shows_and_a_device_can_read() {
+    Path bundle = dir.resolve("b.vbundle");
+
+    Cli.Result created = createWithSamples(PAIR_SAMPLES.formatted("0.5"), bundle);
+
+    assertThat(created.exit()).as(created.toString()).isZero();
+    assertThat(created.out()).contains("Samples:  samples.json, 1 sample, run and checked");
+    Cli.Result inspected = Cli.run("bundle", "inspect", bundle.toString());
+    assertThat(inspected.exit()).as(inspected.toString()).isZero();
+    assertThat(inspected.out())
+        .containsPattern("SAMPLE\\s+INPUTS\\s+EXPECTED OUTPUTS\\s+TOLERANCE")
+        .containsPattern(
+            "even\\s+input FP32 \\[1, 2\\]\\s+output FP32 \\[1, 2\\]\\s+absolute 1.0E-5")
+        .containsPattern("samples\\.json\\s+\\d+\\s+[0-9a-f]{64}");
+    assertThat(
+            Cli.run(
+                    "bundle",
+                    "verify",
+                    bundle.toString(),
+                    "--trust",
+                    publisher.publicKey().toString())
+                .exit())
+        .isZero();
+    try (Bundle opened = Bundle.open(bundle)) {
+      assertThat(opened.manifest().samples()).isEqualTo("samples.json");
+      assertThat(opened.samples().orElseThrow().samples().getFirst().outputs().getFirst().data())
+          .isEqualTo(new float[] {0.5f, 0.5f});
+    }
+  }
+
+  @Test
+  void bundle_create_refuses_samples_the_model_does_not_answer_and_writes_nothing() {
+    Path bundle = dir.resolve("b.vbundle");
+
+    Cli.Result result = createWithSamples(PAIR_SAMPLES.formatted("0.9"), bundle);
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err())
+        .contains("does not hold for the model: sample 'even', output 'output' differs at 1 of 2")
+        .contains("element 0 is 0.5, expected 0.9")
+        .contains("A device would refuse this bundle at install");
+    assertThat(bundle).doesNotExist();
+  }
+
+  @Test
+  void bundle_create_names_what_is_wrong_in_a_sample_file() {
+    Path bundle = dir.resolve("b.vbundle");
+
+    Cli.Result result =
+        createWithSamples(PAIR_SAMPLES.formatted("0.5").replace("\"inputs\"", "\"input\""), bundle);
+
+    assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err())
+        .startsWith("verge: samples are not valid: ")
+        .contains("sample 1 has unknown field \"input\"");
+    assertThat(bundle).doesNotExist();
+  }
+
+  @Test
+  void bundle_inspect_says_when_a_bundle_ships_no_samples() {
+    Path bundle = givenSignedBundle(dir, "pump", 1, publisher);
+
+    Cli.Result result = Cli.run("bundle", "inspect", bundle.toString());
+
+    assertThat(result.out()).contains("Samples:  none (devices warm it on zeros, best effort");
+  }
+
+  @Test
+  void bundle_verify_runs_the_samples_as_a_device_would() throws IOException {
+    Path model = givenModel(dir);
+    Path samples = Fixtures.write(dir.resolve("s.json"), PAIR_SAMPLES.formatted("0.9"));
+    Path bundle = dir.resolve("b.vbundle");
+    // Made without the CLI, which would refuse samples that do not hold.
+    BundleWriter.create(
+        new BundleWriter.Spec("pump", 1, model, List.of(), List.of(), null, null, samples),
+        bundle,
+        Clock.systemUTC());
+    BundleWriter.sign(bundle, Keys.readPrivate(publisher.privateKey()));
+
+    Cli.Result refused =
+        Cli.run("bundle", "verify", bundle.toString(), "--trust", publisher.publicKey().toString());
+
+    assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.err())
+        .startsWith(
+            "verge: sample check failed: pump v1, sample 'even', output 'output' differs at 1 of 2");
+
+    Path good = dir.resolve("good.vbundle");
+    assertThat(createWithSamples(PAIR_SAMPLES.formatted("0.5"), good).exit()).isZero();
+    Cli.Result ok =
+        Cli.run("bundle", "verify", good.toString(), "--trust", publisher.publicKey().toString());
+    assertThat(ok.out())
+        .contains(
+            "signed by trusted key " + publisher.keyId() + "; its sample" + " answers as expected");
   }
 }

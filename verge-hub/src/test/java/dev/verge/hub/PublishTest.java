@@ -106,6 +106,16 @@ class PublishTest {
   }
 
   @Test
+  void rejects_a_signed_bundle_whose_sample_file_no_device_could_read() {
+    Path bundle = hub.bundles.signedWithUnreadableSamples("vad", 1);
+
+    assertRejected(
+        admin.postFile(ApiPaths.MODELS, bundle),
+        "INVALID_SAMPLES",
+        "samples.json of vad v1 has no \"samples\" list");
+  }
+
+  @Test
   void rejects_an_unsigned_bundle() {
     assertRejected(
         admin.postFile(ApiPaths.MODELS, hub.bundles.unsigned("iris", 1)), "UNSIGNED", "not signed");

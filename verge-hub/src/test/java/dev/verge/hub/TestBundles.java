@@ -2,7 +2,9 @@ package dev.verge.hub;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.verge.core.bundle.BundleWriter;
+import dev.verge.core.bundle.Digests;
 import dev.verge.core.bundle.Manifest;
+import dev.verge.core.bundle.Samples;
 import dev.verge.core.json.CanonicalJson;
 import dev.verge.core.json.Json;
 import dev.verge.core.oip.DataType;
@@ -83,6 +85,61 @@ final class TestBundles {
           out,
           Clock.systemUTC());
       return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A bundle signed by the publisher whose sample file is not a valid one (its digest in the
+   * manifest matches it): only reading the samples can tell.
+   */
+  Path signedWithUnreadableSamples(String name, long version) {
+    Path work = dir.resolve("bundle-" + counter.incrementAndGet());
+    byte[] broken = "{\"samples\": []}".getBytes(StandardCharsets.UTF_8);
+    try {
+      Files.createDirectories(work);
+      Path model = Files.writeString(work.resolve(MODEL_FILE), "weights");
+      Path samples =
+          Files.writeString(
+              work.resolve("samples.json"),
+              "{\"samples\": [{\"inputs\": [{\"name\": \"input\", \"datatype\": \"FP32\","
+                  + " \"shape\": [1, 4], \"data\": [1, 2, 3, 4]}]}]}");
+      Path out = work.resolve(name + "-" + version + ".vbundle");
+      BundleWriter.create(
+          new BundleWriter.Spec(
+              name,
+              version,
+              model,
+              List.of(new TensorSpec("input", DataType.FP32, List.of(-1L, 4L))),
+              List.of(new TensorSpec("output", DataType.FP32, List.of(-1L, 3L))),
+              Map.of(),
+              Map.of(),
+              samples),
+          out,
+          Clock.systemUTC());
+      Path forged =
+          rewrite(
+              out,
+              (entry, bytes) -> {
+                if (entry.equals(Samples.FILE_NAME)) {
+                  return broken;
+                }
+                if (!entry.equals(Manifest.FILE_NAME)) {
+                  return bytes;
+                }
+                ObjectNode manifest = (ObjectNode) Json.tree(bytes);
+                for (var file : manifest.withArray("files")) {
+                  if (file.path("path").asText().equals(Samples.FILE_NAME)) {
+                    ((ObjectNode) file)
+                        .put("sha256", Digests.sha256Hex(broken))
+                        .put("size", broken.length);
+                  }
+                }
+                return CanonicalJson.bytes(manifest);
+              });
+      BundleWriter.sign(forged, publisher.getPrivate());
+      return forged;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

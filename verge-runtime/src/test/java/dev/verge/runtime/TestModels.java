@@ -130,6 +130,46 @@ public final class TestModels {
     return model(graph.build());
   }
 
+  /**
+   * A moving average that cannot run on short inputs, like a voice-activity model fed a 1-sample
+   * frame: input {@code input} FP32 [batch, 1, samples], both dimensions dynamic; output {@code
+   * output} FP32 [batch, 1, samples - kernel + 1], each element the mean of {@code kernel}
+   * consecutive inputs (a Conv with a {@code kernel}-long window). Fewer than {@code kernel}
+   * samples is a runtime error inside ONNX Runtime, so zeros with every dynamic dimension set to 1
+   * fail while real-size inputs serve.
+   */
+  public static byte[] minimumLength(int kernel) {
+    float[] weights = new float[kernel];
+    java.util.Arrays.fill(weights, 1f / kernel);
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("minimum_length")
+            .addInitializer(floats("W", new long[] {1, 1, kernel}, weights))
+            .addNode(node("Conv", "window", new String[] {"input", "W"}, "output"))
+            .addInput(namedDims("input", TensorProto.DataType.FLOAT, "batch", "1", "samples"))
+            .addOutput(namedDims("output", TensorProto.DataType.FLOAT, "batch", "1", "windows"))
+            .build();
+    return model(graph);
+  }
+
+  /** A value whose dimensions are numbers or, otherwise, named dynamic dimensions. */
+  private static ValueInfoProto namedDims(String name, TensorProto.DataType type, String... dims) {
+    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+    for (String dim : dims) {
+      shape.addDim(
+          dim.chars().allMatch(Character::isDigit)
+              ? TensorShapeProto.Dimension.newBuilder().setDimValue(Long.parseLong(dim))
+              : TensorShapeProto.Dimension.newBuilder().setDimParam(dim));
+    }
+    return ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(
+            TypeProto.newBuilder()
+                .setTensorType(
+                    TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape)))
+        .build();
+  }
+
   private static byte[] model(GraphProto graph) {
     return ModelProto.newBuilder()
         .setIrVersion(8)

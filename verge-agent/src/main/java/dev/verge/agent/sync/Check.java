@@ -10,7 +10,8 @@ enum Check {
   MANIFEST("manifest check"),
   ANTI_ROLLBACK("anti-rollback check"),
   LOAD("model load"),
-  WARM_UP("warm-up inference"),
+  /** The bundle's sample inputs did not run, or did not give the outputs the publisher expects. */
+  SAMPLES("sample check"),
   STORE("local store");
 
   private final String label;

@@ -12,9 +12,7 @@ import dev.verge.core.bundle.BundleException;
 import dev.verge.core.bundle.BundleProblem;
 import dev.verge.core.bundle.Digests;
 import dev.verge.core.bundle.Manifest;
-import dev.verge.core.oip.DataType;
-import dev.verge.core.oip.Tensor;
-import dev.verge.core.oip.TensorSpec;
+import dev.verge.core.bundle.Samples;
 import dev.verge.core.signing.TrustStore;
 import dev.verge.runtime.EngineException;
 import dev.verge.runtime.InferenceEngine;
@@ -22,23 +20,18 @@ import dev.verge.runtime.LoadedModel;
 import dev.verge.runtime.ModelSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Array;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 
 /**
  * Takes one model version from the desired state to serving: fetch the bundle, check its digest,
  * archive and publisher signature, check it holds the version asked for and that this is no
- * downgrade, load it beside the active version, warm it, record it, and swap. Any refusal leaves
- * the active version serving and is returned as {@link Activation.Failed}, naming the check.
+ * downgrade, load it beside the active version, run the bundle's samples (or, without any, a
+ * best-effort warm-up on zeros that never refuses it), record it, and swap. Any refusal leaves the
+ * active version serving and is returned as {@link Activation.Failed}, naming the check.
  */
 final class ModelInstaller {
-  /** Inputs larger than this are not warmed up: the zeros would cost more than the first call. */
-  static final long MAX_WARM_UP_ELEMENTS = 16L * 1024 * 1024;
-
   private static final System.Logger LOG = System.getLogger(ModelInstaller.class.getName());
 
   private final InferenceEngine engine;
@@ -101,6 +94,7 @@ final class ModelInstaller {
       try (Bundle bundle = Bundle.open(file)) {
         bundle.verifySignature(trust);
         checkManifest(bundle.manifest(), desired.name(), desired.version());
+        bundle.samples(); // a sample file that cannot be read refuses the version now
       } catch (BundleException e) {
         throw bundleRefusal(e);
       } catch (UncheckedIOException e) {
@@ -270,11 +264,13 @@ final class ModelInstaller {
 
   private LoadedModel load(Path file, String name, long version) {
     byte[] modelBytes;
+    Optional<Samples> samples;
     try (Bundle bundle = Bundle.open(file)) {
       bundle.verifySignature(trust);
       Manifest manifest = bundle.manifest();
       checkManifest(manifest, name, version);
       modelBytes = bundle.readFile(manifest.entrypoint());
+      samples = bundle.samples();
     } catch (BundleException e) {
       throw bundleRefusal(e);
     } catch (UncheckedIOException e) {
@@ -286,12 +282,15 @@ final class ModelInstaller {
     } catch (EngineException e) {
       throw new ActivationException(Check.LOAD, e.getMessage(), e);
     }
-    try {
+    if (samples.isPresent()) {
+      try {
+        SampleGate.check(model, samples.get());
+      } catch (RuntimeException e) {
+        model.close();
+        throw e;
+      }
+    } else {
       warmUp(model);
-    } catch (RuntimeException e) {
-      model.close();
-      throw new ActivationException(
-          Check.WARM_UP, name + " v" + version + " failed on zero inputs: " + e.getMessage(), e);
     }
     return model;
   }
@@ -301,6 +300,7 @@ final class ModelInstaller {
         switch (e.problem()) {
           case UNSIGNED, UNTRUSTED_KEY, BAD_SIGNATURE -> Check.SIGNATURE;
           case DOWNGRADE -> Check.ANTI_ROLLBACK;
+          case INVALID_SAMPLES -> Check.SAMPLES;
           default -> Check.BUNDLE;
         };
     return new ActivationException(check, e.getMessage(), e);
@@ -333,28 +333,27 @@ final class ModelInstaller {
     }
   }
 
-  /**
-   * Runs one inference on zeros, dynamic dimensions set to 1, so that the first real request does
-   * not pay for the runtime's lazy setup, and a model that cannot run is refused before it serves.
-   * Models with text inputs, or inputs of a type or size zeros cannot stand for, are not warmed.
-   */
-  static boolean warmUp(LoadedModel model) {
-    List<Tensor> inputs = new ArrayList<>();
-    for (TensorSpec spec : model.inputs()) {
-      DataType type = spec.datatype();
-      if (type == DataType.BYTES || !Tensor.SUPPORTED.contains(type)) {
-        return false;
-      }
-      long[] shape = spec.shape().stream().mapToLong(d -> d < 0 ? 1 : d).toArray();
-      long count = Tensor.elementCount(shape);
-      if (count > MAX_WARM_UP_ELEMENTS) {
-        return false;
-      }
-      Object zeros = Array.newInstance(Tensor.arrayClass(type).componentType(), (int) count);
-      inputs.add(new Tensor(spec.name(), type, shape, zeros));
+  /** Warms a version that ships no samples; its failure is told once, and the version serves. */
+  private static void warmUp(LoadedModel model) {
+    String label = model.name() + " v" + model.version();
+    switch (ZeroWarmUp.run(model)) {
+      case ZeroWarmUp.Outcome.Warmed warmed -> {}
+      case ZeroWarmUp.Outcome.Skipped skipped ->
+          LOG.log(
+              System.Logger.Level.INFO,
+              label + " is not warmed up on zeros (" + skipped.reason() + ")");
+      case ZeroWarmUp.Outcome.Failed failed ->
+          LOG.log(
+              System.Logger.Level.WARNING,
+              label
+                  + " serves without a warm-up: it did not run on zeros with every dynamic"
+                  + " dimension set to 1 ("
+                  + failed.error()
+                  + "), which many valid models cannot (a frame needs more than one sample), so"
+                  + " its first request pays the runtime's setup. Ship samples in the bundle"
+                  + " ('verge bundle create --samples') to warm it on real inputs and check its"
+                  + " answers at install.");
     }
-    model.infer(inputs, Set.of());
-    return true;
   }
 
   private static boolean isUnverified(Check check) {

@@ -259,6 +259,33 @@ public final class Bundle implements AutoCloseable {
     return readEntry(zip, filePath);
   }
 
+  /**
+   * Reads the publisher's sample inputs and expected outputs, if the manifest names a sample file.
+   * Its digest was checked when the bundle was opened; its size is bounded before it is read.
+   *
+   * @throws BundleException {@link BundleProblem#INVALID_SAMPLES} naming what is wrong
+   */
+  public Optional<Samples> samples() {
+    String samplesPath = manifest.samples();
+    if (samplesPath == null) {
+      return Optional.empty();
+    }
+    String where = samplesPath + " of " + describe();
+    if (manifest.file(samplesPath).size() > Samples.MAX_BYTES) {
+      throw new BundleException(
+          BundleProblem.INVALID_SAMPLES,
+          where + " is larger than the " + Samples.MAX_BYTES + " bytes allowed");
+    }
+    byte[] bytes;
+    try (InputStream in = openFile(samplesPath)) {
+      bytes = in.readNBytes((int) Samples.MAX_BYTES + 1);
+    } catch (IOException e) {
+      throw new BundleException(
+          BundleProblem.CORRUPT_ARCHIVE, "cannot read entry " + samplesPath + ": " + e, e);
+    }
+    return Optional.of(Samples.parse(bytes, where));
+  }
+
   public InputStream openFile(String filePath) {
     manifest.file(filePath);
     try {

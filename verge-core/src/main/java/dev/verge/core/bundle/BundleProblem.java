@@ -26,6 +26,8 @@ public enum BundleProblem {
   UNTRUSTED_KEY,
   /** A signature that does not verify against the manifest (tampered manifest or signature). */
   BAD_SIGNATURE,
+  /** A sample file that is not valid (see {@link Samples}): wrong JSON, fields or tensors. */
+  INVALID_SAMPLES,
   /** A bundle whose version is lower than the one installed, outside a rollback. */
   DOWNGRADE
 }

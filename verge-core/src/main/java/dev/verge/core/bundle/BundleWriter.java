@@ -27,7 +27,12 @@ import java.util.zip.ZipOutputStream;
 public final class BundleWriter {
   private BundleWriter() {}
 
-  /** What a new bundle holds; the writer fills in digests, sizes and the format version. */
+  /**
+   * What a new bundle holds; the writer fills in digests, sizes and the format version.
+   *
+   * @param samples a {@link Samples} file to ship as {@value Samples#FILE_NAME}, or null; it is
+   *     read and checked here, so a bundle never carries one an agent would refuse to read
+   */
   public record Spec(
       String name,
       long version,
@@ -35,10 +40,23 @@ public final class BundleWriter {
       List<TensorSpec> inputs,
       List<TensorSpec> outputs,
       Map<String, String> metadata,
-      Map<String, Path> extraFiles) {
+      Map<String, Path> extraFiles,
+      Path samples) {
     public Spec {
       metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
       extraFiles = extraFiles == null ? Map.of() : Map.copyOf(extraFiles);
+    }
+
+    /** A bundle without samples. */
+    public Spec(
+        String name,
+        long version,
+        Path model,
+        List<TensorSpec> inputs,
+        List<TensorSpec> outputs,
+        Map<String, String> metadata,
+        Map<String, Path> extraFiles) {
+      this(name, version, model, inputs, outputs, metadata, extraFiles, null);
     }
   }
 
@@ -56,6 +74,16 @@ public final class BundleWriter {
               }
               files.put(BundlePaths.requireSafe(name), path);
             });
+    if (spec.samples() != null) {
+      if (files.containsKey(Samples.FILE_NAME)) {
+        throw new IllegalArgumentException(
+            "the model or an extra file is named "
+                + Samples.FILE_NAME
+                + ", the name the sample file takes in a bundle");
+      }
+      readSamples(spec.samples());
+      files.put(Samples.FILE_NAME, spec.samples());
+    }
     List<FileEntry> entries = new ArrayList<>();
     for (Map.Entry<String, Path> file : files.entrySet()) {
       try {
@@ -77,7 +105,8 @@ public final class BundleWriter {
                 entries,
                 spec.inputs(),
                 spec.outputs(),
-                spec.metadata())
+                spec.metadata(),
+                spec.samples() == null ? null : Samples.FILE_NAME)
             .validate();
     writeAtomically(
         out,
@@ -92,6 +121,25 @@ public final class BundleWriter {
           }
         });
     return manifest;
+  }
+
+  /**
+   * Reads and checks a sample file before it is packed.
+   *
+   * @throws BundleException {@link BundleProblem#INVALID_SAMPLES} naming what is wrong
+   */
+  public static Samples readSamples(Path file) {
+    try {
+      long size = Files.size(file);
+      if (size > Samples.MAX_BYTES) {
+        throw new BundleException(
+            BundleProblem.INVALID_SAMPLES,
+            file + " is " + size + " bytes, more than the " + Samples.MAX_BYTES + " allowed");
+      }
+      return Samples.parse(Files.readAllBytes(file), file.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read samples " + file, e);
+    }
   }
 
   /**

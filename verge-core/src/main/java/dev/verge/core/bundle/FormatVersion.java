@@ -5,7 +5,8 @@ package dev.verge.core.bundle;
  * major (new minor versions only add fields, which readers ignore) and refuses any other major.
  */
 public record FormatVersion(int major, int minor) {
-  public static final FormatVersion CURRENT = new FormatVersion(1, 0);
+  /** 1.1 added the manifest's optional {@code samples}; a 1.0 reader serves without them. */
+  public static final FormatVersion CURRENT = new FormatVersion(1, 1);
 
   public static FormatVersion parse(String text) {
     if (text == null || !text.matches("\\d{1,4}\\.\\d{1,4}")) {

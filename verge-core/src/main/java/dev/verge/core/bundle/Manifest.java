@@ -20,6 +20,8 @@ import java.util.Map;
  * @param inputs the model's inputs as read from its graph
  * @param outputs the model's outputs as read from its graph
  * @param metadata free key/value text from the publisher
+ * @param samples the path, among {@code files}, of the {@link Samples} file the agent runs and
+ *     checks at install; absent when the publisher ships none (format 1.1)
  */
 public record Manifest(
     String formatVersion,
@@ -31,7 +33,8 @@ public record Manifest(
     List<FileEntry> files,
     List<TensorSpec> inputs,
     List<TensorSpec> outputs,
-    Map<String, String> metadata) {
+    Map<String, String> metadata,
+    String samples) {
 
   public static final String FILE_NAME = "manifest.json";
   public static final String SIGNATURE_FILE_NAME = "signature.json";
@@ -43,6 +46,32 @@ public record Manifest(
     inputs = inputs == null ? List.of() : List.copyOf(inputs);
     outputs = outputs == null ? List.of() : List.copyOf(outputs);
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+  }
+
+  /** A manifest without samples, as format 1.0 wrote them. */
+  public Manifest(
+      String formatVersion,
+      String name,
+      long version,
+      Instant createdAt,
+      String entrypoint,
+      String runtime,
+      List<FileEntry> files,
+      List<TensorSpec> inputs,
+      List<TensorSpec> outputs,
+      Map<String, String> metadata) {
+    this(
+        formatVersion,
+        name,
+        version,
+        createdAt,
+        entrypoint,
+        runtime,
+        files,
+        inputs,
+        outputs,
+        metadata,
+        null);
   }
 
   public static boolean isValidName(String name) {
@@ -77,6 +106,12 @@ public record Manifest(
     }
     if (entrypoint == null || files.stream().noneMatch(f -> f.path().equals(entrypoint))) {
       throw invalid("entrypoint '" + entrypoint + "' is not among the manifest's files");
+    }
+    if (samples != null) {
+      if (samples.equals(entrypoint) || files.stream().noneMatch(f -> f.path().equals(samples))) {
+        throw invalid(
+            "samples '" + samples + "' is not among the manifest's files, or is the entrypoint");
+      }
     }
     return this;
   }

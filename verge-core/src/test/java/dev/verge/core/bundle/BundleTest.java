@@ -35,7 +35,8 @@ class BundleTest {
     try (Bundle opened = Bundle.open(bundle)) {
       Manifest manifest = opened.manifest();
       assertThat(manifest).isEqualTo(written);
-      assertThat(manifest.formatVersion()).isEqualTo("1.0");
+      assertThat(manifest.formatVersion()).isEqualTo("1.1");
+      assertThat(manifest.samples()).isNull();
       assertThat(manifest.name()).isEqualTo("pump-anomaly");
       assertThat(manifest.version()).isEqualTo(3);
       assertThat(manifest.createdAt()).isEqualTo(CREATED);

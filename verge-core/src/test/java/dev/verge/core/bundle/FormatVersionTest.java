@@ -18,7 +18,7 @@ class FormatVersionTest {
   @Test
   void prints_as_it_parses() {
     assertThat(FormatVersion.parse("2.5")).hasToString("2.5");
-    assertThat(FormatVersion.CURRENT).hasToString("1.0");
+    assertThat(FormatVersion.CURRENT).hasToString("1.1");
   }
 
   @Test

@@ -236,6 +236,7 @@ public final class ModelRegistry {
     try (Bundle bundle = Bundle.open(upload)) {
       PublisherKey signer = bundle.verifySignature(trust());
       Manifest manifest = bundle.manifest();
+      bundle.samples(); // a sample file no device could read is refused here, not on every device
       return new ModelVersion(
           manifest.name(),
           manifest.version(),
