@@ -1,5 +1,6 @@
 package dev.verge.agent;
 
+import dev.verge.agent.serving.ServingLimits;
 import dev.verge.runtime.EngineOptions;
 import java.net.InetAddress;
 import java.net.URI;
@@ -33,6 +34,8 @@ import java.util.Map;
  *     metrics without one while the API is bound to loopback, and refuses them otherwise
  * @param timeZone the device's zone, in which maintenance windows are read; reported to the hub
  *     (default: the JVM's system zone)
+ * @param servingLimits what inference requests may take (tensor bytes each, bytes in flight, infer
+ *     calls at once); the default follows the heap
  */
 public record AgentConfig(
     URI hubUrl,
@@ -49,7 +52,8 @@ public record AgentConfig(
     EngineOptions engineOptions,
     long maxStoreBytes,
     String metricsToken,
-    ZoneId timeZone) {
+    ZoneId timeZone,
+    ServingLimits servingLimits) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -89,7 +93,8 @@ public record AgentConfig(
         EngineOptions.defaults(),
         DEFAULT_MAX_STORE_BYTES,
         null,
-        ZoneId.systemDefault());
+        ZoneId.systemDefault(),
+        ServingLimits.defaults());
   }
 
   /**
@@ -158,6 +163,9 @@ public record AgentConfig(
     if (engineOptions == null) {
       throw invalid("no engine options");
     }
+    if (servingLimits == null) {
+      throw invalid("no serving limits");
+    }
     if (timeZone == null) {
       throw invalid("no time zone: pass --time-zone ZONE (an IANA id such as Europe/Berlin)");
     }
@@ -186,7 +194,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        servingLimits);
   }
 
   public AgentConfig withPort(int value) {
@@ -205,7 +214,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        servingLimits);
   }
 
   public AgentConfig withEnrollmentToken(String value) {
@@ -224,7 +234,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        servingLimits);
   }
 
   public AgentConfig withDevice(String name, Map<String, String> deviceLabels) {
@@ -243,7 +254,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        servingLimits);
   }
 
   public AgentConfig withTrustedKeys(List<Path> value) {
@@ -262,7 +274,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        servingLimits);
   }
 
   public AgentConfig withPollInterval(Duration value) {
@@ -281,7 +294,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        servingLimits);
   }
 
   public AgentConfig withForwarding(Duration interval, int batchSize) {
@@ -300,7 +314,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        servingLimits);
   }
 
   /**
@@ -323,7 +338,8 @@ public record AgentConfig(
         engineOptions,
         bytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        servingLimits);
   }
 
   public AgentConfig withEngineOptions(EngineOptions value) {
@@ -342,7 +358,8 @@ public record AgentConfig(
         value,
         maxStoreBytes,
         metricsToken,
-        timeZone);
+        timeZone,
+        servingLimits);
   }
 
   /**
@@ -365,7 +382,8 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         token,
-        timeZone);
+        timeZone,
+        servingLimits);
   }
 
   /** Reads maintenance windows in {@code zone} and reports it to the hub. */
@@ -385,7 +403,29 @@ public record AgentConfig(
         engineOptions,
         maxStoreBytes,
         metricsToken,
-        zone);
+        zone,
+        servingLimits);
+  }
+
+  /** Bounds what inference requests take: see {@link ServingLimits}. */
+  public AgentConfig withServingLimits(ServingLimits value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions,
+        maxStoreBytes,
+        metricsToken,
+        timeZone,
+        value);
   }
 
   /** Never prints the enrollment or metrics token. */
@@ -419,6 +459,8 @@ public record AgentConfig(
         + (metricsToken == null ? "none" : "***")
         + ", timeZone="
         + timeZone
+        + ", servingLimits="
+        + servingLimits
         + "]";
   }
 

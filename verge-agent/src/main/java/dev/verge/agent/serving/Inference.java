@@ -5,6 +5,7 @@ import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Prediction;
 import dev.verge.core.json.Json;
+import dev.verge.core.oip.TensorBudget;
 import dev.verge.core.oip.TensorCodec;
 import dev.verge.runtime.EngineException;
 import dev.verge.runtime.LoadedModel;
@@ -21,18 +22,46 @@ public final class Inference {
   private final ModelStats stats;
   private final ServingMetrics metrics;
   private final HealthCounters health;
+  private final ServingLimits limits;
+  private final TensorBudget.Pool inFlight;
 
   Inference(
       ModelRegistry registry,
       AgentStore store,
       ModelStats stats,
       ServingMetrics metrics,
-      HealthCounters health) {
+      HealthCounters health,
+      ServingLimits limits) {
     this.registry = registry;
     this.store = store;
     this.stats = stats;
     this.metrics = metrics;
     this.health = health;
+    this.limits = limits;
+    this.inFlight = new TensorBudget.Pool(limits.maxInFlightBytes(), IN_FLIGHT_SOURCE);
+  }
+
+  static final String REQUEST_SOURCE = "max-request-mb";
+  static final String IN_FLIGHT_SOURCE = "half the heap";
+
+  /** A fresh budget for one request, drawing on the bytes every request in flight shares. */
+  public TensorBudget budget() {
+    return inFlight.open(limits.maxRequestBytes(), REQUEST_SOURCE);
+  }
+
+  /** The bytes the requests in flight hold now (bodies and tensors). */
+  public long bytesInFlight() {
+    return inFlight.inFlight();
+  }
+
+  /**
+   * Runs one call within a budget of its own; see {@link #run(String, Long, InferCall.Decoder,
+   * TensorBudget)}.
+   */
+  public InferResult run(String name, Long version, InferCall.Decoder decoder) {
+    try (TensorBudget budget = budget()) {
+      return run(name, version, decoder, budget);
+    }
   }
 
   /**
@@ -42,19 +71,22 @@ public final class Inference {
    * @throws ModelNotFoundException when that model or version is not served
    * @throws dev.verge.core.oip.ProtocolException when the request does not fit the model
    * @throws EngineException when the model itself fails
+   * @throws dev.verge.core.oip.TensorBudgetException when an input or output does not fit {@code
+   *     budget}
    */
-  public InferResult run(String name, Long version, InferCall.Decoder decoder) {
+  public InferResult run(
+      String name, Long version, InferCall.Decoder decoder, TensorBudget budget) {
     long started = System.nanoTime();
     try (ModelRegistry.Lease lease = registry.acquire(name, version)) {
       LoadedModel model = lease.model();
       try {
-        InferCall call = decoder.decode(model);
+        InferCall call = decoder.decode(model, budget);
         InferResult result =
             new InferResult(
                 model.name(),
                 model.version(),
                 call.id(),
-                model.infer(call.inputs(), call.outputs()));
+                model.infer(call.inputs(), call.outputs(), budget));
         record(result, started);
         long nanos = System.nanoTime() - started;
         stats.success(name, model.version(), nanos);
@@ -65,7 +97,8 @@ public final class Inference {
         long nanos = System.nanoTime() - started;
         stats.failure(name, model.version(), nanos);
         metrics.failed(name, model.version(), nanos);
-        // Only a failure inside the model is an error of the version; bad input is the caller's.
+        // Only a failure inside the model is an error of the version; bad input is the caller's,
+        // and so is an output over the caller's budget.
         if (e instanceof EngineException) {
           health.failed(name, model.version());
         } else {

@@ -10,7 +10,9 @@ import dev.verge.core.oip.InferRequest;
 import dev.verge.core.oip.InferResponse;
 import dev.verge.core.oip.ModelMetadata;
 import dev.verge.core.oip.ServerMetadata;
+import dev.verge.core.oip.TensorBudget;
 import dev.verge.http.Body;
+import dev.verge.http.ConcurrencyLimit;
 import dev.verge.http.Exchange;
 import dev.verge.http.HttpEdge;
 import dev.verge.http.HttpFailure;
@@ -55,13 +57,27 @@ public final class InferenceServer implements AutoCloseable {
   private static final String VERSION = MODEL + "/versions/{version}";
   private static final System.Logger LOG = System.getLogger(InferenceServer.class.getName());
 
-  /** How the server is set up; {@link #defaults} for the agent's own. */
-  public record Options(Limits limits, Duration idleTimeout, RequestObserver observer) {
+  /**
+   * How the server is set up; {@link #defaults} for the agent's own.
+   *
+   * @param serving what requests may take: tensor bytes each, bytes in flight, infer calls at once
+   */
+  public record Options(
+      Limits limits, Duration idleTimeout, RequestObserver observer, ServingLimits serving) {
+    public Options(Limits limits, Duration idleTimeout, RequestObserver observer) {
+      this(limits, idleTimeout, observer, ServingLimits.defaults());
+    }
+
     public static Options defaults() {
       return new Options(
           Limits.forThisHeap(MAX_BODY_BYTES, MAX_BODY_BYTES),
           HttpEdge.Config.DEFAULT_IDLE_TIMEOUT,
-          RequestObserver.NONE);
+          RequestObserver.NONE,
+          ServingLimits.defaults());
+    }
+
+    public Options withServing(ServingLimits limits) {
+      return new Options(this.limits, idleTimeout, observer, limits);
     }
   }
 
@@ -73,6 +89,7 @@ public final class InferenceServer implements AutoCloseable {
   private final ModelStats stats = new ModelStats();
   private final Inference inference;
   private final InFlight requests = new InFlight();
+  private final ConcurrencyLimit inferLimit;
   private HttpEdge edge;
 
   private InferenceServer(
@@ -82,13 +99,17 @@ public final class InferenceServer implements AutoCloseable {
       Supplier<?> status,
       ServingMetrics servingMetrics,
       MetricsPage metrics,
-      HealthCounters health) {
+      HealthCounters health,
+      ServingLimits limits) {
     this.registry = registry;
     this.store = store;
     this.notReady = notReady;
     this.status = status;
     this.metrics = metrics;
-    this.inference = new Inference(registry, store, stats, servingMetrics, health);
+    this.inference = new Inference(registry, store, stats, servingMetrics, health, limits);
+    this.inferLimit =
+        new ConcurrencyLimit(
+            limits.maxConcurrentRequests(), "infer calls (max-concurrent-requests)");
   }
 
   /**
@@ -142,19 +163,35 @@ public final class InferenceServer implements AutoCloseable {
       MetricsPage metrics,
       HealthCounters health) {
     InferenceServer server =
-        new InferenceServer(registry, store, notReady, status, servingMetrics, metrics, health);
+        new InferenceServer(
+            registry, store, notReady, status, servingMetrics, metrics, health, options.serving());
     HttpEdge.Config config =
         HttpEdge.Config.of(address, options.limits())
             .idleTimeout(options.idleTimeout())
             .stopGrace(CLOSE_GRACE)
             .failures(new AgentFailures())
-            .observer(options.observer());
+            .observer(options.observer())
+            // Room for every infer call the limit lets through and as many cheap calls (health,
+            // metadata, metrics) besides, so the limit refuses before Jetty's pool would queue.
+            .maxConcurrentRequests(
+                options.serving().maxConcurrentRequests()
+                    + HttpEdge.Config.DEFAULT_MAX_CONCURRENT_REQUESTS);
     server.edge = HttpEdge.start(config, server.routes());
     return server;
   }
 
   public int port() {
     return edge.port();
+  }
+
+  /** Infer calls running now, under the {@code max-concurrent-requests} limit. */
+  public int inferCallsRunning() {
+    return inferLimit.running();
+  }
+
+  /** The bytes the requests in flight hold now (bodies, tensors, answers). */
+  public long bytesInFlight() {
+    return inference.bytesInFlight();
   }
 
   /** The serving core behind this server, for the other doors (gRPC, the in-process API). */
@@ -201,7 +238,7 @@ public final class InferenceServer implements AutoCloseable {
               .summary("Model readiness"));
       routes.add(Route.get(model + "/stats", this::stats).summary("Statistics extension"));
       routes.add(
-          Route.post(model + "/infer", this::infer)
+          Route.post(model + "/infer", inferLimit.around(this::infer))
               .summary("Inference: JSON tensors or the binary tensor data extension")
               .accepts(Body.json(InferRequest.class))
               .responds(200, Body.json(InferResponse.class)));
@@ -283,30 +320,48 @@ public final class InferenceServer implements AutoCloseable {
   private void infer(Exchange x) throws IOException {
     String name = x.param("name");
     Long version = version(x);
-    RestInfer.Encoded answer;
-    try {
-      String binaryHeader = x.header(BinaryTensors.HEADER);
-      Limits limits = x.limits();
-      // All-JSON bodies become a tree: the JSON limit. Binary tensors cost their size.
-      byte[] body =
-          binaryHeader == null
-              ? x.bytes(limits.jsonBytes(), "a JSON infer request")
-              : x.bytes(limits.bodyBytes(), "an infer request");
-      if (binaryHeader != null) {
-        requireJsonPart(binaryHeader, limits);
+    // Held until the answer is out: the body, the tensors and the answer's bytes.
+    try (TensorBudget budget = inference.budget()) {
+      RestInfer.Encoded answer;
+      try {
+        String binaryHeader = x.header(BinaryTensors.HEADER);
+        Limits limits = x.limits();
+        // All-JSON bodies become a tree: the JSON limit. Binary tensors cost their size.
+        long limit = binaryHeader == null ? limits.jsonBytes() : limits.bodyBytes();
+        long held = bodyHold(x, limit);
+        budget.hold("the body of an infer request", held);
+        byte[] body =
+            binaryHeader == null
+                ? x.bytes(limit, "a JSON infer request")
+                : x.bytes(limit, "an infer request");
+        budget.release(held - body.length);
+        if (binaryHeader != null) {
+          requireJsonPart(binaryHeader, limits);
+        }
+        RestInfer rest = new RestInfer(body, binaryHeader);
+        answer = rest.encode(inference.run(name, version, rest, budget));
+      } catch (RuntimeException e) {
+        countFailure();
+        throw e;
       }
-      RestInfer rest = new RestInfer(body, binaryHeader);
-      answer = rest.encode(inference.run(name, version, rest));
-    } catch (RuntimeException e) {
-      countFailure();
-      throw e;
+      if (answer.jsonLength() < 0) {
+        x.bytes(200, Body.JSON, answer.bytes());
+      } else {
+        x.header(BinaryTensors.HEADER, Integer.toString(answer.jsonLength()));
+        x.bytes(200, BinaryTensors.CONTENT_TYPE, answer.bytes());
+      }
     }
-    if (answer.jsonLength() < 0) {
-      x.bytes(200, Body.JSON, answer.bytes());
-    } else {
-      x.header(BinaryTensors.HEADER, Integer.toString(answer.jsonLength()));
-      x.bytes(200, BinaryTensors.CONTENT_TYPE, answer.bytes());
-    }
+  }
+
+  /**
+   * What the body may take before it is read: its declared length, or the whole limit when it has
+   * none or is compressed (a few kilobytes of gzip may decode to the limit).
+   */
+  private static long bodyHold(Exchange x, long limit) {
+    long declared = x.contentLength();
+    String encoding = x.header("Content-Encoding");
+    boolean plain = encoding == null || encoding.isBlank() || encoding.strip().equals("identity");
+    return declared >= 0 && plain ? Math.min(declared, limit) : limit;
   }
 
   private static void requireJsonPart(String header, Limits limits) {

@@ -7,6 +7,7 @@ import dev.verge.core.oip.InferRequest;
 import dev.verge.core.oip.InferResponse;
 import dev.verge.core.oip.ProtocolException;
 import dev.verge.core.oip.Tensor;
+import dev.verge.core.oip.TensorBudget;
 import dev.verge.core.oip.TensorCodec;
 import dev.verge.core.oip.TensorSpec;
 import java.io.ByteArrayOutputStream;
@@ -28,6 +29,7 @@ final class RestInfer implements InferCall.Decoder {
   private final String headerLength;
   private InferRequest request;
   private Set<String> binaryOutputs = Set.of();
+  private TensorBudget budget = TensorBudget.unlimited();
 
   /**
    * @param headerLength the request's {@value BinaryTensors#HEADER} header, null when absent
@@ -42,6 +44,13 @@ final class RestInfer implements InferCall.Decoder {
 
   @Override
   public InferCall decode(dev.verge.runtime.LoadedModel model) {
+    return decode(model, TensorBudget.unlimited());
+  }
+
+  /** Checks each input's shape against {@code budget} before its elements are allocated. */
+  @Override
+  public InferCall decode(dev.verge.runtime.LoadedModel model, TensorBudget budget) {
+    this.budget = budget;
     byte[] json = body;
     ByteBuffer binary = null;
     if (headerLength != null) {
@@ -53,7 +62,7 @@ final class RestInfer implements InferCall.Decoder {
     if (request.inputs() == null || request.inputs().isEmpty()) {
       throw new ProtocolException("request has no inputs");
     }
-    List<Tensor> inputs = BinaryTensors.decode(request.inputs(), binary);
+    List<Tensor> inputs = BinaryTensors.decode(request.inputs(), binary, budget);
     Set<String> outputs = requestedOutputs(request);
     binaryOutputs =
         BinaryTensors.binaryOutputs(
@@ -63,6 +72,7 @@ final class RestInfer implements InferCall.Decoder {
 
   /** The REST answer for {@code result}, the call {@link #decode decoded} here. */
   Encoded encode(InferResult result) {
+    reserveAnswer(result);
     List<InferOutput> wire = new ArrayList<>(result.outputs().size());
     ByteArrayOutputStream bytes = binaryOutputs.isEmpty() ? null : new ByteArrayOutputStream();
     for (Tensor output : result.outputs()) {
@@ -92,6 +102,26 @@ final class RestInfer implements InferCall.Decoder {
     byte[] sections = bytes.toByteArray();
     System.arraycopy(sections, 0, answer, json.length, sections.length);
     return new Encoded(answer, json.length);
+  }
+
+  /** The answer's bytes, counted before it is written: its text or sections, and one copy. */
+  private void reserveAnswer(InferResult result) {
+    long bytes = 0;
+    for (Tensor output : result.outputs()) {
+      long each =
+          binaryOutputs.contains(output.name())
+              ? TensorBudget.bytesOf(output.datatype(), output.shape())
+              : TensorBudget.jsonTextBytes(output.datatype(), output.size());
+      if (output.data() instanceof String[] strings) {
+        for (String text : strings) {
+          each += 4L + 6L * text.length(); // a length prefix, or JSON escapes at worst
+        }
+      }
+      bytes = bytes > Long.MAX_VALUE - each ? Long.MAX_VALUE : bytes + each;
+    }
+    budget.reserve(
+        "the answer of model " + result.model() + " v" + result.version(),
+        bytes > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * bytes);
   }
 
   /** The output names the request asks for; the engine refuses any the model lacks. */

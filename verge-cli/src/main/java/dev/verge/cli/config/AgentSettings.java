@@ -1,6 +1,7 @@
 package dev.verge.cli.config;
 
 import dev.verge.agent.AgentConfig;
+import dev.verge.agent.serving.ServingLimits;
 import dev.verge.runtime.EngineOptions;
 import java.io.IOException;
 import java.net.URI;
@@ -136,6 +137,26 @@ public final class AgentSettings {
           ZoneId::systemDefault,
           "the system's zone");
 
+  // What inference requests may take (issue 8, "no input can hurt it").
+
+  public static final Setting<Long> MAX_REQUEST_MB =
+      Setting.of(
+          SECTION,
+          "max-request-mb",
+          Parsers.wholeNumber(1, 1024 * 1024),
+          "1 to 1048576 (MiB)",
+          () -> Math.max(1, ServingLimits.defaults().maxRequestBytes() / MIB),
+          "1/8 of the heap");
+
+  public static final Setting<Integer> MAX_CONCURRENT_REQUESTS =
+      Setting.of(
+          SECTION,
+          "max-concurrent-requests",
+          Parsers.integer(1, 100_000),
+          "1 to 100000",
+          () -> ServingLimits.DEFAULT_MAX_CONCURRENT_REQUESTS,
+          String.valueOf(ServingLimits.DEFAULT_MAX_CONCURRENT_REQUESTS));
+
   public static final List<Setting<?>> ALL =
       List.of(
           HUB,
@@ -152,6 +173,8 @@ public final class AgentSettings {
           MAX_STORE_MB,
           METRICS_TOKEN_FILE,
           TIME_ZONE,
+          MAX_REQUEST_MB,
+          MAX_CONCURRENT_REQUESTS,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -178,7 +201,11 @@ public final class AgentSettings {
         .withEngineOptions(new EngineOptions(settings.get(THREADS), 1))
         .withMaxStoreBytes(settings.get(MAX_STORE_MB) * MIB)
         .withMetricsToken(metricsToken)
-        .withTimeZone(settings.get(TIME_ZONE));
+        .withTimeZone(settings.get(TIME_ZONE))
+        .withServingLimits(
+            ServingLimits.defaults()
+                .withMaxRequestBytes(settings.get(MAX_REQUEST_MB) * MIB)
+                .withMaxConcurrentRequests(settings.get(MAX_CONCURRENT_REQUESTS)));
   }
 
   /** The token in the file {@code setting} names, null when it names none. */

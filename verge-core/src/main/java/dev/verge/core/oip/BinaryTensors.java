@@ -77,15 +77,26 @@ public final class BinaryTensors {
    *     bytes are left over
    */
   public static List<Tensor> decode(List<InferInput> inputs, ByteBuffer binary) {
+    return decode(inputs, binary, TensorBudget.unlimited());
+  }
+
+  /**
+   * Decodes a request's inputs as {@link #decode(List, ByteBuffer)} does, charging each input's
+   * shape × element size (and the contents of BYTES elements) to {@code budget} before allocating.
+   *
+   * @throws TensorBudgetException naming the first input that does not fit
+   */
+  public static List<Tensor> decode(
+      List<InferInput> inputs, ByteBuffer binary, TensorBudget budget) {
     ByteBuffer rest = binary == null ? null : binary.slice().order(ByteOrder.LITTLE_ENDIAN);
     List<Tensor> tensors = new ArrayList<>(inputs.size());
     String last = null;
     for (InferInput input : inputs) {
       if (input != null && input.parameters() != null && input.parameters().containsKey(SIZE)) {
-        tensors.add(decodeSection(input, rest));
+        tensors.add(decodeSection(input, rest, budget));
         last = input.name();
       } else {
-        tensors.add(TensorCodec.decode(input));
+        tensors.add(TensorCodec.decode(input, budget));
       }
     }
     if (rest != null && rest.hasRemaining()) {
@@ -105,10 +116,11 @@ public final class BinaryTensors {
     return tensors;
   }
 
-  private static Tensor decodeSection(InferInput input, ByteBuffer rest) {
+  private static Tensor decodeSection(InferInput input, ByteBuffer rest, TensorBudget budget) {
     TensorCodec.Declared declared = TensorCodec.declared(input);
     String what = declared.what();
     DataType type = declared.type();
+    budget.reserve(what, type, declared.shape());
     JsonNode data = input.data();
     if (data != null && !data.isNull() && !data.isMissingNode()) {
       throw new ProtocolException(what + " has both 'data' and " + SIZE + ": send one of them");
@@ -165,6 +177,10 @@ public final class BinaryTensors {
               + ", but only "
               + rest.remaining()
               + " bytes of binary data are left for it");
+    }
+    if (type == DataType.BYTES) {
+      // Decoded strings take up to two bytes a character; their contents are the section's bytes.
+      budget.reserve(what + ": its BYTES contents", 2 * size);
     }
     ByteBuffer section = rest.slice(rest.position(), (int) size).order(ByteOrder.LITTLE_ENDIAN);
     rest.position(rest.position() + (int) size);

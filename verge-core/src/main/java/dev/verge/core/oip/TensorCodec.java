@@ -16,12 +16,23 @@ public final class TensorCodec {
   private TensorCodec() {}
 
   public static Tensor decode(InferInput input) {
+    return decode(input, TensorBudget.unlimited());
+  }
+
+  /**
+   * Decodes one input, charging its shape × element size to {@code budget} before allocating it.
+   *
+   * @throws TensorBudgetException when the input does not fit the budget
+   */
+  public static Tensor decode(InferInput input, TensorBudget budget) {
     Declared declared = declared(input);
     String name = declared.name();
     String what = declared.what();
     DataType type = declared.type();
     long[] shape = declared.shape();
     long count = declared.count();
+    // By arithmetic, before the data is looked at: a huge declared shape allocates nothing.
+    budget.reserve(what, type, shape);
     JsonNode data = input.data();
     if (data == null || data.isNull() || data.isMissingNode()) {
       if (input.parameters() != null && input.parameters().containsKey("binary_data_size")) {
