@@ -5,11 +5,16 @@ import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Prediction;
 import dev.verge.core.json.Json;
+import dev.verge.core.oip.InferOutput;
+import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorBudget;
 import dev.verge.core.oip.TensorCodec;
 import dev.verge.runtime.EngineException;
 import dev.verge.runtime.LoadedModel;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The serving core every door shares (REST, gRPC, the in-process API): lease the version asked for,
@@ -111,10 +116,45 @@ public final class Inference {
 
   private void record(InferResult result, long started) {
     long micros = (System.nanoTime() - started) / 1_000;
-    JsonNode recorded =
-        Json.mapper().valueToTree(result.outputs().stream().map(TensorCodec::encode).toList());
     store.record(
         new Prediction(
-            Instant.now(), result.model(), result.version(), micros, result.id(), recorded));
+            Instant.now(),
+            result.model(),
+            result.version(),
+            micros,
+            result.id(),
+            recorded(result.outputs())));
+  }
+
+  /**
+   * Most output elements a prediction record keeps. Beyond it the record holds each output's name,
+   * datatype and shape without data: a record is encoded as a JSON tree, kept in the store and
+   * forwarded in batches, and one request of a million outputs must not fill the heap there (the
+   * fuzz suite found that a 2 MB binary answer made a 30 MB tree and batches the hub refused).
+   */
+  static final int RECORD_MAX_ELEMENTS = 1024;
+
+  static JsonNode recorded(List<Tensor> outputs) {
+    long elements = 0;
+    for (Tensor output : outputs) {
+      elements += output.size();
+    }
+    if (elements <= RECORD_MAX_ELEMENTS) {
+      return Json.mapper().valueToTree(outputs.stream().map(TensorCodec::encode).toList());
+    }
+    List<InferOutput> described = new ArrayList<>(outputs.size());
+    for (Tensor output : outputs) {
+      InferOutput shape = TensorCodec.describe(output);
+      described.add(
+          new InferOutput(
+              shape.name(),
+              shape.shape(),
+              shape.datatype(),
+              Map.of(
+                  "data_omitted",
+                  elements + " output elements; a record keeps at most " + RECORD_MAX_ELEMENTS),
+              null));
+    }
+    return Json.mapper().valueToTree(described);
   }
 }

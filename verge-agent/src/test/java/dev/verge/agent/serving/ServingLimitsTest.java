@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.verge.agent.Engines;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.SqliteAgentStore;
+import dev.verge.core.api.PredictionRecord;
 import dev.verge.core.oip.BinaryTensors;
 import dev.verge.http.Limits;
 import dev.verge.http.RawHttp;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -218,6 +220,35 @@ class ServingLimitsTest {
       assertThat(first.finish()).startsWith("HTTP/1.1 200");
     }
     await("the bytes are given back", () -> server.bytesInFlight() == 0);
+  }
+
+  @Test
+  void a_large_answer_is_recorded_without_its_data_so_records_stay_small() throws IOException {
+    start(ServingLimits.forHeap(256 * MIB));
+
+    RawHttp.Reply answered =
+        infer(
+            "grow",
+            Map.of(),
+            "{\"inputs\":[{\"name\":\"shape\",\"datatype\":\"INT64\",\"shape\":[2],"
+                + "\"data\":[300,400]}]}");
+    RawHttp.Reply small =
+        infer(
+            "grow",
+            Map.of(),
+            "{\"inputs\":[{\"name\":\"shape\",\"datatype\":\"INT64\",\"shape\":[2],"
+                + "\"data\":[2,3]}]}");
+
+    assertThat(answered.status()).isEqualTo(200);
+    assertThat(small.status()).isEqualTo(200);
+    List<PredictionRecord> records = store.unsynced(10);
+    assertThat(records).hasSize(2);
+    String large = records.get(0).outputs().toString();
+    assertThat(large)
+        .contains("\"shape\":[300,400]")
+        .contains("120000 output elements; a record keeps at most 1024")
+        .hasSizeLessThan(1024);
+    assertThat(records.get(1).outputs().toString()).contains("[1.0,1.0,1.0,1.0,1.0,1.0]");
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
