@@ -245,10 +245,23 @@ public final class Exchange {
     bytes(code, Body.JSON, Json.write(body));
   }
 
+  /**
+   * Answers {@code body}, compressed when the client's {@code Accept-Encoding} allows it and the
+   * body is large enough to gain ({@link ResponseCoding}).
+   */
   public void bytes(int code, String contentType, byte[] body) throws IOException {
     header("Content-Type", contentType);
-    try (OutputStream stream = stream(code, body.length)) {
-      stream.write(body);
+    byte[] answer = body;
+    if (body.length >= ResponseCoding.MIN_BYTES) {
+      header("Vary", "Accept-Encoding");
+      Optional<String> coding = ResponseCoding.choose(header("Accept-Encoding"), body.length);
+      if (coding.isPresent()) {
+        answer = ResponseCoding.encode(coding.get(), body);
+        header("Content-Encoding", coding.get());
+      }
+    }
+    try (OutputStream stream = stream(code, answer.length)) {
+      stream.write(answer);
     }
   }
 

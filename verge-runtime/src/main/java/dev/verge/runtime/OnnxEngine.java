@@ -29,15 +29,17 @@ public final class OnnxEngine implements InferenceEngine {
 
   @Override
   public LoadedModel load(ModelSource source) {
-    OrtSession session = openSession(source.model(), source.name() + " v" + source.version());
+    String what = source.name() + " v" + source.version();
+    OrtSession session = openSession(source.model(), what);
     try {
-      return new OnnxModel(
-          source.name(),
-          source.version(),
-          environment,
-          session,
-          specs(session.getInputInfo()),
-          specs(session.getOutputInfo()));
+      List<TensorSpec> inputs = specs(session.getInputInfo());
+      List<TensorSpec> outputs = specs(session.getOutputInfo());
+      if (UnsignedCarriers.needed(inputs, outputs)) {
+        OrtSession declared = session;
+        session = openSession(UnsignedCarriers.rewrite(source.model()), what);
+        closeQuietly(declared);
+      }
+      return new OnnxModel(source.name(), source.version(), environment, session, inputs, outputs);
     } catch (RuntimeException | OrtException e) {
       closeQuietly(session);
       throw e instanceof EngineException ee

@@ -8,7 +8,6 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.verge.core.oip.DataType;
 import dev.verge.core.oip.InputCheck;
-import dev.verge.core.oip.ProtocolException;
 import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorBudget;
 import dev.verge.core.oip.TensorSpec;
@@ -29,6 +28,7 @@ final class OnnxModel implements LoadedModel {
   private final OrtSession session;
   private final List<TensorSpec> inputs;
   private final List<TensorSpec> outputs;
+  private final Map<String, DataType> outputTypes;
 
   OnnxModel(
       String name,
@@ -43,6 +43,8 @@ final class OnnxModel implements LoadedModel {
     this.session = session;
     this.inputs = inputs;
     this.outputs = outputs;
+    this.outputTypes = new HashMap<>();
+    outputs.forEach(spec -> outputTypes.put(spec.name(), spec.datatype()));
   }
 
   @Override
@@ -82,7 +84,8 @@ final class OnnxModel implements LoadedModel {
       try (OrtSession.Result result = session.run(feed, requested)) {
         List<Tensor> answer = new ArrayList<>(requested.size());
         for (Map.Entry<String, OnnxValue> output : result) {
-          answer.add(OrtTensors.fromOnnx(output.getKey(), output.getValue(), budget, this));
+          Tensor computed = OrtTensors.fromOnnx(output.getKey(), output.getValue(), budget, this);
+          answer.add(OrtTensors.uncarried(computed, outputTypes.get(output.getKey())));
         }
         return answer;
       }
@@ -110,6 +113,36 @@ final class OnnxModel implements LoadedModel {
       long[] shape = tensor.shape();
       Object data = tensor.data();
       return switch (tensor.datatype()) {
+        case FP16 ->
+            OnnxTensor.createTensor(
+                env,
+                java.nio.ShortBuffer.wrap((short[]) data),
+                shape,
+                ai.onnxruntime.OnnxJavaType.FLOAT16);
+        case BF16 ->
+            OnnxTensor.createTensor(
+                env,
+                java.nio.ShortBuffer.wrap((short[]) data),
+                shape,
+                ai.onnxruntime.OnnxJavaType.BFLOAT16);
+        // Carried in the wider signed type the loaded graph casts back (UnsignedCarriers).
+        case UINT16 -> {
+          short[] values = (short[]) data;
+          int[] wide = new int[values.length];
+          for (int i = 0; i < values.length; i++) {
+            wide[i] = Short.toUnsignedInt(values[i]);
+          }
+          yield OnnxTensor.createTensor(env, java.nio.IntBuffer.wrap(wide), shape);
+        }
+        case UINT32 -> {
+          int[] values = (int[]) data;
+          long[] wide = new long[values.length];
+          for (int i = 0; i < values.length; i++) {
+            wide[i] = Integer.toUnsignedLong(values[i]);
+          }
+          yield OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(wide), shape);
+        }
+        case UINT64 -> OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap((long[]) data), shape);
         case FP32 -> OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap((float[]) data), shape);
         case FP64 ->
             OnnxTensor.createTensor(env, java.nio.DoubleBuffer.wrap((double[]) data), shape);
@@ -132,13 +165,6 @@ final class OnnxModel implements LoadedModel {
           yield OnnxTensor.createTensor(env, bytes, shape, ai.onnxruntime.OnnxJavaType.BOOL);
         }
         case BYTES -> OnnxTensor.createTensor(env, (String[]) data, shape);
-        default ->
-            throw new ProtocolException(
-                "input '"
-                    + tensor.name()
-                    + "': datatype "
-                    + tensor.datatype()
-                    + " is not supported yet");
       };
     }
 
@@ -174,7 +200,7 @@ final class OnnxModel implements LoadedModel {
             case FP64 -> read(tensor.getDoubleBuffer(), new double[count]);
             case INT64 -> read(tensor.getLongBuffer(), new long[count]);
             case INT32 -> read(tensor.getIntBuffer(), new int[count]);
-            case INT16 -> read(tensor.getShortBuffer(), new short[count]);
+            case INT16, FP16, BF16 -> read(tensor.getShortBuffer(), new short[count]);
             case INT8, UINT8 -> read(tensor.getByteBuffer(), new byte[count]);
             case BOOL -> {
               ByteBuffer bytes = tensor.getByteBuffer();
@@ -198,6 +224,45 @@ final class OnnxModel implements LoadedModel {
                         + ", which Verge does not serve yet");
           };
       return new Tensor(name, type, shape, data);
+    }
+
+    /**
+     * {@code computed} in the type the model declares: an unsigned output arrives in its carrier
+     * (UnsignedCarriers) and goes back to its own bits here.
+     */
+    static Tensor uncarried(Tensor computed, DataType declared) {
+      if (declared == null || declared == computed.datatype()) {
+        return computed;
+      }
+      Object data =
+          switch (declared) {
+            case UINT16 -> {
+              int[] wide = (int[]) computed.data();
+              short[] values = new short[wide.length];
+              for (int i = 0; i < wide.length; i++) {
+                values[i] = (short) wide[i];
+              }
+              yield values;
+            }
+            case UINT32 -> {
+              long[] wide = (long[]) computed.data();
+              int[] values = new int[wide.length];
+              for (int i = 0; i < wide.length; i++) {
+                values[i] = (int) wide[i];
+              }
+              yield values;
+            }
+            case UINT64 -> computed.data();
+            default ->
+                throw new EngineException(
+                    "output '"
+                        + computed.name()
+                        + "' came back as "
+                        + computed.datatype()
+                        + " though the model declares "
+                        + declared);
+          };
+      return new Tensor(computed.name(), declared, computed.shape(), data);
     }
 
     private static float[] read(java.nio.FloatBuffer buffer, float[] out) {

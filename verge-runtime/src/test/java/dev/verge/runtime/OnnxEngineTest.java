@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.verge.core.oip.DataType;
+import dev.verge.core.oip.HalfFloats;
 import dev.verge.core.oip.ProtocolException;
 import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorSpec;
@@ -54,7 +55,28 @@ class OnnxEngineTest {
 
   @Test
   void round_trips_every_supported_element_type() {
-    Map<String, Tensor> given =
+    Map<String, Tensor> given = new java.util.HashMap<>();
+    given.put(
+        "fp16",
+        new Tensor(
+            "x_fp16",
+            DataType.FP16,
+            new long[] {2},
+            new short[] {HalfFloats.fp16(1.5f), HalfFloats.fp16(-65504f)}));
+    given.put(
+        "bf16",
+        new Tensor("x_bf16", DataType.BF16, new long[] {1}, new short[] {HalfFloats.bf16(3e38f)}));
+    // Values past the signed range: the unsigned types keep all their bits through the runtime.
+    given.put(
+        "uint16",
+        new Tensor("x_uint16", DataType.UINT16, new long[] {2}, new short[] {(short) 65535, 1}));
+    given.put(
+        "uint32",
+        new Tensor("x_uint32", DataType.UINT32, new long[] {2}, new int[] {-1, 0x8000_0000}));
+    given.put(
+        "uint64",
+        new Tensor("x_uint64", DataType.UINT64, new long[] {2}, new long[] {-1L, Long.MIN_VALUE}));
+    given.putAll(
         Map.of(
             "fp32", new Tensor("x_fp32", DataType.FP32, new long[] {2}, new float[] {1.5f, -2f}),
             "fp64", new Tensor("x_fp64", DataType.FP64, new long[] {1}, new double[] {Math.PI}),
@@ -69,8 +91,12 @@ class OnnxEngineTest {
                     "x_bool", DataType.BOOL, new long[] {3}, new boolean[] {true, false, true}),
             "bytes",
                 new Tensor(
-                    "x_bytes", DataType.BYTES, new long[] {2}, new String[] {"ok", "héllo"}));
+                    "x_bytes", DataType.BYTES, new long[] {2}, new String[] {"ok", "héllo"})));
+    assertThat(given.keySet()).containsExactlyInAnyOrderElementsOf(TestModels.ALL_TYPES.keySet());
     try (LoadedModel model = ENGINE.load(new ModelSource("types", 1, TestModels.allTypes()))) {
+      assertThat(model.inputs())
+          .extracting(spec -> spec.datatype())
+          .contains(DataType.UINT16, DataType.UINT32, DataType.UINT64);
       List<Tensor> outputs = model.infer(List.copyOf(given.values()), Set.of());
 
       assertThat(outputs).hasSize(given.size());
@@ -192,6 +218,11 @@ class OnnxEngineTest {
       case "int8" -> new Tensor(name, DataType.INT8, new long[] {1}, new byte[1]);
       case "int16" -> new Tensor(name, DataType.INT16, new long[] {1}, new short[1]);
       case "bool" -> new Tensor(name, DataType.BOOL, new long[] {1}, new boolean[1]);
+      case "fp16" -> new Tensor(name, DataType.FP16, new long[] {1}, new short[1]);
+      case "bf16" -> new Tensor(name, DataType.BF16, new long[] {1}, new short[1]);
+      case "uint16" -> new Tensor(name, DataType.UINT16, new long[] {1}, new short[1]);
+      case "uint32" -> new Tensor(name, DataType.UINT32, new long[] {1}, new int[1]);
+      case "uint64" -> new Tensor(name, DataType.UINT64, new long[] {1}, new long[1]);
       default -> new Tensor(name, DataType.BYTES, new long[] {1}, new String[] {"a"});
     };
   }

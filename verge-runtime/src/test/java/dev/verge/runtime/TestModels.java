@@ -18,16 +18,39 @@ import java.util.Map;
 public final class TestModels {
   /** The element types {@link #allTypes()} carries, by the suffix of its input and output names. */
   public static final Map<String, TensorProto.DataType> ALL_TYPES =
-      Map.of(
-          "fp32", TensorProto.DataType.FLOAT,
-          "fp64", TensorProto.DataType.DOUBLE,
-          "int32", TensorProto.DataType.INT32,
-          "int64", TensorProto.DataType.INT64,
-          "uint8", TensorProto.DataType.UINT8,
-          "int8", TensorProto.DataType.INT8,
-          "int16", TensorProto.DataType.INT16,
-          "bool", TensorProto.DataType.BOOL,
-          "bytes", TensorProto.DataType.STRING);
+      Map.ofEntries(
+          Map.entry("fp32", TensorProto.DataType.FLOAT),
+          Map.entry("fp64", TensorProto.DataType.DOUBLE),
+          Map.entry("fp16", TensorProto.DataType.FLOAT16),
+          Map.entry("bf16", TensorProto.DataType.BFLOAT16),
+          Map.entry("int32", TensorProto.DataType.INT32),
+          Map.entry("int64", TensorProto.DataType.INT64),
+          Map.entry("uint8", TensorProto.DataType.UINT8),
+          Map.entry("uint16", TensorProto.DataType.UINT16),
+          Map.entry("uint32", TensorProto.DataType.UINT32),
+          Map.entry("uint64", TensorProto.DataType.UINT64),
+          Map.entry("int8", TensorProto.DataType.INT8),
+          Map.entry("int16", TensorProto.DataType.INT16),
+          Map.entry("bool", TensorProto.DataType.BOOL),
+          Map.entry("bytes", TensorProto.DataType.STRING));
+
+  /** The protocol's spelling of each of {@link #ALL_TYPES}, by the same suffix. */
+  public static final Map<String, String> ALL_TYPES_OIP =
+      Map.ofEntries(
+          Map.entry("fp32", "FP32"),
+          Map.entry("fp64", "FP64"),
+          Map.entry("fp16", "FP16"),
+          Map.entry("bf16", "BF16"),
+          Map.entry("int32", "INT32"),
+          Map.entry("int64", "INT64"),
+          Map.entry("uint8", "UINT8"),
+          Map.entry("uint16", "UINT16"),
+          Map.entry("uint32", "UINT32"),
+          Map.entry("uint64", "UINT64"),
+          Map.entry("int8", "INT8"),
+          Map.entry("int16", "INT16"),
+          Map.entry("bool", "BOOL"),
+          Map.entry("bytes", "BYTES"));
 
   private TestModels() {}
 

@@ -3,6 +3,7 @@ package dev.verge.agent.serving;
 import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorBudget;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -12,12 +13,21 @@ import java.util.Set;
  *
  * @param id the caller's request id, echoed back and kept with the prediction; may be null
  * @param outputs names of the outputs to return; empty for all
+ * @param classifications outputs to answer as their N highest classes (Triton's classification
+ *     extension, {@link dev.verge.core.oip.Classification}), by name; the prediction is recorded
+ *     with the model's outputs as computed
  */
-public record InferCall(String id, List<Tensor> inputs, Set<String> outputs) {
+public record InferCall(
+    String id, List<Tensor> inputs, Set<String> outputs, Map<String, Integer> classifications) {
   public InferCall {
     Objects.requireNonNull(inputs, "inputs");
     inputs = List.copyOf(inputs);
     outputs = outputs == null ? Set.of() : Set.copyOf(outputs);
+    classifications = classifications == null ? Map.of() : Map.copyOf(classifications);
+  }
+
+  public InferCall(String id, List<Tensor> inputs, Set<String> outputs) {
+    this(id, inputs, outputs, Map.of());
   }
 
   /**

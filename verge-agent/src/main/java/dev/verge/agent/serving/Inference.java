@@ -5,6 +5,7 @@ import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Prediction;
 import dev.verge.core.json.Json;
+import dev.verge.core.oip.Classification;
 import dev.verge.core.oip.InferOutput;
 import dev.verge.core.oip.Tensor;
 import dev.verge.core.oip.TensorBudget;
@@ -30,6 +31,9 @@ public final class Inference {
   private final ServingLimits limits;
   private final TensorBudget.Pool inFlight;
 
+  static final String REQUEST_SOURCE = "max-request-mb";
+  static final String IN_FLIGHT_SOURCE = "what requests in flight may share";
+
   Inference(
       ModelRegistry registry,
       AgentStore store,
@@ -46,9 +50,6 @@ public final class Inference {
     this.inFlight = new TensorBudget.Pool(limits.maxInFlightBytes(), IN_FLIGHT_SOURCE);
   }
 
-  static final String REQUEST_SOURCE = "max-request-mb";
-  static final String IN_FLIGHT_SOURCE = "half the heap";
-
   /** A fresh budget for one request, drawing on the bytes every request in flight shares. */
   public TensorBudget budget() {
     return inFlight.open(limits.maxRequestBytes(), REQUEST_SOURCE);
@@ -59,18 +60,31 @@ public final class Inference {
     return inFlight.inFlight();
   }
 
+  /** How a door turns a result into its answer, timed as the version's output phase. */
+  @FunctionalInterface
+  public interface Encoder<T> {
+    T encode(InferResult result);
+  }
+
   /**
-   * Runs one call within a budget of its own; see {@link #run(String, Long, InferCall.Decoder,
-   * TensorBudget)}.
+   * Runs one call and answers its result as it is; see {@link #run(String, Long, InferCall.Decoder,
+   * Encoder, TensorBudget)}.
    */
   public InferResult run(String name, Long version, InferCall.Decoder decoder) {
+    return run(name, version, decoder, result -> result);
+  }
+
+  /** Runs one call within a budget of its own, given back once the answer is encoded. */
+  public <T> T run(String name, Long version, InferCall.Decoder decoder, Encoder<T> encoder) {
     try (TensorBudget budget = budget()) {
-      return run(name, version, decoder, budget);
+      return run(name, version, decoder, encoder, budget);
     }
   }
 
   /**
-   * Runs one call on {@code name}; counts every failure, decoding included, before rethrowing it.
+   * Runs one call on {@code name} and encodes its answer while the version is still leased, so that
+   * the statistics time every phase and a failure to encode counts against the version; counts
+   * every failure, decoding included, before rethrowing it.
    *
    * @param version the version the caller names, null for the active one
    * @throws ModelNotFoundException when that model or version is not served
@@ -79,25 +93,39 @@ public final class Inference {
    * @throws dev.verge.core.oip.TensorBudgetException when an input or output does not fit {@code
    *     budget}
    */
-  public InferResult run(
-      String name, Long version, InferCall.Decoder decoder, TensorBudget budget) {
+  public <T> T run(
+      String name,
+      Long version,
+      InferCall.Decoder decoder,
+      Encoder<T> encoder,
+      TensorBudget budget) {
     long started = System.nanoTime();
     try (ModelRegistry.Lease lease = registry.acquire(name, version)) {
       LoadedModel model = lease.model();
+      long leased = System.nanoTime();
       try {
         InferCall call = decoder.decode(model, budget);
+        long decoded = System.nanoTime();
         InferResult result =
             new InferResult(
                 model.name(),
                 model.version(),
                 call.id(),
                 model.infer(call.inputs(), call.outputs(), budget));
+        long inferred = System.nanoTime();
+        T answer = encoder.encode(classified(result, call.classifications()));
+        long encoded = System.nanoTime();
         record(result, started);
         long nanos = System.nanoTime() - started;
-        stats.success(name, model.version(), nanos);
+        stats.success(
+            name,
+            model.version(),
+            nanos,
+            new ModelStats.Phases(
+                leased - started, decoded - leased, inferred - decoded, encoded - inferred));
         metrics.answered(name, model.version(), nanos);
         health.succeeded(name, model.version(), nanos, result.outputs());
-        return result;
+        return answer;
       } catch (RuntimeException e) {
         long nanos = System.nanoTime() - started;
         stats.failure(name, model.version(), nanos);
@@ -112,6 +140,36 @@ public final class Inference {
         throw e;
       }
     }
+  }
+
+  /**
+   * The statistics of {@code name} (of one version when {@code version} is given), or of every
+   * model when {@code name} is null.
+   *
+   * @throws ModelNotFoundException when the model is neither served nor was ever called
+   */
+  public ModelStatistics statistics(String name, Long version) {
+    if (name == null) {
+      return stats.all(registry.activeVersions());
+    }
+    Long active = registry.activeVersion(name).orElse(null);
+    if (active == null && !stats.knows(name)) {
+      throw new ModelNotFoundException(name, version);
+    }
+    return stats.of(name, version, active);
+  }
+
+  /** The result as the caller asked to see it: some outputs as their highest classes. */
+  private static InferResult classified(InferResult result, Map<String, Integer> classes) {
+    if (classes.isEmpty()) {
+      return result;
+    }
+    List<Tensor> outputs = new ArrayList<>(result.outputs().size());
+    for (Tensor output : result.outputs()) {
+      Integer count = classes.get(output.name());
+      outputs.add(count == null ? output : Classification.top(output, count));
+    }
+    return new InferResult(result.model(), result.version(), result.id(), outputs);
   }
 
   private void record(InferResult result, long started) {

@@ -40,7 +40,8 @@ public final class InferenceServer implements AutoCloseable {
   public static final String SERVER_NAME = "verge-agent";
 
   /** The protocol extensions this server implements; only these are announced. */
-  public static final List<String> EXTENSIONS = List.of("statistics", "binary_tensor_data");
+  public static final List<String> EXTENSIONS =
+      List.of("statistics", "binary_tensor_data", "classification");
 
   /**
    * The most a request body may carry, whatever the heap; the heap usually sets a lower limit
@@ -86,7 +87,6 @@ public final class InferenceServer implements AutoCloseable {
   private final Supplier<Optional<String>> notReady;
   private final Supplier<?> status;
   private final MetricsPage metrics;
-  private final ModelStats stats = new ModelStats();
   private final Inference inference;
   private final InFlight requests = new InFlight();
   private final ConcurrencyLimit inferLimit;
@@ -106,7 +106,8 @@ public final class InferenceServer implements AutoCloseable {
     this.notReady = notReady;
     this.status = status;
     this.metrics = metrics;
-    this.inference = new Inference(registry, store, stats, servingMetrics, health, limits);
+    this.inference =
+        new Inference(registry, store, new ModelStats(), servingMetrics, health, limits);
     this.inferLimit =
         new ConcurrencyLimit(
             limits.maxConcurrentRequests(), "infer calls (max-concurrent-requests)");
@@ -223,6 +224,10 @@ public final class InferenceServer implements AutoCloseable {
                   "Prometheus metrics; open on loopback, else with the metrics token as bearer")
               .responds(200, new Body("text/plain; version=0.0.4", null, "the metrics")));
     }
+    routes.add(
+        Route.get("/v2/models/stats", x -> x.json(200, inference.statistics(null, null)))
+            .summary("Statistics extension: every model and version")
+            .responds(200, Body.json(ModelStatistics.class)));
     for (String model : List.of(MODEL, VERSION)) {
       routes.add(
           Route.get(model, x -> x.json(200, metadata(x.param("name"), version(x))))
@@ -236,7 +241,10 @@ public final class InferenceServer implements AutoCloseable {
                     x.empty(200);
                   })
               .summary("Model readiness"));
-      routes.add(Route.get(model + "/stats", this::stats).summary("Statistics extension"));
+      routes.add(
+          Route.get(model + "/stats", this::stats)
+              .summary("Statistics extension")
+              .responds(200, Body.json(ModelStatistics.class)));
       routes.add(
           Route.post(model + "/infer", inferLimit.around(this::infer))
               .summary("Inference: JSON tensors or the binary tensor data extension")
@@ -283,13 +291,7 @@ public final class InferenceServer implements AutoCloseable {
   }
 
   private void stats(Exchange x) throws IOException {
-    String name = x.param("name");
-    Long version = version(x);
-    Long active = registry.activeVersion(name).orElse(null);
-    if (active == null && !stats.knows(name)) {
-      throw new ModelNotFoundException(name, version);
-    }
-    x.json(200, stats.of(name, version, active));
+    x.json(200, inference.statistics(x.param("name"), version(x)));
   }
 
   /** The version the path names, null for the active one. */
@@ -335,11 +337,15 @@ public final class InferenceServer implements AutoCloseable {
                 ? x.bytes(limit, "a JSON infer request")
                 : x.bytes(limit, "an infer request");
         budget.release(held - body.length);
+        if (body.length == 0) {
+          throw new HttpFailure.BadRequest(
+              "the request body is empty; expected an infer request: {\"inputs\": [...]}");
+        }
         if (binaryHeader != null) {
           requireJsonPart(binaryHeader, limits);
         }
         RestInfer rest = new RestInfer(body, binaryHeader);
-        answer = rest.encode(inference.run(name, version, rest, budget));
+        answer = inference.run(name, version, rest, rest::encode, budget);
       } catch (RuntimeException e) {
         countFailure();
         throw e;

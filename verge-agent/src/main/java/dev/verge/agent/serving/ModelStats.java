@@ -6,20 +6,27 @@ import dev.verge.agent.serving.ModelStatistics.VersionStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Per model version, counts and cumulative durations of successful and failed inferences. */
+/**
+ * Per model version, counts and cumulative durations of successful and failed inferences and of
+ * their phases (queue, input, infer, output), as the statistics extension reports them.
+ */
 final class ModelStats {
   private final Map<String, Map<Long, Counter>> byModel = new ConcurrentHashMap<>();
 
-  void success(String model, long version, long nanos) {
-    counter(model, version).add(true, nanos);
+  /** The durations of one successful request's phases, in nanoseconds. */
+  record Phases(long queue, long input, long infer, long output) {}
+
+  void success(String model, long version, long nanos, Phases phases) {
+    counter(model, version).success(nanos, phases);
   }
 
   void failure(String model, long version, long nanos) {
-    counter(model, version).add(false, nanos);
+    counter(model, version).failure(nanos);
   }
 
   /** Whether any request has been counted for {@code model}. */
@@ -32,6 +39,20 @@ final class ModelStats {
    * active version when no request has reached it yet.
    */
   ModelStatistics of(String model, Long version, Long activeVersion) {
+    return new ModelStatistics(versions(model, version, activeVersion));
+  }
+
+  /** The statistics of every model counted or active, by name then version. */
+  ModelStatistics all(Map<String, Long> activeVersions) {
+    Map<String, Long> models = new TreeMap<>();
+    byModel.keySet().forEach(name -> models.put(name, null));
+    models.putAll(activeVersions);
+    List<VersionStats> stats = new ArrayList<>();
+    models.forEach((name, active) -> stats.addAll(versions(name, null, active)));
+    return new ModelStatistics(stats);
+  }
+
+  private List<VersionStats> versions(String model, Long version, Long activeVersion) {
     Map<Long, Counter> versions = byModel.getOrDefault(model, Map.of());
     List<VersionStats> stats = new ArrayList<>();
     for (Map.Entry<Long, Counter> entry : new ConcurrentSkipListMap<>(versions).entrySet()) {
@@ -43,7 +64,7 @@ final class ModelStats {
     if (wanted != null && !versions.containsKey(wanted) && wanted.equals(activeVersion)) {
       stats.add(new Counter().snapshot(model, wanted));
     }
-    return new ModelStatistics(stats);
+    return stats;
   }
 
   private Counter counter(String model, long version) {
@@ -52,35 +73,59 @@ final class ModelStats {
         .computeIfAbsent(version, v -> new Counter());
   }
 
+  /** A count and a sum of nanoseconds, safe to add to from many threads. */
+  private static final class Tally {
+    private final LongAdder count = new LongAdder();
+    private final LongAdder nanos = new LongAdder();
+
+    void add(long ns) {
+      count.increment();
+      nanos.add(ns);
+    }
+
+    StatDuration snapshot() {
+      return new StatDuration(count.sum(), nanos.sum());
+    }
+  }
+
   private static final class Counter {
-    private final LongAdder successCount = new LongAdder();
-    private final LongAdder successNanos = new LongAdder();
-    private final LongAdder failCount = new LongAdder();
-    private final LongAdder failNanos = new LongAdder();
+    private final Tally success = new Tally();
+    private final Tally fail = new Tally();
+    private final Tally queue = new Tally();
+    private final Tally input = new Tally();
+    private final Tally infer = new Tally();
+    private final Tally output = new Tally();
     private volatile long lastInferenceMillis;
 
-    void add(boolean success, long nanos) {
-      if (success) {
-        successCount.increment();
-        successNanos.add(nanos);
-      } else {
-        failCount.increment();
-        failNanos.add(nanos);
-      }
+    void success(long nanos, Phases phases) {
+      success.add(nanos);
+      queue.add(phases.queue());
+      input.add(phases.input());
+      infer.add(phases.infer());
+      output.add(phases.output());
+      lastInferenceMillis = System.currentTimeMillis();
+    }
+
+    void failure(long nanos) {
+      fail.add(nanos);
       lastInferenceMillis = System.currentTimeMillis();
     }
 
     VersionStats snapshot(String model, long version) {
-      long successes = successCount.sum();
+      StatDuration successes = success.snapshot();
       return new VersionStats(
           model,
           Long.toString(version),
           lastInferenceMillis,
-          successes,
-          successes,
+          successes.count(),
+          successes.count(),
           new InferenceStats(
-              new StatDuration(successes, successNanos.sum()),
-              new StatDuration(failCount.sum(), failNanos.sum())));
+              successes,
+              fail.snapshot(),
+              queue.snapshot(),
+              input.snapshot(),
+              infer.snapshot(),
+              output.snapshot()));
     }
   }
 }

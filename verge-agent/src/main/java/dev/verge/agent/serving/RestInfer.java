@@ -2,6 +2,7 @@ package dev.verge.agent.serving;
 
 import dev.verge.core.json.Json;
 import dev.verge.core.oip.BinaryTensors;
+import dev.verge.core.oip.Classification;
 import dev.verge.core.oip.InferOutput;
 import dev.verge.core.oip.InferRequest;
 import dev.verge.core.oip.InferResponse;
@@ -67,7 +68,8 @@ final class RestInfer implements InferCall.Decoder {
     binaryOutputs =
         BinaryTensors.binaryOutputs(
             request, outputs.isEmpty() ? names(model.outputs()) : List.copyOf(outputs));
-    return new InferCall(request.id(), inputs, outputs);
+    return new InferCall(
+        request.id(), inputs, outputs, Classification.requested(request.outputs()));
   }
 
   /** The REST answer for {@code result}, the call {@link #decode decoded} here. */

@@ -11,6 +11,7 @@ import dev.verge.core.api.PredictionRecord;
 import dev.verge.core.json.Json;
 import dev.verge.core.oip.BinaryTensors;
 import dev.verge.core.oip.DataType;
+import dev.verge.core.oip.HalfFloats;
 import dev.verge.core.oip.InferInput;
 import dev.verge.core.oip.Tensor;
 import dev.verge.runtime.ModelSource;
@@ -158,6 +159,11 @@ class BinaryTensorDataTest {
     given.put("int8", tensor("int8", DataType.INT8, new byte[] {-128, 127}));
     given.put("int16", tensor("int16", DataType.INT16, new short[] {-300, 300}));
     given.put("bool", tensor("bool", DataType.BOOL, new boolean[] {true, false, true}));
+    given.put("fp16", tensor("fp16", DataType.FP16, new short[] {HalfFloats.fp16(0.25f)}));
+    given.put("bf16", tensor("bf16", DataType.BF16, new short[] {HalfFloats.bf16(-1e30f)}));
+    given.put("uint16", tensor("uint16", DataType.UINT16, new short[] {(short) 65535}));
+    given.put("uint32", tensor("uint32", DataType.UINT32, new int[] {-1, 5}));
+    given.put("uint64", tensor("uint64", DataType.UINT64, new long[] {Long.MIN_VALUE}));
     given.put("bytes", tensor("bytes", DataType.BYTES, new String[] {"ok", "", "Süd 東京"}));
     List<String> asJson = List.of("fp64", "int16");
     List<Map<String, Object>> inputs = new ArrayList<>();
@@ -202,6 +208,56 @@ class BinaryTensorDataTest {
       assertThat(output.shape()).as(output.name()).isEqualTo(input.shape());
       assertThat(output.data()).as(output.name()).isEqualTo(input.data());
     }
+  }
+
+  /** Seen as a new user: FP16, BF16 and the unsigned types beyond UINT8 were refused. */
+  @Test
+  void half_floats_and_wide_unsigned_types_travel_as_their_values_in_json() {
+    StringBuilder inputs = new StringBuilder();
+    for (String suffix : TestModels.ALL_TYPES.keySet()) {
+      String data =
+          switch (suffix) {
+            case "fp16" -> "[0.5,-65504]";
+            case "bf16" -> "[1.5,3.0e38]";
+            case "uint16" -> "[65535,0]";
+            case "uint32" -> "[4294967295,1]";
+            case "uint64" -> "[18446744073709551615,9223372036854775808]";
+            case "bool" -> "[true,false]";
+            case "bytes" -> "[\"a\",\"b\"]";
+            default -> "[1,2]";
+          };
+      DataType type = DataType.parse(TestModels.ALL_TYPES_OIP.get(suffix), suffix);
+      inputs
+          .append(inputs.isEmpty() ? "" : ",")
+          .append("{\"name\":\"x_")
+          .append(suffix)
+          .append("\",\"shape\":[2],\"datatype\":\"")
+          .append(type)
+          .append("\",\"data\":")
+          .append(data)
+          .append('}');
+    }
+
+    Http.Response response = http.post("/v2/models/types/infer", "{\"inputs\":[" + inputs + "]}");
+
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    Map<String, String> data = new LinkedHashMap<>();
+    for (JsonNode output : response.json().path("outputs")) {
+      data.put(output.path("name").asText(), output.path("data").toString());
+    }
+    assertThat(data)
+        .containsEntry("y_fp16", "[0.5,-65504.0]")
+        .containsEntry("y_bf16", "[1.5,2.9912715E38]")
+        .containsEntry("y_uint16", "[65535,0]")
+        .containsEntry("y_uint32", "[4294967295,1]")
+        .containsEntry("y_uint64", "[18446744073709551615,9223372036854775808]");
+    assertThat(
+            http.post(
+                    "/v2/models/types/infer",
+                    "{\"inputs\":[" + inputs.toString().replace("[65535,0]", "[65536,0]") + "]}")
+                .error())
+        .contains("input 'x_uint16'")
+        .contains("65536");
   }
 
   @Test

@@ -19,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -266,7 +267,7 @@ class InferenceServerTest {
     assertThat(metadata.path("name").asText()).isEqualTo("verge-agent");
     assertThat(metadata.path("version").asText()).isNotBlank();
     assertThat(metadata.path("extensions").toString())
-        .isEqualTo("[\"statistics\",\"binary_tensor_data\"]");
+        .isEqualTo("[\"statistics\",\"binary_tensor_data\",\"classification\"]");
   }
 
   @Test
@@ -286,6 +287,69 @@ class InferenceServerTest {
     assertThat(stats.path("inference_stats").path("success").path("ns").asLong()).isPositive();
     assertThat(stats.path("inference_stats").path("fail").path("count").asLong()).isEqualTo(1);
     assertThat(http.get("/v2/models/fan/stats").status()).isEqualTo(404);
+  }
+
+  @Test
+  void times_each_phase_of_a_successful_request_as_triton_does() {
+    http.post("/v2/models/pump/infer", Http.logisticRequest("a", 1, 1));
+
+    JsonNode phases =
+        http.get("/v2/models/pump/versions/3/stats")
+            .json()
+            .path("model_stats")
+            .get(0)
+            .path("inference_stats");
+
+    for (String phase : List.of("queue", "compute_input", "compute_infer", "compute_output")) {
+      assertThat(phases.path(phase).path("count").asLong()).as(phase).isEqualTo(1);
+      assertThat(phases.path(phase).path("ns").asLong()).as(phase).isNotNegative();
+    }
+    assertThat(phases.path("compute_infer").path("ns").asLong()).isPositive();
+    assertThat(phases.path("success").path("ns").asLong())
+        .isGreaterThanOrEqualTo(phases.path("compute_infer").path("ns").asLong());
+  }
+
+  @Test
+  void answers_the_highest_classes_when_an_output_asks_for_classification() {
+    Http.Response plain = http.post("/v2/models/pump/infer", Http.logisticRequest("p", 8, 6));
+    JsonNode probabilities = plain.json().path("outputs").get(0).path("data");
+    int likelier = probabilities.get(1).asDouble() > probabilities.get(0).asDouble() ? 1 : 0;
+
+    Http.Response response =
+        http.post(
+            "/v2/models/pump/infer",
+            "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,2],\"datatype\":\"FP32\","
+                + "\"data\":[8,6]}],\"outputs\":[{\"name\":\"output\","
+                + "\"parameters\":{\"classification\":1}}]}");
+
+    assertThat(response.status()).isEqualTo(200);
+    JsonNode output = response.json().path("outputs").get(0);
+    assertThat(output.path("datatype").asText()).isEqualTo("BYTES");
+    assertThat(output.path("shape").toString()).isEqualTo("[1,1]");
+    assertThat(output.path("data").get(0).asText())
+        .isEqualTo((float) probabilities.get(likelier).asDouble() + ":" + likelier);
+    assertThat(
+            http.post(
+                    "/v2/models/pump/infer",
+                    "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,2],\"datatype\":\"FP32\","
+                        + "\"data\":[8,6]}],\"outputs\":[{\"name\":\"output\","
+                        + "\"parameters\":{\"classification\":-1}}]}")
+                .status())
+        .isEqualTo(400);
+  }
+
+  /** Seen as a new user: {@code GET /v2/models/stats} answered 404. */
+  @Test
+  void answers_statistics_for_every_model_at_once() {
+    http.post("/v2/models/pump/infer", Http.logisticRequest("a", 1, 1));
+
+    Http.Response response = http.get("/v2/models/stats");
+
+    assertThat(response.status()).isEqualTo(200);
+    JsonNode all = response.json().path("model_stats");
+    assertThat(all).hasSize(1);
+    assertThat(all.get(0).path("name").asText()).isEqualTo("pump");
+    assertThat(all.get(0).path("inference_count").asLong()).isEqualTo(1);
   }
 
   @Test

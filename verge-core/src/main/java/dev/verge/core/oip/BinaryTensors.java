@@ -213,17 +213,17 @@ public final class BinaryTensors {
         section.get(values);
         yield values;
       }
-      case INT16 -> {
+      case INT16, UINT16, FP16, BF16 -> {
         short[] values = new short[count];
         section.asShortBuffer().get(values);
         yield values;
       }
-      case INT32 -> {
+      case INT32, UINT32 -> {
         int[] values = new int[count];
         section.asIntBuffer().get(values);
         yield values;
       }
-      case INT64 -> {
+      case INT64, UINT64 -> {
         long[] values = new long[count];
         section.asLongBuffer().get(values);
         yield values;
@@ -241,7 +241,6 @@ public final class BinaryTensors {
         yield values;
       }
       case BYTES -> strings(count, section, what);
-      default -> throw new ProtocolException(what + ": datatype " + type + " is not supported yet");
     };
   }
 
@@ -317,19 +316,19 @@ public final class BinaryTensors {
         yield out.array();
       }
       case INT8, UINT8 -> ((byte[]) data).clone();
-      case INT16 -> {
+      case INT16, UINT16, FP16, BF16 -> {
         short[] values = (short[]) data;
         ByteBuffer out = allocate(values.length, 2);
         out.asShortBuffer().put(values);
         yield out.array();
       }
-      case INT32 -> {
+      case INT32, UINT32 -> {
         int[] values = (int[]) data;
         ByteBuffer out = allocate(values.length, 4);
         out.asIntBuffer().put(values);
         yield out.array();
       }
-      case INT64 -> {
+      case INT64, UINT64 -> {
         long[] values = (long[]) data;
         ByteBuffer out = allocate(values.length, 8);
         out.asLongBuffer().put(values);
@@ -358,9 +357,6 @@ public final class BinaryTensors {
         }
         yield out.array();
       }
-      default ->
-          throw new IllegalArgumentException(
-              "tensor " + tensor.name() + ": datatype " + tensor.datatype() + " has no encoding");
     };
   }
 

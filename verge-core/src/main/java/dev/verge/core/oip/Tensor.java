@@ -9,8 +9,10 @@ import java.util.Objects;
  * A decoded tensor: element type, shape and a flat row-major Java array holding the elements.
  *
  * <p>The array's type follows the element type: FP32 {@code float[]}, FP64 {@code double[]}, INT8
- * and UINT8 {@code byte[]}, INT16 {@code short[]}, INT32 {@code int[]}, INT64 {@code long[]}, BOOL
- * {@code boolean[]}, BYTES {@code String[]}. Arrays are not copied: a tensor is handed over, not
+ * and UINT8 {@code byte[]}, INT16 and UINT16 {@code short[]}, INT32 and UINT32 {@code int[]}, INT64
+ * and UINT64 {@code long[]}, BOOL {@code boolean[]}, BYTES {@code String[]}; FP16 and BF16 {@code
+ * short[]} holding each element's 16 bits (IEEE 754 binary16, bfloat16). Unsigned types hold their
+ * bits: UINT32 4294967295 is the int -1. Arrays are not copied: a tensor is handed over, not
  * shared.
  */
 public record Tensor(String name, DataType datatype, long[] shape, Object data) {
@@ -50,10 +52,15 @@ public record Tensor(String name, DataType datatype, long[] shape, Object data) 
       List.of(
           DataType.BOOL,
           DataType.UINT8,
+          DataType.UINT16,
+          DataType.UINT32,
+          DataType.UINT64,
           DataType.INT8,
           DataType.INT16,
           DataType.INT32,
           DataType.INT64,
+          DataType.FP16,
+          DataType.BF16,
           DataType.FP32,
           DataType.FP64,
           DataType.BYTES);
@@ -63,12 +70,11 @@ public record Tensor(String name, DataType datatype, long[] shape, Object data) 
       case FP32 -> float[].class;
       case FP64 -> double[].class;
       case INT8, UINT8 -> byte[].class;
-      case INT16 -> short[].class;
-      case INT32 -> int[].class;
-      case INT64 -> long[].class;
+      case INT16, UINT16, FP16, BF16 -> short[].class;
+      case INT32, UINT32 -> int[].class;
+      case INT64, UINT64 -> long[].class;
       case BOOL -> boolean[].class;
       case BYTES -> String[].class;
-      default -> throw new ProtocolException("datatype " + type + " is not supported yet");
     };
   }
 

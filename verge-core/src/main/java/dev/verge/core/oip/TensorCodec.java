@@ -124,16 +124,63 @@ public final class TensorCodec {
   public static InferOutput encode(Tensor tensor) {
     List<Long> shape = shapeList(tensor.shape());
     Object data = tensor.data();
-    // byte[] would reach JSON as a base64 string: both 8-bit types go out as int arrays.
-    if (tensor.datatype() == DataType.UINT8 || tensor.datatype() == DataType.INT8) {
-      byte[] raw = (byte[]) data;
-      int[] ints = new int[raw.length];
-      for (int i = 0; i < raw.length; i++) {
-        ints[i] = tensor.datatype() == DataType.UINT8 ? Byte.toUnsignedInt(raw[i]) : raw[i];
+    return new InferOutput(tensor.name(), shape, tensor.datatype().name(), null, jsonData(tensor));
+  }
+
+  /**
+   * The elements as JSON should show them: byte[] would reach JSON as a base64 string, unsigned
+   * bits as negative numbers and half floats as their bits, so these are widened to their values.
+   */
+  private static Object jsonData(Tensor tensor) {
+    Object data = tensor.data();
+    return switch (tensor.datatype()) {
+      case UINT8, INT8 -> {
+        byte[] raw = (byte[]) data;
+        int[] ints = new int[raw.length];
+        boolean unsigned = tensor.datatype() == DataType.UINT8;
+        for (int i = 0; i < raw.length; i++) {
+          ints[i] = unsigned ? Byte.toUnsignedInt(raw[i]) : raw[i];
+        }
+        yield ints;
       }
-      data = ints;
-    }
-    return new InferOutput(tensor.name(), shape, tensor.datatype().name(), null, data);
+      case UINT16 -> {
+        short[] raw = (short[]) data;
+        int[] ints = new int[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+          ints[i] = Short.toUnsignedInt(raw[i]);
+        }
+        yield ints;
+      }
+      case UINT32 -> {
+        int[] raw = (int[]) data;
+        long[] longs = new long[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+          longs[i] = Integer.toUnsignedLong(raw[i]);
+        }
+        yield longs;
+      }
+      case UINT64 -> {
+        long[] raw = (long[]) data;
+        Number[] numbers = new Number[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+          numbers[i] =
+              raw[i] >= 0
+                  ? (Number) raw[i]
+                  : new java.math.BigInteger(Long.toUnsignedString(raw[i]));
+        }
+        yield numbers;
+      }
+      case FP16, BF16 -> {
+        short[] raw = (short[]) data;
+        float[] floats = new float[raw.length];
+        boolean fp16 = tensor.datatype() == DataType.FP16;
+        for (int i = 0; i < raw.length; i++) {
+          floats[i] = fp16 ? HalfFloats.fromFp16(raw[i]) : HalfFloats.fromBf16(raw[i]);
+        }
+        yield floats;
+      }
+      default -> data;
+    };
   }
 
   /** Nested data must follow the shape exactly: {@code [[1,2,3],[4]]} is not a [2,2] tensor. */
@@ -219,6 +266,49 @@ public final class TensorCodec {
         }
         return values;
       }
+      case UINT16 -> {
+        short[] values = new short[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = (short) integer(leaves.get(i), i, what, 0, 0xFFFF);
+        }
+        return values;
+      }
+      case UINT32 -> {
+        int[] values = new int[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = (int) integer(leaves.get(i), i, what, 0, 0xFFFF_FFFFL);
+        }
+        return values;
+      }
+      case UINT64 -> {
+        long[] values = new long[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = unsigned64(leaves.get(i), i, what);
+        }
+        return values;
+      }
+      case FP16 -> {
+        short[] values = new short[n];
+        for (int i = 0; i < n; i++) {
+          double value = number(leaves.get(i), i, what);
+          if (Math.abs(value) > HalfFloats.FP16_MAX) {
+            throw element(what, i, "is " + value + ", outside the FP16 range");
+          }
+          values[i] = HalfFloats.fp16((float) value);
+        }
+        return values;
+      }
+      case BF16 -> {
+        short[] values = new short[n];
+        for (int i = 0; i < n; i++) {
+          double value = number(leaves.get(i), i, what);
+          if (Math.abs(value) > Float.MAX_VALUE) {
+            throw element(what, i, "is " + value + ", outside the BF16 range");
+          }
+          values[i] = HalfFloats.bf16((float) value);
+        }
+        return values;
+      }
       case INT32 -> {
         int[] values = new int[n];
         for (int i = 0; i < n; i++) {
@@ -264,6 +354,18 @@ public final class TensorCodec {
       throw element(what, index, "is " + leaf + ", expected a number");
     }
     return leaf.doubleValue();
+  }
+
+  /** A UINT64 element: 0 to 2^64-1, kept as the long with the same 64 bits. */
+  private static long unsigned64(JsonNode leaf, int index, String what) {
+    if (!leaf.isIntegralNumber()) {
+      throw element(what, index, "is " + leaf + ", expected an integer");
+    }
+    java.math.BigInteger value = leaf.bigIntegerValue();
+    if (value.signum() < 0 || value.bitLength() > 64) {
+      throw element(what, index, "is " + value + ", outside [0, 18446744073709551615]");
+    }
+    return value.longValue();
   }
 
   private static long integer(JsonNode leaf, int index, String what, long min, long max) {

@@ -197,8 +197,8 @@ class BinaryTensorsTest {
 
   @Test
   void checks_name_type_and_shape_as_json_inputs_do() {
-    assertRefused(input("x", "FP16", List.of(1L), 2), new byte[2])
-        .hasMessage("input 'x': datatype FP16 is not supported yet");
+    assertRefused(input("x", "FP16", List.of(1L), 4), new byte[4])
+        .hasMessage("input 'x': binary_data_size is 4, but shape [1] of FP16 needs 2 bytes");
     assertRefused(input("x", "FLOAT", List.of(1L), 4), new byte[4])
         .hasMessage("input 'x' has unknown datatype 'FLOAT'");
     assertRefused(input("x", "FP32", null, 4), new byte[4]).hasMessage("input 'x' has no shape");

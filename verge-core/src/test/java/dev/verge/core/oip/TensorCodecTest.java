@@ -239,11 +239,41 @@ class TensorCodecTest {
         .hasMessage("input 'x' has unknown datatype 'FLOAT'");
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"FP16", "BF16", "UINT16", "UINT32", "UINT64"})
-  void refuses_datatypes_not_supported_yet_clearly(String datatype) {
-    assertRefused("x", datatype, List.of(1L), "[1]")
-        .hasMessage("input 'x': datatype " + datatype + " is not supported yet");
+  @Test
+  void decodes_half_floats_to_their_bits_and_answers_their_values() {
+    Tensor fp16 = decode("x", "FP16", List.of(3L), "[0.5, -65504, 1e-8]");
+    Tensor bf16 = decode("x", "BF16", List.of(2L), "[1.5, -3.0e38]");
+
+    assertThat((short[]) fp16.data())
+        .containsExactly(HalfFloats.fp16(0.5f), HalfFloats.fp16(-65504f), HalfFloats.fp16(1e-8f));
+    assertThat(TensorCodec.encode(fp16).data()).isEqualTo(new float[] {0.5f, -65504f, 0f});
+    assertThat((float[]) TensorCodec.encode(bf16).data())
+        .containsExactly(1.5f, HalfFloats.fromBf16(HalfFloats.bf16(-3.0e38f)));
+    assertRefused("x", "FP16", List.of(1L), "[65520]")
+        .hasMessage("input 'x': element 0 is 65520.0, outside the FP16 range");
+    assertRefused("x", "BF16", List.of(1L), "[\"1\"]").hasMessageContaining("expected a number");
+  }
+
+  @Test
+  void decodes_unsigned_types_over_their_whole_range_and_refuses_beyond_it() {
+    Tensor u16 = decode("x", "UINT16", List.of(2L), "[0, 65535]");
+    Tensor u32 = decode("x", "UINT32", List.of(2L), "[0, 4294967295]");
+    Tensor u64 = decode("x", "UINT64", List.of(2L), "[1, 18446744073709551615]");
+
+    assertThat((short[]) u16.data()).containsExactly((short) 0, (short) -1);
+    assertThat((int[]) u32.data()).containsExactly(0, -1);
+    assertThat((long[]) u64.data()).containsExactly(1L, -1L);
+    assertThat(Json.mapper().valueToTree(TensorCodec.encode(u64).data()).toString())
+        .isEqualTo("[1,18446744073709551615]");
+    assertThat(Json.mapper().valueToTree(TensorCodec.encode(u32).data()).toString())
+        .isEqualTo("[0,4294967295]");
+    assertRefused("x", "UINT16", List.of(1L), "[65536]")
+        .hasMessage("input 'x': element 0 is 65536, outside [0, 65535]");
+    assertRefused("x", "UINT32", List.of(1L), "[-1]")
+        .hasMessage("input 'x': element 0 is -1, outside [0, 4294967295]");
+    assertRefused("x", "UINT64", List.of(1L), "[18446744073709551616]")
+        .hasMessage(
+            "input 'x': element 0 is 18446744073709551616, outside [0, 18446744073709551615]");
   }
 
   @Test
