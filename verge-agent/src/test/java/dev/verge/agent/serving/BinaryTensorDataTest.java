@@ -247,7 +247,7 @@ class BinaryTensorDataTest {
     }
     assertThat(data)
         .containsEntry("y_fp16", "[0.5,-65504.0]")
-        .containsEntry("y_bf16", "[1.5,2.9912715E38]")
+        .containsEntry("y_bf16", "[1.5,3.0040553E38]")
         .containsEntry("y_uint16", "[65535,0]")
         .containsEntry("y_uint32", "[4294967295,1]")
         .containsEntry("y_uint64", "[18446744073709551615,9223372036854775808]");
