@@ -16,6 +16,8 @@ package dev.verge.agent.serving;
 public record ServingLimits(
     long maxRequestBytes, long maxInFlightBytes, int maxConcurrentRequests) {
 
+  private static final long MIB = 1024 * 1024;
+
   /** Tensors of one request: the same share of the heap as its largest body. */
   static final int REQUEST_HEAP_SHARE = 8;
 
@@ -46,9 +48,11 @@ public record ServingLimits(
 
   /** The limits for a heap of {@code maxHeapBytes}. */
   public static ServingLimits forHeap(long maxHeapBytes) {
+    // Whole MiB, as max-request-mb sets it, so the default and the setting's default agree.
+    long perRequest = Math.max(MIB, maxHeapBytes / REQUEST_HEAP_SHARE / MIB * MIB);
     return new ServingLimits(
-        Math.max(1, maxHeapBytes / REQUEST_HEAP_SHARE),
-        Math.max(1, maxHeapBytes / IN_FLIGHT_HEAP_SHARE),
+        perRequest,
+        Math.max(perRequest, maxHeapBytes / IN_FLIGHT_HEAP_SHARE),
         DEFAULT_MAX_CONCURRENT_REQUESTS);
   }
 
