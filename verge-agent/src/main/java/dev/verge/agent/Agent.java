@@ -133,7 +133,7 @@ public final class Agent implements AutoCloseable {
                   return loop == null ? Optional.of("the agent is starting") : loop.notReady();
                 },
                 () -> status(enrolledAs.get(), syncing.get(), capture),
-                InferenceServer.Options.defaults(),
+                InferenceServer.Options.defaults().withServing(config.servingLimits()),
                 metrics,
                 metrics.page(config.metricsToken(), isLoopback(config.bindAddress())),
                 health);

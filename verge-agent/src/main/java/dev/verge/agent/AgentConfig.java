@@ -1,6 +1,7 @@
 package dev.verge.agent;
 
 import dev.verge.agent.capture.CaptureConfig;
+import dev.verge.agent.serving.ServingLimits;
 import dev.verge.runtime.EngineOptions;
 import java.net.InetAddress;
 import java.net.URI;
@@ -37,6 +38,8 @@ import java.util.Map;
  * @param capture how predictions are recorded: mode, queue, per-model policies (part: capture)
  * @param grpcPort port of the KServe v2 gRPC API on {@code bindAddress}, {@link #GRPC_OFF} (the
  *     default) for none; 0 picks a free one. Needs the verge-grpc module on the class path.
+ * @param servingLimits what inference requests may take (tensor bytes each, bytes in flight, infer
+ *     calls at once); the default follows the heap
  */
 public record AgentConfig(
     URI hubUrl,
@@ -56,7 +59,8 @@ public record AgentConfig(
     ZoneId timeZone,
     CaptureConfig capture,
     // part 5 (grpc): the gRPC door
-    int grpcPort) {
+    int grpcPort,
+    ServingLimits servingLimits) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -106,7 +110,8 @@ public record AgentConfig(
         null,
         ZoneId.systemDefault(),
         CaptureConfig.defaults(),
-        GRPC_OFF);
+        GRPC_OFF,
+        ServingLimits.defaults());
   }
 
   /**
@@ -183,6 +188,9 @@ public record AgentConfig(
     if (engineOptions == null) {
       throw invalid("no engine options");
     }
+    if (servingLimits == null) {
+      throw invalid("no serving limits");
+    }
     if (timeZone == null) {
       throw invalid("no time zone: pass --time-zone ZONE (an IANA id such as Europe/Berlin)");
     }
@@ -216,7 +224,8 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   public AgentConfig withPort(int value) {
@@ -237,7 +246,8 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   public AgentConfig withEnrollmentToken(String value) {
@@ -258,7 +268,8 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   public AgentConfig withDevice(String name, Map<String, String> deviceLabels) {
@@ -279,7 +290,8 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   public AgentConfig withTrustedKeys(List<Path> value) {
@@ -300,7 +312,8 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   public AgentConfig withPollInterval(Duration value) {
@@ -321,7 +334,8 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   public AgentConfig withForwarding(Duration interval, int batchSize) {
@@ -342,7 +356,8 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   /**
@@ -367,7 +382,8 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   public AgentConfig withEngineOptions(EngineOptions value) {
@@ -388,7 +404,8 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   /**
@@ -413,7 +430,8 @@ public record AgentConfig(
         token,
         timeZone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   /** Reads maintenance windows in {@code zone} and reports it to the hub. */
@@ -435,7 +453,8 @@ public record AgentConfig(
         metricsToken,
         zone,
         capture,
-        grpcPort);
+        grpcPort,
+        servingLimits);
   }
 
   /** Records predictions as {@code value} says (part: capture). */
@@ -457,7 +476,31 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         value,
-        grpcPort);
+        grpcPort,
+        servingLimits);
+  }
+
+  /** Bounds what inference requests take: see {@link ServingLimits}. */
+  public AgentConfig withServingLimits(ServingLimits value) {
+    return new AgentConfig(
+        hubUrl,
+        dataDir,
+        bindAddress,
+        port,
+        enrollmentToken,
+        deviceName,
+        labels,
+        trustedKeys,
+        pollInterval,
+        forwardInterval,
+        forwardBatchSize,
+        engineOptions,
+        maxStoreBytes,
+        metricsToken,
+        timeZone,
+        capture,
+        grpcPort,
+        value);
   }
 
   // part 5 (grpc)
@@ -482,7 +525,8 @@ public record AgentConfig(
         metricsToken,
         timeZone,
         capture,
-        value);
+        value,
+        servingLimits);
   }
 
   /** Never prints the enrollment or metrics token. */
@@ -520,6 +564,8 @@ public record AgentConfig(
         + capture
         + ", grpcPort="
         + (grpcPort == GRPC_OFF ? "off" : grpcPort)
+        + ", servingLimits="
+        + servingLimits
         + "]";
   }
 

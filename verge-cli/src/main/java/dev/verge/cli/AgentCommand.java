@@ -212,6 +212,23 @@ final class AgentCommand implements Runnable {
   List<String> captureModels;
 
   @Option(
+      names = "--max-request-mb",
+      paramLabel = "MIB",
+      description =
+          "Tensor memory one inference request may take (each input's and output's shape x"
+              + " element size, checked before allocating); more is refused with 413"
+              + " (default: ${DEFAULT-VALUE}).")
+  String maxRequestMb;
+
+  @Option(
+      names = "--max-concurrent-requests",
+      paramLabel = "N",
+      description =
+          "Inference calls served at once; one more is refused with 503 and Retry-After, not"
+              + " queued (default ${DEFAULT-VALUE}).")
+  String maxConcurrentRequests;
+
+  @Option(
       names = "--parent-pid",
       hidden = true,
       description = "Exit when this process exits (used by the demo).")

@@ -281,6 +281,7 @@ public final class Exchange {
   public OutputStream stream(int code, long length) {
     status = code;
     response.setStatus(code);
+    closeIfUnread(request, response);
     if (length >= 0) {
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
     }
@@ -307,6 +308,17 @@ public final class Exchange {
           }
         };
     return out;
+  }
+
+  /**
+   * Says {@code Connection: close} when the client sent body bytes that nobody read (a refusal
+   * before reading, a route that takes no body) and more may still come: the connection cannot
+   * carry the next request then, and Jetty closes it after the answer. Clients reuse it otherwise.
+   */
+  static void closeIfUnread(Request request, Response response) {
+    if (!request.consumeAvailable()) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
   }
 
   /** Runs once, just before the answer's last byte goes (the layer observes the request here). */

@@ -209,6 +209,8 @@ public final class HttpEdge implements AutoCloseable {
     int code = status instanceof Integer i ? i : response.getStatus();
     String text = message == null ? "the request is malformed" : message.toString();
     byte[] body = Json.write(new ApiError(text, code >= 500 ? "INTERNAL" : "BAD_REQUEST"));
+    // Jetty closes the connection after a request it could not parse: say so.
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, Body.JSON);
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, ByteBuffer.wrap(body), callback);
@@ -303,6 +305,7 @@ public final class HttpEdge implements AutoCloseable {
           response.getHeaders().put(header.getKey(), header.getValue());
         }
         response.setStatus(problem.status());
+        Exchange.closeIfUnread(request, response);
         byte[] body = Json.write(new ApiError(problem.message(), problem.code()));
         beforeAnswer.accept(problem.status());
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Body.JSON);

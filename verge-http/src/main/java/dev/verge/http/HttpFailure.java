@@ -69,6 +69,23 @@ public abstract sealed class HttpFailure extends RuntimeException {
     }
   }
 
+  /**
+   * The server is at its limit of requests at once: the client may retry after {@link
+   * #retryAfterSeconds()}, which the answer's {@code Retry-After} header says.
+   */
+  public static final class Overloaded extends HttpFailure {
+    private final long retryAfterSeconds;
+
+    public Overloaded(String message, long retryAfterSeconds) {
+      super(503, "OVERLOADED", message, null);
+      this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public long retryAfterSeconds() {
+      return retryAfterSeconds;
+    }
+  }
+
   /** A {@code Content-Encoding} the layer cannot decode. */
   public static final class UnsupportedEncoding extends HttpFailure {
     UnsupportedEncoding(String encoding) {

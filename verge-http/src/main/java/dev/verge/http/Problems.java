@@ -18,6 +18,9 @@ final class Problems {
       if (e instanceof HttpFailure.WrongMethod w) {
         problem = problem.withHeader("Allow", String.join(", ", new TreeSet<>(w.allowed())));
       }
+      if (e instanceof HttpFailure.Overloaded o) {
+        problem = problem.withHeader("Retry-After", Long.toString(o.retryAfterSeconds()));
+      }
       return problem;
     }
     if (failure instanceof JsonFormatException e) {

@@ -1,6 +1,7 @@
 package dev.verge.runtime;
 
 import dev.verge.core.oip.Tensor;
+import dev.verge.core.oip.TensorBudget;
 import dev.verge.core.oip.TensorSpec;
 import java.util.List;
 import java.util.Set;
@@ -29,6 +30,24 @@ public interface LoadedModel extends AutoCloseable {
    * @throws EngineException when the runtime fails
    */
   List<Tensor> infer(List<Tensor> inputs, Set<String> outputs);
+
+  /**
+   * Runs the model, charging each output's shape × element size to {@code budget} before it is
+   * copied out of the engine. This default copies first and charges after; engines that can look at
+   * an output's shape before copying it override it.
+   *
+   * @throws dev.verge.core.oip.TensorBudgetException naming the first output that does not fit
+   */
+  default List<Tensor> infer(List<Tensor> inputs, Set<String> outputs, TensorBudget budget) {
+    List<Tensor> answer = infer(inputs, outputs);
+    for (Tensor output : answer) {
+      budget.reserve(
+          "output '" + output.name() + "' of model " + name() + " v" + version(),
+          output.datatype(),
+          output.shape());
+    }
+    return answer;
+  }
 
   @Override
   void close();

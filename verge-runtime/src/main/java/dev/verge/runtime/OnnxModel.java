@@ -9,6 +9,7 @@ import ai.onnxruntime.TensorInfo;
 import dev.verge.core.oip.DataType;
 import dev.verge.core.oip.InputCheck;
 import dev.verge.core.oip.Tensor;
+import dev.verge.core.oip.TensorBudget;
 import dev.verge.core.oip.TensorSpec;
 import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
@@ -68,6 +69,11 @@ final class OnnxModel implements LoadedModel {
 
   @Override
   public List<Tensor> infer(List<Tensor> given, Set<String> wanted) {
+    return infer(given, wanted, TensorBudget.unlimited());
+  }
+
+  @Override
+  public List<Tensor> infer(List<Tensor> given, Set<String> wanted, TensorBudget budget) {
     InputCheck.require(name, inputs, given);
     Set<String> requested = InputCheck.selectOutputs(name, outputs, wanted);
     Map<String, OnnxTensor> feed = new HashMap<>();
@@ -78,7 +84,7 @@ final class OnnxModel implements LoadedModel {
       try (OrtSession.Result result = session.run(feed, requested)) {
         List<Tensor> answer = new ArrayList<>(requested.size());
         for (Map.Entry<String, OnnxValue> output : result) {
-          Tensor computed = OrtTensors.fromOnnx(output.getKey(), output.getValue());
+          Tensor computed = OrtTensors.fromOnnx(output.getKey(), output.getValue(), budget, this);
           answer.add(OrtTensors.uncarried(computed, outputTypes.get(output.getKey())));
         }
         return answer;
@@ -162,7 +168,13 @@ final class OnnxModel implements LoadedModel {
       };
     }
 
-    static Tensor fromOnnx(String name, OnnxValue value) throws OrtException {
+    /**
+     * Copies an output out of ONNX Runtime once its shape × element size fits {@code budget}.
+     *
+     * @throws dev.verge.core.oip.TensorBudgetException when it does not
+     */
+    static Tensor fromOnnx(String name, OnnxValue value, TensorBudget budget, LoadedModel model)
+        throws OrtException {
       if (!(value instanceof OnnxTensor tensor)) {
         throw new EngineException(
             "output '"
@@ -174,7 +186,14 @@ final class OnnxModel implements LoadedModel {
       TensorInfo info = tensor.getInfo();
       long[] shape = info.getShape();
       DataType type = OnnxEngine.dataType(info.onnxType);
-      int count = Math.toIntExact(info.getNumElements());
+      String what = "output '" + name + "' of model " + model.name() + " v" + model.version();
+      budget.reserve(what, type, shape);
+      long elements = info.getNumElements();
+      if (elements > Integer.MAX_VALUE - 8) {
+        throw new EngineException(
+            what + " has " + elements + " elements, more than a Java array holds");
+      }
+      int count = (int) elements;
       Object data =
           switch (type) {
             case FP32 -> read(tensor.getFloatBuffer(), new float[count]);

@@ -152,6 +152,46 @@ public final class TestModels {
     return model(graph);
   }
 
+  /**
+   * An output far larger than its input: input {@code shape} INT64 [2] gives output {@code ones}
+   * FP32 of that shape, all ones (ConstantOfShape). For checks of the output's size: {@code [1000,
+   * 1000]} is 16 bytes in and 4 MB out.
+   */
+  public static byte[] expands() {
+    ValueInfoProto ones =
+        ValueInfoProto.newBuilder()
+            .setName("ones")
+            .setType(
+                TypeProto.newBuilder()
+                    .setTensorType(
+                        TypeProto.Tensor.newBuilder()
+                            .setElemType(TensorProto.DataType.FLOAT.getNumber())
+                            .setShape(
+                                TensorShapeProto.newBuilder()
+                                    .addDim(
+                                        TensorShapeProto.Dimension.newBuilder().setDimParam("rows"))
+                                    .addDim(
+                                        TensorShapeProto.Dimension.newBuilder()
+                                            .setDimParam("cols")))))
+            .build();
+    NodeProto fill =
+        node("ConstantOfShape", "fill", new String[] {"shape"}, "ones").toBuilder()
+            .addAttribute(
+                AttributeProto.newBuilder()
+                    .setName("value")
+                    .setType(AttributeProto.AttributeType.TENSOR)
+                    .setT(floats("one", new long[] {1}, 1f)))
+            .build();
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("expands")
+            .addNode(fill)
+            .addInput(value("shape", TensorProto.DataType.INT64, 2))
+            .addOutput(ones)
+            .build();
+    return model(graph);
+  }
+
   /** A value whose dimensions are numbers or, otherwise, named dynamic dimensions. */
   private static ValueInfoProto namedDims(String name, TensorProto.DataType type, String... dims) {
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();

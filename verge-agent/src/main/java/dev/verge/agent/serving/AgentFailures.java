@@ -4,6 +4,8 @@ import dev.verge.agent.store.StoreBusyException;
 import dev.verge.agent.store.StoreException;
 import dev.verge.agent.store.StoreFullException;
 import dev.verge.core.oip.ProtocolException;
+import dev.verge.core.oip.TensorBudgetException;
+import dev.verge.http.ConcurrencyLimit;
 import dev.verge.http.FailureMapping;
 import dev.verge.http.Problem;
 import dev.verge.runtime.EngineException;
@@ -36,6 +38,12 @@ final class AgentFailures implements FailureMapping {
     return Optional.ofNullable(
         switch (failure) {
           case ProtocolException e -> Problem.refusal(400, "BAD_REQUEST", e.getMessage());
+          case TensorBudgetException e ->
+              e.overloaded()
+                  ? Problem.refusal(503, "OVERLOADED", e.getMessage())
+                      .withHeader(
+                          "Retry-After", Long.toString(ConcurrencyLimit.RETRY_AFTER_SECONDS))
+                  : Problem.refusal(413, "TENSOR_TOO_LARGE", e.getMessage());
           case ModelNotFoundException e -> Problem.refusal(404, "NO_SUCH_MODEL", e.getMessage());
           case RepositoryException e ->
               switch (e.kind()) {

@@ -1,6 +1,7 @@
 package dev.verge.agent.serving;
 
 import dev.verge.core.oip.Tensor;
+import dev.verge.core.oip.TensorBudget;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,5 +40,20 @@ public record InferCall(
      * @throws dev.verge.core.oip.ProtocolException naming what is wrong with the request
      */
     InferCall decode(dev.verge.runtime.LoadedModel model);
+
+    /**
+     * Decodes within {@code budget}. This default decodes first and charges the inputs after, for
+     * doors whose own size limit already bounds what decoding allocates; a decoder that reads
+     * shapes before it allocates overrides it to check first.
+     *
+     * @throws dev.verge.core.oip.TensorBudgetException naming the first input that does not fit
+     */
+    default InferCall decode(dev.verge.runtime.LoadedModel model, TensorBudget budget) {
+      InferCall call = decode(model);
+      for (Tensor input : call.inputs()) {
+        budget.reserve("input '" + input.name() + "'", input.datatype(), input.shape());
+      }
+      return call;
+    }
   }
 }

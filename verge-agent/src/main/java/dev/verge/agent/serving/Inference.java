@@ -4,6 +4,7 @@ import dev.verge.agent.capture.PredictionCapture;
 import dev.verge.agent.health.HealthCounters;
 import dev.verge.core.oip.Classification;
 import dev.verge.core.oip.Tensor;
+import dev.verge.core.oip.TensorBudget;
 import dev.verge.runtime.EngineException;
 import dev.verge.runtime.LoadedModel;
 import java.time.Instant;
@@ -24,18 +25,36 @@ public final class Inference {
   private final ModelStats stats;
   private final ServingMetrics metrics;
   private final HealthCounters health;
+  private final ServingLimits limits;
+  private final TensorBudget.Pool inFlight;
+
+  static final String REQUEST_SOURCE = "max-request-mb";
+  static final String IN_FLIGHT_SOURCE = "what requests in flight may share";
 
   Inference(
       ModelRegistry registry,
       PredictionCapture capture,
       ModelStats stats,
       ServingMetrics metrics,
-      HealthCounters health) {
+      HealthCounters health,
+      ServingLimits limits) {
     this.registry = registry;
     this.capture = capture;
     this.stats = stats;
     this.metrics = metrics;
     this.health = health;
+    this.limits = limits;
+    this.inFlight = new TensorBudget.Pool(limits.maxInFlightBytes(), IN_FLIGHT_SOURCE);
+  }
+
+  /** A fresh budget for one request, drawing on the bytes every request in flight shares. */
+  public TensorBudget budget() {
+    return inFlight.open(limits.maxRequestBytes(), REQUEST_SOURCE);
+  }
+
+  /** The bytes the requests in flight hold now (bodies and tensors). */
+  public long bytesInFlight() {
+    return inFlight.inFlight();
   }
 
   /** How a door turns a result into its answer, timed as the version's output phase. */
@@ -45,35 +64,51 @@ public final class Inference {
   }
 
   /**
-   * Runs one call on {@code name}; counts every failure, decoding included, before rethrowing it.
-   *
-   * @param version the version the caller names, null for the active one
-   * @throws ModelNotFoundException when that model or version is not served
-   * @throws dev.verge.core.oip.ProtocolException when the request does not fit the model
-   * @throws EngineException when the model itself fails
+   * Runs one call and answers its result as it is; see {@link #run(String, Long, InferCall.Decoder,
+   * Encoder, TensorBudget)}.
    */
   public InferResult run(String name, Long version, InferCall.Decoder decoder) {
     return run(name, version, decoder, result -> result);
   }
 
-  /**
-   * Runs one call and encodes its answer while the version is still leased, so that the statistics
-   * time every phase and a failure to encode counts against the version.
-   */
+  /** Runs one call within a budget of its own, given back once the answer is encoded. */
   public <T> T run(String name, Long version, InferCall.Decoder decoder, Encoder<T> encoder) {
+    try (TensorBudget budget = budget()) {
+      return run(name, version, decoder, encoder, budget);
+    }
+  }
+
+  /**
+   * Runs one call on {@code name} and encodes its answer while the version is still leased, so that
+   * the statistics time every phase and a failure to encode counts against the version; counts
+   * every failure, decoding included, before rethrowing it.
+   *
+   * @param version the version the caller names, null for the active one
+   * @throws ModelNotFoundException when that model or version is not served
+   * @throws dev.verge.core.oip.ProtocolException when the request does not fit the model
+   * @throws EngineException when the model itself fails
+   * @throws dev.verge.core.oip.TensorBudgetException when an input or output does not fit {@code
+   *     budget}
+   */
+  public <T> T run(
+      String name,
+      Long version,
+      InferCall.Decoder decoder,
+      Encoder<T> encoder,
+      TensorBudget budget) {
     long started = System.nanoTime();
     try (ModelRegistry.Lease lease = registry.acquire(name, version)) {
       LoadedModel model = lease.model();
       long leased = System.nanoTime();
       try {
-        InferCall call = decoder.decode(model);
+        InferCall call = decoder.decode(model, budget);
         long decoded = System.nanoTime();
         InferResult result =
             new InferResult(
                 model.name(),
                 model.version(),
                 call.id(),
-                model.infer(call.inputs(), call.outputs()));
+                model.infer(call.inputs(), call.outputs(), budget));
         long inferred = System.nanoTime();
         T answer = encoder.encode(classified(result, call.classifications()));
         long encoded = System.nanoTime();
@@ -92,7 +127,8 @@ public final class Inference {
         long nanos = System.nanoTime() - started;
         stats.failure(name, model.version(), nanos);
         metrics.failed(name, model.version(), nanos);
-        // Only a failure inside the model is an error of the version; bad input is the caller's.
+        // Only a failure inside the model is an error of the version; bad input is the caller's,
+        // and so is an output over the caller's budget.
         if (e instanceof EngineException) {
           health.failed(name, model.version());
         } else {

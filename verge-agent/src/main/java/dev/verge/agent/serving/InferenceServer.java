@@ -13,7 +13,9 @@ import dev.verge.core.oip.InferRequest;
 import dev.verge.core.oip.InferResponse;
 import dev.verge.core.oip.ModelMetadata;
 import dev.verge.core.oip.ServerMetadata;
+import dev.verge.core.oip.TensorBudget;
 import dev.verge.http.Body;
+import dev.verge.http.ConcurrencyLimit;
 import dev.verge.http.Exchange;
 import dev.verge.http.HttpEdge;
 import dev.verge.http.HttpFailure;
@@ -60,13 +62,27 @@ public final class InferenceServer implements AutoCloseable {
   private static final String REPOSITORY = "/v2/repository";
   private static final System.Logger LOG = System.getLogger(InferenceServer.class.getName());
 
-  /** How the server is set up; {@link #defaults} for the agent's own. */
-  public record Options(Limits limits, Duration idleTimeout, RequestObserver observer) {
+  /**
+   * How the server is set up; {@link #defaults} for the agent's own.
+   *
+   * @param serving what requests may take: tensor bytes each, bytes in flight, infer calls at once
+   */
+  public record Options(
+      Limits limits, Duration idleTimeout, RequestObserver observer, ServingLimits serving) {
+    public Options(Limits limits, Duration idleTimeout, RequestObserver observer) {
+      this(limits, idleTimeout, observer, ServingLimits.defaults());
+    }
+
     public static Options defaults() {
       return new Options(
           Limits.forThisHeap(MAX_BODY_BYTES, MAX_BODY_BYTES),
           HttpEdge.Config.DEFAULT_IDLE_TIMEOUT,
-          RequestObserver.NONE);
+          RequestObserver.NONE,
+          ServingLimits.defaults());
+    }
+
+    public Options withServing(ServingLimits limits) {
+      return new Options(this.limits, idleTimeout, observer, limits);
     }
   }
 
@@ -81,6 +97,7 @@ public final class InferenceServer implements AutoCloseable {
   private volatile ModelRepository repository;
   private volatile boolean loopback = true;
   private final LocalModels local;
+  private final ConcurrencyLimit inferLimit;
   private HttpEdge edge;
 
   private InferenceServer(
@@ -91,14 +108,19 @@ public final class InferenceServer implements AutoCloseable {
       Supplier<?> status,
       ServingMetrics servingMetrics,
       MetricsPage metrics,
-      HealthCounters health) {
+      HealthCounters health,
+      ServingLimits limits) {
     this.registry = registry;
     this.capture = capture;
     this.ownsCapture = ownsCapture;
     this.notReady = notReady;
     this.status = status;
     this.metrics = metrics;
-    this.inference = new Inference(registry, capture, new ModelStats(), servingMetrics, health);
+    this.inference =
+        new Inference(registry, capture, new ModelStats(), servingMetrics, health, limits);
+    this.inferLimit =
+        new ConcurrencyLimit(
+            limits.maxConcurrentRequests(), "infer calls (max-concurrent-requests)");
     this.repository = ModelRepository.readOnly(registry);
     this.local = new LocalModels(registry, inference, capture, notReady);
   }
@@ -224,13 +246,26 @@ public final class InferenceServer implements AutoCloseable {
       HealthCounters health) {
     InferenceServer server =
         new InferenceServer(
-            registry, capture, ownsCapture, notReady, status, servingMetrics, metrics, health);
+            registry,
+            capture,
+            ownsCapture,
+            notReady,
+            status,
+            servingMetrics,
+            metrics,
+            health,
+            options.serving());
     HttpEdge.Config config =
         HttpEdge.Config.of(address, options.limits())
             .idleTimeout(options.idleTimeout())
             .stopGrace(CLOSE_GRACE)
             .failures(new AgentFailures())
-            .observer(options.observer());
+            .observer(options.observer())
+            // Room for every infer call the limit lets through and as many cheap calls (health,
+            // metadata, metrics) besides, so the limit refuses before Jetty's pool would queue.
+            .maxConcurrentRequests(
+                options.serving().maxConcurrentRequests()
+                    + HttpEdge.Config.DEFAULT_MAX_CONCURRENT_REQUESTS);
     server.loopback = address.getAddress() == null || address.getAddress().isLoopbackAddress();
     server.edge = HttpEdge.start(config, server.routes());
     return server;
@@ -238,6 +273,16 @@ public final class InferenceServer implements AutoCloseable {
 
   public int port() {
     return edge.port();
+  }
+
+  /** Infer calls running now, under the {@code max-concurrent-requests} limit. */
+  public int inferCallsRunning() {
+    return inferLimit.running();
+  }
+
+  /** The bytes the requests in flight hold now (bodies, tensors, answers). */
+  public long bytesInFlight() {
+    return inference.bytesInFlight();
   }
 
   /** The serving core behind this server, for the other doors (gRPC, the in-process API). */
@@ -319,7 +364,7 @@ public final class InferenceServer implements AutoCloseable {
               .summary("Statistics extension")
               .responds(200, Body.json(ModelStatistics.class)));
       routes.add(
-          Route.post(model + "/infer", this::infer)
+          Route.post(model + "/infer", inferLimit.around(this::infer))
               .summary("Inference: JSON tensors or the binary tensor data extension")
               .accepts(Body.json(InferRequest.class))
               .responds(200, Body.json(InferResponse.class)));
@@ -474,34 +519,52 @@ public final class InferenceServer implements AutoCloseable {
   private void infer(Exchange x) throws IOException {
     String name = x.param("name");
     Long version = version(x);
-    RestInfer.Encoded answer;
-    try {
-      String binaryHeader = x.header(BinaryTensors.HEADER);
-      Limits limits = x.limits();
-      // All-JSON bodies become a tree: the JSON limit. Binary tensors cost their size.
-      byte[] body =
-          binaryHeader == null
-              ? x.bytes(limits.jsonBytes(), "a JSON infer request")
-              : x.bytes(limits.bodyBytes(), "an infer request");
-      if (body.length == 0) {
-        throw new HttpFailure.BadRequest(
-            "the request body is empty; expected an infer request: {\"inputs\": [...]}");
+    // Held until the answer is out: the body, the tensors and the answer's bytes.
+    try (TensorBudget budget = inference.budget()) {
+      RestInfer.Encoded answer;
+      try {
+        String binaryHeader = x.header(BinaryTensors.HEADER);
+        Limits limits = x.limits();
+        // All-JSON bodies become a tree: the JSON limit. Binary tensors cost their size.
+        long limit = binaryHeader == null ? limits.jsonBytes() : limits.bodyBytes();
+        long held = bodyHold(x, limit);
+        budget.hold("the body of an infer request", held);
+        byte[] body =
+            binaryHeader == null
+                ? x.bytes(limit, "a JSON infer request")
+                : x.bytes(limit, "an infer request");
+        budget.release(held - body.length);
+        if (body.length == 0) {
+          throw new HttpFailure.BadRequest(
+              "the request body is empty; expected an infer request: {\"inputs\": [...]}");
+        }
+        if (binaryHeader != null) {
+          requireJsonPart(binaryHeader, limits);
+        }
+        RestInfer rest = new RestInfer(body, binaryHeader);
+        answer = inference.run(name, version, rest, rest::encode, budget);
+      } catch (RuntimeException e) {
+        countFailure();
+        throw e;
       }
-      if (binaryHeader != null) {
-        requireJsonPart(binaryHeader, limits);
+      if (answer.jsonLength() < 0) {
+        x.bytes(200, Body.JSON, answer.bytes());
+      } else {
+        x.header(BinaryTensors.HEADER, Integer.toString(answer.jsonLength()));
+        x.bytes(200, BinaryTensors.CONTENT_TYPE, answer.bytes());
       }
-      RestInfer rest = new RestInfer(body, binaryHeader);
-      answer = inference.run(name, version, rest, rest::encode);
-    } catch (RuntimeException e) {
-      countFailure();
-      throw e;
     }
-    if (answer.jsonLength() < 0) {
-      x.bytes(200, Body.JSON, answer.bytes());
-    } else {
-      x.header(BinaryTensors.HEADER, Integer.toString(answer.jsonLength()));
-      x.bytes(200, BinaryTensors.CONTENT_TYPE, answer.bytes());
-    }
+  }
+
+  /**
+   * What the body may take before it is read: its declared length, or the whole limit when it has
+   * none or is compressed (a few kilobytes of gzip may decode to the limit).
+   */
+  private static long bodyHold(Exchange x, long limit) {
+    long declared = x.contentLength();
+    String encoding = x.header("Content-Encoding");
+    boolean plain = encoding == null || encoding.isBlank() || encoding.strip().equals("identity");
+    return declared >= 0 && plain ? Math.min(declared, limit) : limit;
   }
 
   private static void requireJsonPart(String header, Limits limits) {

@@ -24,7 +24,7 @@ import java.util.Set;
 final class RestInfer implements InferCall.Decoder {
   private final byte[] body;
   private final String headerLength;
-  private final TensorBudget budget;
+  private TensorBudget budget;
   private Set<String> binaryOutputs = Set.of();
 
   /**
@@ -46,6 +46,13 @@ final class RestInfer implements InferCall.Decoder {
 
   /** The answer's bytes, and the length of its JSON part when binary sections follow (else -1). */
   record Encoded(byte[] bytes, int jsonLength) {}
+
+  /** Decodes within {@code budget}, which the answer is then charged to as well. */
+  @Override
+  public InferCall decode(dev.verge.runtime.LoadedModel model, TensorBudget budget) {
+    this.budget = budget;
+    return decode(model);
+  }
 
   @Override
   public InferCall decode(dev.verge.runtime.LoadedModel model) {

@@ -3,6 +3,7 @@ package dev.verge.cli.config;
 import dev.verge.agent.AgentConfig;
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.capture.CapturePolicy;
+import dev.verge.agent.serving.ServingLimits;
 import dev.verge.runtime.EngineOptions;
 import dev.verge.runtime.ExecutionProvider;
 import java.io.IOException;
@@ -235,6 +236,25 @@ public final class AgentSettings {
               null)
           .withFlag("--capture-model")
           .shaped(Setting.Shape.MAP);
+  // What inference requests may take (issue 8, "no input can hurt it").
+
+  public static final Setting<Long> MAX_REQUEST_MB =
+      Setting.of(
+          SECTION,
+          "max-request-mb",
+          Parsers.wholeNumber(1, 1024 * 1024),
+          "1 to 1048576 (MiB)",
+          () -> Math.max(1, ServingLimits.defaults().maxRequestBytes() / MIB),
+          "1/8 of the heap");
+
+  public static final Setting<Integer> MAX_CONCURRENT_REQUESTS =
+      Setting.of(
+          SECTION,
+          "max-concurrent-requests",
+          Parsers.integer(1, 100_000),
+          "1 to 100000",
+          () -> ServingLimits.DEFAULT_MAX_CONCURRENT_REQUESTS,
+          String.valueOf(ServingLimits.DEFAULT_MAX_CONCURRENT_REQUESTS));
 
   public static final List<Setting<?>> ALL =
       List.of(
@@ -261,6 +281,8 @@ public final class AgentSettings {
           CAPTURE_SAMPLE,
           CAPTURE_MAX_RECORD_KB,
           CAPTURE_MODELS,
+          MAX_REQUEST_MB,
+          MAX_CONCURRENT_REQUESTS,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -291,7 +313,11 @@ public final class AgentSettings {
         .withMetricsToken(metricsToken)
         .withTimeZone(settings.get(TIME_ZONE))
         .withCapture(capture(settings))
-        .withGrpcPort(settings.get(GRPC_PORT));
+        .withGrpcPort(settings.get(GRPC_PORT))
+        .withServingLimits(
+            ServingLimits.defaults()
+                .withMaxRequestBytes(settings.get(MAX_REQUEST_MB) * MIB)
+                .withMaxConcurrentRequests(settings.get(MAX_CONCURRENT_REQUESTS)));
   }
 
   /** The capture settings, each model's terms applied over the defaults (part: capture). */

@@ -77,15 +77,26 @@ public final class BinaryTensors {
    *     bytes are left over
    */
   public static List<Tensor> decode(List<InferInput> inputs, ByteBuffer binary) {
+    return decode(inputs, binary, TensorBudget.unlimited());
+  }
+
+  /**
+   * {@link #decode(List, ByteBuffer)}, charging each input to {@code budget} from its declared
+   * shape before its elements are allocated (and BYTES contents as they are known).
+   *
+   * @throws TensorBudgetException naming the first input that does not fit
+   */
+  public static List<Tensor> decode(
+      List<InferInput> inputs, ByteBuffer binary, TensorBudget budget) {
     ByteBuffer rest = sections(binary);
     List<Tensor> tensors = new ArrayList<>(inputs.size());
     String last = null;
     for (InferInput input : inputs) {
       if (input != null && input.parameters() != null && input.parameters().containsKey(SIZE)) {
-        tensors.add(decodeSection(input, rest));
+        tensors.add(decodeSection(input, rest, budget));
         last = input.name();
       } else {
-        tensors.add(TensorCodec.decode(input));
+        tensors.add(TensorCodec.decode(input, budget));
       }
     }
     requireConsumed(rest, last);
@@ -118,13 +129,13 @@ public final class BinaryTensors {
     }
   }
 
-  private static Tensor decodeSection(InferInput input, ByteBuffer rest) {
+  private static Tensor decodeSection(InferInput input, ByteBuffer rest, TensorBudget budget) {
     TensorCodec.Declared declared = TensorCodec.declared(input);
     JsonNode data = input.data();
     if (data != null && !data.isNull() && !data.isMissingNode()) {
       throw bothDataAndSize(declared.what());
     }
-    return section(declared, input.parameters().get(SIZE), rest, TensorBudget.unlimited());
+    return section(declared, input.parameters().get(SIZE), rest, budget);
   }
 
   static ProtocolException bothDataAndSize(String what) {

@@ -23,7 +23,18 @@ public final class TensorCodec {
    * request's inputs straight from its bytes instead; both apply the same rules and messages.
    */
   public static Tensor decode(InferInput input) {
+    return decode(input, TensorBudget.unlimited());
+  }
+
+  /**
+   * {@link #decode(InferInput)}, charging the input's shape × element size to {@code budget} from
+   * its declared shape, before anything is allocated.
+   *
+   * @throws TensorBudgetException when the input does not fit
+   */
+  public static Tensor decode(InferInput input, TensorBudget budget) {
     Declared declared = declared(input);
+    budget.reserve(declared.what(), declared.type(), declared.shape());
     JsonNode data = input.data();
     if (data == null || data.isNull() || data.isMissingNode()) {
       if (input.parameters() != null && input.parameters().containsKey("binary_data_size")) {

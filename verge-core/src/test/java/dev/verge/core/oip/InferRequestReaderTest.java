@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
@@ -310,7 +309,7 @@ class InferRequestReaderTest {
 
   @Test
   void the_budget_is_asked_before_each_input_is_allocated_and_can_refuse_it() {
-    Recording recording = new Recording(Long.MAX_VALUE);
+    TensorBudget budget = TensorBudget.of(Long.MAX_VALUE, "test");
     String request =
         """
         {"inputs": [
@@ -320,22 +319,22 @@ class InferRequestReaderTest {
         ]}
         """;
 
-    InferRequestReader.read(bytes(request), 0, bytes(request).length, null, recording);
+    InferRequestReader.read(bytes(request), 0, bytes(request).length, null, budget);
 
-    assertThat(recording.asked)
-        .containsExactly(
-            "input 'a' FP32 [2, 3]", "input 'b' INT64 [2]", "input 'c' BYTES [3]", "input 'c' +6");
+    // a: 6 FP32, b: 2 INT64, c: 3 BYTES references (8 each) and then their 3 chars (2 each).
+    assertThat(budget.used()).isEqualTo(6 * 4 + 2 * 8 + 3 * 8 + 3 * 2);
 
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     int count = 4 * 1024 * 1024;
     String large = request("big", "FP32", "[" + count + "]", "[" + "0,".repeat(count - 1) + "0]");
     byte[] body = bytes(large);
-    Recording refusing = new Recording(1024 * 1024);
+    TensorBudget refusing = TensorBudget.of(1024 * 1024, "max-request-mb");
     long before = threads.getCurrentThreadAllocatedBytes();
 
     assertThatThrownBy(() -> InferRequestReader.read(body, 0, body.length, null, refusing))
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessage("input 'big' needs " + 4L * count + " bytes, over 1048576");
+        .isInstanceOf(TensorBudgetException.class)
+        .hasMessageContaining("input 'big'")
+        .hasMessageContaining(Long.toString(4L * count));
     assertThat(threads.getCurrentThreadAllocatedBytes() - before).isLessThan(1024L * 1024);
   }
 
@@ -359,7 +358,7 @@ class InferRequestReaderTest {
         """
             .formatted(s1.length, s2.length);
     byte[] body = concat(bytes(json), binary.toByteArray());
-    Recording recording = new Recording(Long.MAX_VALUE);
+    TensorBudget budget = TensorBudget.of(Long.MAX_VALUE, "test");
 
     List<Tensor> inputs =
         InferRequestReader.read(
@@ -367,18 +366,14 @@ class InferRequestReaderTest {
                 0,
                 bytes(json).length,
                 ByteBuffer.wrap(body, bytes(json).length, binary.size()),
-                recording)
+                budget)
             .inputs();
 
     assertThat(inputs.get(0)).isEqualTo(first);
     assertThat((int[]) inputs.get(1).data()).containsExactly(5, 6);
     assertThat(inputs.get(2)).isEqualTo(second);
-    assertThat(recording.asked)
-        .containsExactly(
-            "input 'b1' INT16 [1]",
-            "input 'j' INT32 [2]",
-            "input 'b2' BYTES [2]",
-            "input 'b2' +" + s2.length);
+    // b1: 1 INT16, j: 2 INT32, b2: 2 BYTES references (8 each) and then its section's bytes.
+    assertThat(budget.used()).isEqualTo(2 + 2 * 4 + 2 * 8 + s2.length);
   }
 
   @Test
@@ -431,33 +426,6 @@ class InferRequestReaderTest {
         read(request("x", "FP32", "[" + expected.length + "]", data.toString())).inputs().get(0);
 
     assertThat((float[]) tensor.data()).containsExactly(expected);
-  }
-
-  /** Notes what it is asked, and refuses a tensor larger than its limit as a server would. */
-  static final class Recording implements TensorBudget {
-    final List<String> asked = new ArrayList<>();
-    private final long limit;
-
-    Recording(long limit) {
-      this.limit = limit;
-    }
-
-    @Override
-    public void reserve(String what, DataType type, long[] shape) {
-      asked.add(what + " " + type + " " + java.util.Arrays.toString(shape));
-      long bytes = Tensor.elementCount(shape) * Math.max(type.byteSize(), 8);
-      if (type != DataType.BYTES) {
-        bytes = Tensor.elementCount(shape) * type.byteSize();
-      }
-      if (bytes > limit) {
-        throw new IllegalStateException(what + " needs " + bytes + " bytes, over " + limit);
-      }
-    }
-
-    @Override
-    public void reserve(String what, long bytes) {
-      asked.add(what + " +" + bytes);
-    }
   }
 
   private static List<Tensor> readBinary(String json, byte[] binary) {
