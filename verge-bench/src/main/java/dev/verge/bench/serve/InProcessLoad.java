@@ -5,40 +5,21 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.IntFunction;
 
 /**
- * A closed loop of calls from this JVM: {@code threads} platform threads each call as fast as
- * answers come, timing every call. The same shape of load wrk puts on a server through its
- * connections; the in-process contenders and the gRPC load client both run on it.
+ * A closed loop of calls in this JVM: {@code threads} platform threads each call as fast as answers
+ * come, timing every call. The same shape of load wrk puts on a server through its connections.
  */
 final class InProcessLoad {
   private InProcessLoad() {}
 
   static Measurement run(int threads, Duration warmup, Duration duration, Callable<?> call)
       throws InterruptedException {
-    return run("in-process", threads, warmup, duration, thread -> call);
+    loop(threads, warmup, call);
+    return loop(threads, duration, call);
   }
 
-  /**
-   * The same loop with a call of each thread's own, {@code calls.apply(thread)}: a thread's own
-   * connection, for one.
-   *
-   * @param what what the calls are, for the error when every call fails
-   */
-  static Measurement run(
-      String what,
-      int threads,
-      Duration warmup,
-      Duration duration,
-      IntFunction<? extends Callable<?>> calls)
-      throws InterruptedException {
-    loop(what, threads, warmup, calls);
-    return loop(what, threads, duration, calls);
-  }
-
-  private static Measurement loop(
-      String what, int threads, Duration duration, IntFunction<? extends Callable<?>> calls)
+  private static Measurement loop(int threads, Duration duration, Callable<?> call)
       throws InterruptedException {
     long[][] logs = new long[threads][];
     int[] counts = new int[threads];
@@ -49,7 +30,6 @@ final class InProcessLoad {
     long end = started + duration.toNanos();
     for (int t = 0; t < threads; t++) {
       int index = t;
-      Callable<?> call = calls.apply(t);
       workers[t] =
           Thread.ofPlatform()
               .name("in-process-load-" + t)
@@ -81,7 +61,7 @@ final class InProcessLoad {
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     if (firstError.get() != null && errors.get() == sum(counts)) {
-      throw new IllegalStateException("every " + what + " call failed", firstError.get());
+      throw new IllegalStateException("every in-process call failed", firstError.get());
     }
     long[] all = new long[sum(counts)];
     int at = 0;

@@ -1,25 +1,26 @@
 package dev.verge.bench.serve;
 
 import dev.verge.grpc.proto.GRPCInferenceServiceGrpc;
-import dev.verge.grpc.proto.GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub;
-import dev.verge.grpc.proto.ModelInferRequest;
 import dev.verge.grpc.proto.ServerReadyRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 
 /**
- * The agent over KServe v2 gRPC, driven by a lean grpc-java client in this JVM: {@link
- * Case#connections()} channels, each its own HTTP/2 connection with one call in flight at a time (a
- * closed loop, as wrk's connections are), {@code ModelInfer} with raw input contents. The agent's
- * door runs a call on the event loop of the connection it came in on, so one connection per caller
- * is what lets it use its cores, as a client pool of N connections would.
+ * The agent over KServe v2 gRPC, driven by a lean grpc-java client in this JVM ({@link GrpcLoad}):
+ * {@link Case#connections()} channels, each its own HTTP/2 connection with one call in flight at a
+ * time (a closed loop, as wrk's connections are), {@code ModelInfer} with raw input contents, on as
+ * many event-loop threads as wrk gets (at most 2). The agent's door runs a call on the event loop
+ * of the connection it came in on, so one connection per caller is what lets it use its cores, as a
+ * client pool of N connections would.
  */
 final class OverGrpc implements Contender {
   /** The most a call may take, so a stalled server fails the cell instead of hanging the run. */
@@ -34,6 +35,10 @@ final class OverGrpc implements Contender {
   private final String host;
   private final int port;
   private final AutoCloseable owner;
+
+  /** The client's event loops, which run its callbacks too: the load's threads. */
+  private final EventLoopGroup loops =
+      new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
 
   /** Opened as cases ask for more, kept for the next: connecting is the warm-up's to pay. */
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -70,22 +75,24 @@ final class OverGrpc implements Contender {
   @Override
   public float[] answer(BenchModel model, int batch, Tensors tensors) {
     return GrpcMessages.output(
-        deadlined(stub(0)).modelInfer(GrpcMessages.infer(model, batch)), model, batch);
+        GRPCInferenceServiceGrpc.newBlockingStub(channels(1).getFirst())
+            .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .modelInfer(GrpcMessages.infer(model, batch)),
+        model,
+        batch);
   }
 
   @Override
   public Measurement measure(Case c, Duration warmup, Duration duration) throws Exception {
     server.requireAlive();
-    ModelInferRequest request = GrpcMessages.infer(c.model(), c.batch());
     Measurement m =
-        load(
-            c.connections(),
+        GrpcLoad.run(
+            channels(c.connections()),
+            GRPCInferenceServiceGrpc.getModelInferMethod(),
+            GrpcMessages.infer(c.model(), c.batch()),
+            CALL_DEADLINE,
             warmup,
-            duration,
-            t -> {
-              GRPCInferenceServiceBlockingStub stub = stub(t);
-              return () -> deadlined(stub).modelInfer(request);
-            });
+            duration);
     server.requireAlive();
     return m;
   }
@@ -94,43 +101,32 @@ final class OverGrpc implements Contender {
    * The client's ceiling: {@code ServerReady}, which runs no model, at {@code connections}, the
    * gRPC counterpart of wrk against the readiness route.
    */
-  Measurement ready(int connections, Duration duration) throws Exception {
-    ServerReadyRequest request = ServerReadyRequest.getDefaultInstance();
-    return load(
-        connections,
+  Measurement ready(int connections, Duration duration) throws InterruptedException {
+    return GrpcLoad.run(
+        channels(connections),
+        GRPCInferenceServiceGrpc.getServerReadyMethod(),
+        ServerReadyRequest.getDefaultInstance(),
+        CALL_DEADLINE,
         Duration.ofSeconds(1),
-        duration,
-        t -> {
-          GRPCInferenceServiceBlockingStub stub = stub(t);
-          return () -> deadlined(stub).serverReady(request);
-        });
+        duration);
   }
 
-  private Measurement load(
-      int connections, Duration warmup, Duration duration, IntFunction<Callable<?>> calls)
-      throws InterruptedException {
-    return InProcessLoad.run("gRPC", connections, warmup, duration, calls);
-  }
-
-  /** A stub on channel {@code index}, a connection of its own; opened when missing. */
-  private GRPCInferenceServiceBlockingStub stub(int index) {
-    ManagedChannel channel;
+  /** The first {@code count} channels, each a connection of its own; opened when missing. */
+  private List<ManagedChannel> channels(int count) {
     synchronized (channels) {
-      while (channels.size() <= index) {
+      while (channels.size() < count) {
         channels.add(
             NettyChannelBuilder.forAddress(host, port)
+                .eventLoopGroup(loops)
+                .channelType(NioSocketChannel.class)
+                // Answers are handled on the event loop that read them, as GrpcLoad needs.
+                .directExecutor()
                 .usePlaintext()
                 .maxInboundMessageSize(MAX_ANSWER_BYTES)
                 .build());
       }
-      channel = channels.get(index);
+      return List.copyOf(channels.subList(0, count));
     }
-    return GRPCInferenceServiceGrpc.newBlockingStub(channel);
-  }
-
-  /** Every call has a deadline of its own. */
-  private static GRPCInferenceServiceBlockingStub deadlined(GRPCInferenceServiceBlockingStub stub) {
-    return stub.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -148,6 +144,7 @@ final class OverGrpc implements Contender {
       for (ManagedChannel channel : open) {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
+      loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
     } finally {
       owner.close();
     }

@@ -11,23 +11,24 @@ import dev.verge.grpc.GrpcDoor;
 import dev.verge.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.verge.grpc.proto.ModelInferRequest;
 import dev.verge.grpc.proto.ModelInferResponse;
+import dev.verge.grpc.proto.ServerReadyRequest;
 import dev.verge.runtime.EngineOptions;
 import dev.verge.runtime.ModelSource;
 import dev.verge.runtime.OnnxEngine;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,8 +86,8 @@ class GrpcContenderTest {
   }
 
   @Test
-  void the_grpc_door_answers_what_onnx_runtime_and_the_in_process_api_answer(@TempDir Path dir)
-      throws Exception {
+  void the_grpc_door_answers_what_onnx_runtime_and_the_in_process_api_answer_also_under_load(
+      @TempDir Path dir) throws Exception {
     List<BenchModel> models = List.of(TABULAR);
     ModelRegistry registry = new ModelRegistry();
     InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -100,8 +101,15 @@ class GrpcContenderTest {
             InferenceServer.start(loopback, registry, store, Optional::empty, Map::of);
         GrpcDoor door = GrpcDoor.start(loopback, server.local(), GrpcDoor.Options.defaults())) {
       registry.activate(engine.load(new ModelSource(TABULAR.name(), 1, TABULAR.onnx())));
-      ManagedChannel channel =
-          NettyChannelBuilder.forAddress("127.0.0.1", door.port()).usePlaintext().build();
+      List<ManagedChannel> channels = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        channels.add(
+            NettyChannelBuilder.forAddress("127.0.0.1", door.port())
+                .directExecutor()
+                .usePlaintext()
+                .build());
+      }
+      ManagedChannel channel = channels.getFirst();
       try {
         for (int batch : new int[] {1, 64}) {
           ModelInferResponse answer =
@@ -113,8 +121,22 @@ class GrpcContenderTest {
           assertThat(GrpcMessages.output(answer, TABULAR, batch)).containsExactly(expected);
           assertThat(local.answer(TABULAR, batch, Tensors.JSON)).containsExactly(expected);
         }
+        // The closed loop over both connections: every call answered, none failed.
+        Measurement load =
+            GrpcLoad.run(
+                channels,
+                GRPCInferenceServiceGrpc.getModelInferMethod(),
+                GrpcMessages.infer(TABULAR, 1),
+                Duration.ofSeconds(20),
+                Duration.ZERO,
+                Duration.ofMillis(300));
+        assertThat(load.requests()).isPositive();
+        assertThat(load.errors()).isZero();
+        assertThat(load.p99Micros()).isGreaterThanOrEqualTo(load.p50Micros()).isPositive();
       } finally {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        for (ManagedChannel open : channels) {
+          open.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
       }
     } finally {
       registry.close();
@@ -122,25 +144,31 @@ class GrpcContenderTest {
   }
 
   @Test
-  void each_caller_of_the_load_gets_its_own_call_and_a_failing_load_names_its_calls() {
-    Set<Integer> callers = ConcurrentHashMap.newKeySet();
-
-    assertThatThrownBy(
-            () ->
-                InProcessLoad.run(
-                    "gRPC",
-                    3,
-                    Duration.ZERO,
-                    Duration.ofMillis(50),
-                    thread -> {
-                      callers.add(thread);
-                      return () -> {
-                        throw new IOException("connection refused");
-                      };
-                    }))
-        .hasMessage("every gRPC call failed")
-        .hasRootCauseMessage("connection refused");
-    assertThat(callers).containsExactlyInAnyOrder(0, 1, 2);
+  void the_load_fails_when_every_call_fails_without_recursing_on_calls_that_fail_at_once()
+      throws Exception {
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = socket.getLocalPort();
+    }
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", closed).directExecutor().usePlaintext().build();
+    try {
+      assertThatThrownBy(
+              () ->
+                  GrpcLoad.run(
+                      List.of(channel),
+                      GRPCInferenceServiceGrpc.getServerReadyMethod(),
+                      ServerReadyRequest.getDefaultInstance(),
+                      Duration.ofSeconds(5),
+                      Duration.ZERO,
+                      Duration.ofMillis(200)))
+          .hasMessage("every gRPC call failed")
+          .cause()
+          .isInstanceOf(StatusRuntimeException.class)
+          .hasMessageStartingWith("UNAVAILABLE");
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   private static ModelInferResponse.Builder answer(
