@@ -74,7 +74,7 @@ class LocalApiTest extends AgentHarness {
     assertThat(pinned.ready()).isFalse();
     assertThatThrownBy(() -> pinned.infer(features(1f, 1f)))
         .isInstanceOf(ModelNotFoundException.class)
-        .hasMessage("model 'pump' version 1 is not loaded");
+        .hasMessage("model 'pump' version 1 is not loaded; version 2 serves");
     assertThat(agent.status().predictionsFailed()).isEqualTo(1);
   }
 

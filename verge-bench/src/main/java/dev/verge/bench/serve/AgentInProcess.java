@@ -1,8 +1,8 @@
 package dev.verge.bench.serve;
 
-import dev.verge.agent.serving.InferCall;
-import dev.verge.agent.serving.Inference;
 import dev.verge.agent.serving.InferenceServer;
+import dev.verge.agent.serving.LocalModel;
+import dev.verge.agent.serving.LocalModels;
 import dev.verge.agent.serving.ModelRegistry;
 import dev.verge.agent.store.SqliteAgentStore;
 import dev.verge.core.oip.DataType;
@@ -18,19 +18,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 
 /**
- * The agent's serving core without HTTP: {@link Inference#run} on a registry, store and counters of
- * its own in this JVM, so every call leases the version, runs the engine, records the prediction in
- * SQLite and counts it, as the agent's doors do. Until the in-process API for JVM applications
- * lands, this is what it will cost at the least.
+ * The agent in this JVM, called through its in-process API as a JVM application embedding it would:
+ * {@link LocalModel#infer} on the handle {@link LocalModels#model} gives, over a registry, store
+ * and counters of its own, so every call leases the version, runs the engine, records the
+ * prediction in SQLite and counts it, through the same serving core as the agent's doors.
  */
 final class AgentInProcess implements Contender {
   private final ModelRegistry registry = new ModelRegistry();
   private final SqliteAgentStore store;
   private final InferenceServer server;
-  private final Inference inference;
+  private final LocalModels local;
 
   AgentInProcess(OnnxEngine engine, List<BenchModel> models, Path dataDir) throws Exception {
     store = SqliteAgentStore.open(dataDir.resolve("agent.db"));
@@ -52,7 +51,7 @@ final class AgentInProcess implements Contender {
       store.close();
       throw e;
     }
-    inference = server.inference();
+    local = server.local();
   }
 
   @Override
@@ -62,7 +61,7 @@ final class AgentInProcess implements Contender {
 
   @Override
   public String column() {
-    return "agent in-process (`Inference.run`)";
+    return "agent in-process (`LocalModel.infer`)";
   }
 
   @Override
@@ -72,24 +71,20 @@ final class AgentInProcess implements Contender {
 
   @Override
   public float[] answer(BenchModel model, int batch, Tensors tensors) {
-    return call(model.name(), tensor(model, batch));
+    return call(local.model(model.name()), tensor(model, batch));
   }
 
   @Override
   public Measurement measure(Case c, Duration warmup, Duration duration)
       throws InterruptedException {
-    String name = c.model().name();
+    // The handle is kept, as an application would keep it; each call follows the active version.
+    LocalModel model = local.model(c.model().name());
     Tensor input = tensor(c.model(), c.batch());
-    return InProcessLoad.run(c.connections(), warmup, duration, () -> call(name, input));
+    return InProcessLoad.run(c.connections(), warmup, duration, () -> call(model, input));
   }
 
-  private float[] call(String name, Tensor input) {
-    return (float[])
-        inference
-            .run(name, null, model -> new InferCall(null, List.of(input), Set.of()))
-            .outputs()
-            .get(0)
-            .data();
+  private static float[] call(LocalModel model, Tensor input) {
+    return (float[]) model.infer(input).outputs().getFirst().data();
   }
 
   private static Tensor tensor(BenchModel model, int batch) {

@@ -10,6 +10,8 @@ import dev.verge.runtime.LoadedModel;
 import dev.verge.runtime.ModelSource;
 import dev.verge.runtime.OnnxEngine;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,12 +24,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A real agent as a device runs it: the distribution's own {@code bin/verge agent} (its JVM flags,
  * class path and defaults) in a process of its own, enrolled with a hub in this JVM that deploys
  * every benchmark model to it as a signed bundle. The hub stays up while the agent serves, idle but
- * for the agent's long poll.
+ * for the agent's long poll. With a gRPC port the same process serves both doors, so the HTTP and
+ * gRPC contenders measure one agent.
  */
 final class AgentServer implements AutoCloseable {
   private static final Map<String, String> LABELS = Map.of("purpose", "bench-serve");
@@ -35,22 +40,36 @@ final class AgentServer implements AutoCloseable {
 
   private final Hub hub;
   private final ServerProcess process;
+  private final OptionalInt grpcPort;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private AgentServer(Hub hub, ServerProcess process) {
+  private AgentServer(Hub hub, ServerProcess process, OptionalInt grpcPort) {
     this.hub = hub;
     this.process = process;
+    this.grpcPort = grpcPort;
   }
 
   ServerProcess process() {
     return process;
   }
 
+  /** The port of its gRPC door, on the host of its HTTP endpoint; empty when it opened none. */
+  OptionalInt grpcPort() {
+    return grpcPort;
+  }
+
   /**
    * @param launcher the distribution's {@code bin/verge}
    * @param threads ONNX Runtime threads per model run ({@code verge agent --threads})
+   * @param grpc whether it opens its gRPC door too ({@code verge agent --grpc-port})
    */
   static AgentServer start(
-      Path launcher, OnnxEngine engine, List<BenchModel> models, int threads, Path dir)
+      Path launcher,
+      OnnxEngine engine,
+      List<BenchModel> models,
+      int threads,
+      boolean grpc,
+      Path dir)
       throws Exception {
     Hub hub = Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0));
     ServerProcess process = null;
@@ -92,6 +111,8 @@ final class AgentServer implements AutoCloseable {
               "--poll-interval=1s",
               "--parent-pid=" + ProcessHandle.current().pid()));
       LABELS.forEach((k, v) -> command.add("--label=" + k + "=" + v));
+      OptionalInt grpcPort = grpc ? OptionalInt.of(freeLoopbackPort()) : OptionalInt.empty();
+      grpcPort.ifPresent(port -> command.add("--grpc-port=" + port));
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
       builder.redirectOutput(log.toFile());
       process = new ServerProcess("the agent", builder.start(), log);
@@ -101,13 +122,24 @@ final class AgentServer implements AutoCloseable {
       Instant deadline = Instant.now().plus(START);
       process.listening(awaitEndpoint(process, data.resolve("agent.endpoint"), deadline));
       awaitServing(process, models, deadline);
-      return new AgentServer(hub, process);
+      return new AgentServer(hub, process, grpcPort);
     } catch (Exception | Error e) {
       if (process != null) {
         process.close();
       }
       hub.close();
       throw e;
+    }
+  }
+
+  /**
+   * A port free on loopback now, for the gRPC door: the agent writes only its HTTP endpoint down.
+   * Were it taken before the agent binds it, the agent exits naming it and the start fails with its
+   * log.
+   */
+  private static int freeLoopbackPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
     }
   }
 
@@ -149,8 +181,12 @@ final class AgentServer implements AutoCloseable {
     }
   }
 
+  /** Stops the agent, then the hub; once, though both of its contenders close it. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     try {
       process.close();
     } finally {

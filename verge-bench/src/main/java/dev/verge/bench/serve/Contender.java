@@ -6,11 +6,10 @@ import java.util.OptionalLong;
 /**
  * One way of calling the models, measured side by side with the others: a column of the table.
  *
- * <p>To add a door (the agent over KServe v2 gRPC, once verge-grpc lands): implement this with a
- * load client of its own that drives {@code ModelInfer} with raw input contents at {@link
- * Case#connections()} concurrent calls, return the agent process's id from {@link #pid()}, and add
- * it to {@link ServeBench#contenders}. The output check, the table and the memory figures need
- * nothing more.
+ * <p>To add one: implement this with a load client of its own that keeps {@link Case#connections()}
+ * calls in flight (as {@link OverGrpc} does for the agent's gRPC door), return the server process's
+ * id from {@link #pid()}, and add it to {@link ServeBench#contenders}. The output check, the table
+ * and the memory figures need nothing more.
  */
 interface Contender extends AutoCloseable {
   /** The key {@code --contenders} selects it by. */

@@ -28,7 +28,9 @@ record Results(List<String> notes, List<Column> columns, List<Row> rows, List<Me
       List.of(
           new Ratio("agent-local", "ort", "agent in-process ÷ ORT"),
           new Ratio("agent-http", "ort", "agent HTTP ÷ ORT"),
-          new Ratio("agent-http", "node", "agent HTTP ÷ node"));
+          new Ratio("agent-http", "node", "agent HTTP ÷ node"),
+          new Ratio("agent-grpc", "ort", "agent gRPC ÷ ORT"),
+          new Ratio("agent-grpc", "agent-http", "agent gRPC ÷ agent HTTP"));
 
   String markdown() {
     StringBuilder md = new StringBuilder();
@@ -67,8 +69,11 @@ record Results(List<String> notes, List<Column> columns, List<Row> rows, List<Me
       line(md, cells);
     }
     md.append("\nCells: inferences/s (requests/s × batch); p50 / p99 latency of one request.");
-    md.append(" Ratios: of inferences/s. In-process contenders carry no encoding: measured once,");
-    md.append(" shown on both rows. Cells with fewer than " + FEW + " answers say how many.\n");
+    md.append(" Ratios: of inferences/s. In-process and gRPC (raw contents) contenders carry no");
+    md.append(
+        " JSON or binary encoding: measured once, shown on both rows. Cells with fewer than "
+            + FEW
+            + " answers say how many.\n");
     jsonCost().ifPresent(md::append);
     if (!memory.isEmpty()) {
       md.append(

@@ -27,10 +27,11 @@ import picocli.CommandLine.Option;
 /**
  * {@code verge bench serve}: the agent's serving path side by side with what a user would run
  * instead, in one run, on the same models and inputs. Contenders: ONNX Runtime's Java API
- * in-process ({@code ort}), the agent's serving core in-process ({@code agent-local}), a real agent
- * process over loopback HTTP with JSON or binary tensors ({@code agent-http}), and onnxruntime-node
- * behind Node's {@code http} module ({@code node}). Every contender's outputs are checked against
- * ONNX Runtime's before anything is timed. Prints a markdown table and writes it to a file.
+ * in-process ({@code ort}), the agent's in-process API ({@code agent-local}), a real agent process
+ * over loopback HTTP with JSON or binary tensors ({@code agent-http}) and the same process over
+ * KServe v2 gRPC with raw contents ({@code agent-grpc}), and onnxruntime-node behind Node's {@code
+ * http} module ({@code node}). Every contender's outputs are checked against ONNX Runtime's before
+ * anything is timed. Prints a markdown table and writes it to a file.
  */
 @Command(
     name = "verge bench serve",
@@ -46,7 +47,8 @@ public final class ServeBench implements Callable<Integer> {
   /** How much longer a cell with too few answers is measured again. */
   static final int LONGER = 4;
 
-  static final List<String> CONTENDERS = List.of("ort", "agent-local", "agent-http", "node");
+  static final List<String> CONTENDERS =
+      List.of("ort", "agent-local", "agent-http", "agent-grpc", "node");
 
   @Option(
       names = "--verge",
@@ -59,7 +61,8 @@ public final class ServeBench implements Callable<Integer> {
       names = "--contenders",
       split = ",",
       paramLabel = "KEY",
-      description = "Which to measure, of ort, agent-local, agent-http, node (default: all).")
+      description =
+          "Which to measure, of ort, agent-local, agent-http, agent-grpc, node (default: all).")
   List<String> contenders = CONTENDERS;
 
   @Option(
@@ -76,7 +79,8 @@ public final class ServeBench implements Callable<Integer> {
       names = "--connections",
       split = ",",
       paramLabel = "N",
-      description = "Concurrent callers: HTTP connections, or threads in-process (default: 1,16).")
+      description =
+          "Concurrent callers: HTTP or gRPC connections, or threads in-process (default: 1,16).")
   List<Integer> connections = List.of(1, 16);
 
   @Option(
@@ -209,16 +213,18 @@ public final class ServeBench implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "--warmup and --threads must be 0 or more");
     }
-    if (contenders.contains("agent-http") && launcher == null) {
+    if ((contenders.contains("agent-http") || contenders.contains("agent-grpc"))
+        && launcher == null) {
       throw new CommandLine.ParameterException(
           new CommandLine(this),
-          "agent-http needs --verge, the distribution's bin/verge (./verge bench serve passes it)");
+          "agent-http and agent-grpc need --verge, the distribution's bin/verge"
+              + " (./verge bench serve passes it)");
     }
     if ((contenders.contains("agent-http") || contenders.contains("node")) && !Wrk.available()) {
       throw new CommandLine.ParameterException(
           new CommandLine(this),
           "the HTTP contenders are driven with wrk, which is not on PATH (apt-get install wrk),"
-              + " or measure the in-process ones alone: --contenders ort,agent-local");
+              + " or measure the others alone: --contenders ort,agent-local,agent-grpc");
     }
     return new Selection(
         contenders.stream()
@@ -239,8 +245,9 @@ public final class ServeBench implements Callable<Integer> {
   }
 
   /**
-   * Starts the selected contenders into {@code running}, in the table's order. The agent over gRPC
-   * joins here once verge-grpc lands (see {@link Contender}).
+   * Starts the selected contenders into {@code running}, in the table's order. The agent over HTTP
+   * and over gRPC are one agent process, started once, with its gRPC door open when agent-grpc is
+   * selected.
    */
   private void start(
       Selection selection,
@@ -251,6 +258,7 @@ public final class ServeBench implements Callable<Integer> {
       throws Exception {
     Wrk wrk = new Wrk(work);
     List<BenchModel> served = selection.models();
+    AgentServer agent = null;
     for (String key : selection.contenders()) {
       System.err.println("bench serve: starting " + key);
       switch (key) {
@@ -262,15 +270,26 @@ public final class ServeBench implements Callable<Integer> {
         case "agent-local" ->
             running.add(
                 new AgentInProcess(engine, served, Files.createDirectories(work.resolve("local"))));
-        case "agent-http" -> {
-          AgentServer agent =
-              AgentServer.start(
-                  launcher,
-                  engine,
-                  served,
-                  threads,
-                  Files.createDirectories(work.resolve("agent")));
-          running.add(new OverHttp("agent-http", "agent over HTTP", agent.process(), wrk, agent));
+        case "agent-http", "agent-grpc" -> {
+          if (agent == null) {
+            agent =
+                AgentServer.start(
+                    launcher,
+                    engine,
+                    served,
+                    threads,
+                    selection.contenders().contains("agent-grpc"),
+                    Files.createDirectories(work.resolve("agent")));
+          }
+          running.add(
+              key.equals("agent-http")
+                  ? new OverHttp("agent-http", "agent over HTTP", agent.process(), wrk, agent)
+                  : new OverGrpc(
+                      "agent-grpc",
+                      "agent over gRPC (raw contents)",
+                      agent.process(),
+                      agent.grpcPort().orElseThrow(),
+                      agent));
         }
         case "node" -> {
           String version = ortVersion();
@@ -293,10 +312,13 @@ public final class ServeBench implements Callable<Integer> {
       Instant started,
       String loadBefore)
       throws Exception {
-    Map<String, Memory> idle = new HashMap<>();
+    // By process: the HTTP and gRPC contenders share the agent's.
+    Map<Long, List<Contender>> processes = new LinkedHashMap<>();
     for (Contender c : running) {
-      c.pid().ifPresent(pid -> idle.put(c.key(), Memory.of(pid)));
+      c.pid().ifPresent(pid -> processes.computeIfAbsent(pid, p -> new ArrayList<>()).add(c));
     }
+    Map<Long, Memory> idle = new HashMap<>();
+    processes.keySet().forEach(pid -> idle.put(pid, Memory.of(pid)));
     List<String> checked = checkOutputs(selection, running);
     Wrk wrk = new Wrk(work);
     List<String> notes = new ArrayList<>();
@@ -385,17 +407,21 @@ public final class ServeBench implements Callable<Integer> {
       }
     }
     List<Results.MemoryRow> memory = new ArrayList<>();
-    for (Contender c : running) {
-      c.pid()
-          .ifPresent(
-              pid ->
-                  memory.add(new Results.MemoryRow(c.column(), idle.get(c.key()), Memory.of(pid))));
-    }
+    processes.forEach(
+        (pid, served) ->
+            memory.add(
+                new Results.MemoryRow(
+                    String.join(" and ", served.stream().map(Contender::column).toList()),
+                    idle.get(pid),
+                    Memory.of(pid))));
     if (!ceilings.isEmpty()) {
       notes.add("");
-      List<String> overHttp =
-          running.stream().filter(c -> c instanceof OverHttp).map(Contender::key).toList();
-      notes.add(ceilingNote(ceilings, rows, overHttp));
+      List<String> remote =
+          running.stream()
+              .filter(c -> c instanceof OverHttp || c instanceof OverGrpc)
+              .map(Contender::key)
+              .toList();
+      notes.add(ceilingNote(ceilings, rows, remote));
     }
     for (String failure : failures) {
       notes.add("");
@@ -409,9 +435,9 @@ public final class ServeBench implements Callable<Integer> {
   }
 
   /**
-   * The load generator's ceiling: wrk against each HTTP server's trivial readiness route (an empty
-   * 200), at each connection count. Far above the infer figures, it shows wrk is not what limits
-   * them.
+   * The load generators' ceiling: wrk against each HTTP server's trivial readiness route (an empty
+   * 200), the gRPC client's {@code ServerReady}, at each connection count. Far above the infer
+   * figures, it shows the load generator is not what limits them.
    */
   private Map<String, Measurement> ceilings(Selection selection, List<Contender> running, Wrk wrk)
       throws Exception {
@@ -424,16 +450,22 @@ public final class ServeBench implements Callable<Integer> {
           ceilings.put(
               c.column() + ", " + conns + (conns == 1 ? " connection" : " connections"), m);
         }
+      } else if (c instanceof OverGrpc grpc) {
+        for (int conns : selection.connections()) {
+          Measurement m = grpc.ready(conns, Duration.ofSeconds(duration));
+          ceilings.put(
+              c.column() + ", " + conns + (conns == 1 ? " connection" : " connections"), m);
+        }
       }
     }
     return ceilings;
   }
 
   static String ceilingNote(
-      Map<String, Measurement> ceilings, List<Results.Row> rows, List<String> overHttp) {
+      Map<String, Measurement> ceilings, List<Results.Row> rows, List<String> remote) {
     double highest = 0;
     for (Results.Row row : rows) {
-      for (String key : overHttp) {
+      for (String key : remote) {
         Measurement m = row.figures().get(key);
         if (m != null) {
           highest = Math.max(highest, m.requestsPerSecond());
@@ -442,7 +474,8 @@ public final class ServeBench implements Callable<Integer> {
     }
     StringBuilder note =
         new StringBuilder(
-            "Load generator check, wrk GET of each server's readiness route (an empty 200): ");
+            "Load generator check, wrk GET of each HTTP server's readiness route (an empty 200),"
+                + " the gRPC client's ServerReady: ");
     List<String> parts = new ArrayList<>();
     ceilings.forEach(
         (what, m) ->
@@ -456,7 +489,9 @@ public final class ServeBench implements Callable<Integer> {
     note.append(String.join("; ", parts));
     note.append(
         String.format(
-            Locale.ROOT, ". The most requests/s of any infer cell over HTTP: %,.0f.", highest));
+            Locale.ROOT,
+            ". The most requests/s of any infer cell over HTTP or gRPC: %,.0f.",
+            highest));
     return note.toString();
   }
 

@@ -124,6 +124,6 @@ class ResultsTest {
 
     assertThat(note)
         .contains("onnxruntime-node over HTTP, 1 connection 30,000 requests/s (p50 30 µs)")
-        .endsWith("The most requests/s of any infer cell over HTTP: 5,000.");
+        .endsWith("The most requests/s of any infer cell over HTTP or gRPC: 5,000.");
   }
 }
