@@ -217,12 +217,6 @@ public final class HttpEdge implements AutoCloseable {
     return true;
   }
 
-  /** The most of an unneeded body read after an error answer, so the client can read it. */
-  static final long DISCARD_BYTES = 64L * 1024 * 1024;
-
-  /** How long reading an unneeded body after an error answer may take. */
-  static final Duration DISCARD_TIME = Duration.ofSeconds(5);
-
   /** Routes, guards, runs, maps failures and observes: every request goes through here. */
   private static final class Dispatch extends Handler.Abstract {
     private final Config config;
@@ -298,7 +292,6 @@ public final class HttpEdge implements AutoCloseable {
             System.Logger.Level.DEBUG,
             () -> what + " -> " + problem.status() + ": " + problem.message());
       }
-      discardUnread(request);
       try {
         response.reset();
         for (Map.Entry<String, String> header : problem.headers().entrySet()) {
@@ -319,34 +312,6 @@ public final class HttpEdge implements AutoCloseable {
         LOG.log(System.Logger.Level.DEBUG, () -> "cannot send the error for " + what + ": " + e);
       }
       return problem.status();
-    }
-
-    /**
-     * Reads and drops what is left of a body the error answer does not need (a 413 on the declared
-     * length), for at most {@link #DISCARD_BYTES} and {@link #DISCARD_TIME}, before answering.
-     * Closing with bytes unread makes the kernel reset the connection, and a reset throws away the
-     * answer a client that sends its whole body before reading has not read yet: it would see a
-     * broken connection instead of the error that names its mistake. A client that asked {@code
-     * Expect: 100-continue} has sent no body and is told at once.
-     */
-    private static void discardUnread(Request request) {
-      String expect = request.getHeaders().get(HttpHeader.EXPECT);
-      if (request.getLength() == 0 || (expect != null && expect.equalsIgnoreCase("100-continue"))) {
-        return;
-      }
-      long deadline = System.nanoTime() + DISCARD_TIME.toNanos();
-      long left = DISCARD_BYTES;
-      try (java.io.InputStream in = org.eclipse.jetty.io.Content.Source.asInputStream(request)) {
-        byte[] chunk = new byte[16 * 1024];
-        for (int n; (n = in.read(chunk)) >= 0; ) {
-          left -= n;
-          if (left < 0 || System.nanoTime() > deadline) {
-            return;
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        // The client went, or the body was consumed already: nothing left to drop.
-      }
     }
 
     /** Tells the observer about one request, once. */

@@ -194,6 +194,11 @@ public final class BinaryTensors {
               + TensorCodec.shapeText(declared.shape())
               + " (each takes at least 4 bytes)");
     }
+    // Before the bytes are looked at: a shape over the budget is refused for what it declares.
+    budget.reserve(what, type, declared.shape());
+    if (type == DataType.BYTES) {
+      budget.reserve(what, size);
+    }
     if (size > rest.remaining()) {
       throw new ProtocolException(
           what
@@ -204,10 +209,6 @@ public final class BinaryTensors {
               + ", but only "
               + rest.remaining()
               + " bytes of binary data are left for it");
-    }
-    budget.reserve(what, type, declared.shape());
-    if (type == DataType.BYTES) {
-      budget.reserve(what, size);
     }
     ByteBuffer section = rest.slice(rest.position(), (int) size).order(ByteOrder.LITTLE_ENDIAN);
     rest.position(rest.position() + (int) size);
