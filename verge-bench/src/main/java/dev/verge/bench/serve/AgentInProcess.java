@@ -1,9 +1,15 @@
 package dev.verge.bench.serve;
 
+import dev.verge.agent.capture.CaptureConfig;
+import dev.verge.agent.capture.CaptureMetrics;
+import dev.verge.agent.capture.PredictionCapture;
+import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.serving.InferenceServer;
 import dev.verge.agent.serving.LocalModel;
 import dev.verge.agent.serving.LocalModels;
+import dev.verge.agent.serving.MetricsPage;
 import dev.verge.agent.serving.ModelRegistry;
+import dev.verge.agent.serving.ServingMetrics;
 import dev.verge.agent.store.SqliteAgentStore;
 import dev.verge.core.oip.DataType;
 import dev.verge.core.oip.Tensor;
@@ -13,6 +19,7 @@ import dev.verge.runtime.OnnxEngine;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,17 +29,21 @@ import java.util.OptionalLong;
 /**
  * The agent in this JVM, called through its in-process API as a JVM application embedding it would:
  * {@link LocalModel#infer} on the handle {@link LocalModels#model} gives, over a registry, store
- * and counters of its own, so every call leases the version, runs the engine, records the
- * prediction in SQLite and counts it, through the same serving core as the agent's doors.
+ * and counters of its own, so every call leases the version, runs the engine, hands the prediction
+ * to the agent's default capture (group-committed to SQLite behind the answer) and counts it,
+ * through the same serving core as the agent's doors.
  */
 final class AgentInProcess implements Contender {
   private final ModelRegistry registry = new ModelRegistry();
   private final SqliteAgentStore store;
+  private final PredictionCapture capture;
   private final InferenceServer server;
   private final LocalModels local;
 
   AgentInProcess(OnnxEngine engine, List<BenchModel> models, Path dataDir) throws Exception {
     store = SqliteAgentStore.open(dataDir.resolve("agent.db"));
+    // The agent's own default: answers go out at once, records are group-committed behind them.
+    capture = PredictionCapture.start(store, CaptureConfig.defaults(), CaptureMetrics.NONE);
     try {
       for (BenchModel model : models) {
         LoadedModel loaded = engine.load(new ModelSource(model.name(), 1, model.onnx()));
@@ -43,11 +54,16 @@ final class AgentInProcess implements Contender {
           InferenceServer.start(
               new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
               registry,
-              store,
+              capture,
               Optional::empty,
-              Map::of);
+              Map::of,
+              InferenceServer.Options.defaults(),
+              ServingMetrics.NONE,
+              MetricsPage.NONE,
+              new HealthCounters(Clock.systemUTC(), List.of()));
     } catch (Exception | Error e) {
       registry.close();
+      capture.close();
       store.close();
       throw e;
     }
@@ -100,6 +116,7 @@ final class AgentInProcess implements Contender {
   public void close() {
     server.close();
     registry.close();
+    capture.close();
     store.close();
   }
 }
