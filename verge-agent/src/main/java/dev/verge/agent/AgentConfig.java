@@ -207,157 +207,39 @@ public record AgentConfig(
   }
 
   public AgentConfig withBindAddress(String value) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        value,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(f -> f.bindAddress = value);
   }
 
   public AgentConfig withPort(int value) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        value,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(f -> f.port = value);
   }
 
   public AgentConfig withEnrollmentToken(String value) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        value,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(f -> f.enrollmentToken = value);
   }
 
   public AgentConfig withDevice(String name, Map<String, String> deviceLabels) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        name,
-        deviceLabels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(
+        f -> {
+          f.deviceName = name;
+          f.labels = deviceLabels;
+        });
   }
 
   public AgentConfig withTrustedKeys(List<Path> value) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        value,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(f -> f.trustedKeys = value);
   }
 
   public AgentConfig withPollInterval(Duration value) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        value,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(f -> f.pollInterval = value);
   }
 
   public AgentConfig withForwarding(Duration interval, int batchSize) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        interval,
-        batchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(
+        f -> {
+          f.forwardInterval = interval;
+          f.forwardBatchSize = batchSize;
+        });
   }
 
   /**
@@ -365,47 +247,11 @@ public record AgentConfig(
    * oldest predictions the hub already has, and refuses new ones only when none is left to delete.
    */
   public AgentConfig withMaxStoreBytes(long bytes) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        bytes,
-        metricsToken,
-        timeZone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(f -> f.maxStoreBytes = bytes);
   }
 
   public AgentConfig withEngineOptions(EngineOptions value) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        value,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(f -> f.engineOptions = value);
   }
 
   /**
@@ -413,94 +259,22 @@ public record AgentConfig(
    * without a token on loopback only.
    */
   public AgentConfig withMetricsToken(String token) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        token,
-        timeZone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(f -> f.metricsToken = token);
   }
 
   /** Reads maintenance windows in {@code zone} and reports it to the hub. */
   public AgentConfig withTimeZone(ZoneId zone) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        zone,
-        capture,
-        grpcPort,
-        servingLimits);
+    return with(f -> f.timeZone = zone);
   }
 
   /** Records predictions as {@code value} says (part: capture). */
   public AgentConfig withCapture(CaptureConfig value) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        value,
-        grpcPort,
-        servingLimits);
+    return with(f -> f.capture = value);
   }
 
   /** Bounds what inference requests take: see {@link ServingLimits}. */
   public AgentConfig withServingLimits(ServingLimits value) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        capture,
-        grpcPort,
-        value);
+    return with(f -> f.servingLimits = value);
   }
 
   // part 5 (grpc)
@@ -508,25 +282,79 @@ public record AgentConfig(
    * Opens the KServe v2 gRPC API on {@code value} of the bind address; {@link #GRPC_OFF} for none.
    */
   public AgentConfig withGrpcPort(int value) {
-    return new AgentConfig(
-        hubUrl,
-        dataDir,
-        bindAddress,
-        port,
-        enrollmentToken,
-        deviceName,
-        labels,
-        trustedKeys,
-        pollInterval,
-        forwardInterval,
-        forwardBatchSize,
-        engineOptions,
-        maxStoreBytes,
-        metricsToken,
-        timeZone,
-        capture,
-        value,
-        servingLimits);
+    return with(f -> f.grpcPort = value);
+  }
+
+  /** A copy with what {@code change} sets; every {@code with} method goes through here. */
+  private AgentConfig with(java.util.function.Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return f.build();
+  }
+
+  /** The components, open to change while a copy is made. */
+  private static final class Fields {
+    private URI hubUrl;
+    private Path dataDir;
+    private String bindAddress;
+    private int port;
+    private String enrollmentToken;
+    private String deviceName;
+    private Map<String, String> labels;
+    private List<Path> trustedKeys;
+    private Duration pollInterval;
+    private Duration forwardInterval;
+    private int forwardBatchSize;
+    private EngineOptions engineOptions;
+    private long maxStoreBytes;
+    private String metricsToken;
+    private ZoneId timeZone;
+    private CaptureConfig capture;
+    private int grpcPort;
+    private ServingLimits servingLimits;
+
+    Fields(AgentConfig config) {
+      hubUrl = config.hubUrl;
+      dataDir = config.dataDir;
+      bindAddress = config.bindAddress;
+      port = config.port;
+      enrollmentToken = config.enrollmentToken;
+      deviceName = config.deviceName;
+      labels = config.labels;
+      trustedKeys = config.trustedKeys;
+      pollInterval = config.pollInterval;
+      forwardInterval = config.forwardInterval;
+      forwardBatchSize = config.forwardBatchSize;
+      engineOptions = config.engineOptions;
+      maxStoreBytes = config.maxStoreBytes;
+      metricsToken = config.metricsToken;
+      timeZone = config.timeZone;
+      capture = config.capture;
+      grpcPort = config.grpcPort;
+      servingLimits = config.servingLimits;
+    }
+
+    AgentConfig build() {
+      return new AgentConfig(
+          hubUrl,
+          dataDir,
+          bindAddress,
+          port,
+          enrollmentToken,
+          deviceName,
+          labels,
+          trustedKeys,
+          pollInterval,
+          forwardInterval,
+          forwardBatchSize,
+          engineOptions,
+          maxStoreBytes,
+          metricsToken,
+          timeZone,
+          capture,
+          grpcPort,
+          servingLimits);
+    }
   }
 
   /** Never prints the enrollment or metrics token. */

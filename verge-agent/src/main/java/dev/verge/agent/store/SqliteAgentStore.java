@@ -225,17 +225,7 @@ public final class SqliteAgentStore implements AgentStore {
         "activate " + bundle.model() + " v" + bundle.version(),
         c -> {
           long now = System.currentTimeMillis();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO bundles (digest, model, version, size, installed_at)"
-                      + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING")) {
-            s.setString(1, bundle.digest());
-            s.setString(2, bundle.model());
-            s.setLong(3, bundle.version());
-            s.setLong(4, bundle.size());
-            s.setLong(5, now);
-            s.executeUpdate();
-          }
+          insertBundle(c, bundle, now);
           try (PreparedStatement s =
               c.prepareStatement(
                   "INSERT INTO models (name, active_version, active_digest, highest_version,"
@@ -253,6 +243,22 @@ public final class SqliteAgentStore implements AgentStore {
           }
           return null;
         });
+  }
+
+  /** Keeps {@code bundle} among the installed ones; one already there stays as it was. */
+  private static void insertBundle(Connection c, InstalledBundle bundle, long now)
+      throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO bundles (digest, model, version, size, installed_at)"
+                + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING")) {
+      s.setString(1, bundle.digest());
+      s.setString(2, bundle.model());
+      s.setLong(3, bundle.version());
+      s.setLong(4, bundle.size());
+      s.setLong(5, now);
+      s.executeUpdate();
+    }
   }
 
   @Override
@@ -278,17 +284,7 @@ public final class SqliteAgentStore implements AgentStore {
         "serve " + bundle.model() + " v" + bundle.version() + " side by side",
         c -> {
           long now = System.currentTimeMillis();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO bundles (digest, model, version, size, installed_at)"
-                      + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING")) {
-            s.setString(1, bundle.digest());
-            s.setString(2, bundle.model());
-            s.setLong(3, bundle.version());
-            s.setLong(4, bundle.size());
-            s.setLong(5, now);
-            s.executeUpdate();
-          }
+          insertBundle(c, bundle, now);
           try (PreparedStatement s =
               c.prepareStatement(
                   "INSERT INTO side_by_side_versions (model, version, digest, deployment_id,"
