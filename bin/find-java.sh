@@ -3,6 +3,7 @@
 # java on PATH.
 #   verge_find_java jdk       a JDK (building from source needs javac)
 #   verge_find_java runtime   any Java runtime (running the distribution needs only java)
+# Sets JAVA_HOME and VERGE_JAVA_MAJOR (its feature release, e.g. 25).
 
 verge_java_major() {
   "$1/bin/java" -XshowSettings:properties -version 2>&1 |
@@ -34,7 +35,7 @@ verge_find_java() {
     verge_java_fits "$dir" "$mode" || continue
     major=$(verge_java_major "$dir")
     if [ -n "$major" ] && [ "$major" -ge 21 ]; then
-      export JAVA_HOME="$dir"
+      export JAVA_HOME="$dir" VERGE_JAVA_MAJOR="$major"
       return 0
     fi
   done
