@@ -2,6 +2,7 @@ package dev.verge.agent.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.verge.core.api.PredictionRecord;
@@ -100,6 +101,21 @@ abstract class AgentStoreContract {
     assertThat(record.requestId()).isEqualTo("a");
     assertThat(record.time()).isEqualTo(Instant.parse("2026-11-25T10:15:30.123456Z"));
     assertThat(record.outputs()).isEqualTo(outputs());
+  }
+
+  @Test
+  void a_group_gets_the_sequences_its_rows_were_stored_under_in_order() {
+    long before = store.record(prediction("a"));
+    store.markSynced(before, before); // A gap of synced rows does not shift the group's numbers.
+
+    long[] group =
+        store.recordAll(List.of(prediction("b"), prediction("c"), prediction("d")), 0, 0);
+
+    assertThat(group).hasSize(3);
+    assertThat(group[0]).isGreaterThan(before);
+    assertThat(store.unsynced(10))
+        .extracting(PredictionRecord::sequence, PredictionRecord::requestId)
+        .containsExactly(tuple(group[0], "b"), tuple(group[1], "c"), tuple(group[2], "d"));
   }
 
   @Test

@@ -65,13 +65,7 @@ public final class InferResponseWriter {
       generator.writeArrayFieldStart("outputs");
       for (Tensor output : outputs) {
         generator.writeStartObject();
-        generator.writeStringField("name", output.name());
-        generator.writeArrayFieldStart("shape");
-        for (long dim : output.shape()) {
-          generator.writeNumber(dim);
-        }
-        generator.writeEndArray();
-        generator.writeStringField("datatype", output.datatype().name());
+        head(generator, output);
         if (binary.contains(output.name())) {
           long size = sectionSize(output);
           sectionBytes += size;
@@ -107,6 +101,33 @@ public final class InferResponseWriter {
       }
     }
     return new Encoded(answer, jsonLength);
+  }
+
+  /**
+   * {@code tensors} as a JSON array of the protocol's tensor objects ({@code name}, {@code shape},
+   * {@code datatype}, {@code data}), what {@link TensorCodec#encode} and a data-bound writer would
+   * give, written straight from the arrays: a prediction record keeps its tensors in this form.
+   */
+  public static void tensors(JsonGenerator generator, List<Tensor> tensors) throws IOException {
+    generator.writeStartArray();
+    for (Tensor tensor : tensors) {
+      generator.writeStartObject();
+      head(generator, tensor);
+      generator.writeFieldName("data");
+      data(generator, tensor);
+      generator.writeEndObject();
+    }
+    generator.writeEndArray();
+  }
+
+  private static void head(JsonGenerator generator, Tensor tensor) throws IOException {
+    generator.writeStringField("name", tensor.name());
+    generator.writeArrayFieldStart("shape");
+    for (long dim : tensor.shape()) {
+      generator.writeNumber(dim);
+    }
+    generator.writeEndArray();
+    generator.writeStringField("datatype", tensor.datatype().name());
   }
 
   /** One output's {@code data}, as {@link TensorCodec#encode} has it: 8-bit types as numbers. */
