@@ -88,7 +88,14 @@ public record Route(
 
   /** The path parameters if {@code path} fits the template, else null. */
   Map<String, String> match(List<String> path) {
-    List<String> pattern = segments();
+    return match(segments(), path);
+  }
+
+  /**
+   * The path parameters if {@code path} fits {@code pattern} (a template's {@link #segments()},
+   * split once by {@link RouteTable}), else null.
+   */
+  static Map<String, String> match(List<String> pattern, List<String> path) {
     if (path.size() != pattern.size()) {
       return null;
     }

@@ -15,6 +15,8 @@ import java.util.TreeSet;
  */
 public final class RouteTable {
   private final List<Route> routes;
+  // Each route's template split once, not on every request for every route.
+  private final List<List<String>> patterns;
 
   public RouteTable(List<Route> routes) {
     Set<String> seen = new HashSet<>();
@@ -25,6 +27,7 @@ public final class RouteTable {
       }
     }
     this.routes = List.copyOf(routes);
+    this.patterns = this.routes.stream().map(Route::segments).toList();
   }
 
   public List<Route> routes() {
@@ -42,8 +45,9 @@ public final class RouteTable {
     List<String> path = segments(rawPath);
     String wanted = method.equals("HEAD") ? "GET" : method;
     Set<String> allowed = new TreeSet<>();
-    for (Route route : routes) {
-      Map<String, String> params = route.match(path);
+    for (int i = 0; i < routes.size(); i++) {
+      Route route = routes.get(i);
+      Map<String, String> params = Route.match(patterns.get(i), path);
       if (params == null) {
         continue;
       }
@@ -66,6 +70,10 @@ public final class RouteTable {
     String path = rawPath.startsWith("/") ? rawPath.substring(1) : rawPath;
     List<String> segments = new ArrayList<>();
     for (String segment : path.split("/", -1)) {
+      if (segment.indexOf('%') < 0) {
+        segments.add(segment); // Nothing to decode ('+' stands for itself in a path).
+        continue;
+      }
       try {
         segments.add(URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8));
       } catch (IllegalArgumentException e) {
