@@ -103,6 +103,15 @@ public final class ServeBench implements Callable<Integer> {
   int warmup = 1;
 
   @Option(
+      names = "--server-warmup",
+      paramLabel = "SECONDS",
+      description =
+          "Unmeasured seconds each contender first spends on all of its cases, shared among them,"
+              + " so that a JIT has compiled every path before the first cell is timed"
+              + " (default: ${DEFAULT-VALUE}).")
+  int serverWarmup = 12;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       description =
@@ -209,9 +218,9 @@ public final class ServeBench implements Callable<Integer> {
       positive("--connections", n);
     }
     positive("--duration", duration);
-    if (warmup < 0 || threads < 0) {
+    if (warmup < 0 || serverWarmup < 0 || threads < 0) {
       throw new CommandLine.ParameterException(
-          new CommandLine(this), "--warmup and --threads must be 0 or more");
+          new CommandLine(this), "--warmup, --server-warmup and --threads must be 0 or more");
     }
     if ((contenders.contains("agent-http") || contenders.contains("agent-grpc"))
         && launcher == null) {
@@ -338,7 +347,9 @@ public final class ServeBench implements Callable<Integer> {
             + duration
             + " s measured after "
             + warmup
-            + " s of warm-up per cell (a cell with fewer than "
+            + " s of warm-up per cell, after "
+            + serverWarmup
+            + " s of warm-up per contender over all its cells (a cell with fewer than "
             + Results.FEW
             + " answers is measured again for "
             + LONGER
@@ -347,6 +358,7 @@ public final class ServeBench implements Callable<Integer> {
             + ".");
     notes.add("");
     notes.add("Outputs checked before timing: " + String.join("; ", checked) + ".");
+    warmUp(selection, running);
     Map<String, Measurement> ceilings = ceilings(selection, running, wrk);
 
     List<Results.Row> rows = new ArrayList<>();
@@ -432,6 +444,44 @@ public final class ServeBench implements Callable<Integer> {
     List<Results.Column> columns =
         running.stream().map(c -> new Results.Column(c.key(), c.column())).toList();
     return new Results(notes, columns, rows, memory);
+  }
+
+  /**
+   * Runs every case each contender will be timed on, unmeasured, for {@code --server-warmup}
+   * seconds in all: a JVM server compiles a path only after thousands of calls on it, and without
+   * this the first cells of a run timed the agent's interpreter and C1 code against a warm peer.
+   */
+  private void warmUp(Selection selection, List<Contender> running) throws Exception {
+    if (serverWarmup == 0) {
+      return;
+    }
+    for (Contender contender : running) {
+      List<Case> cases = new ArrayList<>();
+      for (BenchModel model : selection.models()) {
+        for (int batch : selection.batches()) {
+          for (int conns : selection.connections()) {
+            for (Tensors encoding :
+                contender.encodes() ? selection.tensors() : List.of(Tensors.JSON)) {
+              cases.add(new Case(model, batch, conns, encoding));
+            }
+          }
+        }
+      }
+      Duration each =
+          Duration.ofMillis(Math.max(200, serverWarmup * 1000L / Math.max(1, cases.size())));
+      System.err.println(
+          "bench serve: warming " + contender.key() + " up on " + cases.size() + " cases");
+      for (Case c : cases) {
+        try {
+          contender.measure(c, Duration.ZERO, each);
+        } catch (InterruptedException e) {
+          throw e;
+        } catch (Exception e) {
+          // The timed cell will fail the same way and say so in the notes.
+          System.err.println("bench serve: warming up " + contender.key() + ": " + e.getMessage());
+        }
+      }
+    }
   }
 
   /**
