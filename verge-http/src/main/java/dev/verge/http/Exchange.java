@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
@@ -263,14 +264,21 @@ public final class Exchange {
         header("Content-Encoding", coding.get());
       }
     }
-    try (OutputStream stream = stream(code, answer.length)) {
-      stream.write(answer);
+    if (method().equals("HEAD")) {
+      stream(code, answer.length).close();
+      return;
     }
+    // One write with the last flag: headers and body leave in one go, with no stream to flush and
+    // close after (two more writes through Jetty for every small answer).
+    begin(code, answer.length);
+    completing.run();
+    Content.Sink.write(response, true, ByteBuffer.wrap(answer));
   }
 
-  /** An answer without a body, such as 204 or 304. */
+  /** An answer without a body: 204 and 304 have none, any other status says its length is 0. */
   public void empty(int code) throws IOException {
-    stream(code, -1).close();
+    // Without a length Jetty would answer a 200 chunked, ending it with a chunk of its own.
+    stream(code, code == 204 || code == 304 ? -1 : 0).close();
   }
 
   /**
@@ -279,12 +287,7 @@ public final class Exchange {
    * @param length the body's length, -1 for none or unknown
    */
   public OutputStream stream(int code, long length) {
-    status = code;
-    response.setStatus(code);
-    closeIfUnread(request, response);
-    if (length >= 0) {
-      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
-    }
+    begin(code, length);
     OutputStream sink =
         method().equals("HEAD")
             ? OutputStream.nullOutputStream()
@@ -308,6 +311,15 @@ public final class Exchange {
           }
         };
     return out;
+  }
+
+  private void begin(int code, long length) {
+    status = code;
+    response.setStatus(code);
+    closeIfUnread(request, response);
+    if (length >= 0) {
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
+    }
   }
 
   /**

@@ -44,6 +44,7 @@ class HttpEdgeTest {
             List.of(
                 Route.post("/ping", x -> x.json(200, x.json(Ping.class))),
                 Route.post("/echo", x -> x.bytes(200, "application/octet-stream", x.bytes())),
+                Route.get("/empty", x -> x.empty(200)),
                 Route.get("/things/{name}", x -> x.json(200, Map.of("name", x.param("name")))),
                 Route.get(
                     "/wait",
@@ -261,6 +262,68 @@ class HttpEdgeTest {
         HttpClient client = HttpClient.newHttpClient()) {
       var request =
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + wide.port() + "/hold"))
+              .timeout(Duration.ofSeconds(60))
+              .build();
+      List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+      for (int i = 0; i < held; i++) {
+        replies.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (running.get() < held && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      int atOnce = running.get();
+      release.countDown();
+
+      assertThat(atOnce).as("requests running at once").isEqualTo(held);
+      for (var reply : replies) {
+        assertThat(reply.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      }
+    }
+  }
+
+  @Test
+  void answers_say_their_length_and_are_not_chunked() throws IOException {
+    // An empty 200 went out chunked, its end a second write of its own (found tracing the agent).
+    RawHttp.Reply empty = RawHttp.send(edge.port(), "GET", "/empty", Map.of(), new byte[0]);
+    RawHttp.Reply echo = post("/echo", Map.of(), "abc".getBytes(StandardCharsets.UTF_8));
+
+    assertThat(empty.status()).isEqualTo(200);
+    assertThat(empty.head()).containsIgnoringCase("Content-Length: 0");
+    assertThat(echo.head()).containsIgnoringCase("Content-Length: 3");
+    assertThat(empty.head() + echo.head()).doesNotContainIgnoringCase("Transfer-Encoding");
+    assertThat(echo.body()).isEqualTo("abc");
+  }
+
+  @Test
+  void on_platform_threads_runs_as_many_requests_at_once_as_configured() throws Exception {
+    int held = 40;
+    AtomicInteger running = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    RouteTable routes =
+        new RouteTable(
+            List.of(
+                Route.get(
+                    "/hold",
+                    x -> {
+                      running.incrementAndGet();
+                      try {
+                        release.await(60, TimeUnit.SECONDS);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                      x.json(200, Map.of("held", true));
+                    })));
+    try (HttpEdge pooled =
+            HttpEdge.start(
+                HttpEdge.Config.of(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), LIMITS)
+                    .maxConcurrentRequests(held)
+                    .onPlatformThreads(),
+                routes);
+        HttpClient client = HttpClient.newHttpClient()) {
+      var request =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pooled.port() + "/hold"))
               .timeout(Duration.ofSeconds(60))
               .build();
       List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
