@@ -229,14 +229,6 @@ final class AgentCommand implements Runnable {
   String maxConcurrentRequests;
 
   @Option(
-      names = "--max-concurrent-runs",
-      paramLabel = "N",
-      description =
-          "Model runs at once over all models; a call past them waits its turn, counted as queue"
-              + " time in the statistics (default: the number of cores).")
-  String maxConcurrentRuns;
-
-  @Option(
       names = "--parent-pid",
       hidden = true,
       description = "Exit when this process exits (used by the demo).")

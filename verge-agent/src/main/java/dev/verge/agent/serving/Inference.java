@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Semaphore;
 
 /**
  * The serving core every door shares (REST, gRPC, the in-process API): lease the version asked for,
@@ -28,8 +27,6 @@ public final class Inference {
   private final HealthCounters health;
   private final ServingLimits limits;
   private final TensorBudget.Pool inFlight;
-  // Model runs at once (max-concurrent-runs); fair, so that a waiting call is not overtaken.
-  private final Semaphore runs;
 
   static final String REQUEST_SOURCE = "max-request-mb";
   static final String IN_FLIGHT_SOURCE = "what requests in flight may share";
@@ -48,7 +45,6 @@ public final class Inference {
     this.health = health;
     this.limits = limits;
     this.inFlight = new TensorBudget.Pool(limits.maxInFlightBytes(), IN_FLIGHT_SOURCE);
-    this.runs = new Semaphore(limits.maxConcurrentRuns(), true);
   }
 
   /** A fresh budget for one request, drawing on the bytes every request in flight shares. */
@@ -107,16 +103,12 @@ public final class Inference {
       try {
         InferCall call = decoder.decode(model, budget);
         long decoded = System.nanoTime();
-        // A wait for a run slot is bounded by the runs ahead; the caller's time-out still applies.
-        runs.acquireUninterruptibly();
-        long permitted = System.nanoTime();
-        List<Tensor> outputs;
-        try {
-          outputs = model.infer(call.inputs(), call.outputs(), budget);
-        } finally {
-          runs.release();
-        }
-        InferResult result = new InferResult(model.name(), model.version(), call.id(), outputs);
+        InferResult result =
+            new InferResult(
+                model.name(),
+                model.version(),
+                call.id(),
+                model.infer(call.inputs(), call.outputs(), budget));
         long inferred = System.nanoTime();
         T answer = encoder.encode(classified(result, call.classifications()));
         long encoded = System.nanoTime();
@@ -127,10 +119,7 @@ public final class Inference {
             model.version(),
             nanos,
             new ModelStats.Phases(
-                (leased - started) + (permitted - decoded),
-                decoded - leased,
-                inferred - permitted,
-                encoded - inferred));
+                leased - started, decoded - leased, inferred - decoded, encoded - inferred));
         metrics.answered(name, model.version(), nanos);
         health.succeeded(name, model.version(), nanos, result.outputs());
         return answer;

@@ -12,13 +12,9 @@ package dev.verge.agent.serving;
  *     it is refused with 503 and {@code Retry-After}
  * @param maxConcurrentRequests infer calls at once; one more is refused with 503 and {@code
  *     Retry-After}, never queued
- * @param maxConcurrentRuns model runs at once, over all models; a call past them waits its turn
- *     (its queue time in the statistics). One run a core keeps the cores busy (a run uses one
- *     thread by default), while more would only hold more of the engine's working memory at once
- *     and evict each other's weights from the caches
  */
 public record ServingLimits(
-    long maxRequestBytes, long maxInFlightBytes, int maxConcurrentRequests, int maxConcurrentRuns) {
+    long maxRequestBytes, long maxInFlightBytes, int maxConcurrentRequests) {
 
   private static final long MIB = 1024 * 1024;
 
@@ -48,20 +44,6 @@ public record ServingLimits(
       throw new IllegalArgumentException(
           "the concurrent request limit must be 1 or more, got " + maxConcurrentRequests);
     }
-    if (maxConcurrentRuns < 1) {
-      throw new IllegalArgumentException(
-          "the concurrent run limit must be 1 or more, got " + maxConcurrentRuns);
-    }
-  }
-
-  /** Limits without a run limit of their own: one run a core. */
-  public ServingLimits(long maxRequestBytes, long maxInFlightBytes, int maxConcurrentRequests) {
-    this(maxRequestBytes, maxInFlightBytes, maxConcurrentRequests, defaultConcurrentRuns());
-  }
-
-  /** One run for each core this JVM may use. */
-  public static int defaultConcurrentRuns() {
-    return Runtime.getRuntime().availableProcessors();
   }
 
   /** The limits for a heap of {@code maxHeapBytes}. */
@@ -81,15 +63,10 @@ public record ServingLimits(
 
   /** With another per-request budget; the bytes in flight grow to hold it if they must. */
   public ServingLimits withMaxRequestBytes(long bytes) {
-    return new ServingLimits(
-        bytes, Math.max(bytes, maxInFlightBytes), maxConcurrentRequests, maxConcurrentRuns);
+    return new ServingLimits(bytes, Math.max(bytes, maxInFlightBytes), maxConcurrentRequests);
   }
 
   public ServingLimits withMaxConcurrentRequests(int max) {
-    return new ServingLimits(maxRequestBytes, maxInFlightBytes, max, maxConcurrentRuns);
-  }
-
-  public ServingLimits withMaxConcurrentRuns(int max) {
-    return new ServingLimits(maxRequestBytes, maxInFlightBytes, maxConcurrentRequests, max);
+    return new ServingLimits(maxRequestBytes, maxInFlightBytes, max);
   }
 }

@@ -6,14 +6,10 @@ import dev.verge.agent.Engines;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.SqliteAgentStore;
 import dev.verge.core.api.PredictionRecord;
-import dev.verge.core.json.Json;
 import dev.verge.core.oip.BinaryTensors;
-import dev.verge.core.oip.Tensor;
-import dev.verge.core.oip.TensorSpec;
 import dev.verge.http.Limits;
 import dev.verge.http.RawHttp;
 import dev.verge.http.RequestObserver;
-import dev.verge.runtime.LoadedModel;
 import dev.verge.runtime.ModelSource;
 import dev.verge.runtime.TestModels;
 import java.io.IOException;
@@ -26,14 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -201,85 +192,6 @@ class ServingLimitsTest {
                         + "\"shape\":[1,2],\"data\":[1,2]}]}")
                 .status())
         .isEqualTo(200);
-  }
-
-  @Test
-  void calls_past_the_run_limit_wait_their_turn_and_the_wait_counts_as_queue_time()
-      throws Exception {
-    start(ServingLimits.forHeap(256 * MIB).withMaxConcurrentRuns(1));
-    HeldModel held = new HeldModel();
-    registry.activate(held);
-    LocalModel slow = server.local().model("held");
-    List<Thread> callers = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      Thread caller = Thread.ofPlatform().start(() -> slow.infer(List.of()));
-      callers.add(caller);
-    }
-    await("one run holds the only slot", () -> held.started.get() == 1);
-    Thread.sleep(200); // The others would have started their runs by now, were they let in.
-
-    assertThat(held.started.get()).as("runs started while the first holds its slot").isEqualTo(1);
-    held.release.countDown();
-    for (Thread caller : callers) {
-      caller.join(10_000);
-    }
-
-    assertThat(held.started.get()).isEqualTo(3);
-    assertThat(held.mostAtOnce.get()).isEqualTo(1);
-    var stats =
-        Json.mapper()
-            .readTree(
-                RawHttp.send(server.port(), "GET", "/v2/models/held/stats", Map.of(), new byte[0])
-                    .body())
-            .at("/model_stats/0/inference_stats");
-    assertThat(stats.at("/success/count").asLong()).isEqualTo(3);
-    // Two calls waited at least the 200 ms the first held its slot.
-    assertThat(stats.at("/queue/ns").asLong()).isGreaterThanOrEqualTo(2 * 200_000_000L);
-  }
-
-  /** A model whose runs wait for a release, counting how many ran at once. */
-  private static final class HeldModel implements LoadedModel {
-    final CountDownLatch release = new CountDownLatch(1);
-    final AtomicInteger started = new AtomicInteger();
-    final AtomicInteger mostAtOnce = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger();
-
-    @Override
-    public String name() {
-      return "held";
-    }
-
-    @Override
-    public long version() {
-      return 1;
-    }
-
-    @Override
-    public List<TensorSpec> inputs() {
-      return List.of();
-    }
-
-    @Override
-    public List<TensorSpec> outputs() {
-      return List.of();
-    }
-
-    @Override
-    public List<Tensor> infer(List<Tensor> inputs, Set<String> outputs) {
-      started.incrementAndGet();
-      mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
-      try {
-        release.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        running.decrementAndGet();
-      }
-      return List.of();
-    }
-
-    @Override
-    public void close() {}
   }
 
   @Test

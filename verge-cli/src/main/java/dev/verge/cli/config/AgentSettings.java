@@ -256,15 +256,6 @@ public final class AgentSettings {
           () -> ServingLimits.DEFAULT_MAX_CONCURRENT_REQUESTS,
           String.valueOf(ServingLimits.DEFAULT_MAX_CONCURRENT_REQUESTS));
 
-  public static final Setting<Integer> MAX_CONCURRENT_RUNS =
-      Setting.of(
-          SECTION,
-          "max-concurrent-runs",
-          Parsers.integer(1, 10_000),
-          "1 to 10000",
-          ServingLimits::defaultConcurrentRuns,
-          "the number of cores");
-
   public static final List<Setting<?>> ALL =
       List.of(
           HUB,
@@ -292,7 +283,6 @@ public final class AgentSettings {
           CAPTURE_MODELS,
           MAX_REQUEST_MB,
           MAX_CONCURRENT_REQUESTS,
-          MAX_CONCURRENT_RUNS,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -327,8 +317,7 @@ public final class AgentSettings {
         .withServingLimits(
             ServingLimits.defaults()
                 .withMaxRequestBytes(settings.get(MAX_REQUEST_MB) * MIB)
-                .withMaxConcurrentRequests(settings.get(MAX_CONCURRENT_REQUESTS))
-                .withMaxConcurrentRuns(settings.get(MAX_CONCURRENT_RUNS)));
+                .withMaxConcurrentRequests(settings.get(MAX_CONCURRENT_REQUESTS)));
   }
 
   /** The capture settings, each model's terms applied over the defaults (part: capture). */
