@@ -21,17 +21,14 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ThreadPool;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
  * A running HTTP server on Jetty's core API (no servlets): routes each request through a {@link
- * RouteTable}, checks the route's {@link Guard}, runs the handler on a virtual thread (or a pooled
- * platform thread, {@link Config#onPlatformThreads()}), maps any failure through {@link Problems}
- * to a JSON {@link ApiError}, and tells the {@link RequestObserver}. Clients that stop sending
- * (headers or body) are closed after the idle time-out; a handler that waits (a long poll) is not a
- * slow client and is left alone.
+ * RouteTable}, checks the route's {@link Guard}, runs the handler on a virtual thread, maps any
+ * failure through {@link Problems} to a JSON {@link ApiError}, and tells the {@link
+ * RequestObserver}. Clients that stop sending (headers or body) are closed after the idle time-out;
+ * a handler that waits (a long poll) is not a slow client and is left alone.
  */
 public final class HttpEdge implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(HttpEdge.class.getName());
@@ -56,13 +53,9 @@ public final class HttpEdge implements AutoCloseable {
    * @param idleTimeout how long a connection may send nothing while a request is read (and how long
    *     an idle keep-alive connection stays open)
    * @param stopGrace how long {@link #close()} lets requests in flight finish
-   * @param maxConcurrentRequests how many requests run at once (each on a thread of its own); more
-   *     wait their turn. A server that holds requests open (long polls) needs one per holder and
-   *     more for everything else
-   * @param platformThreads whether requests run on a pool of platform threads rather than on a
-   *     virtual thread each: quicker per request for a server whose handlers compute rather than
-   *     wait (the agent's model runs hold their thread in native code anyway), and costlier per
-   *     request held open (the hub's long polls want virtual threads)
+   * @param maxConcurrentRequests how many requests run at once (each on its own virtual thread);
+   *     more wait their turn. A server that holds requests open (long polls) needs one per holder
+   *     and more for everything else
    */
   public record Config(
       InetSocketAddress address,
@@ -71,8 +64,7 @@ public final class HttpEdge implements AutoCloseable {
       Duration stopGrace,
       FailureMapping failures,
       RequestObserver observer,
-      int maxConcurrentRequests,
-      boolean platformThreads) {
+      int maxConcurrentRequests) {
 
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -94,67 +86,31 @@ public final class HttpEdge implements AutoCloseable {
           Duration.ofSeconds(1),
           FailureMapping.NONE,
           RequestObserver.NONE,
-          DEFAULT_MAX_CONCURRENT_REQUESTS,
-          false);
+          DEFAULT_MAX_CONCURRENT_REQUESTS);
     }
 
     public Config failures(FailureMapping failures) {
       return new Config(
-          address,
-          limits,
-          idleTimeout,
-          stopGrace,
-          failures,
-          observer,
-          maxConcurrentRequests,
-          platformThreads);
+          address, limits, idleTimeout, stopGrace, failures, observer, maxConcurrentRequests);
     }
 
     public Config observer(RequestObserver observer) {
       return new Config(
-          address,
-          limits,
-          idleTimeout,
-          stopGrace,
-          failures,
-          observer,
-          maxConcurrentRequests,
-          platformThreads);
+          address, limits, idleTimeout, stopGrace, failures, observer, maxConcurrentRequests);
     }
 
     public Config idleTimeout(Duration idleTimeout) {
       return new Config(
-          address,
-          limits,
-          idleTimeout,
-          stopGrace,
-          failures,
-          observer,
-          maxConcurrentRequests,
-          platformThreads);
+          address, limits, idleTimeout, stopGrace, failures, observer, maxConcurrentRequests);
     }
 
     public Config maxConcurrentRequests(int max) {
-      return new Config(
-          address, limits, idleTimeout, stopGrace, failures, observer, max, platformThreads);
-    }
-
-    /** Requests on a pool of platform threads, see {@link Config}. */
-    public Config onPlatformThreads() {
-      return new Config(
-          address, limits, idleTimeout, stopGrace, failures, observer, maxConcurrentRequests, true);
+      return new Config(address, limits, idleTimeout, stopGrace, failures, observer, max);
     }
 
     public Config stopGrace(Duration stopGrace) {
       return new Config(
-          address,
-          limits,
-          idleTimeout,
-          stopGrace,
-          failures,
-          observer,
-          maxConcurrentRequests,
-          platformThreads);
+          address, limits, idleTimeout, stopGrace, failures, observer, maxConcurrentRequests);
     }
   }
 
@@ -177,26 +133,13 @@ public final class HttpEdge implements AutoCloseable {
    * @throws UncheckedIOException naming the address when it cannot be bound
    */
   public static HttpEdge start(Config config, RouteTable routes) {
-    ThreadPool threads;
-    if (config.platformThreads()) {
-      // The handlers' threads, and beside them the acceptor's, the selector's and the few Jetty
-      // keeps reserved to take over selecting while a selector thread runs a request itself.
-      QueuedThreadPool pool = new QueuedThreadPool(config.maxConcurrentRequests() + 8, 2);
-      pool.setName("verge-http");
-      threads = pool;
-    } else {
-      VirtualThreadPool pool = new VirtualThreadPool(config.maxConcurrentRequests());
-      pool.setName("verge-http");
-      threads = pool;
-    }
+    VirtualThreadPool threads = new VirtualThreadPool(config.maxConcurrentRequests());
+    threads.setName("verge-http");
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendDateHeader(false);
-    ServerConnector connector =
-        config.platformThreads()
-            ? new ServerConnector(server, 1, 1, new HttpConnectionFactory(http))
-            : new ServerConnector(server, new HttpConnectionFactory(http));
+    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost(config.address().getHostString());
     connector.setPort(config.address().getPort());
     connector.setIdleTimeout(config.idleTimeout().toMillis());

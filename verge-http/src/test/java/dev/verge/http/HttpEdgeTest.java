@@ -296,55 +296,6 @@ class HttpEdgeTest {
   }
 
   @Test
-  void on_platform_threads_runs_as_many_requests_at_once_as_configured() throws Exception {
-    int held = 40;
-    AtomicInteger running = new AtomicInteger();
-    CountDownLatch release = new CountDownLatch(1);
-    RouteTable routes =
-        new RouteTable(
-            List.of(
-                Route.get(
-                    "/hold",
-                    x -> {
-                      running.incrementAndGet();
-                      try {
-                        release.await(60, TimeUnit.SECONDS);
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                      }
-                      x.json(200, Map.of("held", true));
-                    })));
-    try (HttpEdge pooled =
-            HttpEdge.start(
-                HttpEdge.Config.of(
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), LIMITS)
-                    .maxConcurrentRequests(held)
-                    .onPlatformThreads(),
-                routes);
-        HttpClient client = HttpClient.newHttpClient()) {
-      var request =
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pooled.port() + "/hold"))
-              .timeout(Duration.ofSeconds(60))
-              .build();
-      List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
-      for (int i = 0; i < held; i++) {
-        replies.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
-      }
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (running.get() < held && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      int atOnce = running.get();
-      release.countDown();
-
-      assertThat(atOnce).as("requests running at once").isEqualTo(held);
-      for (var reply : replies) {
-        assertThat(reply.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-      }
-    }
-  }
-
-  @Test
   void refuses_a_concurrency_below_one() {
     assertThatThrownBy(
             () -> HttpEdge.Config.of(new InetSocketAddress(0), LIMITS).maxConcurrentRequests(0))

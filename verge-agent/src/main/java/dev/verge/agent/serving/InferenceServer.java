@@ -261,9 +261,6 @@ public final class InferenceServer implements AutoCloseable {
             .stopGrace(CLOSE_GRACE)
             .failures(new AgentFailures())
             .observer(options.observer())
-            // Model runs compute; a pooled thread answers a small request in less time than a
-            // fresh virtual thread (docs/benchmarks.md, "HTTP server choice").
-            .onPlatformThreads()
             // Room for every infer call the limit lets through and as many cheap calls (health,
             // metadata, metrics) besides, so the limit refuses before Jetty's pool would queue.
             .maxConcurrentRequests(
