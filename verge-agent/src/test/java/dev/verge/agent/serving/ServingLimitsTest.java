@@ -166,6 +166,21 @@ class ServingLimitsTest {
   }
 
   @Test
+  void a_shape_past_the_element_limit_is_413_not_400() throws IOException {
+    start(ServingLimits.forHeap(256 * MIB));
+
+    RawHttp.Reply reply =
+        infer(
+            "pump",
+            Map.of(),
+            "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\","
+                + "\"shape\":[1048576,1048576],\"data\":[1]}]}");
+
+    assertThat(reply.status()).isEqualTo(413);
+    assertThat(reply.body()).contains("TENSOR_TOO_LARGE").contains("input 'input'");
+  }
+
+  @Test
   void one_infer_call_over_the_concurrent_limit_is_503_with_retry_after_while_the_first_goes_on()
       throws Exception {
     start(ServingLimits.forHeap(256 * MIB).withMaxConcurrentRequests(1));

@@ -99,8 +99,15 @@ public final class TensorCodec {
       count = Long.MAX_VALUE;
     }
     if (count > MAX_ELEMENTS) {
-      throw new ProtocolException(
-          what + ": shape " + declaredShape + " has more than " + MAX_ELEMENTS + " elements");
+      // Too large, not malformed: 413 like a shape over the request's budget, before any budget.
+      throw new TensorBudgetException(
+          what
+              + ": shape "
+              + declaredShape
+              + " has more than "
+              + MAX_ELEMENTS
+              + " elements, more than one tensor may hold",
+          false);
     }
     return new Declared(name, what, type, shape, count);
   }

@@ -230,9 +230,17 @@ class InferRequestReaderTest {
     assertRefused(request("x", "FP32", "[1]", "null")).hasMessage("input 'x' has no data");
     assertRefused(request("x", "FP32", "[-1, 2]", "[1, 2]"))
         .hasMessage("input 'x': shape [-1, 2] has a negative or null dimension");
-    assertRefused(request("x", "FP32", "[1048576, 1048576]", "[1]"))
+  }
+
+  @Test
+  void a_shape_past_the_element_limit_is_too_large_not_malformed() {
+    // A 413 at the door, as a shape over the request's budget is, not a 400.
+    assertThatThrownBy(() -> read(request("x", "FP32", "[1048576, 1048576]", "[1]")))
+        .isInstanceOf(TensorBudgetException.class)
+        .hasMessageContaining("input 'x'")
         .hasMessageContaining("more than " + TensorCodec.MAX_ELEMENTS + " elements");
-    assertRefused(request("x", "FP32", "[99999999999999999999999]", "[1]"))
+    assertThatThrownBy(() -> read(request("x", "FP32", "[99999999999999999999999]", "[1]")))
+        .isInstanceOf(TensorBudgetException.class)
         .hasMessageContaining("more than " + TensorCodec.MAX_ELEMENTS + " elements");
   }
 

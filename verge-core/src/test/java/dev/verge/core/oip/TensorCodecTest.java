@@ -285,10 +285,12 @@ class TensorCodecTest {
   }
 
   @Test
-  void rejects_shape_beyond_the_element_limit() {
-    assertRefused("x", "FP32", List.of(1L << 20, 1L << 20), "[1]")
+  void rejects_shape_beyond_the_element_limit_as_too_large() {
+    assertThatThrownBy(() -> decode("x", "FP32", List.of(1L << 20, 1L << 20), "[1]"))
+        .isInstanceOf(TensorBudgetException.class)
         .hasMessageContaining("more than " + TensorCodec.MAX_ELEMENTS + " elements");
-    assertRefused("x", "FP32", List.of(Long.MAX_VALUE, 2L), "[1]")
+    assertThatThrownBy(() -> decode("x", "FP32", List.of(Long.MAX_VALUE, 2L), "[1]"))
+        .isInstanceOf(TensorBudgetException.class)
         .hasMessageContaining("more than");
   }
 
