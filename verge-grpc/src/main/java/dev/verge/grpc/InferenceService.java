@@ -8,10 +8,15 @@ import dev.verge.core.oip.ServerMetadata;
 import dev.verge.core.oip.TensorSpec;
 import dev.verge.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.verge.grpc.proto.InferStatistics;
+import dev.verge.grpc.proto.ModelConfig;
+import dev.verge.grpc.proto.ModelConfigRequest;
+import dev.verge.grpc.proto.ModelConfigResponse;
 import dev.verge.grpc.proto.ModelInferRequest;
 import dev.verge.grpc.proto.ModelInferResponse;
+import dev.verge.grpc.proto.ModelInput;
 import dev.verge.grpc.proto.ModelMetadataRequest;
 import dev.verge.grpc.proto.ModelMetadataResponse;
+import dev.verge.grpc.proto.ModelOutput;
 import dev.verge.grpc.proto.ModelReadyRequest;
 import dev.verge.grpc.proto.ModelReadyResponse;
 import dev.verge.grpc.proto.ModelStatisticsRequest;
@@ -39,6 +44,9 @@ import java.util.function.Supplier;
 final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
   /** Triton's word for a model that serves, in the repository index. */
   static final String READY = "READY";
+
+  // The backend Triton names for ONNX Runtime, beside the platform the metadata gives.
+  static final String BACKEND = "onnxruntime";
 
   private final LocalModels models;
   private final GrpcFailures failures = new GrpcFailures();
@@ -101,6 +109,58 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
           metadata.outputs().forEach(spec -> answer.addOutputs(tensor(spec)));
           return answer.build();
         });
+  }
+
+  /** Triton's configuration call: the signature as model inputs and outputs, no batching. */
+  @Override
+  public void modelConfig(ModelConfigRequest request, StreamObserver<ModelConfigResponse> out) {
+    answer(
+        out,
+        () -> {
+          ModelMetadata metadata =
+              model(request.getName(), request.getVersion(), "ModelConfig").metadata();
+          ModelConfig.Builder config =
+              ModelConfig.newBuilder()
+                  .setName(metadata.name())
+                  .setPlatform(metadata.platform())
+                  .setBackend(BACKEND)
+                  .setMaxBatchSize(0);
+          for (TensorSpec spec : metadata.inputs()) {
+            config.addInput(
+                ModelInput.newBuilder()
+                    .setName(spec.name())
+                    .setDataType(configType(spec.datatype()))
+                    .addAllDims(spec.shape()));
+          }
+          for (TensorSpec spec : metadata.outputs()) {
+            config.addOutput(
+                ModelOutput.newBuilder()
+                    .setName(spec.name())
+                    .setDataType(configType(spec.datatype()))
+                    .addAllDims(spec.shape()));
+          }
+          return ModelConfigResponse.newBuilder().setConfig(config).build();
+        });
+  }
+
+  /** The configuration's name of a datatype: Triton's TYPE_ prefix, STRING for BYTES. */
+  static dev.verge.grpc.proto.DataType configType(dev.verge.core.oip.DataType type) {
+    return switch (type) {
+      case BOOL -> dev.verge.grpc.proto.DataType.TYPE_BOOL;
+      case UINT8 -> dev.verge.grpc.proto.DataType.TYPE_UINT8;
+      case UINT16 -> dev.verge.grpc.proto.DataType.TYPE_UINT16;
+      case UINT32 -> dev.verge.grpc.proto.DataType.TYPE_UINT32;
+      case UINT64 -> dev.verge.grpc.proto.DataType.TYPE_UINT64;
+      case INT8 -> dev.verge.grpc.proto.DataType.TYPE_INT8;
+      case INT16 -> dev.verge.grpc.proto.DataType.TYPE_INT16;
+      case INT32 -> dev.verge.grpc.proto.DataType.TYPE_INT32;
+      case INT64 -> dev.verge.grpc.proto.DataType.TYPE_INT64;
+      case FP16 -> dev.verge.grpc.proto.DataType.TYPE_FP16;
+      case FP32 -> dev.verge.grpc.proto.DataType.TYPE_FP32;
+      case FP64 -> dev.verge.grpc.proto.DataType.TYPE_FP64;
+      case BYTES -> dev.verge.grpc.proto.DataType.TYPE_STRING;
+      case BF16 -> dev.verge.grpc.proto.DataType.TYPE_BF16;
+    };
   }
 
   @Override

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.verge.core.api.PredictionRecord;
+import dev.verge.grpc.proto.DataType;
 import dev.verge.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.verge.grpc.proto.InferStatistics;
 import dev.verge.grpc.proto.InferTensorContents;
+import dev.verge.grpc.proto.ModelConfig;
+import dev.verge.grpc.proto.ModelConfigRequest;
 import dev.verge.grpc.proto.ModelInferRequest;
 import dev.verge.grpc.proto.ModelInferResponse;
 import dev.verge.grpc.proto.ModelMetadataRequest;
@@ -112,6 +115,37 @@ class GrpcConformanceTest {
     assertThat(metadata.getInputs(0).getDatatype()).isEqualTo("FP32");
     assertThat(metadata.getInputs(0).getShapeList()).containsExactly(-1L, 2L);
     assertThat(metadata.getOutputs(0).getName()).isEqualTo("output");
+  }
+
+  @Test
+  void model_config_gives_the_signature_as_tritons_configuration_without_batching() {
+    // perf_analyzer and tritonclient's get_model_config read it before building a request.
+    ModelConfig config =
+        stub.modelConfig(ModelConfigRequest.newBuilder().setName("pump").build()).getConfig();
+
+    assertThat(config.getName()).isEqualTo("pump");
+    assertThat(config.getPlatform()).isEqualTo("onnxruntime_onnx");
+    assertThat(config.getBackend()).isEqualTo("onnxruntime");
+    assertThat(config.getMaxBatchSize()).isZero();
+    assertThat(config.getInput(0).getName()).isEqualTo("input");
+    assertThat(config.getInput(0).getDataType()).isEqualTo(DataType.TYPE_FP32);
+    assertThat(config.getInput(0).getDimsList()).containsExactly(-1L, 2L);
+    assertThat(config.getOutput(0).getName()).isEqualTo("output");
+    assertThat(config.getOutput(0).getDataType()).isEqualTo(DataType.TYPE_FP32);
+    assertStatus(
+            () ->
+                stub.modelConfig(
+                    ModelConfigRequest.newBuilder().setName("pump").setVersion("9").build()),
+            Status.Code.NOT_FOUND)
+        .hasMessageContaining("model 'pump' version 9 is not loaded");
+  }
+
+  @Test
+  void every_datatype_has_its_configuration_name() {
+    for (dev.verge.core.oip.DataType type : dev.verge.core.oip.DataType.values()) {
+      String expected = type == dev.verge.core.oip.DataType.BYTES ? "STRING" : type.name();
+      assertThat(InferenceService.configType(type).name()).isEqualTo("TYPE_" + expected);
+    }
   }
 
   @Test
