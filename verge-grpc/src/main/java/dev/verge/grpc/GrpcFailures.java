@@ -4,6 +4,7 @@ import dev.verge.agent.serving.ModelNotFoundException;
 import dev.verge.agent.store.StoreException;
 import dev.verge.agent.store.StoreFullException;
 import dev.verge.core.oip.ProtocolException;
+import dev.verge.core.oip.TensorBudgetException;
 import dev.verge.runtime.EngineException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -30,6 +31,10 @@ final class GrpcFailures {
           case StatusRuntimeException e -> e.getStatus();
           case ModelNotFoundException e -> Status.NOT_FOUND.withDescription(e.getMessage());
           case ProtocolException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
+          // REST's 503 for the shared bytes in flight, its 413 for a tensor too large.
+          case TensorBudgetException e when e.overloaded() ->
+              Status.UNAVAILABLE.withDescription(e.getMessage());
+          case TensorBudgetException e -> Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
           case EngineException e -> {
             warn("inference failed: " + e.getMessage(), e);
             yield Status.INTERNAL.withDescription(e.getMessage());
