@@ -9,6 +9,7 @@ import dev.verge.agent.serving.Door;
 import dev.verge.agent.serving.InferenceServer;
 import dev.verge.agent.serving.LocalModels;
 import dev.verge.agent.serving.ModelRegistry;
+import dev.verge.agent.serving.ModelRepository;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Counters;
 import dev.verge.agent.store.Identity;
@@ -142,7 +143,7 @@ public final class Agent implements AutoCloseable {
             e.getMessage() + " (choose another --port, or --bind address)", e);
       }
       resources.push(server);
-      Door grpc = openGrpc(config, server.local());
+      Door grpc = openGrpc(config, server.local(), server.repositoryView());
       if (grpc != null) {
         resources.push(grpc);
       }
@@ -204,7 +205,7 @@ public final class Agent implements AutoCloseable {
   }
 
   /** The gRPC door when configured, from the verge-grpc module; null when off. */
-  private static Door openGrpc(AgentConfig config, LocalModels models) {
+  private static Door openGrpc(AgentConfig config, LocalModels models, ModelRepository repository) {
     if (config.grpcPort() == AgentConfig.GRPC_OFF) {
       return null;
     }
@@ -219,7 +220,8 @@ public final class Agent implements AutoCloseable {
                         "a gRPC port is set, but the verge-grpc module is not on the class path:"
                             + " add it, or leave --grpc-port off"));
     try {
-      return factory.open(new InetSocketAddress(config.bindAddress(), config.grpcPort()), models);
+      return factory.open(
+          new InetSocketAddress(config.bindAddress(), config.grpcPort()), models, repository);
     } catch (UncheckedIOException e) {
       throw new InvalidConfigException(
           e.getMessage() + " (choose another --grpc-port, or --bind address)", e);

@@ -3,6 +3,7 @@ package dev.verge.grpc;
 import dev.verge.agent.serving.Door;
 import dev.verge.agent.serving.InferenceServer;
 import dev.verge.agent.serving.LocalModels;
+import dev.verge.agent.serving.ModelRepository;
 import dev.verge.http.Limits;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
@@ -56,15 +57,28 @@ public final class GrpcDoor implements Door {
   }
 
   /**
-   * Starts serving {@code models} on {@code address}.
+   * Starts serving {@code models} on {@code address}, without local control: repository load and
+   * unload are refused.
    *
    * @throws UncheckedIOException naming the address when it cannot be bound
    */
   public static GrpcDoor start(InetSocketAddress address, LocalModels models, Options options) {
+    return start(address, models, null, options);
+  }
+
+  /**
+   * Starts serving {@code models} on {@code address}; repository load and unload go to {@code
+   * repository} (null: refused) while the door is bound to loopback, as the REST door's.
+   *
+   * @throws UncheckedIOException naming the address when it cannot be bound
+   */
+  public static GrpcDoor start(
+      InetSocketAddress address, LocalModels models, ModelRepository repository, Options options) {
+    boolean loopback = address.getAddress() == null || address.getAddress().isLoopbackAddress();
     Server server =
         NettyServerBuilder.forAddress(address)
             .directExecutor()
-            .addService(new InferenceService(models))
+            .addService(new InferenceService(models, loopback ? repository : null))
             .maxInboundMessageSize(options.maxMessageBytes())
             .maxInboundMetadataSize(16 * 1024)
             .maxConcurrentCallsPerConnection(options.maxCallsPerConnection())

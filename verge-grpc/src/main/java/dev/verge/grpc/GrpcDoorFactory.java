@@ -2,6 +2,7 @@ package dev.verge.grpc;
 
 import dev.verge.agent.serving.Door;
 import dev.verge.agent.serving.LocalModels;
+import dev.verge.agent.serving.ModelRepository;
 import java.net.InetSocketAddress;
 
 /** How the agent finds the gRPC door on its class path ({@code META-INF/services}). */
@@ -15,7 +16,7 @@ public final class GrpcDoorFactory implements Door.Factory {
   }
 
   @Override
-  public Door open(InetSocketAddress address, LocalModels models) {
-    return GrpcDoor.start(address, models, GrpcDoor.Options.defaults());
+  public Door open(InetSocketAddress address, LocalModels models, ModelRepository repository) {
+    return GrpcDoor.start(address, models, repository, GrpcDoor.Options.defaults());
   }
 }

@@ -1,6 +1,7 @@
 package dev.verge.grpc;
 
 import dev.verge.agent.serving.ModelNotFoundException;
+import dev.verge.agent.serving.RepositoryException;
 import dev.verge.agent.store.StoreException;
 import dev.verge.agent.store.StoreFullException;
 import dev.verge.core.oip.ProtocolException;
@@ -30,6 +31,12 @@ final class GrpcFailures {
         switch (failure) {
           case StatusRuntimeException e -> e.getStatus();
           case ModelNotFoundException e -> Status.NOT_FOUND.withDescription(e.getMessage());
+          case RepositoryException e ->
+              switch (e.kind()) {
+                case NOT_FOUND -> Status.NOT_FOUND.withDescription(e.getMessage());
+                case LOAD_FAILED -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
+                case NOT_MANAGED -> Status.PERMISSION_DENIED.withDescription(e.getMessage());
+              };
           case ProtocolException e -> Status.INVALID_ARGUMENT.withDescription(e.getMessage());
           // REST's 503 for the shared bytes in flight, its 413 for a tensor too large.
           case TensorBudgetException e when e.overloaded() ->

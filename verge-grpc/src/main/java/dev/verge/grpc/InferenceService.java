@@ -2,8 +2,11 @@ package dev.verge.grpc;
 
 import dev.verge.agent.serving.LocalModel;
 import dev.verge.agent.serving.LocalModels;
+import dev.verge.agent.serving.ModelRepository;
 import dev.verge.agent.serving.ModelStatistics;
+import dev.verge.agent.serving.RepositoryException;
 import dev.verge.core.oip.ModelMetadata;
+import dev.verge.core.oip.ProtocolException;
 import dev.verge.core.oip.ServerMetadata;
 import dev.verge.core.oip.TensorSpec;
 import dev.verge.grpc.proto.GRPCInferenceServiceGrpc;
@@ -19,11 +22,16 @@ import dev.verge.grpc.proto.ModelMetadataResponse;
 import dev.verge.grpc.proto.ModelOutput;
 import dev.verge.grpc.proto.ModelReadyRequest;
 import dev.verge.grpc.proto.ModelReadyResponse;
+import dev.verge.grpc.proto.ModelRepositoryParameter;
 import dev.verge.grpc.proto.ModelStatisticsRequest;
 import dev.verge.grpc.proto.ModelStatisticsResponse;
 import dev.verge.grpc.proto.ModelStreamInferResponse;
 import dev.verge.grpc.proto.RepositoryIndexRequest;
 import dev.verge.grpc.proto.RepositoryIndexResponse;
+import dev.verge.grpc.proto.RepositoryModelLoadRequest;
+import dev.verge.grpc.proto.RepositoryModelLoadResponse;
+import dev.verge.grpc.proto.RepositoryModelUnloadRequest;
+import dev.verge.grpc.proto.RepositoryModelUnloadResponse;
 import dev.verge.grpc.proto.ServerLiveRequest;
 import dev.verge.grpc.proto.ServerLiveResponse;
 import dev.verge.grpc.proto.ServerMetadataRequest;
@@ -49,10 +57,17 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
   static final String BACKEND = "onnxruntime";
 
   private final LocalModels models;
+  // Local control (repository load and unload); null when this door offers none.
+  private final ModelRepository repository;
   private final GrpcFailures failures = new GrpcFailures();
 
-  InferenceService(LocalModels models) {
+  InferenceService(LocalModels models, ModelRepository repository) {
     this.models = models;
+    this.repository = repository;
+  }
+
+  InferenceService(LocalModels models) {
+    this(models, null);
   }
 
   @Override
@@ -223,6 +238,69 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
           stats.modelStats().forEach(version -> answer.addModelStats(statistics(version)));
           return answer.build();
         });
+  }
+
+  /**
+   * The model repository extension's load, as {@code POST /v2/repository/models/{name}/load}:
+   * parameter {@code version} (a string or a number) serves that version beside the default.
+   */
+  @Override
+  public void repositoryModelLoad(
+      RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
+    answer(
+        out,
+        () -> {
+          String name = control(request.getModelName(), "RepositoryModelLoad", "load");
+          ModelRepositoryParameter version = request.getParametersMap().get("version");
+          repository.load(name, version == null ? null : version(name, version));
+          return RepositoryModelLoadResponse.getDefaultInstance();
+        });
+  }
+
+  /** The model repository extension's unload: every version of the model stops serving. */
+  @Override
+  public void repositoryModelUnload(
+      RepositoryModelUnloadRequest request, StreamObserver<RepositoryModelUnloadResponse> out) {
+    answer(
+        out,
+        () -> {
+          repository.unload(control(request.getModelName(), "RepositoryModelUnload", "unload"));
+          return RepositoryModelUnloadResponse.getDefaultInstance();
+        });
+  }
+
+  /** The model named, once local control is known to be on. */
+  private String control(String name, String call, String what) {
+    if (repository == null) {
+      throw new RepositoryException(
+          RepositoryException.Kind.NOT_MANAGED,
+          "models can be "
+              + what
+              + "ed through this API only while it is bound to loopback; this agent listens on"
+              + " another address, and its models follow the hub's desired state");
+    }
+    if (name.isEmpty()) {
+      throw GrpcFailures.noName(call);
+    }
+    return name;
+  }
+
+  private static Long version(String name, ModelRepositoryParameter parameter) {
+    return switch (parameter.getParameterChoiceCase()) {
+      case INT64_PARAM -> parameter.getInt64Param();
+      case STRING_PARAM -> {
+        Long parsed = GrpcFailures.version(name, parameter.getStringParam().strip());
+        if (parsed == null) {
+          throw GrpcFailures.badVersion(name, parameter.getStringParam());
+        }
+        yield parsed;
+      }
+      default ->
+          throw new ProtocolException(
+              "model '"
+                  + name
+                  + "': parameter version must be a whole number, as a string or int64_param");
+    };
   }
 
   @Override

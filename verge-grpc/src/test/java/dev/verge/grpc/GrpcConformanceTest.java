@@ -16,11 +16,14 @@ import dev.verge.grpc.proto.ModelInferResponse;
 import dev.verge.grpc.proto.ModelMetadataRequest;
 import dev.verge.grpc.proto.ModelMetadataResponse;
 import dev.verge.grpc.proto.ModelReadyRequest;
+import dev.verge.grpc.proto.ModelRepositoryParameter;
 import dev.verge.grpc.proto.ModelStatistics;
 import dev.verge.grpc.proto.ModelStatisticsRequest;
 import dev.verge.grpc.proto.ModelStreamInferResponse;
 import dev.verge.grpc.proto.RepositoryIndexRequest;
 import dev.verge.grpc.proto.RepositoryIndexResponse;
+import dev.verge.grpc.proto.RepositoryModelLoadRequest;
+import dev.verge.grpc.proto.RepositoryModelUnloadRequest;
 import dev.verge.grpc.proto.ServerLiveRequest;
 import dev.verge.grpc.proto.ServerMetadataRequest;
 import dev.verge.grpc.proto.ServerMetadataResponse;
@@ -138,6 +141,32 @@ class GrpcConformanceTest {
                     ModelConfigRequest.newBuilder().setName("pump").setVersion("9").build()),
             Status.Code.NOT_FOUND)
         .hasMessageContaining("model 'pump' version 9 is not loaded");
+  }
+
+  @Test
+  void repository_load_and_unload_answer_what_the_repository_says() {
+    // The conformance suite's server only serves what its registry holds (no kept bundles).
+    assertStatus(
+            () ->
+                stub.repositoryModelUnload(
+                    RepositoryModelUnloadRequest.newBuilder().setModelName("pump").build()),
+            Status.Code.PERMISSION_DENIED)
+        .hasMessageContaining("does not unload models: pump");
+    assertStatus(
+            () ->
+                stub.repositoryModelLoad(
+                    RepositoryModelLoadRequest.newBuilder()
+                        .setModelName("pump")
+                        .putParameters(
+                            "version",
+                            ModelRepositoryParameter.newBuilder().setStringParam("x").build())
+                        .build()),
+            Status.Code.INVALID_ARGUMENT)
+        .hasMessageContaining("versions are whole numbers");
+    assertStatus(
+            () -> stub.repositoryModelLoad(RepositoryModelLoadRequest.getDefaultInstance()),
+            Status.Code.INVALID_ARGUMENT)
+        .hasMessageContaining("RepositoryModelLoad names no model");
   }
 
   @Test
@@ -724,7 +753,7 @@ class GrpcConformanceTest {
     io.grpc.MethodDescriptor<ServerLiveRequest, ServerLiveRequest> load =
         io.grpc.MethodDescriptor.<ServerLiveRequest, ServerLiveRequest>newBuilder()
             .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName("inference.GRPCInferenceService/RepositoryModelLoad")
+            .setFullMethodName("inference.GRPCInferenceService/SystemSharedMemoryStatus")
             .setRequestMarshaller(
                 io.grpc.protobuf.ProtoUtils.marshaller(ServerLiveRequest.getDefaultInstance()))
             .setResponseMarshaller(

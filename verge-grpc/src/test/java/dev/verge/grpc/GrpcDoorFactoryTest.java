@@ -35,7 +35,9 @@ class GrpcDoorFactoryTest {
     try (Served served = new Served(dir);
         Door door =
             factory.open(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), served.local())) {
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                served.local(),
+                served.rest.repositoryView())) {
       ManagedChannel channel =
           NettyChannelBuilder.forAddress("127.0.0.1", door.port()).usePlaintext().build();
       try {
@@ -57,7 +59,8 @@ class GrpcDoorFactoryTest {
       InetSocketAddress taken =
           new InetSocketAddress(InetAddress.getLoopbackAddress(), served.grpc.port());
 
-      assertThatThrownBy(() -> new GrpcDoorFactory().open(taken, served.local()))
+      assertThatThrownBy(
+              () -> new GrpcDoorFactory().open(taken, served.local(), served.rest.repositoryView()))
           .isInstanceOf(UncheckedIOException.class)
           .hasMessageContaining("cannot serve gRPC on")
           .hasMessageContaining(Integer.toString(served.grpc.port()));

@@ -41,7 +41,7 @@ final class Served implements AutoCloseable {
     rest =
         InferenceServer.start(
             loopback, registry, store, notReady::get, () -> Map.of("device", "d"));
-    grpc = GrpcDoor.start(loopback, rest.local(), options);
+    grpc = GrpcDoor.start(loopback, rest.local(), rest.repositoryView(), options);
     channel =
         NettyChannelBuilder.forAddress("127.0.0.1", grpc.port())
             .usePlaintext()

@@ -2,6 +2,7 @@ package dev.verge.it;
 
 import static dev.verge.it.Fleet.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.verge.agent.Agent;
@@ -11,9 +12,15 @@ import dev.verge.core.oip.Tensor;
 import dev.verge.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.verge.grpc.proto.ModelInferRequest;
 import dev.verge.grpc.proto.ModelInferResponse;
+import dev.verge.grpc.proto.ModelReadyRequest;
+import dev.verge.grpc.proto.ModelRepositoryParameter;
+import dev.verge.grpc.proto.RepositoryModelLoadRequest;
+import dev.verge.grpc.proto.RepositoryModelUnloadRequest;
 import dev.verge.grpc.proto.ServerReadyRequest;
 import dev.verge.runtime.TestModels;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -84,6 +91,48 @@ class GrpcIntegrationTest {
     DeploymentView v2 = fleet.deploy("pump", 2, SITE);
     await("the agent serves v2", () -> fleet.admin.deployment(v2.id()).counts().active() == 1);
     assertThat(stub().modelInfer(request()).getModelVersion()).isEqualTo("2");
+  }
+
+  @Test
+  void a_model_unloaded_and_loaded_again_over_grpc_stops_and_resumes_serving() throws Exception {
+    Fleet.Publisher publisher = fleet.publisher("publisher", true);
+    fleet.publish("pump", 1, TestModels.logistic(1f), publisher);
+    Agent agent =
+        fleet.start(fleet.agentConfig("edge", SITE, publisher.publicKey()).withGrpcPort(0));
+    channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", agent.grpcPort().getAsInt())
+            .usePlaintext()
+            .build();
+    DeploymentView v1 = fleet.deploy("pump", 1, SITE);
+    await("the agent serves v1", () -> fleet.admin.deployment(v1.id()).counts().active() == 1);
+
+    stub()
+        .repositoryModelUnload(
+            RepositoryModelUnloadRequest.newBuilder().setModelName("pump").build());
+    assertThat(ready()).as("ready after the unload").isFalse();
+
+    stub()
+        .repositoryModelLoad(
+            RepositoryModelLoadRequest.newBuilder()
+                .setModelName("pump")
+                .putParameters(
+                    "version", ModelRepositoryParameter.newBuilder().setStringParam("1").build())
+                .build());
+    assertThat(ready()).as("ready after the load").isTrue();
+    assertThat(stub().modelInfer(request()).getModelVersion()).isEqualTo("1");
+
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .repositoryModelLoad(
+                        RepositoryModelLoadRequest.newBuilder().setModelName("nope").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
+  private boolean ready() {
+    return stub().modelReady(ModelReadyRequest.newBuilder().setName("pump").build()).getReady();
   }
 
   private GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub() {

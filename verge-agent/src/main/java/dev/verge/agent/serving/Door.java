@@ -21,10 +21,11 @@ public interface Door extends AutoCloseable {
     String protocol();
 
     /**
-     * Starts serving {@code models} on {@code address}.
+     * Starts serving {@code models} on {@code address}, with local control through {@code
+     * repository} (the REST door's model repository extension) while it is bound to loopback.
      *
      * @throws java.io.UncheckedIOException naming the address when it cannot be bound
      */
-    Door open(InetSocketAddress address, LocalModels models);
+    Door open(InetSocketAddress address, LocalModels models, ModelRepository repository);
   }
 }

@@ -135,6 +135,29 @@ public final class InferenceServer implements AutoCloseable {
   }
 
   /**
+   * The repository this server answers from, as it is when called (it is wired after start), for
+   * another door that offers the same local control.
+   */
+  public ModelRepository repositoryView() {
+    return new ModelRepository() {
+      @Override
+      public List<RepositoryEntry> index() {
+        return repository.index();
+      }
+
+      @Override
+      public void load(String name, Long version) {
+        repository.load(name, version);
+      }
+
+      @Override
+      public void unload(String name) {
+        repository.unload(name);
+      }
+    };
+  }
+
+  /**
    * Starts serving on {@code address}.
    *
    * @param notReady why the agent cannot serve every model it should, empty when it can
