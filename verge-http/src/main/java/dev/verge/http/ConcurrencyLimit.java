@@ -1,6 +1,7 @@
 package dev.verge.http;
 
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * At most so many requests at once through the handlers it wraps; one more is refused at once with
@@ -49,10 +50,20 @@ public final class ConcurrencyLimit {
                 + " s",
             RETRY_AFTER_SECONDS);
       }
+      // Given back just before the answer's last byte goes, so that a client that has its answer
+      // and calls again finds the slot free; or when the handler ends without answering.
+      AtomicBoolean held = new AtomicBoolean(true);
+      Runnable release =
+          () -> {
+            if (held.compareAndSet(true, false)) {
+              permits.release();
+            }
+          };
+      exchange.beforeLastByte(release);
       try {
         handler.handle(exchange);
       } finally {
-        permits.release();
+        release.run();
       }
     };
   }

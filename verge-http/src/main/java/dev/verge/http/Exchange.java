@@ -338,6 +338,19 @@ public final class Exchange {
     this.completing = completing;
   }
 
+  /** Runs {@code action} once, just before the answer's last byte goes, after what runs there. */
+  public void beforeLastByte(Runnable action) {
+    Runnable before = completing;
+    completing =
+        () -> {
+          try {
+            before.run();
+          } finally {
+            action.run();
+          }
+        };
+  }
+
   /** Completes the answer if the handler left its stream open. */
   void finish() throws IOException {
     if (out != null) {
