@@ -272,12 +272,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
   /** The model named, once local control is known to be on. */
   private String control(String name, String call, String what) {
     if (repository == null) {
-      throw new RepositoryException(
-          RepositoryException.Kind.NOT_MANAGED,
-          "models can be "
-              + what
-              + "ed through this API only while it is bound to loopback; this agent listens on"
-              + " another address, and its models follow the hub's desired state");
+      throw RepositoryException.beyondLoopback(what);
     }
     if (name.isEmpty()) {
       throw GrpcFailures.noName(call);

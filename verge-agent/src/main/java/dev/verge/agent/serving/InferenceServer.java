@@ -473,12 +473,7 @@ public final class InferenceServer implements AutoCloseable {
 
   private void requireLocal(String what) {
     if (!loopback) {
-      throw new RepositoryException(
-          RepositoryException.Kind.NOT_MANAGED,
-          "models can be "
-              + what
-              + "ed through this API only while it is bound to loopback; this agent listens on"
-              + " another address, and its models follow the hub's desired state");
+      throw RepositoryException.beyondLoopback(what);
     }
   }
 

@@ -24,4 +24,14 @@ public final class RepositoryException extends AgentException {
   public Kind kind() {
     return kind;
   }
+
+  /** Local control refused because the door that was asked listens beyond loopback. */
+  public static RepositoryException beyondLoopback(String what) {
+    return new RepositoryException(
+        Kind.NOT_MANAGED,
+        "models can be "
+            + what
+            + "ed through this API only while it is bound to loopback; this agent listens on"
+            + " another address, and its models follow the hub's desired state");
+  }
 }
