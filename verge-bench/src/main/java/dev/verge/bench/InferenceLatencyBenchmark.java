@@ -24,7 +24,6 @@ import dev.verge.runtime.ModelSource;
 import dev.verge.runtime.OnnxEngine;
 import dev.verge.runtime.TestModels;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -39,13 +38,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -253,7 +250,7 @@ public class InferenceLatencyBenchmark {
       engine.close();
     }
     if (root != null) {
-      deleteTree(root);
+      Folders.deleteTree(root);
     }
     for (int port : ports) {
       requireClosed(port);
@@ -266,24 +263,6 @@ public class InferenceLatencyBenchmark {
       throw new IllegalStateException("port " + port + " still accepts connections after close");
     } catch (ConnectException expected) {
       // Closed, as it should be.
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths
-          .sorted(Comparator.reverseOrder())
-          .forEach(
-              path -> {
-                try {
-                  Files.delete(path);
-                } catch (IOException e) {
-                  throw new UncheckedIOException("cannot delete " + path, e);
-                }
-              });
     }
   }
 

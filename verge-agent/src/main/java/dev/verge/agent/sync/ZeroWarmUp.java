@@ -41,12 +41,7 @@ final class ZeroWarmUp {
         return new Outcome.Skipped("input '" + spec.name() + "' is " + type);
       }
       long[] shape = spec.shape().stream().mapToLong(d -> d < 0 ? 1 : d).toArray();
-      long count;
-      try {
-        count = Tensor.elementCount(shape);
-      } catch (ArithmeticException e) {
-        count = Long.MAX_VALUE;
-      }
+      long count = Tensor.elementCountOrMax(shape);
       if (count > MAX_ELEMENTS) {
         return new Outcome.Skipped(
             "input '" + spec.name() + "' would need " + count + " zeros even at size 1");

@@ -1,9 +1,9 @@
 package dev.verge.bench.serve;
 
+import dev.verge.bench.Folders;
 import dev.verge.runtime.EngineOptions;
 import dev.verge.runtime.OnnxEngine;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -172,7 +171,7 @@ public final class ServeBench implements Callable<Integer> {
         }
       }
     } finally {
-      deleteTree(work);
+      Folders.deleteTree(work);
     }
   }
 
@@ -647,23 +646,5 @@ public final class ServeBench implements Callable<Integer> {
     String stamp =
         DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
     return Path.of("target", "bench-serve", "results-" + stamp + ".md");
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths
-          .sorted(Comparator.reverseOrder())
-          .forEach(
-              path -> {
-                try {
-                  Files.delete(path);
-                } catch (IOException e) {
-                  throw new UncheckedIOException("cannot delete " + path, e);
-                }
-              });
-    }
   }
 }

@@ -89,6 +89,18 @@ public record Tensor(String name, DataType datatype, long[] shape, Object data) 
     return count;
   }
 
+  /**
+   * The element count of {@code shape}, or {@link Long#MAX_VALUE} when it does not fit a long: for
+   * checks against a limit, which such a shape fails either way.
+   */
+  public static long elementCountOrMax(long[] shape) {
+    try {
+      return elementCount(shape);
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
   public int size() {
     return Array.getLength(data);
   }

@@ -92,12 +92,7 @@ public final class TensorCodec {
       }
       shape[i] = dim;
     }
-    long count;
-    try {
-      count = Tensor.elementCount(shape);
-    } catch (ArithmeticException e) {
-      count = Long.MAX_VALUE;
-    }
+    long count = Tensor.elementCountOrMax(shape);
     if (count > MAX_ELEMENTS) {
       // Too large, not malformed: 413 like a shape over the request's budget, before any budget.
       throw new TensorBudgetException(
