@@ -10,10 +10,11 @@ import java.util.Objects;
  *     choose
  * @param executionProvider where models run; {@link ExecutionProvider#AUTO} picks CUDA only when
  *     the GPU build of ONNX Runtime and a GPU are present
- * @param memoryArena ONNX Runtime's CPU memory arena and memory patterns: they keep every block a
- *     run allocated for the next run, so one large request leaves its peak resident for good. Off
- *     by default: blocks go back to the C allocator after each run (docs/benchmarks.md, "Agent
- *     footprint", measures both)
+ * @param memoryArena ONNX Runtime's CPU memory arena, on by default: it keeps the blocks a run
+ *     allocated for the next run, and hands its free regions back after a run with large inputs and
+ *     every 10 s ({@link ArenaRelease}), so one large request does not leave its peak resident.
+ *     Off, every block goes through the C allocator (docs/benchmarks.md, "Agent footprint",
+ *     measures both)
  */
 public record EngineOptions(
     int intraOpThreads,
@@ -33,7 +34,7 @@ public record EngineOptions(
 
   /** The given threads, the default provider and memory use. */
   public EngineOptions(int intraOpThreads, int interOpThreads) {
-    this(intraOpThreads, interOpThreads, ExecutionProvider.AUTO, false);
+    this(intraOpThreads, interOpThreads, ExecutionProvider.AUTO, true);
   }
 
   public static EngineOptions defaults() {

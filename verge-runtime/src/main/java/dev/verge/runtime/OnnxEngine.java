@@ -56,7 +56,14 @@ public final class OnnxEngine implements InferenceEngine {
         session = openSession(UnsignedCarriers.rewrite(source.model()), what);
         closeQuietly(declared);
       }
-      return new OnnxModel(source.name(), source.version(), environment, session, inputs, outputs);
+      return new OnnxModel(
+          source.name(),
+          source.version(),
+          environment,
+          session,
+          inputs,
+          outputs,
+          new ArenaRelease(options.memoryArena()));
     } catch (RuntimeException | OrtException e) {
       closeQuietly(session);
       throw e instanceof EngineException ee
@@ -110,7 +117,9 @@ public final class OnnxEngine implements InferenceEngine {
         sessionOptions.setInterOpNumThreads(options.interOpThreads());
       }
       sessionOptions.setCPUArenaAllocator(options.memoryArena());
-      sessionOptions.setMemoryPatternOptimization(options.memoryArena());
+      // Memory patterns stay off: ONNX Runtime keeps one per distinct input shape, without bound,
+      // so a client varying its batch size would grow the agent; the arena alone gives their gain.
+      sessionOptions.setMemoryPatternOptimization(false);
       if (cuda) {
         sessionOptions.addCUDA(ExecutionProviders.CUDA_DEVICE);
       }

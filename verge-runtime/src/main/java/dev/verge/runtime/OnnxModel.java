@@ -29,6 +29,7 @@ final class OnnxModel implements LoadedModel {
   private final List<TensorSpec> inputs;
   private final List<TensorSpec> outputs;
   private final Map<String, DataType> outputTypes;
+  private final ArenaRelease arena;
 
   OnnxModel(
       String name,
@@ -36,13 +37,15 @@ final class OnnxModel implements LoadedModel {
       OrtEnvironment environment,
       OrtSession session,
       List<TensorSpec> inputs,
-      List<TensorSpec> outputs) {
+      List<TensorSpec> outputs,
+      ArenaRelease arena) {
     this.name = name;
     this.version = version;
     this.environment = environment;
     this.session = session;
     this.inputs = inputs;
     this.outputs = outputs;
+    this.arena = arena;
     this.outputTypes = new HashMap<>();
     outputs.forEach(spec -> outputTypes.put(spec.name(), spec.datatype()));
   }
@@ -78,10 +81,13 @@ final class OnnxModel implements LoadedModel {
     Set<String> requested = InputCheck.selectOutputs(name, outputs, wanted);
     Map<String, OnnxTensor> feed = new HashMap<>();
     try {
+      long inputBytes = 0;
       for (Tensor tensor : given) {
         feed.put(tensor.name(), OrtTensors.toOnnx(environment, tensor));
+        inputBytes +=
+            Tensor.elementCountOrMax(tensor.shape()) * Math.max(1, tensor.datatype().byteSize());
       }
-      try (OrtSession.Result result = session.run(feed, requested)) {
+      try (OrtSession.Result result = session.run(feed, requested, arena.forRun(inputBytes))) {
         List<Tensor> answer = new ArrayList<>(requested.size());
         for (Map.Entry<String, OnnxValue> output : result) {
           Tensor computed = OrtTensors.fromOnnx(output.getKey(), output.getValue(), budget, this);
@@ -98,6 +104,7 @@ final class OnnxModel implements LoadedModel {
 
   @Override
   public void close() {
+    arena.close();
     try {
       session.close();
     } catch (OrtException e) {

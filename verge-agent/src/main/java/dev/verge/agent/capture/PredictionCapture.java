@@ -64,7 +64,11 @@ public final class PredictionCapture implements AutoCloseable {
   private volatile boolean closing;
 
   private PredictionCapture(
-      AgentStore store, CaptureConfig config, CaptureMetrics metrics, DoubleSupplier sampler) {
+      AgentStore store,
+      CaptureConfig config,
+      CaptureMetrics metrics,
+      DoubleSupplier sampler,
+      Duration gather) {
     this.store = store;
     this.config = config;
     this.metrics = metrics;
@@ -75,7 +79,7 @@ public final class PredictionCapture implements AutoCloseable {
         Thread.ofPlatform()
             .name("verge-capture")
             .daemon(true)
-            .unstarted(new CaptureWriter(store, queue, ledger, metrics, this));
+            .unstarted(new CaptureWriter(store, queue, ledger, metrics, this, gather));
   }
 
   /** Starts capturing into {@code store}, which must outlive this. */
@@ -89,7 +93,19 @@ public final class PredictionCapture implements AutoCloseable {
    */
   static PredictionCapture start(
       AgentStore store, CaptureConfig config, CaptureMetrics metrics, DoubleSupplier sampler) {
-    PredictionCapture capture = new PredictionCapture(store, config, metrics, sampler);
+    return start(store, config, metrics, sampler, CaptureWriter.GATHER);
+  }
+
+  /**
+   * @param gather how long the writer gathers records after the first before an async commit
+   */
+  static PredictionCapture start(
+      AgentStore store,
+      CaptureConfig config,
+      CaptureMetrics metrics,
+      DoubleSupplier sampler,
+      Duration gather) {
+    PredictionCapture capture = new PredictionCapture(store, config, metrics, sampler, gather);
     capture.writer.start();
     return capture;
   }

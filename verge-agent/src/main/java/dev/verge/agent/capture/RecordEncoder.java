@@ -26,7 +26,7 @@ final class RecordEncoder {
   static final String OMITTED = "data_omitted";
   // Streaming, from the arrays: the writer's thread encodes every record (a data-bound writer cost
   // the writer about as much as the store's insert).
-  private static final JsonFactory FACTORY = JsonFactory.builder().build();
+  private static final JsonFactory FACTORY = Json.factory();
 
   private RecordEncoder() {}
 

@@ -84,6 +84,43 @@ class PredictionCaptureTest {
   }
 
   @Test
+  void records_that_arrive_while_the_writer_gathers_share_one_commit() throws Exception {
+    PredictionCapture capture =
+        PredictionCapture.start(
+            store, CaptureConfig.defaults(), metrics, () -> 0, Duration.ofSeconds(2));
+    captures.add(capture);
+
+    // A steady trickle, one record at a time: without gathering, each would be its own commit.
+    for (int i = 0; i < 5; i++) {
+      serve(capture, "pump", "r" + i);
+      Thread.sleep(20);
+    }
+
+    assertThat(capture.drain(DRAIN)).isTrue();
+    assertThat(real.unsynced(10)).hasSize(5);
+    assertThat(store.transactions.get()).isEqualTo(1);
+  }
+
+  @Test
+  void a_synchronous_answer_does_not_wait_for_the_gathering() {
+    PredictionCapture capture =
+        PredictionCapture.start(
+            store,
+            CaptureConfig.defaults().withMode(CaptureConfig.Mode.SYNC),
+            metrics,
+            () -> 0,
+            Duration.ofMinutes(5));
+    captures.add(capture);
+
+    long start = System.nanoTime();
+    serve(capture, "pump", "durable");
+
+    // Committed long before the 5 minutes an async record would wait for company.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    assertThat(real.unsynced(10)).hasSize(1);
+  }
+
+  @Test
   void async_answers_before_the_commit() {
     PredictionCapture capture = capture(CaptureConfig.defaults());
     store.hold();

@@ -1,7 +1,11 @@
 package dev.verge.core.json;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.BufferRecycler;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import com.fasterxml.jackson.core.util.RecyclerPool;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,8 +18,15 @@ import java.io.UncheckedIOException;
 
 /** The one JSON configuration every Verge program shares, so that the wire looks the same. */
 public final class Json {
+  /**
+   * Jackson's working buffers, shared by every factory. Its default pool keeps them per thread, and
+   * the agent serves each request on a new virtual thread, so every request allocated them afresh
+   * (~12 KiB for a writer). Bounded: past it, buffers given back are left to the collector.
+   */
+  private static final RecyclerPool<BufferRecycler> BUFFERS = JsonRecyclerPools.newBoundedPool(256);
+
   private static final ObjectMapper MAPPER =
-      JsonMapper.builder()
+      JsonMapper.builder(factory())
           .addModule(new JavaTimeModule())
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -28,6 +39,16 @@ public final class Json {
       MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT);
 
   private Json() {}
+
+  /** A streaming factory on the shared buffers. */
+  public static JsonFactory factory() {
+    return JsonFactory.builder().recyclerPool(BUFFERS).build();
+  }
+
+  /** The shared buffers, for a factory built with other features. */
+  public static RecyclerPool<BufferRecycler> buffers() {
+    return BUFFERS;
+  }
 
   public static ObjectMapper mapper() {
     return MAPPER;

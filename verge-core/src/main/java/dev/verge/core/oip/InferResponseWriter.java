@@ -3,6 +3,7 @@ package dev.verge.core.oip;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import dev.verge.core.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -22,7 +23,7 @@ public final class InferResponseWriter {
    * Jackson's defaults, as the object mapper's: the same number text. (Its fast floating-point
    * writer measured no faster than the JDK's Float.toString here, so it is left off.)
    */
-  private static final JsonFactory FACTORY = JsonFactory.builder().build();
+  private static final JsonFactory FACTORY = Json.factory();
 
   private InferResponseWriter() {}
 
