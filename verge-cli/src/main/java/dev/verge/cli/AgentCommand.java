@@ -204,10 +204,18 @@ final class AgentCommand implements Runnable {
   String captureMaxRecordKb;
 
   @Option(
+      names = "--capture-max-rate",
+      paramLabel = "N",
+      description =
+          "Most records a second per model; past it requests are counted, not recorded; 0: no"
+              + " limit (default ${DEFAULT-VALUE}).")
+  String captureMaxRate;
+
+  @Option(
       names = "--capture-model",
       paramLabel = "MODEL=TERMS",
       description =
-          "Per-model capture policy, e.g. pump='inputs=true sample=10%% max-record-kb=16';"
+          "Per-model capture policy, e.g. pump='inputs=true sample=10%% max-rate=100';"
               + " repeatable; terms left out keep the defaults above.")
   List<String> captureModels;
 

@@ -11,6 +11,9 @@ public interface CaptureMetrics {
         public void sampledOut() {}
 
         @Override
+        public void rateLimited() {}
+
+        @Override
         public void waitedForRoom() {}
 
         @Override
@@ -28,6 +31,9 @@ public interface CaptureMetrics {
 
   /** A served request left no record: its model's sample rate passed it over. */
   void sampledOut();
+
+  /** A served request left no record: its model's records-a-second limit was reached. */
+  void rateLimited();
 
   /** A request found the queue full and waited for room. */
   void waitedForRoom();

@@ -9,9 +9,11 @@ import dev.verge.core.oip.Tensor;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -51,6 +53,10 @@ public final class PredictionCapture implements AutoCloseable {
   private final CaptureConfig config;
   private final CaptureMetrics metrics;
   private final DoubleSupplier sampler;
+
+  /** Per model with a records-a-second limit, its limit (models served are few and known). */
+  private final Map<String, RateLimit> limits = new ConcurrentHashMap<>();
+
   private final BlockingQueue<Pending> queue;
 
   /** Records answered and not settled yet, queued or in the writer's hands: the loss window. */
@@ -138,6 +144,14 @@ public final class PredictionCapture implements AutoCloseable {
     if (rate < 1 && !(rate > 0 && sampler.getAsDouble() < rate)) {
       ledger.unrecordedServed.incrementAndGet();
       metrics.sampledOut();
+      return;
+    }
+    if (policy.maxRate() > 0
+        && !limits
+            .computeIfAbsent(model, m -> new RateLimit(policy.maxRate(), System::nanoTime))
+            .admit()) {
+      ledger.unrecordedServed.incrementAndGet();
+      metrics.rateLimited();
       return;
     }
     StoreFullException refusal = full;

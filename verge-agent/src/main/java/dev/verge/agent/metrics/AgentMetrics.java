@@ -73,6 +73,7 @@ public final class AgentMetrics
   private final Counter downloadBytes;
   private final Counter commits;
   private final Counter sampledOut;
+  private final Counter rateLimited;
   private final Counter waits;
   private final Counter omitted;
   private final Counter writerFailures;
@@ -107,6 +108,11 @@ public final class AgentMetrics
     sampledOut =
         Counter.builder("verge.agent.capture.sampled.out")
             .description("Answered requests left unrecorded by their model's sample rate")
+            .register(registry);
+    rateLimited =
+        Counter.builder("verge.agent.capture.rate.limited")
+            .description(
+                "Answered requests left unrecorded because their model reached its records a second")
             .register(registry);
     waits =
         Counter.builder("verge.agent.capture.queue.waits")
@@ -308,6 +314,11 @@ public final class AgentMetrics
   @Override
   public void sampledOut() {
     sampledOut.increment();
+  }
+
+  @Override
+  public void rateLimited() {
+    rateLimited.increment();
   }
 
   @Override

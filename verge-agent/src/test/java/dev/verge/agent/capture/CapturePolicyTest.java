@@ -15,6 +15,15 @@ class CapturePolicyTest {
     assertThat(base.with("max-record-kb=16;sample=0.5"))
         .isEqualTo(new CapturePolicy(false, 0.5, 16 * 1024));
     assertThat(base.with("  ")).isEqualTo(base);
+    assertThat(base.with("max-rate=0").maxRate()).isZero();
+    assertThat(base.with("max-rate=250")).isEqualTo(new CapturePolicy(false, 1, 65536, 250));
+  }
+
+  @Test
+  void the_default_keeps_a_thousand_records_a_second_and_every_keeps_all() {
+    assertThat(CapturePolicy.DEFAULT.maxRate()).isEqualTo(1000);
+    assertThat(CapturePolicy.EVERY.maxRate()).isZero();
+    assertThat(CapturePolicy.EVERY.withMaxRate(1000)).isEqualTo(CapturePolicy.DEFAULT);
   }
 
   @Test
@@ -26,7 +35,10 @@ class CapturePolicyTest {
     assertThatThrownBy(() -> base.with("sample=many")).hasMessageContaining("'many'");
     assertThatThrownBy(() -> base.with("max-record-kb=0")).hasMessageContaining("outside 1-16384");
     assertThatThrownBy(() -> base.with("outputs=false"))
-        .hasMessageContaining("'outputs' is not one of inputs, sample, max-record-kb");
+        .hasMessageContaining("'outputs' is not one of inputs, sample, max-record-kb, max-rate");
+    assertThatThrownBy(() -> base.with("max-rate=-1"))
+        .hasMessageContaining("max-rate -1 is outside");
+    assertThatThrownBy(() -> base.with("max-rate=fast")).hasMessageContaining("'fast'");
     assertThatThrownBy(() -> base.with("inputs")).hasMessageContaining("'inputs' is not one of");
   }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class CountingMetrics implements CaptureMetrics {
   final AtomicInteger commits = new AtomicInteger();
   final AtomicInteger sampledOut = new AtomicInteger();
+  final AtomicInteger rateLimited = new AtomicInteger();
   final AtomicInteger waits = new AtomicInteger();
   final AtomicInteger omitted = new AtomicInteger();
   final AtomicInteger writerFailures = new AtomicInteger();
@@ -21,6 +22,11 @@ final class CountingMetrics implements CaptureMetrics {
   @Override
   public void sampledOut() {
     sampledOut.incrementAndGet();
+  }
+
+  @Override
+  public void rateLimited() {
+    rateLimited.incrementAndGet();
   }
 
   @Override

@@ -26,7 +26,10 @@ final class KilledWriter {
     PredictionCapture capture =
         PredictionCapture.start(
             store,
-            CaptureConfig.defaults().withMode(mode).withQueue(queue, CaptureConfig.WhenFull.WAIT),
+            CaptureConfig.defaults()
+                .withMode(mode)
+                .withQueue(queue, CaptureConfig.WhenFull.WAIT)
+                .withPolicy(CapturePolicy.EVERY),
             CaptureMetrics.NONE);
     List<Tensor> outputs =
         List.of(new Tensor("p", DataType.FP32, new long[] {1, 2}, new float[] {0.1f, 0.9f}));

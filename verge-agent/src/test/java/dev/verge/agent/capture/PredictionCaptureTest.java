@@ -221,6 +221,24 @@ class PredictionCaptureTest {
   }
 
   @Test
+  void past_its_records_a_second_a_model_is_counted_without_records() {
+    CaptureConfig config =
+        CaptureConfig.defaults().withPolicy(CapturePolicy.DEFAULT.withMaxRate(10));
+    PredictionCapture capture = capture(config);
+
+    // Far faster than 10 a second: the first second's burst is recorded, the rest only counted.
+    for (int i = 0; i < 200; i++) {
+      serve(capture, "pump", "r" + i);
+    }
+
+    assertThat(capture.drain(DRAIN)).isTrue();
+    int recorded = real.unsynced(1000).size();
+    assertThat(recorded).isBetween(10, 40);
+    assertThat(metrics.rateLimited.get()).isEqualTo(200 - recorded);
+    assertThat(real.counters().served()).isEqualTo(200);
+  }
+
+  @Test
   void a_rate_of_zero_records_nothing() {
     PredictionCapture capture =
         capture(CaptureConfig.defaults().withPolicy(CapturePolicy.DEFAULT.withSampleRate(0)));

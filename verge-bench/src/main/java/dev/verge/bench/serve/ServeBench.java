@@ -1,5 +1,6 @@
 package dev.verge.bench.serve;
 
+import dev.verge.agent.capture.CapturePolicy;
 import dev.verge.bench.Folders;
 import dev.verge.runtime.EngineOptions;
 import dev.verge.runtime.OnnxEngine;
@@ -354,7 +355,10 @@ public final class ServeBench implements Callable<Integer> {
             + LONGER
             + "× as long); ONNX Runtime threads per run: "
             + (threads == 0 ? "its choice" : threads)
-            + ".");
+            + "; the agents capture predictions as a device's agent does by default (outputs of"
+            + " every request, up to "
+            + CapturePolicy.DEFAULT.maxRate()
+            + " records a second per model, committed in groups).");
     notes.add("");
     notes.add("Outputs checked before timing: " + String.join("; ", checked) + ".");
     // The readiness ceilings first: run after the warm-up, their GETs left the agent's infer path

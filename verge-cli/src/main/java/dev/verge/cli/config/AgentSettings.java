@@ -225,13 +225,22 @@ public final class AgentSettings {
           () -> CapturePolicy.DEFAULT.maxRecordBytes() / 1024,
           String.valueOf(CapturePolicy.DEFAULT.maxRecordBytes() / 1024));
 
+  public static final Setting<Integer> CAPTURE_MAX_RATE =
+      Setting.of(
+          SECTION,
+          "capture-max-rate",
+          Parsers.integer(0, CapturePolicy.MAX_RATE),
+          "0 (no limit) to " + CapturePolicy.MAX_RATE + " records a second per model",
+          () -> CapturePolicy.DEFAULT.maxRate(),
+          String.valueOf(CapturePolicy.DEFAULT.maxRate()));
+
   public static final Setting<Map<String, String>> CAPTURE_MODELS =
       Setting.of(
               SECTION,
               "capture-models",
               Parsers.modelSpecs(),
-              "model=terms pairs; terms: inputs=true|false sample=0.25|25% max-record-kb=N,"
-                  + " separated by spaces or ';'",
+              "model=terms pairs; terms: inputs=true|false sample=0.25|25% max-record-kb=N"
+                  + " max-rate=N, separated by spaces or ';'",
               Map::<String, String>of,
               null)
           .withFlag("--capture-model")
@@ -280,6 +289,7 @@ public final class AgentSettings {
           CAPTURE_INPUTS,
           CAPTURE_SAMPLE,
           CAPTURE_MAX_RECORD_KB,
+          CAPTURE_MAX_RATE,
           CAPTURE_MODELS,
           MAX_REQUEST_MB,
           MAX_CONCURRENT_REQUESTS,
@@ -326,7 +336,8 @@ public final class AgentSettings {
         new CapturePolicy(
             settings.get(CAPTURE_INPUTS),
             settings.get(CAPTURE_SAMPLE),
-            settings.get(CAPTURE_MAX_RECORD_KB) * 1024);
+            settings.get(CAPTURE_MAX_RECORD_KB) * 1024,
+            settings.get(CAPTURE_MAX_RATE));
     Map<String, CapturePolicy> models = new LinkedHashMap<>();
     settings
         .get(CAPTURE_MODELS)
