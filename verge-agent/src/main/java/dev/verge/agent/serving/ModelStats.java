@@ -71,9 +71,13 @@ final class ModelStats {
   }
 
   private Counter counter(String model, long version) {
-    return byModel
-        .computeIfAbsent(model, m -> new ConcurrentHashMap<>())
-        .computeIfAbsent(version, v -> new Counter());
+    // Looked up on every request: a plain get first, the computing lookup only the first time.
+    Map<Long, Counter> versions = byModel.get(model);
+    if (versions == null) {
+      versions = byModel.computeIfAbsent(model, m -> new ConcurrentHashMap<>());
+    }
+    Counter counter = versions.get(version);
+    return counter != null ? counter : versions.computeIfAbsent(version, v -> new Counter());
   }
 
   /** A count and a sum of nanoseconds, safe to add to from many threads. */

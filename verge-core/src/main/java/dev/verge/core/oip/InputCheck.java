@@ -24,18 +24,29 @@ public final class InputCheck {
         throw new ProtocolException("input '" + tensor.name() + "' is given twice");
       }
     }
-    List<String> names = specs.stream().map(TensorSpec::name).toList();
     for (String given : byName.keySet()) {
-      if (!names.contains(given)) {
+      if (!named(specs, given)) {
         throw new ProtocolException(
-            "input '" + given + "' is not an input of model " + model + " (it has " + names + ")");
+            "input '"
+                + given
+                + "' is not an input of model "
+                + model
+                + " (it has "
+                + names(specs)
+                + ")");
       }
     }
     for (TensorSpec spec : specs) {
       Tensor tensor = byName.get(spec.name());
       if (tensor == null) {
         throw new ProtocolException(
-            "input '" + spec.name() + "' is missing (model " + model + " needs " + names + ")");
+            "input '"
+                + spec.name()
+                + "' is missing (model "
+                + model
+                + " needs "
+                + names(specs)
+                + ")");
       }
       if (tensor.datatype() != spec.datatype()) {
         throw new ProtocolException(
@@ -65,19 +76,38 @@ public final class InputCheck {
    */
   public static Set<String> selectOutputs(
       String model, List<TensorSpec> specs, Set<String> wanted) {
-    List<String> names = specs.stream().map(TensorSpec::name).toList();
     for (String name : wanted) {
-      if (!names.contains(name)) {
+      if (!named(specs, name)) {
         throw new ProtocolException(
-            "output '" + name + "' is not an output of model " + model + " (it has " + names + ")");
+            "output '"
+                + name
+                + "' is not an output of model "
+                + model
+                + " (it has "
+                + names(specs)
+                + ")");
       }
     }
     Set<String> selected = new LinkedHashSet<>();
-    for (String name : names) {
-      if (wanted.isEmpty() || wanted.contains(name)) {
-        selected.add(name);
+    for (TensorSpec spec : specs) {
+      if (wanted.isEmpty() || wanted.contains(spec.name())) {
+        selected.add(spec.name());
       }
     }
     return selected;
+  }
+
+  // Every request is checked: the names are listed only for an error's message.
+  private static boolean named(List<TensorSpec> specs, String name) {
+    for (TensorSpec spec : specs) {
+      if (spec.name().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<String> names(List<TensorSpec> specs) {
+    return specs.stream().map(TensorSpec::name).toList();
   }
 }
