@@ -61,13 +61,7 @@ class GrpcIntegrationTest {
       throws Exception {
     Fleet.Publisher publisher = fleet.publisher("publisher", true);
     fleet.publish("pump", 1, TestModels.logistic(1f), publisher);
-    Agent agent =
-        fleet.start(fleet.agentConfig("edge", SITE, publisher.publicKey()).withGrpcPort(0));
-    assertThat(agent.grpcPort()).isPresent();
-    channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", agent.grpcPort().getAsInt())
-            .usePlaintext()
-            .build();
+    Agent agent = startWithGrpc(publisher);
     DeploymentView v1 = fleet.deploy("pump", 1, SITE);
     await("the agent serves v1", () -> fleet.admin.deployment(v1.id()).counts().active() == 1);
 
@@ -97,12 +91,7 @@ class GrpcIntegrationTest {
   void a_model_unloaded_and_loaded_again_over_grpc_stops_and_resumes_serving() throws Exception {
     Fleet.Publisher publisher = fleet.publisher("publisher", true);
     fleet.publish("pump", 1, TestModels.logistic(1f), publisher);
-    Agent agent =
-        fleet.start(fleet.agentConfig("edge", SITE, publisher.publicKey()).withGrpcPort(0));
-    channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", agent.grpcPort().getAsInt())
-            .usePlaintext()
-            .build();
+    startWithGrpc(publisher);
     DeploymentView v1 = fleet.deploy("pump", 1, SITE);
     await("the agent serves v1", () -> fleet.admin.deployment(v1.id()).counts().active() == 1);
 
@@ -133,6 +122,18 @@ class GrpcIntegrationTest {
 
   private boolean ready() {
     return stub().modelReady(ModelReadyRequest.newBuilder().setName("pump").build()).getReady();
+  }
+
+  /** An agent with its gRPC door open, and {@link #channel} to it. */
+  private Agent startWithGrpc(Fleet.Publisher publisher) {
+    Agent agent =
+        fleet.start(fleet.agentConfig("edge", SITE, publisher.publicKey()).withGrpcPort(0));
+    assertThat(agent.grpcPort()).isPresent();
+    channel =
+        NettyChannelBuilder.forAddress("127.0.0.1", agent.grpcPort().getAsInt())
+            .usePlaintext()
+            .build();
+    return agent;
   }
 
   private GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub() {

@@ -84,8 +84,12 @@ final class OnnxModel implements LoadedModel {
       long inputBytes = 0;
       for (Tensor tensor : given) {
         feed.put(tensor.name(), OrtTensors.toOnnx(environment, tensor));
+        // Capped per tensor: only whether the sum reaches the threshold matters, and it cannot
+        // wrap.
         inputBytes +=
-            Tensor.elementCountOrMax(tensor.shape()) * Math.max(1, tensor.datatype().byteSize());
+            Math.min(
+                TensorBudget.bytesOf(tensor.datatype(), tensor.shape()),
+                ArenaRelease.LARGE_INPUT_BYTES);
       }
       try (OrtSession.Result result = session.run(feed, requested, arena.forRun(inputBytes))) {
         List<Tensor> answer = new ArrayList<>(requested.size());
