@@ -2,6 +2,7 @@ package dev.verge.agent;
 
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.capture.PredictionCapture;
+import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.forward.PredictionForwarder;
 import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.metrics.AgentMetrics;
@@ -183,9 +184,16 @@ public final class Agent implements AutoCloseable {
       server.repository(sync.repository());
       syncing.set(sync);
       resources.push(sync);
+      store.keepNewestWhenFull(config.forward().mode() == ForwardConfig.Mode.METERED);
       PredictionForwarder forwarder =
           new PredictionForwarder(
-              store, hub, deviceId, config.forwardBatchSize(), config.forwardInterval(), metrics);
+              store,
+              hub,
+              deviceId,
+              config.forwardBatchSize(),
+              config.forwardInterval(),
+              metrics,
+              config.forward());
       resources.push(forwarder);
       Agent agent = new Agent(config, deviceId, capture, sync, forwarder, server, grpc, resources);
       sync.start();
@@ -197,6 +205,12 @@ public final class Agent implements AutoCloseable {
           agent.inferenceUrl(),
           grpc == null ? "" : " and gRPC port " + grpc.port(),
           config.hubUrl());
+      if (config.forward().mode() == ForwardConfig.Mode.METERED) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "metered link: predictions stay on this device (the newest kept when the store is"
+                + " full); the hub gets reports and events only");
+      }
       return agent;
     } catch (RuntimeException e) {
       closeAll(resources, e);

@@ -1,6 +1,7 @@
 package dev.verge.agent;
 
 import dev.verge.agent.capture.CaptureConfig;
+import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.serving.ServingLimits;
 import dev.verge.runtime.EngineOptions;
 import java.net.InetAddress;
@@ -40,6 +41,7 @@ import java.util.Map;
  *     default) for none; 0 picks a free one. Needs the verge-grpc module on the class path.
  * @param servingLimits what inference requests may take (tensor bytes each, bytes in flight, infer
  *     calls at once); the default follows the heap
+ * @param forward how predictions travel to the hub: all or metered, compressed, the upload cap
  */
 public record AgentConfig(
     URI hubUrl,
@@ -60,7 +62,8 @@ public record AgentConfig(
     CaptureConfig capture,
     // part 5 (grpc): the gRPC door
     int grpcPort,
-    ServingLimits servingLimits) {
+    ServingLimits servingLimits,
+    ForwardConfig forward) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -111,7 +114,8 @@ public record AgentConfig(
         ZoneId.systemDefault(),
         CaptureConfig.defaults(),
         GRPC_OFF,
-        ServingLimits.defaults());
+        ServingLimits.defaults(),
+        ForwardConfig.defaults());
   }
 
   /**
@@ -187,6 +191,9 @@ public record AgentConfig(
     }
     if (engineOptions == null) {
       throw invalid("no engine options");
+    }
+    if (forward == null) {
+      throw invalid("no forwarding settings");
     }
     if (servingLimits == null) {
       throw invalid("no serving limits");
@@ -272,6 +279,11 @@ public record AgentConfig(
     return with(f -> f.capture = value);
   }
 
+  /** Forwards predictions as {@code value} says: see {@link ForwardConfig}. */
+  public AgentConfig withForward(ForwardConfig value) {
+    return with(f -> f.forward = value);
+  }
+
   /** Bounds what inference requests take: see {@link ServingLimits}. */
   public AgentConfig withServingLimits(ServingLimits value) {
     return with(f -> f.servingLimits = value);
@@ -312,6 +324,7 @@ public record AgentConfig(
     private CaptureConfig capture;
     private int grpcPort;
     private ServingLimits servingLimits;
+    private ForwardConfig forward;
 
     Fields(AgentConfig config) {
       hubUrl = config.hubUrl;
@@ -332,6 +345,7 @@ public record AgentConfig(
       capture = config.capture;
       grpcPort = config.grpcPort;
       servingLimits = config.servingLimits;
+      forward = config.forward;
     }
 
     AgentConfig build() {
@@ -353,7 +367,8 @@ public record AgentConfig(
           timeZone,
           capture,
           grpcPort,
-          servingLimits);
+          servingLimits,
+          forward);
     }
   }
 
@@ -394,6 +409,8 @@ public record AgentConfig(
         + (grpcPort == GRPC_OFF ? "off" : grpcPort)
         + ", servingLimits="
         + servingLimits
+        + ", forward="
+        + forward
         + "]";
   }
 

@@ -79,6 +79,12 @@ public final class FakeHub implements AutoCloseable {
   /** Batches of more records than this are refused with 413. */
   public volatile int maxBatchRecords = Integer.MAX_VALUE;
 
+  /** The Content-Encoding of each prediction batch, in arrival order ("identity" for none). */
+  public final List<String> batchEncodings = new CopyOnWriteArrayList<>();
+
+  /** When set, compressed prediction batches are refused with 415, as an older hub would. */
+  public volatile boolean refuseCompressedBatches;
+
   /** The next this many bundle downloads are answered 503, as a hub under maintenance does. */
   public final AtomicInteger failBundleDownloads = new AtomicInteger();
 
@@ -282,6 +288,11 @@ public final class FakeHub implements AutoCloseable {
     Reply refused = refusal(exchange);
     if (refused != null) {
       return refused;
+    }
+    String encoding = exchange.header("Content-Encoding");
+    batchEncodings.add(encoding == null ? "identity" : encoding);
+    if (encoding != null && refuseCompressedBatches) {
+      return Reply.error(415, "Content-Encoding " + encoding + " is not supported", "UNSUPPORTED");
     }
     byte[] body = exchange.bytes();
     if (failPredictionBatches.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {

@@ -7,6 +7,8 @@ import dev.verge.agent.store.Identity;
 import dev.verge.agent.sync.DesiredPoll;
 import dev.verge.agent.sync.HubClient;
 import dev.verge.agent.sync.HubRefusedException;
+import dev.verge.agent.sync.Sent;
+import dev.verge.agent.sync.Upload;
 import dev.verge.core.api.ApiError;
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.EnrollRequest;
@@ -15,6 +17,7 @@ import dev.verge.core.api.LatencyBuckets;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.PendingTarget;
 import dev.verge.core.api.PredictionBatch;
+import dev.verge.core.api.PredictionRecord;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.api.VersionStats;
 import dev.verge.core.json.Json;
@@ -119,6 +122,44 @@ abstract class HubContract {
     device.report(new ReportedState("0.1", List.of(), 0, 0));
 
     assertThat(device.sendPredictions("k-1", new PredictionBatch(List.of())).accepted()).isZero();
+  }
+
+  @Test
+  void a_gzip_compressed_capped_batch_is_accepted_and_counted_once() {
+    HubClient device = enrolled();
+    List<PredictionRecord> records = new java.util.ArrayList<>();
+    for (int i = 1; i <= 40; i++) {
+      records.add(
+          new PredictionRecord(
+              i,
+              Instant.parse("2026-12-01T00:00:00Z").plusSeconds(i),
+              "pump",
+              1,
+              120,
+              "r" + i,
+              Json.mapper()
+                  .valueToTree(
+                      List.of(
+                          Map.of(
+                              "name",
+                              "p",
+                              "datatype",
+                              "FP32",
+                              "shape",
+                              List.of(1, 2),
+                              "data",
+                              List.of(0.25, 0.75)))),
+              null));
+    }
+    Upload upload = new Upload(true, dev.verge.agent.internal.Bandwidth.of(1_000_000));
+
+    Sent sent = device.sendPredictions("k-gz", new PredictionBatch(records), upload);
+    Sent again = device.sendPredictions("k-gz", new PredictionBatch(records), upload);
+
+    assertThat(sent.compressed()).isTrue();
+    assertThat(sent.wireBytes()).isLessThan(sent.jsonBytes() / 4);
+    assertThat(sent.ack().accepted()).isEqualTo(40);
+    assertThat(again.ack().duplicate()).isTrue();
   }
 
   @Test

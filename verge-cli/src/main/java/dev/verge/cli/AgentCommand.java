@@ -117,6 +117,29 @@ final class AgentCommand implements Runnable {
   String forwardInterval;
 
   @Option(
+      names = "--forward-mode",
+      paramLabel = "MODE",
+      description =
+          "all: every prediction goes to the hub; metered: predictions stay on the device (the"
+              + " newest kept when the store is full), the hub gets reports and events (default"
+              + " ${DEFAULT-VALUE}).")
+  String forwardMode;
+
+  @Option(
+      names = "--forward-compress",
+      paramLabel = "BOOL",
+      description = "Send prediction batches gzip-compressed (default ${DEFAULT-VALUE}).")
+  String forwardCompress;
+
+  @Option(
+      names = "--max-upload-rate",
+      paramLabel = "BYTES",
+      description =
+          "Most bytes a second prediction uploads take, e.g. 64KiB or 1MB; 0: no cap (default"
+              + " ${DEFAULT-VALUE}).")
+  String maxUploadRate;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       description =

@@ -16,4 +16,7 @@ public interface ForwardMetrics {
 
   /** The hub refused {@code count} predictions on their own merits; they are no longer sent. */
   void setAside(int count);
+
+  /** A batch of {@code jsonBytes} went to the hub as {@code wireBytes} (compressed or not). */
+  default void uploaded(long jsonBytes, long wireBytes) {}
 }

@@ -10,4 +10,12 @@ public sealed interface ForwardOutcome {
 
   /** The hub failed a batch; it and everything after it stay pending for the next round. */
   record Stopped(int forwarded, String error) implements ForwardOutcome {}
+
+  /** Metered: nothing was sent; {@code pending} predictions stay on the device. */
+  record Held(long pending) implements ForwardOutcome {
+    @Override
+    public int forwarded() {
+      return 0;
+    }
+  }
 }

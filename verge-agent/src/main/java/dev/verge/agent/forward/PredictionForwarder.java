@@ -1,11 +1,14 @@
 package dev.verge.agent.forward;
 
 import dev.verge.agent.internal.BackgroundThreads;
+import dev.verge.agent.internal.Bandwidth;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.sync.HubClient;
 import dev.verge.agent.sync.HubException;
 import dev.verge.agent.sync.HubLink;
 import dev.verge.agent.sync.HubRefusedException;
+import dev.verge.agent.sync.Sent;
+import dev.verge.agent.sync.Upload;
 import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.PredictionRecord;
 import java.time.Duration;
@@ -18,6 +21,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * the hub acknowledged it, so an agent killed between the two sends it again, harmlessly: delivery
  * is at least once, the effect exactly once. The first failure ends a round; the next round
  * retries.
+ *
+ * <p>Batches go gzip-compressed (falling back to plain JSON, once said, for a hub that answers 415)
+ * and held to the upload cap; a capped link gets batches small enough to send within the request's
+ * time-out. In {@link ForwardConfig.Mode#METERED} nothing is sent: the predictions stay on the
+ * device, the reports carry the aggregates.
  */
 public final class PredictionForwarder implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(PredictionForwarder.class.getName());
@@ -28,12 +36,22 @@ public final class PredictionForwarder implements AutoCloseable {
    */
   static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
 
+  /** On a capped link a batch carries at most this many seconds' worth of tensor JSON. */
+  static final long CAPPED_BATCH_SECONDS = 10;
+
+  /** ... but never less than this, so one record with captured inputs still fits. */
+  static final long MIN_BATCH_BYTES = 64 * 1024;
+
   private final AgentStore store;
   private final HubClient hub;
   private final String deviceId;
   private final int batchSize;
   private final Duration interval;
   private final ForwardMetrics metrics;
+  private final ForwardConfig config;
+  private final Bandwidth upload;
+  private final long maxBatchBytes;
+  private volatile boolean compressionRefused;
   private final HubLink link = new HubLink("forward");
   private final ReentrantLock flushing = new ReentrantLock();
   private volatile Thread thread;
@@ -51,6 +69,17 @@ public final class PredictionForwarder implements AutoCloseable {
       int batchSize,
       Duration interval,
       ForwardMetrics metrics) {
+    this(store, hub, deviceId, batchSize, interval, metrics, ForwardConfig.defaults());
+  }
+
+  public PredictionForwarder(
+      AgentStore store,
+      HubClient hub,
+      String deviceId,
+      int batchSize,
+      Duration interval,
+      ForwardMetrics metrics,
+      ForwardConfig config) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be 1 or more, got " + batchSize);
     }
@@ -60,6 +89,18 @@ public final class PredictionForwarder implements AutoCloseable {
     this.batchSize = batchSize;
     this.interval = interval;
     this.metrics = metrics;
+    this.config = config;
+    this.upload = Bandwidth.of(config.maxUploadRate());
+    this.maxBatchBytes =
+        upload.limited()
+            ? Math.max(
+                MIN_BATCH_BYTES,
+                Math.min(MAX_BATCH_BYTES, upload.bytesPerSecond() * CAPPED_BATCH_SECONDS))
+            : MAX_BATCH_BYTES;
+  }
+
+  public ForwardConfig config() {
+    return config;
   }
 
   /** The idempotency key of a batch: the device and the sequences it spans. */
@@ -75,19 +116,23 @@ public final class PredictionForwarder implements AutoCloseable {
    * forwarding goes on. Any other failure (the hub down, a wrong credential) ends the round.
    */
   public ForwardOutcome flush() {
+    if (config.mode() == ForwardConfig.Mode.METERED) {
+      return new ForwardOutcome.Held(store.counters().pending());
+    }
     flushing.lock();
     try {
       int forwarded = 0;
       int size = batchSize;
       while (true) {
-        List<PredictionRecord> batch = store.unsynced(size, MAX_BATCH_BYTES);
+        List<PredictionRecord> batch = store.unsynced(size, maxBatchBytes);
         if (batch.isEmpty()) {
           return new ForwardOutcome.Drained(forwarded);
         }
         long first = batch.getFirst().sequence();
         long last = batch.getLast().sequence();
         try {
-          hub.sendPredictions(idempotencyKey(deviceId, first, last), new PredictionBatch(batch));
+          Sent sent = send(idempotencyKey(deviceId, first, last), new PredictionBatch(batch));
+          metrics.uploaded(sent.jsonBytes(), sent.wireBytes());
           link.reached();
         } catch (HubException e) {
           if (!(e instanceof HubRefusedException refused && refusesContent(refused))) {
@@ -114,6 +159,24 @@ public final class PredictionForwarder implements AutoCloseable {
       }
     } finally {
       flushing.unlock();
+    }
+  }
+
+  /** One batch, compressed unless the hub said it takes no compressed bodies. */
+  private Sent send(String key, PredictionBatch batch) {
+    Upload how = new Upload(config.compress() && !compressionRefused, upload);
+    try {
+      return hub.sendPredictions(key, batch, how);
+    } catch (HubRefusedException e) {
+      if (!how.compress() || e.status() != 415) {
+        throw e;
+      }
+      compressionRefused = true;
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "the hub takes no compressed batches ({0}); predictions go uncompressed from now on",
+          e.getMessage());
+      return hub.sendPredictions(key, batch, how.uncompressed());
     }
   }
 

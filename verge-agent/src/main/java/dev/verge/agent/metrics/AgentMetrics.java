@@ -70,7 +70,10 @@ public final class AgentMetrics
   private final Counter forwarded;
   private final Counter pruned;
   private final Counter setAside;
+  private final Counter discarded;
   private final Counter downloadBytes;
+  private final Counter uploadJsonBytes;
+  private final Counter uploadWireBytes;
   private final Counter commits;
   private final Counter sampledOut;
   private final Counter rateLimited;
@@ -95,6 +98,19 @@ public final class AgentMetrics
             .register(registry);
     pruned = dropped("pruned");
     setAside = dropped("refused_by_hub");
+    discarded = dropped("metered_pruned");
+    uploadJsonBytes =
+        Counter.builder("verge.agent.forward.bytes")
+            .tag("as", "json")
+            .description(
+                "Prediction batches sent to the hub: their JSON, and what went on the wire")
+            .register(registry);
+    uploadWireBytes =
+        Counter.builder("verge.agent.forward.bytes")
+            .tag("as", "wire")
+            .description(
+                "Prediction batches sent to the hub: their JSON, and what went on the wire")
+            .register(registry);
     downloadBytes =
         Counter.builder("verge.agent.bundle.download.bytes")
             .description("Bundle bytes received from the hub, resumed attempts included")
@@ -135,7 +151,8 @@ public final class AgentMetrics
     return Counter.builder("verge.agent.predictions.dropped")
         .description(
             "Predictions no longer kept for the hub: pruned (deleted, already forwarded, to make"
-                + " room), refused_by_hub (set aside, kept but not sent again), or answered but"
+                + " room), metered_pruned (deleted unforwarded to make room on a metered device),"
+                + " refused_by_hub (set aside, kept but not sent again), or answered but"
                 + " never recorded: queue_full (capture-when-full: drop), capture_failed (the"
                 + " writer could not store them), closed (the agent stopped first)")
         .tag("reason", reason)
@@ -295,6 +312,11 @@ public final class AgentMetrics
   }
 
   @Override
+  public void discarded(int count) {
+    discarded.increment(count);
+  }
+
+  @Override
   public void forwarded(int count) {
     forwarded.increment(count);
   }
@@ -302,6 +324,12 @@ public final class AgentMetrics
   @Override
   public void setAside(int count) {
     setAside.increment(count);
+  }
+
+  @Override
+  public void uploaded(long jsonBytes, long wireBytes) {
+    uploadJsonBytes.increment(jsonBytes);
+    uploadWireBytes.increment(wireBytes);
   }
 
   // Capture.

@@ -114,6 +114,14 @@ public interface AgentStore extends AutoCloseable {
   /** The store's size against its budget, and its backlog. */
   StoreUsage usage();
 
+  /**
+   * Whether a full store makes room by deleting the oldest predictions the hub never got, once none
+   * it has is left (a metered device, which keeps its newest), instead of refusing new ones.
+   */
+  default void keepNewestWhenFull(boolean keep) {
+    throw new UnsupportedOperationException("this store always refuses when full");
+  }
+
   @Override
   void close();
 }

@@ -57,6 +57,7 @@ public final class SqliteAgentStore implements AgentStore {
   private final long maxBytes;
   private final StoreEvents events;
   private final ReentrantLock lock = new ReentrantLock();
+  private volatile boolean keepNewest;
   private boolean closed;
 
   private SqliteAgentStore(Path file, Connection connection, long maxBytes, StoreEvents events) {
@@ -405,6 +406,21 @@ public final class SqliteAgentStore implements AgentStore {
         full = e;
       }
     }
+    while (keepNewest) {
+      int discarded = pruneOldestUnsynced();
+      if (discarded == 0) {
+        break;
+      }
+      events.discarded(discarded);
+      try {
+        return insert(predictions, unrecordedServed, failed);
+      } catch (StoreException e) {
+        if (!isFull(e)) {
+          throw e;
+        }
+        full = e;
+      }
+    }
     long pending = counters().pending();
     throw new StoreFullException(
         "the prediction store "
@@ -436,6 +452,26 @@ public final class SqliteAgentStore implements AgentStore {
               c.prepareStatement(
                   "DELETE FROM predictions WHERE sequence IN (SELECT sequence FROM predictions"
                       + " WHERE synced = 1 ORDER BY sequence LIMIT ?)")) {
+            s.setInt(1, PRUNE_BATCH);
+            return s.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public void keepNewestWhenFull(boolean keep) {
+    keepNewest = keep;
+  }
+
+  /** Deletes up to {@link #PRUNE_BATCH} of the oldest predictions the hub never got. */
+  int pruneOldestUnsynced() {
+    return transaction(
+        "delete the oldest unforwarded predictions",
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM predictions WHERE sequence IN (SELECT sequence FROM predictions"
+                      + " WHERE synced = 0 ORDER BY sequence LIMIT ?)")) {
             s.setInt(1, PRUNE_BATCH);
             return s.executeUpdate();
           }

@@ -16,4 +16,10 @@ public interface StoreEvents {
 
   /** {@code count} predictions the hub already has were deleted to make room for new ones. */
   void pruned(int count);
+
+  /**
+   * {@code count} predictions the hub never got were deleted to make room for new ones: a metered
+   * device keeps its newest predictions.
+   */
+  default void discarded(int count) {}
 }

@@ -11,8 +11,11 @@ import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.json.Json;
 import dev.verge.core.json.JsonFormatException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +28,8 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * The hub's device API over {@link HttpClient}: enrollment with a one-time token, then desired
@@ -147,16 +152,67 @@ public final class HubClient implements AutoCloseable {
    * once.
    */
   public BatchAck sendPredictions(String idempotencyKey, PredictionBatch batch) {
+    return sendPredictions(idempotencyKey, batch, Upload.PLAIN).ack();
+  }
+
+  /**
+   * Sends one batch of predictions as {@code upload} says: gzip-compressed when asked and the body
+   * is large enough to gain, its bytes held to the upload cap (the request's time-out then grows
+   * with what the cap needs for the body).
+   *
+   * @throws HubRefusedException with status 415 when the hub does not take compressed bodies
+   */
+  public Sent sendPredictions(String idempotencyKey, PredictionBatch batch, Upload upload) {
     String what = "forward " + batch.records().size() + " predictions";
-    HttpRequest http =
-        request(ApiPaths.predictions(deviceId()), credential(), REQUEST_TIMEOUT)
+    byte[] json = Json.write(batch);
+    boolean compressed = upload.compress() && json.length >= Upload.MIN_COMPRESSED_BYTES;
+    byte[] body = compressed ? gzip(json) : json;
+    HttpRequest.Builder builder =
+        request(ApiPaths.predictions(deviceId()), credential(), uploadTimeout(body, upload))
             .header("Content-Type", JSON)
-            .header(ApiPaths.IDEMPOTENCY_KEY, idempotencyKey)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(batch)))
-            .build();
+            .header(ApiPaths.IDEMPOTENCY_KEY, idempotencyKey);
+    if (compressed) {
+      builder.header("Content-Encoding", "gzip");
+    }
+    HttpRequest http = builder.POST(publisher(body, upload)).build();
     HttpResponse<byte[]> response = send(http, what);
     expect(response, 200, what);
-    return parse(response, BatchAck.class, what);
+    return new Sent(parse(response, BatchAck.class, what), json.length, body.length, compressed);
+  }
+
+  /** The body's bytes, through the cap when there is one (with its length declared). */
+  private static HttpRequest.BodyPublisher publisher(byte[] body, Upload upload) {
+    if (!upload.cap().limited()) {
+      return HttpRequest.BodyPublishers.ofByteArray(body);
+    }
+    return HttpRequest.BodyPublishers.fromPublisher(
+        HttpRequest.BodyPublishers.ofInputStream(
+            () -> upload.cap().throttle(new ByteArrayInputStream(body))),
+        body.length);
+  }
+
+  /** The usual time-out, plus twice what the cap needs for the body, so a capped link can send. */
+  private static Duration uploadTimeout(byte[] body, Upload upload) {
+    long rate = upload.cap().bytesPerSecond();
+    return rate == 0
+        ? REQUEST_TIMEOUT
+        : REQUEST_TIMEOUT.plusMillis(Math.multiplyExact(2_000L, body.length) / rate);
+  }
+
+  /** gzip at its fastest level: JSON tensors shrink well at any level, CPU is the scarce part. */
+  static byte[] gzip(byte[] json) {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream(Math.max(64, json.length / 4));
+    try (GZIPOutputStream out =
+        new GZIPOutputStream(buffer, 8192) {
+          {
+            def.setLevel(Deflater.BEST_SPEED);
+          }
+        }) {
+      out.write(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot compress a batch in memory", e);
+    }
+    return buffer.toByteArray();
   }
 
   /**

@@ -174,4 +174,144 @@ class PredictionForwarderTest {
           new Prediction(Instant.now(), "pump", 1, 10, "r" + i, Json.mapper().createArrayNode()));
     }
   }
+
+  @Test
+  void batches_go_compressed_and_shrink_on_the_wire() {
+    Uploads uploads = new Uploads();
+    PredictionForwarder compressed =
+        new PredictionForwarder(
+            store,
+            client,
+            FakeHub.DEVICE_ID,
+            100,
+            Duration.ofHours(1),
+            uploads,
+            ForwardConfig.defaults());
+    String outputs =
+        "[{\"name\":\"p\",\"datatype\":\"FP32\",\"shape\":[1,2],\"data\":[0.25,0.75]}]";
+    for (int i = 0; i < 50; i++) {
+      store.record(new Prediction(Instant.now(), "pump", 1, 10, "r" + i, outputs, null));
+    }
+
+    assertThat(compressed.flush()).isEqualTo(new ForwardOutcome.Drained(50));
+
+    assertThat(hub.batchEncodings).containsExactly("gzip");
+    assertThat(hub.predictions()).hasSize(50);
+    assertThat(hub.predictions().getFirst().outputs().get(0).path("data").get(1).asDouble())
+        .isEqualTo(0.75);
+    assertThat(uploads.wire).isLessThan(uploads.json / 4);
+  }
+
+  @Test
+  void a_hub_that_refuses_compressed_batches_gets_them_plain_from_then_on() {
+    hub.refuseCompressedBatches = true;
+    PredictionForwarder compressed =
+        new PredictionForwarder(
+            store,
+            client,
+            FakeHub.DEVICE_ID,
+            100,
+            Duration.ofHours(1),
+            ForwardMetrics.NONE,
+            ForwardConfig.defaults());
+    String outputs = "[{\"name\":\"p\",\"data\":[\"" + "x".repeat(2_000) + "\"]}]";
+    store.record(new Prediction(Instant.now(), "pump", 1, 10, "a", outputs, null));
+    assertThat(compressed.flush()).isEqualTo(new ForwardOutcome.Drained(1));
+    store.record(new Prediction(Instant.now(), "pump", 1, 10, "b", outputs, null));
+    assertThat(compressed.flush()).isEqualTo(new ForwardOutcome.Drained(1));
+
+    assertThat(hub.batchEncodings).containsExactly("gzip", "identity", "identity");
+    assertThat(hub.predictions()).extracting(PredictionRecord::requestId).containsExactly("a", "b");
+  }
+
+  @Test
+  void small_batches_go_as_they_are() {
+    PredictionForwarder compressed =
+        new PredictionForwarder(
+            store,
+            client,
+            FakeHub.DEVICE_ID,
+            100,
+            Duration.ofHours(1),
+            ForwardMetrics.NONE,
+            ForwardConfig.defaults());
+    store.record(new Prediction(Instant.now(), "pump", 1, 10, "a", "[]", null));
+
+    assertThat(compressed.flush()).isEqualTo(new ForwardOutcome.Drained(1));
+
+    assertThat(hub.batchEncodings).containsExactly("identity");
+  }
+
+  @Test
+  void metered_forwarding_sends_nothing_and_keeps_every_prediction() throws InterruptedException {
+    PredictionForwarder metered =
+        new PredictionForwarder(
+            store,
+            client,
+            FakeHub.DEVICE_ID,
+            100,
+            Duration.ofMillis(20),
+            ForwardMetrics.NONE,
+            ForwardConfig.defaults().withMode(ForwardConfig.Mode.METERED));
+    record(4);
+
+    assertThat(metered.flush()).isEqualTo(new ForwardOutcome.Held(4));
+    metered.start();
+    try {
+      record(1);
+      // Ten background rounds, and still nothing went.
+      Thread.sleep(200);
+    } finally {
+      metered.close();
+    }
+
+    assertThat(hub.calls("POST", "/predictions")).isEmpty();
+    assertThat(store.counters().pending()).isEqualTo(5);
+    // Back on an unmetered link, what was kept goes.
+    assertThat(forwarder.flush()).isEqualTo(new ForwardOutcome.Drained(5));
+  }
+
+  @Test
+  void an_upload_cap_holds_batches_to_its_rate() {
+    // 300 kB of JSON, uncompressed, at 100 kB/s: the first second's worth goes at once, the rest
+    // takes at least two seconds.
+    PredictionForwarder capped =
+        new PredictionForwarder(
+            store,
+            client,
+            FakeHub.DEVICE_ID,
+            500,
+            Duration.ofHours(1),
+            ForwardMetrics.NONE,
+            new ForwardConfig(ForwardConfig.Mode.ALL, false, 100_000));
+    String outputs = "[{\"name\":\"p\",\"data\":[\"" + "x".repeat(30_000) + "\"]}]";
+    for (int i = 0; i < 10; i++) {
+      store.record(new Prediction(Instant.now(), "pump", 1, 10, "r" + i, outputs, null));
+    }
+
+    long started = System.nanoTime();
+    assertThat(capped.flush()).isEqualTo(new ForwardOutcome.Drained(10));
+    double seconds = (System.nanoTime() - started) / 1e9;
+
+    assertThat(hub.predictions()).hasSize(10);
+    assertThat(seconds).isGreaterThanOrEqualTo(1.8);
+  }
+
+  /** Counts what went up. */
+  private static final class Uploads implements ForwardMetrics {
+    long json;
+    long wire;
+
+    @Override
+    public void forwarded(int count) {}
+
+    @Override
+    public void setAside(int count) {}
+
+    @Override
+    public void uploaded(long jsonBytes, long wireBytes) {
+      json += jsonBytes;
+      wire += wireBytes;
+    }
+  }
 }

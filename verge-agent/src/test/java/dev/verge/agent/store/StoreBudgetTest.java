@@ -67,6 +67,36 @@ class StoreBudgetTest {
   }
 
   @Test
+  void a_metered_store_keeps_its_newest_predictions_when_full() {
+    int recorded = fill();
+    store.keepNewestWhenFull(true);
+
+    for (int i = 0; i < recorded; i++) {
+      store.record(bulky("newer" + i));
+    }
+
+    List<PredictionRecord> kept = store.unsynced(10_000);
+    assertThat(kept.getLast().requestId()).isEqualTo("newer" + (recorded - 1));
+    assertThat(kept).noneMatch(r -> r.requestId().equals("p0"));
+    assertThat(kept.size()).isBetween(recorded / 2, recorded + 1);
+    assertThat(store.counters().served()).isEqualTo(2L * recorded);
+    // Back to refusing: the store is full of predictions the hub lacks again.
+    store.keepNewestWhenFull(false);
+    fillUp();
+    assertThatThrownBy(() -> store.record(bulky("refused"))).isInstanceOf(StoreFullException.class);
+  }
+
+  private void fillUp() {
+    try {
+      for (int i = 0; i < 10_000; i++) {
+        store.record(bulky("more" + i));
+      }
+    } catch (StoreFullException full) {
+      return;
+    }
+  }
+
+  @Test
   void tells_its_events_of_recorded_and_pruned_predictions_and_shows_its_usage() {
     store.close();
     Counted events = new Counted();

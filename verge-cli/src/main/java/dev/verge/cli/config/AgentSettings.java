@@ -3,6 +3,7 @@ package dev.verge.cli.config;
 import dev.verge.agent.AgentConfig;
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.capture.CapturePolicy;
+import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.serving.ServingLimits;
 import dev.verge.runtime.EngineOptions;
 import dev.verge.runtime.ExecutionProvider;
@@ -117,6 +118,34 @@ public final class AgentSettings {
           DURATIONS,
           () -> AgentConfig.DEFAULT_FORWARD_INTERVAL,
           text(AgentConfig.DEFAULT_FORWARD_INTERVAL));
+
+  public static final Setting<ForwardConfig.Mode> FORWARD_MODE =
+      Setting.of(
+          SECTION,
+          "forward-mode",
+          Parsers.oneOf(ForwardConfig.Mode.class),
+          "all (every prediction goes to the hub) or metered (predictions stay on the device, the"
+              + " hub gets reports and events)",
+          () -> ForwardConfig.defaults().mode(),
+          "all");
+
+  public static final Setting<Boolean> FORWARD_COMPRESS =
+      Setting.of(
+          SECTION,
+          "forward-compress",
+          Parsers.bool(),
+          "true (batches go gzip-compressed) or false",
+          () -> ForwardConfig.defaults().compress(),
+          "true");
+
+  public static final Setting<Long> MAX_UPLOAD_RATE =
+      Setting.of(
+          SECTION,
+          "max-upload-rate",
+          Parsers.byteRate(),
+          "bytes a second such as 64KiB or 1MB; 0 for no cap",
+          () -> ForwardConfig.defaults().maxUploadRate(),
+          "0");
 
   public static final Setting<Integer> THREADS =
       Setting.of(
@@ -278,6 +307,9 @@ public final class AgentSettings {
           TRUST,
           POLL_INTERVAL,
           FORWARD_INTERVAL,
+          FORWARD_MODE,
+          FORWARD_COMPRESS,
+          MAX_UPLOAD_RATE,
           THREADS,
           EXECUTION_PROVIDER,
           MAX_STORE_MB,
@@ -323,6 +355,11 @@ public final class AgentSettings {
         .withMetricsToken(metricsToken)
         .withTimeZone(settings.get(TIME_ZONE))
         .withCapture(capture(settings))
+        .withForward(
+            new ForwardConfig(
+                settings.get(FORWARD_MODE),
+                settings.get(FORWARD_COMPRESS),
+                settings.get(MAX_UPLOAD_RATE)))
         .withGrpcPort(settings.get(GRPC_PORT))
         .withServingLimits(
             ServingLimits.defaults()

@@ -175,6 +175,35 @@ final class Parsers {
     };
   }
 
+  /**
+   * Bytes a second: a whole number with an optional unit (B, kB, KiB, MB, MiB, GB, GiB) and an
+   * optional {@code /s}: {@code 0} (no cap), {@code 65536}, {@code 256KiB}, {@code 2MB/s}.
+   */
+  static Function<List<String>, Long> byteRate() {
+    return one(Parsers::bytesPerSecond);
+  }
+
+  private static final Pattern BYTE_RATE =
+      Pattern.compile("(\\d{1,12})\\s*(b|kb|kib|mb|mib|gb|gib)?(/s)?", Pattern.CASE_INSENSITIVE);
+
+  static long bytesPerSecond(String text) {
+    java.util.regex.Matcher m = BYTE_RATE.matcher(text.strip());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("is not bytes a second such as 65536, 256KiB or 2MB");
+    }
+    long unit =
+        switch (m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT)) {
+          case "kb" -> 1_000L;
+          case "kib" -> 1L << 10;
+          case "mb" -> 1_000_000L;
+          case "mib" -> 1L << 20;
+          case "gb" -> 1_000_000_000L;
+          case "gib" -> 1L << 30;
+          default -> 1L;
+        };
+    return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+  }
+
   /** {@code true} or {@code false}, in any case. */
   static Function<List<String>, Boolean> bool() {
     return one(

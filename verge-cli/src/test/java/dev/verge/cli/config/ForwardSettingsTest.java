@@ -1,0 +1,84 @@
+package dev.verge.cli.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.verge.agent.AgentConfig;
+import dev.verge.agent.forward.ForwardConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ForwardSettingsTest {
+  @TempDir Path dir;
+  private final Map<String, String> env = new HashMap<>();
+
+  @BeforeEach
+  void required() throws IOException {
+    dev.verge.core.signing.Keys.writePair(dev.verge.core.signing.Keys.generate(), dir, "p");
+    env.put("VERGE_AGENT_HUB", "http://127.0.0.1:1");
+    env.put("VERGE_AGENT_DATA", dir.resolve("agent").toString());
+    env.put("VERGE_AGENT_TRUST", dir.resolve("p.pub").toString());
+  }
+
+  private AgentConfig config(ConfigFile file) {
+    return AgentSettings.toConfig(
+        Settings.resolve("agent", AgentSettings.ALL, file, env, Map.of()));
+  }
+
+  @Test
+  void the_defaults_forward_everything_compressed_without_a_cap() {
+    assertThat(config(null).forward()).isEqualTo(ForwardConfig.defaults());
+    assertThat(ForwardConfig.defaults())
+        .isEqualTo(new ForwardConfig(ForwardConfig.Mode.ALL, true, 0));
+  }
+
+  @Test
+  void a_file_sets_a_metered_uncompressed_capped_link() throws IOException {
+    Path yaml =
+        Files.writeString(
+            dir.resolve("agent.yaml"),
+            """
+            agent:
+              forward-mode: metered
+              forward-compress: false
+              max-upload-rate: 64KiB
+            """);
+
+    assertThat(config(ConfigFile.read(yaml)).forward())
+        .isEqualTo(new ForwardConfig(ForwardConfig.Mode.METERED, false, 65_536));
+  }
+
+  @Test
+  void rates_take_decimal_and_binary_units_and_an_optional_per_second() {
+    assertThat(Parsers.bytesPerSecond("0")).isZero();
+    assertThat(Parsers.bytesPerSecond("1500")).isEqualTo(1_500);
+    assertThat(Parsers.bytesPerSecond("2MB/s")).isEqualTo(2_000_000);
+    assertThat(Parsers.bytesPerSecond("256 KiB")).isEqualTo(262_144);
+    assertThat(Parsers.bytesPerSecond("1gib")).isEqualTo(1L << 30);
+  }
+
+  @Test
+  void a_rate_that_is_not_bytes_a_second_is_refused_by_name() {
+    env.put("VERGE_AGENT_MAX_UPLOAD_RATE", "fast");
+
+    assertThatThrownBy(() -> config(null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("max-upload-rate")
+        .hasMessageContaining("is not bytes a second");
+  }
+
+  @Test
+  void an_unknown_mode_is_refused_by_name() {
+    env.put("VERGE_AGENT_FORWARD_MODE", "sometimes");
+
+    assertThatThrownBy(() -> config(null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("forward-mode");
+  }
+}
