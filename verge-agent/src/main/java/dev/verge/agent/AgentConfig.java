@@ -2,6 +2,7 @@ package dev.verge.agent;
 
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.serving.ServingLimits;
+import dev.verge.agent.sync.DownloadLimits;
 import dev.verge.runtime.EngineOptions;
 import java.net.InetAddress;
 import java.net.URI;
@@ -40,6 +41,8 @@ import java.util.Map;
  *     default) for none; 0 picks a free one. Needs the verge-grpc module on the class path.
  * @param servingLimits what inference requests may take (tensor bytes each, bytes in flight, infer
  *     calls at once); the default follows the heap
+ * @param downloads what bundle downloads and the models they bring may take: the idle time-out, the
+ *     rate cap, the largest model loaded (issue 9, part "bounded"); the default follows the heap
  */
 public record AgentConfig(
     URI hubUrl,
@@ -60,7 +63,9 @@ public record AgentConfig(
     CaptureConfig capture,
     // part 5 (grpc): the gRPC door
     int grpcPort,
-    ServingLimits servingLimits) {
+    ServingLimits servingLimits,
+    // issue 9, part "bounded"
+    DownloadLimits downloads) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -111,7 +116,8 @@ public record AgentConfig(
         ZoneId.systemDefault(),
         CaptureConfig.defaults(),
         GRPC_OFF,
-        ServingLimits.defaults());
+        ServingLimits.defaults(),
+        DownloadLimits.defaults());
   }
 
   /**
@@ -190,6 +196,9 @@ public record AgentConfig(
     }
     if (servingLimits == null) {
       throw invalid("no serving limits");
+    }
+    if (downloads == null) {
+      throw invalid("no download limits");
     }
     if (timeZone == null) {
       throw invalid("no time zone: pass --time-zone ZONE (an IANA id such as Europe/Berlin)");
@@ -277,6 +286,11 @@ public record AgentConfig(
     return with(f -> f.servingLimits = value);
   }
 
+  /** Bounds bundle downloads and the models they bring: see {@link DownloadLimits}. */
+  public AgentConfig withDownloads(DownloadLimits value) {
+    return with(f -> f.downloads = value);
+  }
+
   // part 5 (grpc)
   /**
    * Opens the KServe v2 gRPC API on {@code value} of the bind address; {@link #GRPC_OFF} for none.
@@ -312,6 +326,7 @@ public record AgentConfig(
     private CaptureConfig capture;
     private int grpcPort;
     private ServingLimits servingLimits;
+    private DownloadLimits downloads;
 
     Fields(AgentConfig config) {
       hubUrl = config.hubUrl;
@@ -332,6 +347,7 @@ public record AgentConfig(
       capture = config.capture;
       grpcPort = config.grpcPort;
       servingLimits = config.servingLimits;
+      downloads = config.downloads;
     }
 
     AgentConfig build() {
@@ -353,7 +369,8 @@ public record AgentConfig(
           timeZone,
           capture,
           grpcPort,
-          servingLimits);
+          servingLimits,
+          downloads);
     }
   }
 
@@ -394,6 +411,8 @@ public record AgentConfig(
         + (grpcPort == GRPC_OFF ? "off" : grpcPort)
         + ", servingLimits="
         + servingLimits
+        + ", downloads="
+        + downloads
         + "]";
   }
 
