@@ -1,6 +1,7 @@
 package dev.verge.agent.forward;
 
 import dev.verge.agent.internal.BackgroundThreads;
+import dev.verge.agent.internal.Backoff;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.sync.HubClient;
 import dev.verge.agent.sync.HubException;
@@ -17,7 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * idempotency key {@code <deviceId>:<firstSequence>-<lastSequence>} and is marked synced only once
  * the hub acknowledged it, so an agent killed between the two sends it again, harmlessly: delivery
  * is at least once, the effect exactly once. The first failure ends a round; the next round
- * retries.
+ * retries, after a back-off that doubles with each failed round in a row (with jitter, so a fleet
+ * whose hub comes back does not return all at once) and starts over once a round forwards again.
  */
 public final class PredictionForwarder implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(PredictionForwarder.class.getName());
@@ -28,6 +30,9 @@ public final class PredictionForwarder implements AutoCloseable {
    */
   static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
 
+  /** Failed rounds in a row wait the interval, then twice that, and so on up to this. */
+  static final Duration MAX_BACKOFF = Duration.ofMinutes(2);
+
   private final AgentStore store;
   private final HubClient hub;
   private final String deviceId;
@@ -35,6 +40,7 @@ public final class PredictionForwarder implements AutoCloseable {
   private final Duration interval;
   private final ForwardMetrics metrics;
   private final HubLink link = new HubLink("forward");
+  private final Backoff.Tries failedRounds;
   private final ReentrantLock flushing = new ReentrantLock();
   private volatile Thread thread;
   private volatile boolean closed;
@@ -60,6 +66,8 @@ public final class PredictionForwarder implements AutoCloseable {
     this.batchSize = batchSize;
     this.interval = interval;
     this.metrics = metrics;
+    this.failedRounds =
+        new Backoff(interval, interval.compareTo(MAX_BACKOFF) > 0 ? interval : MAX_BACKOFF).tries();
   }
 
   /** The idempotency key of a batch: the device and the sequences it spans. */
@@ -127,19 +135,38 @@ public final class PredictionForwarder implements AutoCloseable {
   }
 
   private void run() {
+    Duration wait = interval;
     while (!closed) {
       try {
-        Thread.sleep(interval);
+        Thread.sleep(wait);
       } catch (InterruptedException e) {
         return;
       }
+      ForwardOutcome outcome = null;
       try {
-        flush();
+        outcome = flush();
       } catch (Throwable e) {
         // Error included: one failed round must not end forwarding for good.
         LOG.log(System.Logger.Level.ERROR, "forwarding failed: " + e, e);
       }
+      wait = nextWait(outcome);
     }
+  }
+
+  /**
+   * The wait before the next round after {@code outcome} (null: the round threw): the interval
+   * after a round that drained; after a failed one the back-off, started over when it forwarded
+   * some before it failed.
+   */
+  Duration nextWait(ForwardOutcome outcome) {
+    if (outcome != null && outcome.forwarded() > 0) {
+      failedRounds.reset();
+    }
+    if (outcome instanceof ForwardOutcome.Drained) {
+      failedRounds.reset();
+      return interval;
+    }
+    return failedRounds.failed();
   }
 
   /** Stops the background loop; pending predictions stay in the store for the next start. */
