@@ -179,7 +179,7 @@ public final class Agent implements AutoCloseable {
                   config.labels().isEmpty() ? null : config.labels(),
                   config.timeZone(),
                   clock,
-                  SyncLoop.DEFAULT_STALL_TIMEOUT));
+                  config.downloads()));
       sync.restore();
       server.repository(sync.repository());
       syncing.set(sync);

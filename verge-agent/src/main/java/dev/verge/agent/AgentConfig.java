@@ -3,6 +3,7 @@ package dev.verge.agent;
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.serving.ServingLimits;
+import dev.verge.agent.sync.DownloadLimits;
 import dev.verge.runtime.EngineOptions;
 import java.net.InetAddress;
 import java.net.URI;
@@ -42,6 +43,8 @@ import java.util.Map;
  * @param servingLimits what inference requests may take (tensor bytes each, bytes in flight, infer
  *     calls at once); the default follows the heap
  * @param forward how predictions travel to the hub: all or metered, compressed, the upload cap
+ * @param downloads what bundle downloads and the models they bring may take: the idle time-out, the
+ *     rate cap, the largest model loaded (issue 9, part "bounded"); the default follows the heap
  */
 public record AgentConfig(
     URI hubUrl,
@@ -63,7 +66,9 @@ public record AgentConfig(
     // part 5 (grpc): the gRPC door
     int grpcPort,
     ServingLimits servingLimits,
-    ForwardConfig forward) {
+    ForwardConfig forward,
+    // issue 9, part "bounded"
+    DownloadLimits downloads) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -115,7 +120,8 @@ public record AgentConfig(
         CaptureConfig.defaults(),
         GRPC_OFF,
         ServingLimits.defaults(),
-        ForwardConfig.defaults());
+        ForwardConfig.defaults(),
+        DownloadLimits.defaults());
   }
 
   /**
@@ -197,6 +203,9 @@ public record AgentConfig(
     }
     if (servingLimits == null) {
       throw invalid("no serving limits");
+    }
+    if (downloads == null) {
+      throw invalid("no download limits");
     }
     if (timeZone == null) {
       throw invalid("no time zone: pass --time-zone ZONE (an IANA id such as Europe/Berlin)");
@@ -289,6 +298,11 @@ public record AgentConfig(
     return with(f -> f.servingLimits = value);
   }
 
+  /** Bounds bundle downloads and the models they bring: see {@link DownloadLimits}. */
+  public AgentConfig withDownloads(DownloadLimits value) {
+    return with(f -> f.downloads = value);
+  }
+
   // part 5 (grpc)
   /**
    * Opens the KServe v2 gRPC API on {@code value} of the bind address; {@link #GRPC_OFF} for none.
@@ -325,6 +339,7 @@ public record AgentConfig(
     private int grpcPort;
     private ServingLimits servingLimits;
     private ForwardConfig forward;
+    private DownloadLimits downloads;
 
     Fields(AgentConfig config) {
       hubUrl = config.hubUrl;
@@ -346,6 +361,7 @@ public record AgentConfig(
       grpcPort = config.grpcPort;
       servingLimits = config.servingLimits;
       forward = config.forward;
+      downloads = config.downloads;
     }
 
     AgentConfig build() {
@@ -368,7 +384,8 @@ public record AgentConfig(
           capture,
           grpcPort,
           servingLimits,
-          forward);
+          forward,
+          downloads);
     }
   }
 
@@ -411,6 +428,8 @@ public record AgentConfig(
         + servingLimits
         + ", forward="
         + forward
+        + ", downloads="
+        + downloads
         + "]";
   }
 

@@ -100,6 +100,12 @@ public final class FakeHub implements AutoCloseable {
   /** What a stalled download waits for; see {@link #stallBundleAfter}. */
   public final CountDownLatch stallGate = new CountDownLatch(1);
 
+  /**
+   * When above 0, each bundle answer sends at most this many bytes of its body and then breaks the
+   * connection off, as a link cut every few MB does.
+   */
+  public volatile int cutBundleEvery = -1;
+
   /** When set, bundle downloads ignore Range and send the whole bundle. */
   public volatile boolean ignoreRange;
 
@@ -221,6 +227,14 @@ public final class FakeHub implements AutoCloseable {
     if (reply.body() == null) {
       exchange.empty(reply.status());
       return;
+    }
+    int cut = reply.status() / 100 == 2 ? cutBundleEvery : -1;
+    if (cut > 0 && exchange.rawPath().startsWith(ApiPaths.BUNDLES) && reply.body().length > cut) {
+      OutputStream out = exchange.stream(reply.status(), reply.body().length);
+      out.write(reply.body(), 0, cut);
+      out.flush();
+      // Failing once the answer is under way makes the server abort the connection midway.
+      throw new IOException("link cut after " + cut + " bytes");
     }
     try (OutputStream out = exchange.stream(reply.status(), reply.body().length)) {
       int stall = Math.min(reply.stallAfter(), reply.body().length);

@@ -71,6 +71,11 @@ public final class TestBundles {
     return bundle(name, version, TestModels.logistic(version), key);
   }
 
+  /** {@code model} bundled and signed by the trusted publisher. */
+  public byte[] signed(String name, long version, byte[] model) {
+    return bundle(name, version, model, publisher.getPrivate(), null);
+  }
+
   public byte[] bundle(String name, long version, byte[] model, PrivateKey key) {
     return bundle(name, version, model, key, null);
   }

@@ -1,6 +1,7 @@
 package dev.verge.agent.forward;
 
 import dev.verge.agent.internal.BackgroundThreads;
+import dev.verge.agent.internal.Backoff;
 import dev.verge.agent.internal.Bandwidth;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.sync.HubClient;
@@ -20,7 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * idempotency key {@code <deviceId>:<firstSequence>-<lastSequence>} and is marked synced only once
  * the hub acknowledged it, so an agent killed between the two sends it again, harmlessly: delivery
  * is at least once, the effect exactly once. The first failure ends a round; the next round
- * retries.
+ * retries, after a back-off that doubles with each failed round in a row (with jitter, so a fleet
+ * whose hub comes back does not return all at once) and starts over once a round forwards again.
  *
  * <p>Batches go gzip-compressed (falling back to plain JSON, once said, for a hub that answers 415)
  * and held to the upload cap; a capped link gets batches small enough to send within the request's
@@ -42,6 +44,9 @@ public final class PredictionForwarder implements AutoCloseable {
   /** ... but never less than this, so one record with captured inputs still fits. */
   static final long MIN_BATCH_BYTES = 64 * 1024;
 
+  /** Failed rounds in a row wait the interval, then twice that, and so on up to this. */
+  static final Duration MAX_BACKOFF = Duration.ofMinutes(2);
+
   private final AgentStore store;
   private final HubClient hub;
   private final String deviceId;
@@ -53,6 +58,7 @@ public final class PredictionForwarder implements AutoCloseable {
   private final long maxBatchBytes;
   private volatile boolean compressionRefused;
   private final HubLink link = new HubLink("forward");
+  private final Backoff.Tries failedRounds;
   private final ReentrantLock flushing = new ReentrantLock();
   private volatile Thread thread;
   private volatile boolean closed;
@@ -97,6 +103,8 @@ public final class PredictionForwarder implements AutoCloseable {
                 MIN_BATCH_BYTES,
                 Math.min(MAX_BATCH_BYTES, upload.bytesPerSecond() * CAPPED_BATCH_SECONDS))
             : MAX_BATCH_BYTES;
+    this.failedRounds =
+        new Backoff(interval, interval.compareTo(MAX_BACKOFF) > 0 ? interval : MAX_BACKOFF).tries();
   }
 
   public ForwardConfig config() {
@@ -190,19 +198,38 @@ public final class PredictionForwarder implements AutoCloseable {
   }
 
   private void run() {
+    Duration wait = interval;
     while (!closed) {
       try {
-        Thread.sleep(interval);
+        Thread.sleep(wait);
       } catch (InterruptedException e) {
         return;
       }
+      ForwardOutcome outcome = null;
       try {
-        flush();
+        outcome = flush();
       } catch (Throwable e) {
         // Error included: one failed round must not end forwarding for good.
         LOG.log(System.Logger.Level.ERROR, "forwarding failed: " + e, e);
       }
+      wait = nextWait(outcome);
     }
+  }
+
+  /**
+   * The wait before the next round after {@code outcome} (null: the round threw): the interval
+   * after a round that drained; after a failed one the back-off, started over when it forwarded
+   * some before it failed.
+   */
+  Duration nextWait(ForwardOutcome outcome) {
+    if (outcome != null && outcome.forwarded() > 0) {
+      failedRounds.reset();
+    }
+    if (outcome instanceof ForwardOutcome.Drained || outcome instanceof ForwardOutcome.Held) {
+      failedRounds.reset();
+      return interval;
+    }
+    return failedRounds.failed();
   }
 
   /** Stops the background loop; pending predictions stay in the store for the next start. */

@@ -1,5 +1,7 @@
 package dev.verge.agent.sync;
 
+import dev.verge.agent.internal.Backoff;
+import dev.verge.agent.internal.Bandwidth;
 import dev.verge.core.api.DesiredModel;
 import dev.verge.core.bundle.Digests;
 import java.io.IOException;
@@ -17,7 +19,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * Keeps bundles in one folder by digest: {@code <digest>.vbundle} once whole and checked, {@code
  * <digest>.part} while downloading. A download that breaks off resumes where it stopped, with an
  * HTTP Range request; the whole file's SHA-256 must equal the digest before it is renamed, so a
- * {@code .vbundle} file always holds the bytes its name promises.
+ * {@code .vbundle} file always holds the bytes its name promises (a part is never loaded).
+ *
+ * <p>A try that brought bytes and then broke off (a cut, a stall) is resumed at once, after {@link
+ * #RESUME_BACKOFF}'s first wait, as often as tries keep bringing bytes: a link cut every few MB
+ * finishes in about the time its bytes take, and the device keeps showing DOWNLOADING. Only a
+ * download that stops making progress goes back to the sync loop, whose back-off then applies.
+ * Reads pass through the agent's download cap ({@link Bandwidth}) and a {@link StallWatch}.
  */
 final class BundleDownloader {
   static final String BUNDLE_SUFFIX = ".vbundle";
@@ -29,22 +37,33 @@ final class BundleDownloader {
   private static final System.Logger LOG = System.getLogger(BundleDownloader.class.getName());
 
   /** A download that receives no byte for this long is given up, to resume later. */
-  static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration DEFAULT_STALL_TIMEOUT = DownloadLimits.DEFAULT_IDLE_TIMEOUT;
+
+  /**
+   * The wait before resuming a download whose last try broke off: the first wait after a try that
+   * brought bytes, doubling for each try in a row that brought none.
+   */
+  static final Backoff RESUME_BACKOFF = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8));
+
+  /** After a try that brought bytes, this many tries in a row without any go on resuming. */
+  static final int MAX_TRIES_WITHOUT_PROGRESS = 1;
 
   private final HubClient hub;
   private final Path folder;
   private final SyncMetrics metrics;
   private final Duration stallTimeout;
+  private final Bandwidth bandwidth;
 
   BundleDownloader(HubClient hub, Path folder) {
-    this(hub, folder, SyncMetrics.NONE, DEFAULT_STALL_TIMEOUT);
+    this(hub, folder, SyncMetrics.NONE, DownloadLimits.defaults());
   }
 
-  BundleDownloader(HubClient hub, Path folder, SyncMetrics metrics, Duration stallTimeout) {
+  BundleDownloader(HubClient hub, Path folder, SyncMetrics metrics, DownloadLimits limits) {
     this.hub = hub;
     this.folder = folder;
     this.metrics = metrics;
-    this.stallTimeout = stallTimeout;
+    this.stallTimeout = limits.idleTimeout();
+    this.bandwidth = Bandwidth.of(limits.maxBytesPerSecond());
   }
 
   Path bundlePath(String digest) {
@@ -83,7 +102,7 @@ final class BundleDownloader {
       }
       if (size <= 0 || have < size) {
         watch.started();
-        download(desired, part, have, watch);
+        downloadResuming(desired, part, have, watch);
       }
       // else: a whole part that a crash kept from being renamed; its digest decides.
       long got = Files.size(part);
@@ -115,6 +134,54 @@ final class BundleDownloader {
     } catch (IOException e) {
       throw new ActivationException(
           Check.DOWNLOAD, "cannot write bundle " + part + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Tries, and resumes, while tries bring bytes; gives up with the last try's failure when one is
+   * refused, superseded or interrupted, or when tries stop bringing bytes.
+   */
+  private void downloadResuming(DesiredModel desired, Path part, long have, DownloadWatch watch)
+      throws IOException {
+    Backoff.Tries tries = RESUME_BACKOFF.tries();
+    boolean progressed = false;
+    long from = have;
+    // Progress is a part longer than ever before in this fetch: a hub that restarts the bundle
+    // from byte 0 (no Range, a 416) and breaks off at the same place again makes none.
+    long furthest = have;
+    while (true) {
+      try {
+        download(desired, part, from, watch);
+        return;
+      } catch (ActivationException e) {
+        if (!e.retryable() || watch.superseded() || Thread.currentThread().isInterrupted()) {
+          throw e;
+        }
+        from = Files.exists(part) ? Files.size(part) : 0;
+        if (from > furthest) {
+          furthest = from;
+          progressed = true;
+          tries.reset();
+          watch.progressed();
+        }
+        Duration wait = tries.failed();
+        if (!progressed || tries.failures() > MAX_TRIES_WITHOUT_PROGRESS + 1) {
+          throw e;
+        }
+        LOG.log(
+            System.Logger.Level.INFO,
+            "{0}; resuming at byte {1} in {2} ms",
+            e.getMessage(),
+            Long.toString(from),
+            Long.toString(wait.toMillis()));
+        watch.resuming(e.getMessage());
+        try {
+          Thread.sleep(wait);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
     }
   }
 
@@ -162,7 +229,7 @@ final class BundleDownloader {
     StallWatch watch =
         new StallWatch(stream.body(), stallTimeout, progressed::get, wanted::superseded);
     try (watch;
-        InputStream in = stream.body();
+        InputStream in = bandwidth.throttle(stream.body());
         FileChannel out =
             FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       out.truncate(start);

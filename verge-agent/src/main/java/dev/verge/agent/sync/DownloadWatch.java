@@ -21,4 +21,10 @@ interface DownloadWatch {
    * checked about once a second while bytes are awaited.
    */
   boolean superseded();
+
+  /** A try brought bytes before it broke off: the download makes progress. */
+  default void progressed() {}
+
+  /** A try broke off for {@code reason} and the download resumes by itself shortly. */
+  default void resuming(String reason) {}
 }

@@ -40,20 +40,27 @@ final class ModelInstaller {
   private final AgentStore store;
   private final BundleDownloader downloader;
   private final HealthCounters health;
+  private final long maxModelBytes;
 
+  /**
+   * @param maxModelBytes the largest model loaded: its bytes are held on the heap while the engine
+   *     builds its session, so a larger one is refused (BUNDLE) before it is read
+   */
   ModelInstaller(
       InferenceEngine engine,
       TrustStore trust,
       ModelRegistry registry,
       AgentStore store,
       BundleDownloader downloader,
-      HealthCounters health) {
+      HealthCounters health,
+      long maxModelBytes) {
     this.engine = engine;
     this.trust = trust;
     this.registry = registry;
     this.store = store;
     this.downloader = downloader;
     this.health = health;
+    this.maxModelBytes = maxModelBytes;
   }
 
   Activation install(DesiredModel desired) {
@@ -94,6 +101,7 @@ final class ModelInstaller {
       try (Bundle bundle = Bundle.open(file)) {
         bundle.verifySignature(trust);
         checkManifest(bundle.manifest(), desired.name(), desired.version());
+        checkModelSize(bundle.manifest());
         bundle.samples(); // a sample file that cannot be read refuses the version now
       } catch (BundleException e) {
         throw bundleRefusal(e);
@@ -269,18 +277,24 @@ final class ModelInstaller {
       bundle.verifySignature(trust);
       Manifest manifest = bundle.manifest();
       checkManifest(manifest, name, version);
+      checkModelSize(manifest);
       modelBytes = bundle.readFile(manifest.entrypoint());
       samples = bundle.samples();
     } catch (BundleException e) {
       throw bundleRefusal(e);
     } catch (UncheckedIOException e) {
       throw new ActivationException(Check.BUNDLE, e.getMessage(), e);
+    } catch (OutOfMemoryError e) {
+      throw outOfMemory(name, version, "read", e);
     }
     LoadedModel model;
     try {
       model = engine.load(new ModelSource(name, version, modelBytes));
     } catch (EngineException e) {
       throw new ActivationException(Check.LOAD, e.getMessage(), e);
+    } catch (OutOfMemoryError e) {
+      // One large allocation failed; the heap is whole again once it is dropped.
+      throw outOfMemory(name, version, "load", e);
     }
     if (samples.isPresent()) {
       try {
@@ -293,6 +307,49 @@ final class ModelInstaller {
       warmUp(model);
     }
     return model;
+  }
+
+  /** Refuses a model larger than this agent loads, before a byte of it is read. */
+  private void checkModelSize(Manifest manifest) {
+    long size = manifest.file(manifest.entrypoint()).size();
+    if (size > maxModelBytes) {
+      throw new ActivationException(
+          Check.BUNDLE,
+          "model "
+              + manifest.entrypoint()
+              + " of "
+              + manifest.name()
+              + " v"
+              + manifest.version()
+              + " is "
+              + mib(size)
+              + ", more than the "
+              + mib(maxModelBytes)
+              + " this agent loads (max-model-mb); raise max-model-mb and the heap (-Xmx) with"
+              + " it, or ship a smaller model");
+    }
+  }
+
+  private static ActivationException outOfMemory(
+      String name, long version, String step, OutOfMemoryError e) {
+    return new ActivationException(
+        Check.LOAD,
+        "not enough memory to "
+            + step
+            + " "
+            + name
+            + " v"
+            + version
+            + " (heap "
+            + mib(Runtime.getRuntime().maxMemory())
+            + "): lower max-model-mb or raise the heap (-Xmx)",
+        e);
+  }
+
+  private static String mib(long bytes) {
+    return bytes % (1024 * 1024) == 0
+        ? bytes / (1024 * 1024) + " MiB"
+        : String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
   }
 
   private static ActivationException bundleRefusal(BundleException e) {

@@ -145,11 +145,7 @@ final class SideBySideSync {
       }
       case Activation.Failed f -> {
         int tries = earlier == null ? 1 : earlier.tries() + 1;
-        Duration wait = SyncLoop.FIRST_MODEL_RETRY.multipliedBy(1L << Math.min(tries - 1, 16));
-        Duration cap = f.retryable() ? SyncLoop.MAX_TRANSIENT_RETRY : SyncLoop.MAX_MODEL_RETRY;
-        if (wait.compareTo(cap) > 0) {
-          wait = cap;
-        }
+        Duration wait = SyncLoop.retryBackoff(f.retryable()).delay(tries);
         Instant now = clock.instant();
         attempts.put(
             key,

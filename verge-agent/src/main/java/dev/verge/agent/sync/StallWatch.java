@@ -32,7 +32,7 @@ final class StallWatch implements AutoCloseable {
                   try {
                     while (true) {
                       Thread.sleep(tick);
-                      if (unwanted.getAsBoolean()) {
+                      if (isUnwanted(unwanted)) {
                         superseded = true;
                         close(stream);
                         return;
@@ -51,6 +51,19 @@ final class StallWatch implements AutoCloseable {
                     // The download ended.
                   }
                 });
+  }
+
+  /**
+   * Asks whether the download is still wanted; a failure to tell (an Error included) is reported
+   * and counts as wanted, so the watch goes on guarding the download against a stall.
+   */
+  private static boolean isUnwanted(BooleanSupplier unwanted) {
+    try {
+      return unwanted.getAsBoolean();
+    } catch (Throwable e) {
+      LOG.log(System.Logger.Level.ERROR, "cannot tell whether a download is still wanted: " + e, e);
+      return false;
+    }
   }
 
   /** Whether the watch closed the stream because the download was no longer wanted. */

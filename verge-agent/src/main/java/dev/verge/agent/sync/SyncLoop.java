@@ -3,6 +3,7 @@ package dev.verge.agent.sync;
 import dev.verge.agent.AgentVersion;
 import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.internal.BackgroundThreads;
+import dev.verge.agent.internal.Backoff;
 import dev.verge.agent.serving.ModelRegistry;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Counters;
@@ -36,8 +37,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * Makes the device run what the hub wants. Each cycle asks for the desired state (ETag, and
@@ -57,6 +59,9 @@ public final class SyncLoop implements AutoCloseable {
   static final Duration FIRST_MODEL_RETRY = Duration.ofSeconds(10);
   static final Duration MAX_MODEL_RETRY = Duration.ofMinutes(15);
 
+  /** Retries of a version refused (a failed check, a load that failed): 10 s doubling to 15 min. */
+  static final Backoff REFUSAL_BACKOFF = new Backoff(FIRST_MODEL_RETRY, MAX_MODEL_RETRY);
+
   /** The hub holds a long poll at most this long (it caps at 60 s). */
   static final long MAX_LONG_POLL_SECONDS = 55;
 
@@ -74,6 +79,14 @@ public final class SyncLoop implements AutoCloseable {
   /** A transient download failure is retried at least this often. */
   static final Duration MAX_TRANSIENT_RETRY = Duration.ofMinutes(2);
 
+  /** Retries of a transient failure (the hub or the link down, a stall): 10 s doubling to 2 min. */
+  static final Backoff TRANSIENT_BACKOFF = new Backoff(FIRST_MODEL_RETRY, MAX_TRANSIENT_RETRY);
+
+  /** The back-off for another try of a version that failed as {@code failed} did. */
+  static Backoff retryBackoff(boolean retryable) {
+    return retryable ? TRANSIENT_BACKOFF : REFUSAL_BACKOFF;
+  }
+
   /**
    * How the loop runs.
    *
@@ -82,26 +95,30 @@ public final class SyncLoop implements AutoCloseable {
    *     (and the desired state follows the labels); null reports none, and the hub keeps its labels
    * @param timeZone the zone maintenance windows are read in, reported to the hub
    * @param clock the device's clock: windows, back-off, idle time
-   * @param stallTimeout a download that receives nothing for this long is given up and retried
+   * @param downloads what a download may take: its idle time-out, the rate cap, the largest model
    */
   public record Settings(
       Duration pollInterval,
       Map<String, String> labels,
       ZoneId timeZone,
       Clock clock,
-      Duration stallTimeout) {
+      DownloadLimits downloads) {
     public Settings {
       labels = labels == null ? null : Map.copyOf(labels);
       Objects.requireNonNull(pollInterval, "pollInterval");
       Objects.requireNonNull(timeZone, "timeZone");
       Objects.requireNonNull(clock, "clock");
-      Objects.requireNonNull(stallTimeout, "stallTimeout");
+      Objects.requireNonNull(downloads, "downloads");
     }
 
-    /** The system clock and zone, and the default stall time-out. */
+    /** The system clock and zone, and the default download limits. */
     public static Settings of(Duration pollInterval, Map<String, String> labels) {
       return new Settings(
-          pollInterval, labels, ZoneId.systemDefault(), Clock.systemUTC(), DEFAULT_STALL_TIMEOUT);
+          pollInterval,
+          labels,
+          ZoneId.systemDefault(),
+          Clock.systemUTC(),
+          DownloadLimits.defaults());
     }
   }
 
@@ -125,8 +142,7 @@ public final class SyncLoop implements AutoCloseable {
   private final SideBySideSync beside;
   private final LocalChanges local = new LocalChanges();
   private final LocalRepository repository;
-  private final java.util.concurrent.atomic.AtomicBoolean reportQueued =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean reportQueued = new AtomicBoolean();
 
   private volatile DesiredState desired;
   private volatile String etag;
@@ -172,8 +188,9 @@ public final class SyncLoop implements AutoCloseable {
             trust,
             registry,
             store,
-            new BundleDownloader(hub, bundleFolder, metrics, settings.stallTimeout()),
-            health);
+            new BundleDownloader(hub, bundleFolder, metrics, settings.downloads()),
+            health,
+            settings.downloads().maxModelBytes());
     this.beside = new SideBySideSync(installer, registry, store, clock);
     this.repository = new LocalRepository(this, installer, registry, store, local, beside, clock);
   }
@@ -514,32 +531,49 @@ public final class SyncLoop implements AutoCloseable {
    * @param earlier the earlier failure of this same target, null when none
    */
   private void advance(DesiredModel model, Failure earlier) {
+    AtomicBoolean progressed = new AtomicBoolean();
     DownloadWatch downloading =
         new DownloadWatch() {
           @Override
           public void started() {
-            downloading(model);
+            downloading(model, null);
           }
 
           @Override
           public boolean superseded() {
             return isSuperseded(model);
           }
+
+          @Override
+          public void progressed() {
+            progressed.set(true);
+          }
+
+          @Override
+          public void resuming(String reason) {
+            downloading(model, "resuming after: " + reason);
+          }
         };
     try {
-      advance(model, earlier, downloading);
+      advance(model, earlier, downloading, progressed::get);
     } finally {
       downloadingNow = null;
       peeked = null;
     }
   }
 
-  private void advance(DesiredModel model, Failure earlier, DownloadWatch downloading) {
+  /**
+   * @param progressed whether a download of this advance brought bytes: a transient failure after
+   *     progress starts its back-off over instead of doubling it
+   */
+  private void advance(
+      DesiredModel model, Failure earlier, DownloadWatch downloading, BooleanSupplier progressed) {
     String name = model.name();
     Failure failure = earlier;
     if (model.window() == null) {
       prepared.remove(name);
-      outcome(model, installer.install(model, downloading), failure);
+      Activation result = installer.install(model, downloading);
+      outcome(model, result, afterProgress(result, failure, progressed));
       return;
     }
     Prepared ready = prepared.get(name);
@@ -547,7 +581,7 @@ public final class SyncLoop implements AutoCloseable {
       prepared.remove(name);
       switch (installer.prepare(model, downloading)) {
         case Preparation.Refused refused -> {
-          outcome(model, refused.failure(), failure);
+          outcome(model, refused.failure(), afterProgress(refused.failure(), failure, progressed));
           return;
         }
         case Preparation.Ready r -> {
@@ -567,6 +601,17 @@ public final class SyncLoop implements AutoCloseable {
     } else {
       waitForWindow(model);
     }
+  }
+
+  /**
+   * The earlier failure to count {@code result} after: none (a first failure, the shortest wait)
+   * when it is a transient failure of a download that made progress.
+   */
+  private static Failure afterProgress(
+      Activation result, Failure earlier, BooleanSupplier progressed) {
+    return result instanceof Activation.Failed f && f.retryable() && progressed.getAsBoolean()
+        ? null
+        : earlier;
   }
 
   private boolean windowAllows(DesiredModel model) {
@@ -610,19 +655,31 @@ public final class SyncLoop implements AutoCloseable {
     }
   }
 
-  /** Marks {@code model} as downloading and tells the hub, as a download may take a while. */
-  private void downloading(DesiredModel model) {
-    peeked = null;
-    lastPeekNanos = System.nanoTime();
+  /**
+   * Marks {@code model} as downloading and tells the hub, as a download may take a while.
+   *
+   * @param note null when the download starts; why it resumes when a try broke off after progress
+   */
+  private void downloading(DesiredModel model, String note) {
+    if (note == null) {
+      peeked = null;
+      lastPeekNanos = System.nanoTime();
+    }
     downloadingNow = model;
+    PendingTarget before = pending.get(model.name());
+    boolean already =
+        before != null
+            && before.phase() == PendingTarget.Phase.DOWNLOADING
+            && before.version() == model.version()
+            && before.deploymentId() == model.deploymentId();
     pending.put(
         model.name(),
         new PendingTarget(
             model.version(),
             model.deploymentId(),
             PendingTarget.Phase.DOWNLOADING,
-            null,
-            clock.instant()));
+            note,
+            already ? before.since() : clock.instant()));
     report(false);
   }
 
@@ -680,8 +737,7 @@ public final class SyncLoop implements AutoCloseable {
         Failure next =
             failure != null
                 ? failure.again(f, now)
-                : Failure.first(
-                    f, model.bundleDigest(), model.deploymentId(), now, FIRST_MODEL_RETRY);
+                : Failure.first(f, model.bundleDigest(), model.deploymentId(), now);
         failures.put(f.model(), next);
         if (f.retryable()) {
           pending.put(
@@ -834,7 +890,9 @@ public final class SyncLoop implements AutoCloseable {
   }
 
   private void run() {
-    int hubFailures = 0;
+    // The first failure waits a poll interval, as a poll that reached the hub does; then doubling.
+    Backoff.Tries hubFailures =
+        new Backoff(pollInterval, max(pollInterval, MAX_HUB_BACKOFF)).tries();
     while (!closed) {
       long started = System.nanoTime();
       boolean reached;
@@ -847,12 +905,11 @@ public final class SyncLoop implements AutoCloseable {
       }
       Duration delay;
       if (reached) {
-        hubFailures = 0;
+        hubFailures.reset();
         Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
         delay = min(pollInterval.minus(elapsed), HEARTBEAT);
       } else {
-        hubFailures++;
-        delay = backoff(hubFailures);
+        delay = hubFailures.failed();
       }
       if (!delay.isNegative() && !delay.isZero()) {
         try {
@@ -869,17 +926,12 @@ public final class SyncLoop implements AutoCloseable {
     return seconds >= 1 ? Duration.ofSeconds(seconds) : Duration.ZERO;
   }
 
-  /** The poll interval doubled per failure, capped, with ±20% jitter so fleets spread out. */
-  private Duration backoff(int failures) {
-    long base = pollInterval.toMillis();
-    long capped = MAX_HUB_BACKOFF.toMillis();
-    long millis = failures >= 20 ? capped : Math.min(capped, base << Math.min(failures, 20));
-    double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
-    return Duration.ofMillis(Math.max(1, (long) (Math.max(millis, base) * jitter)));
-  }
-
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   /** Stops the background loops; a cycle in progress is interrupted. */
@@ -909,6 +961,11 @@ public final class SyncLoop implements AutoCloseable {
       int attempts,
       Instant retryAt) {
 
+    /** A first failure, tried again after its back-off's first wait. */
+    static Failure first(Activation.Failed failed, String digest, Long deploymentId, Instant now) {
+      return first(failed, digest, deploymentId, now, retryBackoff(failed.retryable()).delay(1));
+    }
+
     static Failure first(
         Activation.Failed failed, String digest, Long deploymentId, Instant now, Duration wait) {
       return new Failure(
@@ -933,16 +990,11 @@ public final class SyncLoop implements AutoCloseable {
     }
 
     /**
-     * Another failure of the same target: the wait doubles, up to {@link #MAX_MODEL_RETRY}, or
-     * {@link #MAX_TRANSIENT_RETRY} when the hub or the link failed.
+     * Another failure of the same target: the wait doubles ({@link #retryBackoff}), up to {@link
+     * #MAX_MODEL_RETRY}, or {@link #MAX_TRANSIENT_RETRY} when the hub or the link failed.
      */
     Failure again(Activation.Failed failed, Instant now) {
-      long factor = 1L << Math.min(attempts, 16);
-      Duration wait = FIRST_MODEL_RETRY.multipliedBy(factor);
-      Duration cap = failed.retryable() ? MAX_TRANSIENT_RETRY : MAX_MODEL_RETRY;
-      if (wait.compareTo(cap) > 0) {
-        wait = cap;
-      }
+      Duration wait = retryBackoff(failed.retryable()).delay(attempts + 1);
       return new Failure(
           version,
           digest,

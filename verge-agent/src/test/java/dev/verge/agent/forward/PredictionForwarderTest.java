@@ -314,4 +314,34 @@ class PredictionForwarderTest {
       wire += wireBytes;
     }
   }
+
+  /**
+   * Issue 9: the forwarder retried a failing hub every interval; failed rounds in a row now wait a
+   * doubling, jittered back-off, which a round that forwards again starts over.
+   */
+  @Test
+  void failed_rounds_in_a_row_wait_a_doubling_back_off_and_a_round_that_forwards_resets_it() {
+    PredictionForwarder backingOff =
+        new PredictionForwarder(store, client, FakeHub.DEVICE_ID, 2, Duration.ofSeconds(5));
+    ForwardOutcome failed = new ForwardOutcome.Stopped(0, "hub down");
+
+    assertThat(backingOff.nextWait(failed)).isBetween(seconds(4), seconds(6));
+    assertThat(backingOff.nextWait(failed)).isBetween(seconds(8), seconds(12));
+    assertThat(backingOff.nextWait(null)).isBetween(seconds(16), seconds(24));
+    for (int i = 0; i < 10; i++) {
+      backingOff.nextWait(failed);
+    }
+    assertThat(backingOff.nextWait(failed))
+        .isBetween(seconds(96), seconds(144)); // the 2 min cap, ±20 %
+
+    // Some forwarded before the hub failed: progress, so the back-off starts over.
+    assertThat(backingOff.nextWait(new ForwardOutcome.Stopped(3, "hub down")))
+        .isBetween(seconds(4), seconds(6));
+    assertThat(backingOff.nextWait(new ForwardOutcome.Drained(1))).isEqualTo(seconds(5));
+    assertThat(backingOff.nextWait(failed)).isBetween(seconds(4), seconds(6));
+  }
+
+  private static Duration seconds(long n) {
+    return Duration.ofSeconds(n);
+  }
 }

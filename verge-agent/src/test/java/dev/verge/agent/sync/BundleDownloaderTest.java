@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.verge.agent.FakeHub;
 import dev.verge.agent.store.Identity;
 import dev.verge.core.api.DesiredModel;
+import dev.verge.core.bundle.Digests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
@@ -49,32 +52,140 @@ class BundleDownloaderTest {
     assertThat(downloader.partPath(desired.bundleDigest())).doesNotExist();
   }
 
+  /**
+   * Regression (issue 9, "a stalled download hangs sync"): a body that stops midway without closing
+   * is given up after the idle time-out, its part kept for resuming; the download resumes by itself
+   * once (the try brought bytes), and hands back to the sync loop when tries bring nothing more.
+   */
   @Test
-  void a_download_that_stalls_is_given_up_as_retryable_and_resumes_later() throws IOException {
-    BundleDownloader impatient =
-        new BundleDownloader(client, dir, SyncMetrics.NONE, Duration.ofMillis(300));
-    hub.stallBundleAfter = 100_000;
-    try {
-      Assertions.assertThatThrownBy(() -> impatient.fetch(desired))
+  void a_body_that_stops_midway_without_closing_is_given_up_after_the_idle_time_out()
+      throws Exception {
+    byte[] body = Arrays.copyOf(bytes, 1_000_000);
+    DesiredModel stuck =
+        new DesiredModel("pump", 1, Digests.sha256Hex(body), body.length, 1, false);
+    Duration idle = Duration.ofMillis(300);
+    try (StoppingServer stopping = new StoppingServer(body, 100_000);
+        HubClient toStopping =
+            new HubClient(stopping.url()).as(new Identity(FakeHub.DEVICE_ID, FakeHub.CREDENTIAL))) {
+      BundleDownloader impatient =
+          new BundleDownloader(
+              toStopping, dir, SyncMetrics.NONE, DownloadLimits.defaults().withIdleTimeout(idle));
+      Counting watch = new Counting();
+      long started = System.nanoTime();
+
+      Assertions.assertThatThrownBy(() -> impatient.fetch(stuck, watch))
           .isInstanceOfSatisfying(
               ActivationException.class,
               e -> {
                 assertThat(e.retryable()).isTrue();
                 assertThat(e.check()).isEqualTo(Check.DOWNLOAD);
                 assertThat(e.getMessage())
-                    .contains("broke off after 100000 of " + bytes.length + " bytes")
+                    .contains("broke off after 100000 of 1000000 bytes")
                     .contains("no byte arrived for 300 ms")
                     .contains("resumes");
               });
+
+      // Three tries, each given up only after the idle time-out: never before it.
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(idle.multipliedBy(3));
+      assertThat(stopping.ranges).containsExactly("-", "bytes=100000-", "bytes=100000-");
+      assertThat(watch.progressed).isEqualTo(1);
+      assertThat(watch.resumed).hasSize(2);
+      assertThat(Files.size(impatient.partPath(stuck.bundleDigest()))).isEqualTo(100_000);
+      assertThat(impatient.bundlePath(stuck.bundleDigest())).doesNotExist();
+    }
+  }
+
+  @Test
+  void a_download_that_stalls_after_progress_resumes_by_itself_until_whole() throws IOException {
+    BundleDownloader impatient =
+        new BundleDownloader(
+            client,
+            dir,
+            SyncMetrics.NONE,
+            DownloadLimits.defaults().withIdleTimeout(Duration.ofMillis(300)));
+    hub.stallBundleAfter = 1_000_000; // of each answer: every try brings 1 MB, then stalls
+    Counting watch = new Counting();
+    try {
+      Path bundle = impatient.fetch(desired, watch);
+
+      assertThat(Files.readAllBytes(bundle)).isEqualTo(bytes);
     } finally {
       hub.stallBundleAfter = -1;
       hub.stallGate.countDown();
     }
+    assertThat(hub.calls("GET", "/bundles/").stream().map(FakeHub.Call::range))
+        .containsExactly(null, "bytes=1000000-", "bytes=2000000-", "bytes=3000000-");
+    assertThat(watch.started).isEqualTo(1);
+    assertThat(watch.resumed).hasSize(3).allMatch(r -> r.contains("no byte arrived for 300 ms"));
+  }
 
-    Path bundle = impatient.fetch(desired);
+  /**
+   * Regression (issue 9, "each download interruption counts as a model failure"): 40 MB over a link
+   * cut every 5 MB is one fetch of about eight tries, each resuming where the last broke off.
+   */
+  @Test
+  void a_link_cut_every_5_mb_brings_40_mb_in_one_fetch() throws IOException {
+    byte[] large = new byte[40 * 1024 * 1024];
+    new Random(11).nextBytes(large);
+    DesiredModel model = hub.model("pump", 2, large);
+    hub.cutBundleEvery = 5 * 1024 * 1024;
+    long started = System.nanoTime();
 
-    assertThat(hub.calls("GET", "/bundles/").getLast().range()).isEqualTo("bytes=100000-");
-    assertThat(Files.readAllBytes(bundle)).isEqualTo(bytes);
+    Path bundle = downloader.fetch(model, new Counting());
+
+    long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+    System.out.println("40 MB over a link cut every 5 MB: " + millis + " ms");
+    assertThat(Files.readAllBytes(bundle)).isEqualTo(large);
+    // A cut loses what was in flight, so a try brings a little under 5 MB: eight or nine tries.
+    List<FakeHub.Call> tries = hub.calls("GET", "/bundles/");
+    assertThat(tries).hasSizeBetween(8, 9);
+    assertThat(tries.subList(1, tries.size())).allMatch(c -> c.status() == 206);
+  }
+
+  /** The cap holds: past the bucket's first second, bytes arrive no faster than the cap. */
+  @Test
+  void a_download_rate_cap_holds_the_download_to_it() throws IOException {
+    long cap = 256 * 1024;
+    byte[] body = Arrays.copyOf(bytes, (int) (3 * cap));
+    DesiredModel model = hub.model("pump", 3, body);
+    BundleDownloader capped =
+        new BundleDownloader(
+            client, dir, SyncMetrics.NONE, DownloadLimits.defaults().withMaxBytesPerSecond(cap));
+    long started = System.nanoTime();
+
+    Path bundle = capped.fetch(model);
+
+    // A full bucket lets the first second's worth through at once; the other two take 2 s.
+    assertThat(Duration.ofNanos(System.nanoTime() - started))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(1_900));
+    assertThat(Files.readAllBytes(bundle)).isEqualTo(body);
+  }
+
+  /** Counts what the downloader tells the sync loop. */
+  private static final class Counting implements DownloadWatch {
+    int started;
+    int progressed;
+    final List<String> resumed = new ArrayList<>();
+
+    @Override
+    public void started() {
+      started++;
+    }
+
+    @Override
+    public boolean superseded() {
+      return false;
+    }
+
+    @Override
+    public void progressed() {
+      progressed++;
+    }
+
+    @Override
+    public void resuming(String reason) {
+      resumed.add(reason);
+    }
   }
 
   @Test

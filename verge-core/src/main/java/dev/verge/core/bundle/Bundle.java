@@ -11,9 +11,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Enumeration;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.zip.ZipEntry;
@@ -24,8 +26,22 @@ import java.util.zip.ZipFile;
  * An opened bundle whose archive, manifest and file digests have been checked. Opening never trusts
  * the archive: every entry name is checked for escapes, every listed file is hashed, and nothing is
  * written to disk. Whether the publisher is trusted is a separate step, {@link #verifySignature}.
+ *
+ * <p>Every read is bounded before it allocates: the manifest and the signature by a cap of their
+ * own, each listed file by the size the manifest gives it (a deflated entry can expand far beyond
+ * its compressed size, and the signature covers only the manifest's canonical form, so a validly
+ * signed manifest can be padded with whitespace). Reading stops as soon as an entry passes its cap.
  */
 public final class Bundle implements AutoCloseable {
+  /** The most bytes {@code manifest.json} may hold; a real one is a few KiB. */
+  public static final int MAX_MANIFEST_BYTES = 1024 * 1024;
+
+  /** The most bytes {@code signature.json} may hold; a real one is about 150 bytes. */
+  public static final int MAX_SIGNATURE_BYTES = 64 * 1024;
+
+  /** The largest file {@link #readFile} reads into one array (a Java array's limit). */
+  public static final long MAX_READ_BYTES = Integer.MAX_VALUE - 8;
+
   private final Path path;
   private final ZipFile zip;
   private final Manifest manifest;
@@ -88,7 +104,7 @@ public final class Bundle implements AutoCloseable {
     }
     JsonNode tree;
     try {
-      tree = Json.tree(readEntry(zip, Manifest.FILE_NAME));
+      tree = Json.tree(readCapped(zip, Manifest.FILE_NAME, MAX_MANIFEST_BYTES));
     } catch (JsonFormatException e) {
       throw new BundleException(
           BundleProblem.INVALID_MANIFEST, Manifest.FILE_NAME + " is " + e.getMessage(), e);
@@ -133,7 +149,10 @@ public final class Bundle implements AutoCloseable {
     BundleSignature signature = null;
     if (names.contains(Manifest.SIGNATURE_FILE_NAME)) {
       try {
-        signature = Json.read(readEntry(zip, Manifest.SIGNATURE_FILE_NAME), BundleSignature.class);
+        signature =
+            Json.read(
+                readCapped(zip, Manifest.SIGNATURE_FILE_NAME, MAX_SIGNATURE_BYTES),
+                BundleSignature.class);
       } catch (JsonFormatException e) {
         throw new BundleException(
             BundleProblem.BAD_SIGNATURE, Manifest.SIGNATURE_FILE_NAME + " is " + e.getMessage(), e);
@@ -148,12 +167,21 @@ public final class Bundle implements AutoCloseable {
       throw new BundleException(
           BundleProblem.MISSING_FILE, "manifest lists " + file.path() + " but the bundle lacks it");
     }
-    long size;
-    String digest;
+    if (entry.getSize() > file.size()) {
+      // The archive's own record of the size; the read below checks the bytes themselves.
+      throw larger(file);
+    }
+    MessageDigest digest = Digests.sha256();
+    long size = 0;
     try (InputStream in = zip.getInputStream(entry)) {
-      CountingInputStream counting = new CountingInputStream(in);
-      digest = Digests.sha256Hex(counting);
-      size = counting.count();
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        size += n;
+        if (size > file.size()) {
+          throw larger(file); // stop here: an entry may expand without end
+        }
+        digest.update(buffer, 0, n);
+      }
     } catch (ZipException e) {
       throw new BundleException(
           BundleProblem.CORRUPT_ARCHIVE,
@@ -170,11 +198,18 @@ public final class Bundle implements AutoCloseable {
           BundleProblem.DIGEST_MISMATCH,
           file.path() + " is " + size + " bytes, the manifest says " + file.size());
     }
-    if (!digest.equals(file.sha256())) {
+    String actual = HexFormat.of().formatHex(digest.digest());
+    if (!actual.equals(file.sha256())) {
       throw new BundleException(
           BundleProblem.DIGEST_MISMATCH,
-          file.path() + " has SHA-256 " + digest + ", the manifest says " + file.sha256());
+          file.path() + " has SHA-256 " + actual + ", the manifest says " + file.sha256());
     }
+  }
+
+  private static BundleException larger(FileEntry file) {
+    return new BundleException(
+        BundleProblem.DIGEST_MISMATCH,
+        file.path() + " holds more than the " + file.size() + " bytes the manifest says");
   }
 
   /**
@@ -253,10 +288,43 @@ public final class Bundle implements AutoCloseable {
 
   /**
    * Reads a listed file into memory, for example the model an engine loads without extracting it.
+   * At most the manifest's size for it is read, into an array of exactly that size; a caller that
+   * holds memory to a budget checks {@code manifest().file(path).size()} first.
+   *
+   * @throws BundleException CORRUPT_ARCHIVE when the entry is damaged, DIGEST_MISMATCH when it no
+   *     longer holds the listed size (the file changed since it was opened), INVALID_MANIFEST when
+   *     the listed size is beyond what one array holds
    */
   public byte[] readFile(String filePath) {
-    manifest.file(filePath);
-    return readEntry(zip, filePath);
+    FileEntry file = manifest.file(filePath);
+    if (file.size() > MAX_READ_BYTES) {
+      throw new BundleException(
+          BundleProblem.INVALID_MANIFEST,
+          filePath
+              + " is "
+              + file.size()
+              + " bytes, more than one read holds ("
+              + MAX_READ_BYTES
+              + ")");
+    }
+    byte[] bytes = new byte[(int) file.size()];
+    try (InputStream in = zip.getInputStream(zip.getEntry(filePath))) {
+      int read = in.readNBytes(bytes, 0, bytes.length);
+      if (read != bytes.length || in.read() >= 0) {
+        throw new BundleException(
+            BundleProblem.DIGEST_MISMATCH,
+            filePath + " no longer holds the " + file.size() + " bytes the manifest says");
+      }
+    } catch (ZipException e) {
+      throw new BundleException(
+          BundleProblem.CORRUPT_ARCHIVE, "entry " + filePath + " is damaged: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new BundleException(
+          BundleProblem.CORRUPT_ARCHIVE,
+          "cannot read entry " + filePath + ": " + e.getMessage(),
+          e);
+    }
+    return bytes;
   }
 
   /**
@@ -299,9 +367,25 @@ public final class Bundle implements AutoCloseable {
     return manifest.name() + " v" + manifest.version();
   }
 
-  private static byte[] readEntry(ZipFile zip, String name) {
-    try (InputStream in = zip.getInputStream(zip.getEntry(name))) {
-      return in.readAllBytes();
+  /**
+   * Reads entry {@code name} of at most {@code cap} bytes, refusing it once it passes the cap
+   * without reading further.
+   */
+  private static byte[] readCapped(ZipFile zip, String name, int cap) {
+    ZipEntry entry = zip.getEntry(name);
+    BundleProblem problem =
+        Manifest.FILE_NAME.equals(name)
+            ? BundleProblem.INVALID_MANIFEST
+            : BundleProblem.BAD_SIGNATURE;
+    if (entry.getSize() > cap) {
+      throw tooLarge(name, cap, problem);
+    }
+    try (InputStream in = zip.getInputStream(entry)) {
+      byte[] bytes = in.readNBytes(cap + 1);
+      if (bytes.length > cap) {
+        throw tooLarge(name, cap, problem);
+      }
+      return bytes;
     } catch (ZipException e) {
       throw new BundleException(
           BundleProblem.CORRUPT_ARCHIVE, "entry " + name + " is damaged: " + e.getMessage(), e);
@@ -309,6 +393,19 @@ public final class Bundle implements AutoCloseable {
       throw new BundleException(
           BundleProblem.CORRUPT_ARCHIVE, "cannot read entry " + name + ": " + e.getMessage(), e);
     }
+  }
+
+  private static BundleException tooLarge(String name, int cap, BundleProblem problem) {
+    return new BundleException(
+        problem,
+        name
+            + " is larger than the "
+            + cap
+            + " bytes ("
+            + cap / 1024
+            + " KiB) a bundle's "
+            + name
+            + " may hold");
   }
 
   private static void closeQuietly(ZipFile zip) {
@@ -322,35 +419,5 @@ public final class Bundle implements AutoCloseable {
   @Override
   public void close() {
     closeQuietly(zip);
-  }
-
-  private static final class CountingInputStream extends java.io.FilterInputStream {
-    private long count;
-
-    CountingInputStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-
-    long count() {
-      return count;
-    }
   }
 }
