@@ -133,7 +133,6 @@ public final class SqliteAgentStore implements AgentStore {
       Connection connection = sqlite.connect();
       StoreBudget budget = StoreBudget.of(Math.max(0, maxBytes), pragma(connection, "page_size"));
       limit(connection, budget, sqlite.file());
-      connection.setAutoCommit(false);
       return new SqliteAgentStore(sqlite.file(), connection, budget, events);
     } catch (SQLException e) {
       throw new StoreException("cannot open the agent store " + sqlite.file() + ": " + e, e);
@@ -866,6 +865,13 @@ public final class SqliteAgentStore implements AgentStore {
     T run(Connection connection) throws SQLException;
   }
 
+  /**
+   * Runs {@code work} in one transaction, begun and ended with SQL on a connection in auto-commit
+   * mode rather than through JDBC's {@code commit}/{@code rollback}: after SQLITE_FULL (a full disk
+   * or budget) SQLite may roll the transaction back by itself, and sqlite-jdbc, which then fails
+   * its own {@code rollback}, would run every later statement outside a transaction and fail every
+   * commit ("no transaction is active"). Here SQLite's state is the only one.
+   */
   private <T> T transaction(String what, Work<T> work) {
     lock.lock();
     try {
@@ -873,8 +879,9 @@ public final class SqliteAgentStore implements AgentStore {
         throw new IllegalStateException("the agent store " + file + " is closed");
       }
       try {
+        execute("BEGIN");
         T result = work.run(connection);
-        connection.commit();
+        execute("COMMIT");
         return result;
       } catch (SQLException e) {
         rollbackQuietly();
@@ -888,11 +895,18 @@ public final class SqliteAgentStore implements AgentStore {
     }
   }
 
+  private void execute(String sql) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /** Ends the transaction, unless SQLite ended it already (it may, after SQLITE_FULL). */
   private void rollbackQuietly() {
     try {
-      connection.rollback();
+      execute("ROLLBACK");
     } catch (SQLException ignored) {
-      // The original failure says more.
+      // None open ("no transaction is active"), or the original failure says more.
     }
   }
 }

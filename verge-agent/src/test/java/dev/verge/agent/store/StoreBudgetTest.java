@@ -208,6 +208,36 @@ class StoreBudgetTest {
     store = SqliteAgentStore.open(file, budget);
   }
 
+  /**
+   * Issue 9, found filling a real full disk (a 3 MiB tmpfs): when the log cannot grow, SQLite rolls
+   * the whole transaction back by itself; sqlite-jdbc's own rollback then failed, and every later
+   * statement ran outside a transaction and every commit failed ("no transaction is active"), so
+   * answered records were dropped. A trigger's RAISE(ROLLBACK) makes SQLite do the same here.
+   */
+  @Test
+  void a_transaction_sqlite_rolled_back_itself_leaves_the_store_working_and_atomic()
+      throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("agent.db"));
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TRIGGER as_a_full_disk BEFORE INSERT ON predictions"
+              + " WHEN NEW.request_id = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'rolled back'); END");
+    }
+    assertThatThrownBy(() -> store.record(bulky("poison")))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("rolled back");
+
+    assertThatThrownBy(() -> store.recordAll(List.of(bulky("kept?"), bulky("poison")), 0, 0))
+        .isInstanceOf(StoreException.class);
+    store.record(bulky("after"));
+
+    assertThat(store.unsynced(10))
+        .as("the batch that failed left nothing; the next one is committed")
+        .extracting(PredictionRecord::requestId)
+        .containsExactly("after");
+    assertThat(store.counters().served()).isEqualTo(1);
+  }
+
   /** What forwarding does: the hub takes every pending prediction, pruning may delete them. */
   private void forwardAll() {
     List<PredictionRecord> pending = store.unsynced(100_000);
