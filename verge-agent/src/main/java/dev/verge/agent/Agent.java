@@ -1,6 +1,5 @@
 package dev.verge.agent;
 
-import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.capture.PredictionCapture;
 import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.forward.PredictionForwarder;
@@ -105,10 +104,7 @@ public final class Agent implements AutoCloseable {
       resources.push(metrics);
       AgentStore store =
           SqliteAgentStore.open(
-              dataDir.resolve(DataDir.STORE_FILE),
-              config.maxStoreBytes(),
-              metrics,
-              config.capture().mode() == CaptureConfig.Mode.SYNC);
+              dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes(), metrics);
       resources.push(store);
       // Closed after the server (no more records), before the store: it writes what is queued.
       PredictionCapture capture = PredictionCapture.start(store, config.capture(), metrics);

@@ -187,10 +187,27 @@ final class AgentCommand implements Runnable {
       names = "--capture-mode",
       paramLabel = "MODE",
       description =
-          "async: answer at once, the prediction is recorded within milliseconds (a kill loses at"
-              + " most the queue); sync: answer once it is recorded and synced to disk (default"
+          "buffered: answer at once, the prediction is synced to disk within --capture-window or"
+              + " --capture-batch records (a power cut loses at most those, never more than the"
+              + " queue; 'async' means the same); sync: answer once it is synced to disk (default"
               + " ${DEFAULT-VALUE}).")
   String captureMode;
+
+  @Option(
+      names = "--capture-window",
+      paramLabel = "DURATION",
+      description =
+          "How long a buffered commit gathers records before it is synced, e.g. 10ms; at most"
+              + " 1000ms (default ${DEFAULT-VALUE}).")
+  String captureWindow;
+
+  @Option(
+      names = "--capture-batch",
+      paramLabel = "N",
+      description =
+          "Most records per commit; a buffered commit starts once that many are gathered"
+              + " (default ${DEFAULT-VALUE}).")
+  String captureBatch;
 
   @Option(
       names = "--capture-queue",

@@ -17,9 +17,11 @@ import org.sqlite.SQLiteDataSource;
 
 /**
  * One SQLite file, opened the way every Verge store opens it: WAL journal, {@code synchronous =
- * NORMAL} (a commit survives a process crash without an fsync per transaction), a busy time-out for
- * locks other processes hold, foreign keys enforced, and the schema migrated by Flyway before the
- * first connection is handed out.
+ * NORMAL} by default (a commit survives a process crash without an fsync per transaction) or {@code
+ * FULL} where {@link Options#durability} asks for it (each commit is fsynced before it returns, so
+ * it survives a power cut too), a busy time-out for locks other processes hold, foreign keys
+ * enforced, and the schema migrated by Flyway before the first connection is handed out. Every
+ * connection, Flyway's included, gets the same settings.
  *
  * <p>{@link #open} creates and migrates the file; {@link #connect} then gives as many connections
  * with those settings as the store wants (one for the agent, a writer and some readers for the
@@ -39,6 +41,17 @@ public final class Sqlite {
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
 
+  /** What a returned commit survives. */
+  public enum Durability {
+    /**
+     * {@code synchronous=NORMAL}: a crash of the process, not a power cut (the WAL is fsynced only
+     * at checkpoints, so the last commits before one may be lost with the power).
+     */
+    PROCESS_CRASH,
+    /** {@code synchronous=FULL}: a power cut too; the WAL is fsynced at every commit. */
+    POWER_CUT
+  }
+
   /**
    * How a file is opened.
    *
@@ -46,12 +59,16 @@ public final class Sqlite {
    * @param foreignKeys whether {@code FOREIGN KEY} clauses are enforced
    * @param ownerOnly whether the file (and so its {@code -wal} and {@code -shm} files) is made
    *     readable by its owner only, for files that hold credentials
+   * @param durability what a returned commit survives, on every connection
    */
-  public record Options(Duration busyTimeout, boolean foreignKeys, boolean ownerOnly) {
-    public static final Options DEFAULT = new Options(Duration.ofSeconds(10), true, false);
+  public record Options(
+      Duration busyTimeout, boolean foreignKeys, boolean ownerOnly, Durability durability) {
+    public static final Options DEFAULT =
+        new Options(Duration.ofSeconds(10), true, false, Durability.PROCESS_CRASH);
 
     public Options {
       Objects.requireNonNull(busyTimeout, "busyTimeout");
+      Objects.requireNonNull(durability, "durability");
       if (busyTimeout.isNegative() || busyTimeout.toMillis() > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
             "busyTimeout must be between 0 and " + Integer.MAX_VALUE + " ms, got " + busyTimeout);
@@ -59,15 +76,19 @@ public final class Sqlite {
     }
 
     public Options withBusyTimeout(Duration timeout) {
-      return new Options(timeout, foreignKeys, ownerOnly);
+      return new Options(timeout, foreignKeys, ownerOnly, durability);
     }
 
     public Options withForeignKeys(boolean enforced) {
-      return new Options(busyTimeout, enforced, ownerOnly);
+      return new Options(busyTimeout, enforced, ownerOnly, durability);
     }
 
     public Options withOwnerOnly(boolean only) {
-      return new Options(busyTimeout, foreignKeys, only);
+      return new Options(busyTimeout, foreignKeys, only, durability);
+    }
+
+    public Options withDurability(Durability value) {
+      return new Options(busyTimeout, foreignKeys, ownerOnly, value);
     }
   }
 
@@ -151,7 +172,10 @@ public final class Sqlite {
   private SQLiteConfig config() {
     SQLiteConfig config = new SQLiteConfig();
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+    config.setSynchronous(
+        options.durability() == Durability.POWER_CUT
+            ? SQLiteConfig.SynchronousMode.FULL
+            : SQLiteConfig.SynchronousMode.NORMAL);
     config.setBusyTimeout((int) options.busyTimeout().toMillis());
     config.enforceForeignKeys(options.foreignKeys());
     return config;

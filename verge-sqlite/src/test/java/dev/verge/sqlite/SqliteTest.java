@@ -40,6 +40,22 @@ class SqliteTest {
   }
 
   @Test
+  void power_cut_durability_makes_every_connection_sync_each_commit() throws Exception {
+    Sqlite sqlite =
+        Sqlite.open(
+            dir.resolve("a.db"),
+            MIGRATIONS,
+            Sqlite.Options.DEFAULT.withDurability(Sqlite.Durability.POWER_CUT));
+
+    for (int i = 0; i < 2; i++) {
+      try (Connection c = sqlite.connect()) {
+        assertThat(pragma(c, "journal_mode")).isEqualToIgnoringCase("wal");
+        assertThat(pragma(c, "synchronous")).as("FULL").isEqualTo("2");
+      }
+    }
+  }
+
+  @Test
   void migrations_run_once_and_foreign_keys_are_enforced() throws Exception {
     Sqlite.open(dir.resolve("a.db"), MIGRATIONS);
     Sqlite sqlite = Sqlite.open(dir.resolve("a.db"), MIGRATIONS);

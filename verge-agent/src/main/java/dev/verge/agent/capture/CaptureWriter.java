@@ -2,6 +2,7 @@ package dev.verge.agent.capture;
 
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Prediction;
+import dev.verge.agent.store.StoreException;
 import dev.verge.agent.store.StoreFullException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,31 +11,27 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one thread that writes captured predictions: it takes whatever waits in the queue (up to
- * {@link #MAX_BATCH} records or {@link #MAX_BATCH_BYTES} of JSON), encodes it, and commits it in
- * one transaction with the counters gathered since the last. In {@code async} mode it first gathers
- * for up to {@link #GATHER} after the first record: without that pause a steady stream of requests
- * costs one commit each (at a few thousand requests a second on two cores the writer took as much
- * CPU as the model). Records committed synchronously are written without waiting, with whatever
- * waits beside them, so a synchronous answer waits about one commit.
+ * The one thread that writes captured predictions: it takes whatever waits in the queue (up to the
+ * configured batch of records, {@link #MAX_BATCH_BYTES} of JSON or what the store says one
+ * transaction may carry), encodes it, and commits it in one transaction, synced to disk, with the
+ * counters gathered since the last. In {@code buffered} mode it first gathers for up to the
+ * configured window after the first record, unless the batch fills sooner: without that pause a
+ * steady stream of requests costs one fsynced commit each (at a few thousand requests a second on
+ * two cores the writer took as much CPU as the model). Records committed synchronously are written
+ * without waiting, with whatever waits beside them, so a synchronous answer waits about one commit.
  *
  * <p>A round that fails, Error included, is reported and retried ({@link #MAX_ATTEMPTS} times, then
  * its records are dropped and counted). A full store is retried with fewer records at a time, then
  * every {@link #FULL_RETRY}, until forwarding makes room (pruning what the hub has), while new
- * records are refused (see {@link PredictionCapture#full}) and those already answered wait. The
- * loop itself ends only when capture closes and the queue is empty.
+ * records are refused (see {@link PredictionCapture#full}) and those already answered wait; with
+ * nothing left to write, the writer asks the store every {@link #FULL_RETRY} whether it has room
+ * again, so that refusing (and readiness) ends once forwarding made some. The loop itself ends only
+ * when capture closes and the queue is empty.
  */
 final class CaptureWriter implements Runnable {
-  static final int MAX_BATCH = 1024;
   static final int MAX_BATCH_BYTES = 4 * 1024 * 1024;
   static final int MAX_ATTEMPTS = 3;
   static final Duration FULL_RETRY = Duration.ofMillis(200);
-
-  /**
-   * How long the writer gathers records after the first before it commits them (async mode): what a
-   * record adds to the loss window while the writer keeps up.
-   */
-  static final Duration GATHER = Duration.ofMillis(10);
 
   /** How long the writer waits for a record before it writes the counters gathered alone. */
   static final Duration IDLE_POLL = Duration.ofMillis(100);
@@ -47,6 +44,8 @@ final class CaptureWriter implements Runnable {
   private final CaptureMetrics metrics;
   private final PredictionCapture owner;
   private final long gatherNanos;
+  private final int maxBatch;
+  private final long maxBatchBytes;
 
   /** Records taken from the queue and not written yet, with their encoded form. */
   private final List<Pending> backlog = new ArrayList<>();
@@ -54,7 +53,7 @@ final class CaptureWriter implements Runnable {
   private final List<Prediction> encoded = new ArrayList<>();
 
   /** How many of the backlog the next write takes: halved by a full store, doubled back. */
-  private int chunk = MAX_BATCH;
+  private int chunk;
 
   private int attempts;
 
@@ -64,9 +63,13 @@ final class CaptureWriter implements Runnable {
       Ledger ledger,
       CaptureMetrics metrics,
       PredictionCapture owner,
-      Duration gather) {
+      Duration gather,
+      int maxBatch) {
     this.store = store;
     this.gatherNanos = gather.toNanos();
+    this.maxBatch = maxBatch;
+    this.chunk = maxBatch;
+    this.maxBatchBytes = Math.max(1, Math.min(MAX_BATCH_BYTES, store.writeLimitBytes()));
     this.queue = queue;
     this.ledger = ledger;
     this.metrics = metrics;
@@ -91,6 +94,14 @@ final class CaptureWriter implements Runnable {
 
   /** One batch, or the counters alone when idle; false once closed with nothing left. */
   private boolean round() throws InterruptedException {
+    if (backlog.isEmpty() && owner.full() && queue.isEmpty() && !owner.closing()) {
+      if (room()) {
+        owner.roomAgain();
+      } else {
+        pause(FULL_RETRY);
+      }
+      return true;
+    }
     if (backlog.isEmpty()) {
       Pending first =
           owner.closing() ? queue.poll() : queue.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
@@ -124,7 +135,7 @@ final class CaptureWriter implements Runnable {
       part.clear();
       partEncoded.clear();
       attempts = 0;
-      chunk = Math.min(MAX_BATCH, chunk * 2);
+      chunk = Math.min(maxBatch, chunk * 2);
       if (backlog.isEmpty()) {
         owner.roomAgain();
       }
@@ -161,6 +172,16 @@ final class CaptureWriter implements Runnable {
     return true;
   }
 
+  /** Whether the full store has room again; a store that cannot even be read has none. */
+  private boolean room() {
+    try {
+      return store.hasRoom();
+    } catch (StoreException e) {
+      // Reported already: the store was found full, and the gauge and readiness say so.
+      return false;
+    }
+  }
+
   private void clearBacklog() {
     backlog.clear();
     encoded.clear();
@@ -168,23 +189,22 @@ final class CaptureWriter implements Runnable {
 
   /**
    * The next record for this batch. When none waits before {@code gatherUntil}, the writer sleeps
-   * until then rather than waiting on the queue: a writer waiting there is woken by every record
-   * put in, a context switch per request, which on a small virtual machine costs more than the
-   * record itself.
+   * until then, or until the rest of its batch waits, rather than waiting on the queue: a writer
+   * waiting there is woken by every record put in, a context switch per request, which on a small
+   * virtual machine costs more than the record itself.
    */
   private Pending next(int count, long bytes, long gatherUntil) {
-    if (count >= MAX_BATCH || bytes >= MAX_BATCH_BYTES) {
+    if (count >= maxBatch || bytes >= maxBatchBytes) {
       return null;
     }
     Pending now = queue.poll();
     if (now != null || owner.closing() || waitsForCommit()) {
       return now;
     }
-    long left = gatherUntil - System.nanoTime();
-    if (left <= 0) {
+    if (gatherUntil - System.nanoTime() <= 0) {
       return null;
     }
-    pause(Duration.ofNanos(left));
+    owner.gather(gatherUntil, maxBatch - count);
     return queue.poll();
   }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * @param inputsJson the inputs as JSON when they could not fit the cap in any case; null otherwise
  * @param heldKib the queue budget this record holds until it is written or dropped
  * @param done completed with the record's sequence once it is committed, in {@link
- *     CaptureConfig.Mode#SYNC}; null in {@link CaptureConfig.Mode#ASYNC}
+ *     CaptureConfig.Mode#SYNC}; null in {@link CaptureConfig.Mode#BUFFERED}
  */
 record Pending(
     Instant time,

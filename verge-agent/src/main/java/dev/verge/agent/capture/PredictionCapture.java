@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -27,13 +28,14 @@ import java.util.function.DoubleSupplier;
  * {@link CaptureWriter} thread encodes the records and commits many of them per SQLite transaction
  * (group commit).
  *
- * <p>Loss window in {@link CaptureConfig.Mode#ASYNC}: a process killed loses the records not yet
- * committed: never more than {@link CaptureConfig#queueCapacity()} (a record holds its slot until
- * it is committed) and, while the writer keeps up, only those of the commit in progress (about a
- * millisecond). In {@link CaptureConfig.Mode#SYNC} a request returns once its record is committed
- * and synced to disk. A full store refuses requests whose record it could not take, from the moment
- * the writer finds it full until it has room again; records answered before that are kept in memory
- * and written once there is room.
+ * <p>Every commit is synced to disk, so a kill and a power cut lose the same. Loss window in {@link
+ * CaptureConfig.Mode#BUFFERED}: the records answered and not yet committed: never more than {@link
+ * CaptureConfig#queueCapacity()} (a record holds its slot until it is committed) and, while the
+ * writer keeps up, only those answered within the last {@link CaptureConfig#window()} plus the
+ * commit in progress. In {@link CaptureConfig.Mode#SYNC} a request returns once its record is
+ * committed and synced to disk: nothing answered is lost. A full store refuses requests whose
+ * record it could not take, from the moment the writer finds it full until it has room again;
+ * records answered before that are kept in memory and written once there is room.
  */
 public final class PredictionCapture implements AutoCloseable {
   /** The most heap the records waiting in the queue may hold, whatever their count. */
@@ -66,6 +68,13 @@ public final class PredictionCapture implements AutoCloseable {
   private final Ledger ledger = new Ledger();
   private final Thread writer;
   private final Object sleep = new Object();
+
+  /**
+   * While the writer gathers a batch, the queue length at which it wants waking (the rest of its
+   * batch); {@link Integer#MAX_VALUE} otherwise. Read by every request, written once per gathering.
+   */
+  private volatile int gatherWake = Integer.MAX_VALUE;
+
   private volatile StoreFullException full;
   private volatile boolean closing;
 
@@ -85,7 +94,8 @@ public final class PredictionCapture implements AutoCloseable {
         Thread.ofPlatform()
             .name("verge-capture")
             .daemon(true)
-            .unstarted(new CaptureWriter(store, queue, ledger, metrics, this, gather));
+            .unstarted(
+                new CaptureWriter(store, queue, ledger, metrics, this, gather, config.batch()));
   }
 
   /** Starts capturing into {@code store}, which must outlive this. */
@@ -99,11 +109,12 @@ public final class PredictionCapture implements AutoCloseable {
    */
   static PredictionCapture start(
       AgentStore store, CaptureConfig config, CaptureMetrics metrics, DoubleSupplier sampler) {
-    return start(store, config, metrics, sampler, CaptureWriter.GATHER);
+    return start(store, config, metrics, sampler, config.window());
   }
 
   /**
-   * @param gather how long the writer gathers records after the first before an async commit
+   * @param gather how long the writer gathers records after the first before a buffered commit, in
+   *     place of the configured window (tests)
    */
   static PredictionCapture start(
       AgentStore store,
@@ -122,8 +133,8 @@ public final class PredictionCapture implements AutoCloseable {
 
   /**
    * Captures one answered request of {@code model} as its policy says. Returns at once in {@link
-   * CaptureConfig.Mode#ASYNC} (unless the queue is full and capture waits then), once the record is
-   * durable in {@link CaptureConfig.Mode#SYNC}.
+   * CaptureConfig.Mode#BUFFERED} (unless the queue is full and capture waits then), once the record
+   * is durable in {@link CaptureConfig.Mode#SYNC}.
    *
    * @param inputs the request's decoded inputs
    * @param outputs the answered outputs; neither list may change afterwards
@@ -268,6 +279,13 @@ public final class PredictionCapture implements AutoCloseable {
   private void admit(Pending p) {
     ledger.accepted.incrementAndGet();
     queue.add(p); // never full: it holds fewer records than there are slots
+    int wake = gatherWake;
+    if (wake != Integer.MAX_VALUE && queue.size() >= wake) {
+      // The writer's batch is complete: its commit starts now, not at the end of the window.
+      synchronized (sleep) {
+        sleep.notifyAll();
+      }
+    }
   }
 
   /** Gives back what a settled record held. */
@@ -345,6 +363,12 @@ public final class PredictionCapture implements AutoCloseable {
     return full != null;
   }
 
+  /** While the store is full and requests that would record are refused, why; empty otherwise. */
+  public Optional<String> refusal() {
+    StoreFullException refusal = full;
+    return refusal == null ? Optional.empty() : Optional.of(refusal.getMessage());
+  }
+
   void markFull(StoreFullException e) {
     if (full == null) {
       LOG.log(System.Logger.Level.WARNING, e.getMessage());
@@ -361,6 +385,30 @@ public final class PredictionCapture implements AutoCloseable {
 
   boolean closing() {
     return closing;
+  }
+
+  /**
+   * The writer's wait while it gathers: until {@code deadlineNanos}, closing, or {@code wanted}
+   * records wait in the queue, whichever comes first. It is woken by the request that completes the
+   * batch only, not by every record.
+   */
+  void gather(long deadlineNanos, int wanted) {
+    gatherWake = wanted;
+    try {
+      synchronized (sleep) {
+        for (long left;
+            !closing && queue.size() < wanted && (left = deadlineNanos - System.nanoTime()) > 0; ) {
+          try {
+            sleep.wait(Math.max(1, left / 1_000_000));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    } finally {
+      gatherWake = Integer.MAX_VALUE;
+    }
   }
 
   void sleepUnlessClosing(Duration duration) {

@@ -113,7 +113,9 @@ public final class InferenceServer implements AutoCloseable {
     this.registry = registry;
     this.capture = capture;
     this.ownsCapture = ownsCapture;
-    this.notReady = notReady;
+    // A full store refuses every request that records: not ready until forwarding makes room.
+    this.notReady =
+        () -> notReady.get().or(() -> capture.refusal().map(why -> "not ready: " + why));
     this.status = status;
     this.metrics = metrics;
     this.inference =
@@ -122,7 +124,7 @@ public final class InferenceServer implements AutoCloseable {
         new ConcurrencyLimit(
             limits.maxConcurrentRequests(), "infer calls (max-concurrent-requests)");
     this.repository = ModelRepository.readOnly(registry);
-    this.local = new LocalModels(registry, inference, capture, notReady);
+    this.local = new LocalModels(registry, inference, capture, this.notReady);
   }
 
   /**
@@ -160,7 +162,8 @@ public final class InferenceServer implements AutoCloseable {
   /**
    * Starts serving on {@code address}.
    *
-   * @param notReady why the agent cannot serve every model it should, empty when it can
+   * @param notReady why the agent cannot serve every model it should, empty when it can; the server
+   *     adds a full prediction store, which refuses requests, to it
    * @param status the operator status document for {@code GET /verge/v1/status}
    * @throws UncheckedIOException naming the address when it cannot be bound
    */

@@ -122,6 +122,24 @@ public interface AgentStore extends AutoCloseable {
     throw new UnsupportedOperationException("this store always refuses when full");
   }
 
+  /**
+   * The most record bytes (their JSON) one {@link #recordAll} should carry, so that one transaction
+   * stays within what the store's budget leaves its journal; a single larger record is still taken.
+   */
+  default long writeLimitBytes() {
+    return Long.MAX_VALUE;
+  }
+
+  /**
+   * After the store was found full: makes what room it can (deleting predictions the hub already
+   * has) and says whether a few records would fit now.
+   *
+   * @throws StoreException when the store cannot be read
+   */
+  default boolean hasRoom() {
+    return true;
+  }
+
   @Override
   void close();
 }

@@ -8,6 +8,8 @@ import dev.verge.sqlite.Sqlite;
 import dev.verge.sqlite.SqliteOpenException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,10 +29,14 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * {@link AgentStore} on one SQLite file in WAL mode with {@code synchronous=NORMAL}: a commit is
- * durable against a process crash without an fsync per commit ({@code FULL} when opened to sync to
- * disk). One connection serves the process, one transaction at a time under a lock; the file is
- * readable by its owner only, since it holds the device credential.
+ * {@link AgentStore} on one SQLite file in WAL mode with {@code synchronous=FULL}: every commit
+ * (predictions, counters, health counters, identity, models) is synced to disk before it returns,
+ * so what a commit acknowledged survives a power cut; the capture writer's group commit keeps that
+ * to one fsync per batch of records. One connection serves the process, one transaction at a time
+ * under a lock; the file is readable by its owner only, since it holds the device credential.
+ *
+ * <p>A budget covers the database and its {@code -wal} and {@code -shm} files together, split as
+ * {@link StoreBudget} says; a full budget or disk is a {@link StoreFullException}, rolled back.
  */
 public final class SqliteAgentStore implements AgentStore {
   static final int BUSY_TIMEOUT_MS = 10_000;
@@ -42,28 +48,39 @@ public final class SqliteAgentStore implements AgentStore {
       new TypeReference<>() {};
   private static final String MIGRATIONS = "classpath:db/migration/agent";
 
-  /** The file holds the device credential: owner-only. The schema declares no foreign keys. */
+  /**
+   * The file holds the device credential: owner-only. The schema declares no foreign keys. Every
+   * commit is synced to disk.
+   */
   private static final Sqlite.Options OPEN_OPTIONS =
       Sqlite.Options.DEFAULT
           .withBusyTimeout(Duration.ofMillis(BUSY_TIMEOUT_MS))
           .withOwnerOnly(true)
-          .withForeignKeys(false);
+          .withForeignKeys(false)
+          .withDurability(Sqlite.Durability.POWER_CUT);
 
-  /** How many of the oldest forwarded predictions one pruning pass deletes. */
+  /** How many of the oldest forwarded predictions one pruning pass deletes at most. */
   static final int PRUNE_BATCH = 1_000;
+
+  /**
+   * Free space the store wants, beyond its log's share, before it says it has room again after
+   * being full: a few records' worth, so that readiness does not flap with every record.
+   */
+  static final long ROOM_BYTES = 64 * 1024;
 
   private final Path file;
   private final Connection connection;
-  private final long maxBytes;
+  private final StoreBudget budget;
   private final StoreEvents events;
   private final ReentrantLock lock = new ReentrantLock();
   private volatile boolean keepNewest;
   private boolean closed;
 
-  private SqliteAgentStore(Path file, Connection connection, long maxBytes, StoreEvents events) {
+  private SqliteAgentStore(
+      Path file, Connection connection, StoreBudget budget, StoreEvents events) {
     this.file = file;
     this.connection = connection;
-    this.maxBytes = maxBytes;
+    this.budget = budget;
     this.events = events;
   }
 
@@ -77,8 +94,9 @@ public final class SqliteAgentStore implements AgentStore {
   }
 
   /**
-   * Opens {@code file} with a budget: the database never grows past {@code maxBytes} (0 for no
-   * budget). When full, recording a prediction first deletes the oldest ones the hub already has.
+   * Opens {@code file} with a budget: the database and its log together never grow past {@code
+   * maxBytes} (0 for no budget). When full, recording a prediction first deletes the oldest ones
+   * the hub already has.
    *
    * @throws StoreException naming the file when it cannot be opened or migrated
    */
@@ -93,50 +111,58 @@ public final class SqliteAgentStore implements AgentStore {
    * @throws StoreException naming the file when it cannot be opened or migrated
    */
   public static SqliteAgentStore open(Path file, long maxBytes, StoreEvents events) {
-    return open(file, maxBytes, events, false);
+    return open(file, maxBytes, events, Sqlite.Durability.POWER_CUT);
   }
 
   /**
-   * Opens {@code file} as {@link #open(Path, long, StoreEvents)} does; with {@code syncToDisk},
-   * every commit is synced to the disk before it returns ({@code synchronous=FULL}), so that it
-   * survives a power loss too, not only a crash of the process.
+   * Opens {@code file} as {@link #open(Path, long, StoreEvents)} does, with commits that survive
+   * what {@code durability} says. The agent always opens its store with {@link
+   * Sqlite.Durability#POWER_CUT}; {@link Sqlite.Durability#PROCESS_CRASH} ({@code
+   * synchronous=NORMAL}) is there to measure what durability costs.
    *
    * @throws StoreException naming the file when it cannot be opened or migrated
    */
   public static SqliteAgentStore open(
-      Path file, long maxBytes, StoreEvents events, boolean syncToDisk) {
+      Path file, long maxBytes, StoreEvents events, Sqlite.Durability durability) {
     Sqlite sqlite;
     try {
-      sqlite = Sqlite.open(file, MIGRATIONS, OPEN_OPTIONS);
+      sqlite = Sqlite.open(file, MIGRATIONS, OPEN_OPTIONS.withDurability(durability));
     } catch (SqliteOpenException e) {
       throw new StoreException("cannot open the agent store: " + e.getMessage(), e);
     }
     try {
       Connection connection = sqlite.connect();
-      if (maxBytes > 0) {
-        limitSize(connection, maxBytes);
-      }
-      if (syncToDisk) {
-        try (Statement s = connection.createStatement()) {
-          s.execute("PRAGMA synchronous = FULL");
-        }
-      }
-      connection.setAutoCommit(false);
-      return new SqliteAgentStore(sqlite.file(), connection, maxBytes, events);
+      StoreBudget budget = StoreBudget.of(Math.max(0, maxBytes), pragma(connection, "page_size"));
+      limit(connection, budget, sqlite.file());
+      return new SqliteAgentStore(sqlite.file(), connection, budget, events);
     } catch (SQLException e) {
       throw new StoreException("cannot open the agent store " + sqlite.file() + ": " + e, e);
     }
   }
 
-  /** SQLite answers SQLITE_FULL past max_page_count, exactly as it does on a full disk. */
-  private static void limitSize(Connection connection, long maxBytes) throws SQLException {
+  /**
+   * Caps the database ({@code max_page_count}: SQLite answers SQLITE_FULL past it, exactly as on a
+   * full disk) and its log (checkpoint interval, size it is trimmed to) as {@code budget} says.
+   */
+  private static void limit(Connection connection, StoreBudget budget, Path file)
+      throws SQLException {
     try (Statement s = connection.createStatement()) {
-      long pageSize;
-      try (ResultSet rs = s.executeQuery("PRAGMA page_size")) {
-        rs.next();
-        pageSize = rs.getLong(1);
+      s.execute("PRAGMA wal_autocheckpoint = " + budget.checkpointPages());
+      s.execute("PRAGMA journal_size_limit = " + budget.journalLimitBytes());
+      if (budget.maxPageCount() > 0) {
+        s.execute("PRAGMA max_page_count = " + budget.maxPageCount());
+        long pages = pragma(connection, "page_count");
+        if (pages > budget.maxPageCount()) {
+          // SQLite cannot cap a database below its size; pages freed by pruning are reused.
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "the agent store {0} takes {1} KiB, more than the {2} KiB its budget leaves the"
+                  + " database beside its log; it stays that size (freed pages are reused)",
+              file,
+              pages * budget.pageSize() / 1024,
+              budget.databaseBytes() / 1024);
+        }
       }
-      s.execute("PRAGMA max_page_count = " + Math.max(1, maxBytes / pageSize));
     }
   }
 
@@ -426,11 +452,11 @@ public final class SqliteAgentStore implements AgentStore {
         "the prediction store "
             + file
             + " is full ("
-            + (maxBytes <= 0
+            + (budget.budgetBytes() <= 0
                 ? "disk full"
-                : maxBytes >= 1024 * 1024
-                    ? "budget " + maxBytes / (1024 * 1024) + " MiB"
-                    : "budget " + maxBytes / 1024 + " KiB")
+                : budget.budgetBytes() >= 1024 * 1024
+                    ? "budget " + budget.budgetBytes() / (1024 * 1024) + " MiB"
+                    : "budget " + budget.budgetBytes() / 1024 + " KiB")
             + ") and all "
             + pending
             + " predictions in it still wait for the hub; new predictions are refused until"
@@ -443,16 +469,25 @@ public final class SqliteAgentStore implements AgentStore {
         && sqlite.getResultCode() == SQLiteErrorCode.SQLITE_FULL;
   }
 
-  /** Deletes up to {@link #PRUNE_BATCH} of the oldest forwarded predictions; returns how many. */
+  /**
+   * Deletes the oldest forwarded predictions, up to {@link #PRUNE_BATCH} of them and the budget's
+   * {@link StoreBudget#writeLimitBytes} of records (always at least one), so that the deletion's
+   * share of the log stays within the budget; returns how many.
+   */
   int pruneSynced() {
     return transaction(
         "delete forwarded predictions",
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
-                  "DELETE FROM predictions WHERE sequence IN (SELECT sequence FROM predictions"
-                      + " WHERE synced = 1 ORDER BY sequence LIMIT ?)")) {
-            s.setInt(1, PRUNE_BATCH);
+                  "DELETE FROM predictions WHERE sequence IN (SELECT sequence FROM (SELECT"
+                      + " sequence, row_number() OVER w AS n, sum(octet_length(outputs_json)"
+                      + " + coalesce(octet_length(inputs_json), 0) + ?) OVER w AS bytes FROM"
+                      + " predictions WHERE synced = 1 WINDOW w AS (ORDER BY sequence) ORDER BY"
+                      + " sequence LIMIT ?) WHERE n = 1 OR bytes <= ?)")) {
+            s.setInt(1, ROW_BYTES);
+            s.setInt(2, PRUNE_BATCH);
+            s.setLong(3, budget.writeLimitBytes());
             return s.executeUpdate();
           }
         });
@@ -476,6 +511,55 @@ public final class SqliteAgentStore implements AgentStore {
             return s.executeUpdate();
           }
         });
+  }
+
+  /** What a prediction's row takes beside its JSON, roughly: numbers, names, its index entry. */
+  private static final int ROW_BYTES = 64;
+
+  @Override
+  public long writeLimitBytes() {
+    return budget.writeLimitBytes();
+  }
+
+  /**
+   * Deletes forwarded predictions if there are any (one pruning pass; on a metered device the
+   * oldest unforwarded ones when none is), then says whether there is room: something was deleted,
+   * or the budget has {@link #ROOM_BYTES} of pages left (free or not yet used), and the disk that
+   * much beside the log's share.
+   */
+  @Override
+  public boolean hasRoom() {
+    int pruned = pruneSynced();
+    if (pruned > 0) {
+      events.pruned(pruned);
+    } else if (keepNewest) {
+      // Metered: the newest are kept, so the oldest the hub never got make the room.
+      pruned = pruneOldestUnsynced();
+      if (pruned > 0) {
+        events.discarded(pruned);
+      }
+    }
+    boolean pages =
+        pruned > 0
+            || transaction(
+                "read the store's free pages",
+                c -> {
+                  if (budget.maxPageCount() == 0) {
+                    return true;
+                  }
+                  long unused =
+                      budget.maxPageCount() - pragma(c, "page_count") + pragma(c, "freelist_count");
+                  return unused * budget.pageSize() >= ROOM_BYTES;
+                });
+    return pages && diskFree() >= ROOM_BYTES + budget.journalLimitBytes();
+  }
+
+  private long diskFree() {
+    try {
+      return Files.getFileStore(file).getUsableSpace();
+    } catch (IOException e) {
+      throw new StoreException("cannot read the free space of the disk of " + file + ": " + e, e);
+    }
   }
 
   private long[] insert(List<Prediction> predictions, long unrecordedServed, long failed) {
@@ -576,20 +660,58 @@ public final class SqliteAgentStore implements AgentStore {
         });
   }
 
+  /**
+   * Marks in steps of at most {@link StoreBudget#writeLimitBytes} of records (each row a marked
+   * prediction's page rewrites goes to the log), one transaction each: marking is idempotent, so a
+   * crash between steps only leaves some to be sent again, which the hub takes once.
+   */
   @Override
   public int markSynced(long first, long last) {
-    return transaction(
-        "mark predictions synced",
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE predictions SET synced = 1 WHERE synced = 0 AND sequence BETWEEN ? AND"
-                      + " ?")) {
-            s.setLong(1, first);
-            s.setLong(2, last);
-            return s.executeUpdate();
-          }
-        });
+    int marked = 0;
+    for (long from = first; from <= last; ) {
+      long start = from;
+      long[] step =
+          transaction(
+              "mark predictions synced",
+              c -> {
+                long upTo;
+                try (PreparedStatement s =
+                    c.prepareStatement(
+                        "SELECT max(sequence) FROM (SELECT sequence, row_number() OVER w AS n,"
+                            + " sum(octet_length(outputs_json)"
+                            + " + coalesce(octet_length(inputs_json), 0) + ?) OVER w AS bytes"
+                            + " FROM predictions WHERE synced = 0 AND sequence BETWEEN ? AND ?"
+                            + " WINDOW w AS (ORDER BY sequence) ORDER BY sequence LIMIT ?)"
+                            + " WHERE n = 1 OR bytes <= ?")) {
+                  s.setInt(1, ROW_BYTES);
+                  s.setLong(2, start);
+                  s.setLong(3, last);
+                  s.setInt(4, PRUNE_BATCH);
+                  s.setLong(5, budget.writeLimitBytes());
+                  try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    upTo = rs.getLong(1);
+                    if (rs.wasNull()) {
+                      return null; // none left to mark in the range
+                    }
+                  }
+                }
+                try (PreparedStatement s =
+                    c.prepareStatement(
+                        "UPDATE predictions SET synced = 1 WHERE synced = 0 AND sequence BETWEEN ?"
+                            + " AND ?")) {
+                  s.setLong(1, start);
+                  s.setLong(2, upTo);
+                  return new long[] {upTo, s.executeUpdate()};
+                }
+              });
+      if (step == null) {
+        break;
+      }
+      marked += (int) step[1];
+      from = step[0] + 1;
+    }
+    return marked;
   }
 
   @Override
@@ -734,9 +856,23 @@ public final class SqliteAgentStore implements AgentStore {
             rs.next();
             pending = rs.getLong(1);
           }
-          return new StoreUsage(
-              pages * pageSize, (pages - free) * pageSize, Math.max(0, maxBytes), pending);
+          return new StoreUsage(onDisk(), (pages - free) * pageSize, budget.budgetBytes(), pending);
         });
+  }
+
+  /** The database and its log and index files as they are on disk. */
+  private long onDisk() {
+    long bytes = 0;
+    for (String suffix : new String[] {"", "-wal", "-shm"}) {
+      try {
+        bytes += Files.size(file.resolveSibling(file.getFileName() + suffix));
+      } catch (NoSuchFileException e) {
+        // No log yet, or none left after a checkpoint.
+      } catch (IOException e) {
+        throw new StoreException("cannot read the size of " + file + suffix + ": " + e, e);
+      }
+    }
+    return bytes;
   }
 
   private static long pragma(Connection c, String name) throws SQLException {
@@ -772,6 +908,13 @@ public final class SqliteAgentStore implements AgentStore {
     T run(Connection connection) throws SQLException;
   }
 
+  /**
+   * Runs {@code work} in one transaction, begun and ended with SQL on a connection in auto-commit
+   * mode rather than through JDBC's {@code commit}/{@code rollback}: after SQLITE_FULL (a full disk
+   * or budget) SQLite may roll the transaction back by itself, and sqlite-jdbc, which then fails
+   * its own {@code rollback}, would run every later statement outside a transaction and fail every
+   * commit ("no transaction is active"). Here SQLite's state is the only one.
+   */
   private <T> T transaction(String what, Work<T> work) {
     lock.lock();
     try {
@@ -779,8 +922,9 @@ public final class SqliteAgentStore implements AgentStore {
         throw new IllegalStateException("the agent store " + file + " is closed");
       }
       try {
+        execute("BEGIN");
         T result = work.run(connection);
-        connection.commit();
+        execute("COMMIT");
         return result;
       } catch (SQLException e) {
         rollbackQuietly();
@@ -794,11 +938,18 @@ public final class SqliteAgentStore implements AgentStore {
     }
   }
 
+  private void execute(String sql) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /** Ends the transaction, unless SQLite ended it already (it may, after SQLITE_FULL). */
   private void rollbackQuietly() {
     try {
-      connection.rollback();
+      execute("ROLLBACK");
     } catch (SQLException ignored) {
-      // The original failure says more.
+      // None open ("no transaction is active"), or the original failure says more.
     }
   }
 }

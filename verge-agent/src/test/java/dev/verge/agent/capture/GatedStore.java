@@ -140,6 +140,16 @@ final class GatedStore implements AgentStore {
   }
 
   @Override
+  public long writeLimitBytes() {
+    return store.writeLimitBytes();
+  }
+
+  @Override
+  public boolean hasRoom() {
+    return store.hasRoom();
+  }
+
+  @Override
   public void close() {
     store.close();
   }

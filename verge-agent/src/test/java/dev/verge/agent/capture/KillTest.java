@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A process killed right after answering loses at most the loss window: in async mode the queue, in
- * sync mode nothing. Runs {@link KilledWriter} in a JVM of its own, halted without closing.
+ * A process killed right after answering loses at most the loss window: in buffered mode the queue,
+ * in sync mode nothing. Runs {@link KilledWriter} in a JVM of its own, halted without closing.
  */
 class KillTest {
   private static final int QUEUE = 64;
@@ -23,10 +23,10 @@ class KillTest {
   @TempDir Path dir;
 
   @Test
-  void a_kill_in_async_mode_loses_at_most_the_queue() throws Exception {
-    Path file = dir.resolve("async.db");
+  void a_kill_in_buffered_mode_loses_at_most_the_queue() throws Exception {
+    Path file = dir.resolve("buffered.db");
 
-    int answered = runAndKill(file, "ASYNC");
+    int answered = runAndKill(file, "buffered");
 
     long stored = stored(file);
     assertThat(answered).isEqualTo(COUNT);
@@ -37,7 +37,7 @@ class KillTest {
   void a_kill_in_sync_mode_loses_nothing_answered() throws Exception {
     Path file = dir.resolve("sync.db");
 
-    int answered = runAndKill(file, "SYNC");
+    int answered = runAndKill(file, "sync");
 
     assertThat(answered).isEqualTo(COUNT);
     assertThat(stored(file)).isEqualTo(COUNT);

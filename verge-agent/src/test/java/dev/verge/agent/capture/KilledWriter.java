@@ -18,11 +18,10 @@ final class KilledWriter {
 
   public static void main(String[] args) {
     Path file = Path.of(args[0]);
-    CaptureConfig.Mode mode = CaptureConfig.Mode.valueOf(args[1]);
+    CaptureConfig.Mode mode = CaptureConfig.Mode.of(args[1]);
     int count = Integer.parseInt(args[2]);
     int queue = Integer.parseInt(args[3]);
-    SqliteAgentStore store =
-        SqliteAgentStore.open(file, 0, StoreEvents.NONE, mode == CaptureConfig.Mode.SYNC);
+    SqliteAgentStore store = SqliteAgentStore.open(file, 0, StoreEvents.NONE);
     PredictionCapture capture =
         PredictionCapture.start(
             store,

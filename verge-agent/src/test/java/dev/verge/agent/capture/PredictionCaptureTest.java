@@ -1,7 +1,9 @@
 package dev.verge.agent.capture;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.verge.agent.Eventually;
@@ -99,6 +101,36 @@ class PredictionCaptureTest {
     assertThat(capture.drain(DRAIN)).isTrue();
     assertThat(real.unsynced(10)).hasSize(5);
     assertThat(store.transactions.get()).isEqualTo(1);
+  }
+
+  @Test
+  void a_buffered_commit_starts_once_the_batch_is_gathered_before_the_window_ends() {
+    PredictionCapture capture =
+        PredictionCapture.start(
+            store,
+            CaptureConfig.defaults().withWindow(CaptureConfig.MAX_WINDOW, 10),
+            metrics,
+            () -> 0,
+            Duration.ofMinutes(5));
+    captures.add(capture);
+
+    for (int i = 0; i < 25; i++) {
+      serve(capture, "pump", "r" + i);
+    }
+
+    // Two batches of 10 go without waiting the 5 minutes of the window; the last 5 wait for it.
+    Eventually.await(
+        "two full batches committed",
+        () -> real.unsynced(100).size() == 20 && store.transactions.get() == 2);
+  }
+
+  @Test
+  void the_mode_reads_buffered_sync_and_async_the_old_name_of_buffered() {
+    assertThat(CaptureConfig.Mode.of("buffered")).isEqualTo(CaptureConfig.Mode.BUFFERED);
+    assertThat(CaptureConfig.Mode.of("ASYNC")).isEqualTo(CaptureConfig.Mode.BUFFERED);
+    assertThat(CaptureConfig.Mode.of("Sync")).isEqualTo(CaptureConfig.Mode.SYNC);
+    assertThatThrownBy(() -> CaptureConfig.Mode.of("eventually"))
+        .hasMessageContaining("'eventually' is not a capture mode");
   }
 
   @Test
@@ -435,6 +467,7 @@ class PredictionCaptureTest {
     assertThat(refused).as("the store filled up").isNotNull();
     assertThat(refused).hasMessageContaining("is full (budget 256 KiB)");
     Eventually.await("capture says the store is full", capture::full);
+    assertThat(capture.refusal()).get(as(STRING)).contains("is full (budget 256 KiB)");
 
     // The hub takes what the store holds, again and again: its pages are reused for the records
     // that waited, until all of them are written.
@@ -454,6 +487,42 @@ class PredictionCaptureTest {
         .containsExactlyElementsOf(answered);
     serve(capture, "pump", "after");
     assertThat(capture.drain(DRAIN)).isTrue();
+    assertThat(real.unsynced(10)).extracting(PredictionRecord::requestId).containsExactly("after");
+  }
+
+  /**
+   * Issue 9: in sync mode the refused requests take their records with them, so nothing is left to
+   * retry; the writer still finds out when forwarding made room, and refusing (and the agent's
+   * readiness, which reads {@link PredictionCapture#refusal}) ends.
+   */
+  @Test
+  void a_full_store_in_sync_mode_has_room_again_once_forwarding_made_some() {
+    store.close();
+    real = SqliteAgentStore.open(dir.resolve("budget.db"), 256 * 1024);
+    store = new GatedStore(real);
+    PredictionCapture capture = capture(CaptureConfig.defaults().withMode(CaptureConfig.Mode.SYNC));
+    Tensor bulky =
+        new Tensor("text", DataType.BYTES, new long[] {1}, new String[] {"x".repeat(2000)});
+    int recorded = 0;
+    for (; recorded < 10_000; recorded++) {
+      try {
+        capture.served("pump", 1, "p" + recorded, Instant.now(), 1, INPUTS, List.of(bulky));
+      } catch (StoreFullException e) {
+        break;
+      }
+    }
+    assertThat(capture.full()).isTrue();
+    assertThat(capture.refusal()).isPresent();
+    assertThatThrownBy(() -> serve(capture, "pump", "still-full"))
+        .isInstanceOf(StoreFullException.class);
+    assertThat(real.unsynced(100_000)).hasSize(recorded);
+
+    List<PredictionRecord> stored = real.unsynced(100_000);
+    real.markSynced(stored.getFirst().sequence(), stored.getLast().sequence());
+
+    Eventually.await("room again", () -> !capture.full());
+    assertThat(capture.refusal()).isEmpty();
+    serve(capture, "pump", "after");
     assertThat(real.unsynced(10)).extracting(PredictionRecord::requestId).containsExactly("after");
   }
 

@@ -200,10 +200,29 @@ public final class AgentSettings {
       Setting.of(
           SECTION,
           "capture-mode",
-          Parsers.oneOf(CaptureConfig.Mode.class),
-          "async (answer at once, record within milliseconds) or sync (answer once recorded)",
+          Parsers.captureMode(),
+          "buffered (answer at once, durable within capture-window; 'async' means the same) or"
+              + " sync (answer once durable)",
           () -> CaptureConfig.defaults().mode(),
           lower(CaptureConfig.defaults().mode()));
+
+  public static final Setting<Duration> CAPTURE_WINDOW =
+      Setting.of(
+          SECTION,
+          "capture-window",
+          Parsers.duration(),
+          "a duration from 1ms to " + CaptureConfig.MAX_WINDOW.toMillis() + "ms",
+          () -> CaptureConfig.DEFAULT_WINDOW,
+          text(CaptureConfig.DEFAULT_WINDOW));
+
+  public static final Setting<Integer> CAPTURE_BATCH =
+      Setting.of(
+          SECTION,
+          "capture-batch",
+          Parsers.integer(1, CaptureConfig.MAX_BATCH),
+          "1 to " + CaptureConfig.MAX_BATCH + " (records per commit)",
+          () -> CaptureConfig.DEFAULT_BATCH,
+          String.valueOf(CaptureConfig.DEFAULT_BATCH));
 
   public static final Setting<Integer> CAPTURE_QUEUE =
       Setting.of(
@@ -316,6 +335,8 @@ public final class AgentSettings {
           METRICS_TOKEN_FILE,
           TIME_ZONE,
           CAPTURE_MODE,
+          CAPTURE_WINDOW,
+          CAPTURE_BATCH,
           CAPTURE_QUEUE,
           CAPTURE_WHEN_FULL,
           CAPTURE_INPUTS,
@@ -386,12 +407,19 @@ public final class AgentSettings {
                 throw settings.invalid(CAPTURE_MODELS, "model '" + model + "': " + e.getMessage());
               }
             });
+    Duration window = settings.get(CAPTURE_WINDOW);
+    if (window.compareTo(CaptureConfig.MAX_WINDOW) > 0) {
+      throw settings.invalid(
+          CAPTURE_WINDOW, "is above " + CaptureConfig.MAX_WINDOW.toMillis() + "ms");
+    }
     return new CaptureConfig(
         settings.get(CAPTURE_MODE),
         settings.get(CAPTURE_QUEUE),
         settings.get(CAPTURE_WHEN_FULL),
         policy,
-        models);
+        models,
+        window,
+        settings.get(CAPTURE_BATCH));
   }
 
   private static String lower(Enum<?> value) {

@@ -1,5 +1,6 @@
 package dev.verge.cli.config;
 
+import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.cli.HubUrlConverter;
 import java.net.InetAddress;
 import java.net.URI;
@@ -228,6 +229,18 @@ final class Parsers {
             }
           }
           throw new IllegalArgumentException("is not one of the allowed values");
+        });
+  }
+
+  /** buffered or sync, in any case; async, the name buffered had before, reads as buffered. */
+  static Function<List<String>, CaptureConfig.Mode> captureMode() {
+    return one(
+        text -> {
+          try {
+            return CaptureConfig.Mode.of(text);
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("is not one of the allowed values");
+          }
         });
   }
 

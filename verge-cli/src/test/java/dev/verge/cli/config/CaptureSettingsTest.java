@@ -33,7 +33,7 @@ class CaptureSettingsTest {
   }
 
   @Test
-  void the_defaults_are_async_capture_of_every_output() {
+  void the_defaults_are_buffered_capture_of_every_output() {
     assertThat(config(null).capture()).isEqualTo(CaptureConfig.defaults());
   }
 
@@ -63,6 +63,29 @@ class CaptureSettingsTest {
     assertThat(capture.policy("pump")).isEqualTo(new CapturePolicy(true, 0.1, 8 * 1024));
     assertThat(capture.policy("vision")).isEqualTo(new CapturePolicy(false, 0.5, 1024 * 1024));
     assertThat(capture.policy("other")).isEqualTo(capture.policy());
+  }
+
+  @Test
+  void the_commit_window_and_batch_are_settings_and_async_still_means_buffered() {
+    env.put("VERGE_AGENT_CAPTURE_MODE", "async");
+    env.put("VERGE_AGENT_CAPTURE_WINDOW", "25ms");
+    env.put("VERGE_AGENT_CAPTURE_BATCH", "64");
+
+    CaptureConfig capture = config(null).capture();
+
+    assertThat(capture.mode()).isEqualTo(CaptureConfig.Mode.BUFFERED);
+    assertThat(capture.window()).isEqualTo(java.time.Duration.ofMillis(25));
+    assertThat(capture.batch()).isEqualTo(64);
+  }
+
+  @Test
+  void a_window_over_a_second_is_refused_by_name() {
+    env.put("VERGE_AGENT_CAPTURE_WINDOW", "2s");
+
+    assertThatThrownBy(() -> config(null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("capture-window")
+        .hasMessageContaining("above 1000ms");
   }
 
   @Test
