@@ -2,6 +2,7 @@ package dev.verge.agent;
 
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.serving.ServingLimits;
+import dev.verge.agent.sync.UpdatePolicy;
 import dev.verge.runtime.EngineOptions;
 import java.net.InetAddress;
 import java.net.URI;
@@ -40,6 +41,8 @@ import java.util.Map;
  *     default) for none; 0 picks a free one. Needs the verge-grpc module on the class path.
  * @param servingLimits what inference requests may take (tensor bytes each, bytes in flight, infer
  *     calls at once); the default follows the heap
+ * @param updates how a new model version is guarded on the device: runs without a commit, the
+ *     health check that commits it or goes back, bundles kept per model (issue 9)
  */
 public record AgentConfig(
     URI hubUrl,
@@ -60,7 +63,8 @@ public record AgentConfig(
     CaptureConfig capture,
     // part 5 (grpc): the gRPC door
     int grpcPort,
-    ServingLimits servingLimits) {
+    ServingLimits servingLimits,
+    UpdatePolicy updates) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -111,7 +115,8 @@ public record AgentConfig(
         ZoneId.systemDefault(),
         CaptureConfig.defaults(),
         GRPC_OFF,
-        ServingLimits.defaults());
+        ServingLimits.defaults(),
+        UpdatePolicy.defaults());
   }
 
   /**
@@ -197,6 +202,9 @@ public record AgentConfig(
     if (capture == null) {
       throw invalid("no capture settings");
     }
+    if (updates == null) {
+      throw invalid("no update policy");
+    }
     if (maxStoreBytes != 0 && maxStoreBytes < MIN_STORE_BYTES) {
       throw invalid(
           "store budget of "
@@ -277,6 +285,11 @@ public record AgentConfig(
     return with(f -> f.servingLimits = value);
   }
 
+  /** Guards new model versions as {@code value} says: see {@link UpdatePolicy}. */
+  public AgentConfig withUpdates(UpdatePolicy value) {
+    return with(f -> f.updates = value);
+  }
+
   // part 5 (grpc)
   /**
    * Opens the KServe v2 gRPC API on {@code value} of the bind address; {@link #GRPC_OFF} for none.
@@ -312,6 +325,7 @@ public record AgentConfig(
     private CaptureConfig capture;
     private int grpcPort;
     private ServingLimits servingLimits;
+    private UpdatePolicy updates;
 
     Fields(AgentConfig config) {
       hubUrl = config.hubUrl;
@@ -332,6 +346,7 @@ public record AgentConfig(
       capture = config.capture;
       grpcPort = config.grpcPort;
       servingLimits = config.servingLimits;
+      updates = config.updates;
     }
 
     AgentConfig build() {
@@ -353,7 +368,8 @@ public record AgentConfig(
           timeZone,
           capture,
           grpcPort,
-          servingLimits);
+          servingLimits,
+          updates);
     }
   }
 
@@ -394,6 +410,8 @@ public record AgentConfig(
         + (grpcPort == GRPC_OFF ? "off" : grpcPort)
         + ", servingLimits="
         + servingLimits
+        + ", updates="
+        + updates
         + "]";
   }
 

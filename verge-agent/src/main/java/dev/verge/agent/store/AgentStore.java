@@ -48,6 +48,56 @@ public interface AgentStore extends AutoCloseable {
   /** Every installed bundle, by model then version. */
   List<InstalledBundle> bundles();
 
+  // The installation journal, refused versions and bundle garbage collection (issue 9).
+
+  /** Every install under way, by model. */
+  List<InstallEntry> installs();
+
+  Optional<InstallEntry> install(String model);
+
+  /**
+   * Records that {@code entry}'s install reached its step, replacing the model's entry; with a
+   * {@code bundle}, in the same transaction, keeps it among the installed ones (the stage step).
+   */
+  void saveInstall(InstallEntry entry, InstalledBundle bundle);
+
+  /**
+   * Records in one step that {@code bundle} is the model's active version (as {@link #activate})
+   * and that its install is on trial ({@code entry}, at the {@link InstallStep#HEALTH} step).
+   */
+  void activateOnTrial(InstalledBundle bundle, InstallEntry entry);
+
+  /**
+   * Commits the install of {@code model}: its journal entry goes, and its bundle {@code digest} is
+   * marked as the model's most recently committed one.
+   */
+  void commitInstall(String model, String digest);
+
+  /** Drops the journal entry of {@code model}, for an install given up (no longer desired). */
+  void dropInstall(String model);
+
+  /**
+   * Refuses a version in one step: the model's journal entry goes, {@code refusal} replaces its
+   * refused version, and the model's active version becomes {@code activeNow}'s, or none when null
+   * ({@code keepActive} leaves it as it is).
+   */
+  void refuse(RefusedVersion refusal, boolean keepActive, InstalledBundle activeNow);
+
+  /** Every version refused by the device itself, by model. */
+  List<RefusedVersion> refusedVersions();
+
+  /** Forgets the refused version of {@code model}: the hub has since asked for another. */
+  void forgetRefusal(String model);
+
+  /**
+   * Every kept bundle with the instants garbage collection orders by, by model, then most recently
+   * committed first, then most recently installed.
+   */
+  List<KeptBundle> keptBundles();
+
+  /** Forgets a kept bundle before its file is deleted. */
+  void forgetBundle(String digest);
+
   /**
    * Records a served prediction and counts it as served.
    *
