@@ -9,9 +9,11 @@ import dev.verge.agent.store.SqliteAgentStore;
 import dev.verge.agent.sync.UpdatePolicy;
 import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.ModelReport;
+import dev.verge.core.testing.TestClock;
 import dev.verge.http.Exposition;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -305,5 +307,35 @@ class SafeUpdateTest extends AgentHarness {
     passHealthCheck(agent);
     agent.close();
     assertThat(journal()).isEmpty();
+  }
+
+  @Test
+  void a_version_with_fewer_requests_than_its_check_counts_is_judged_when_its_window_ends() {
+    TestClock clock = new TestClock(Instant.parse("2026-12-02T08:00:00Z"));
+    AgentConfig config =
+        config().withUpdates(UpdatePolicy.defaults().withHealthCheck(100, Duration.ofMinutes(10)));
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent = start(config, clock);
+    agent.syncNow();
+    clock.advance(Duration.ofMinutes(10));
+    agent.syncNow(); // No request at all in its window: committed.
+
+    hub.desire(hub.model("pump", 2, bundles.failsOnLargeInputs("pump", 2), false, 2));
+    agent.syncNow();
+    Http http = http(agent);
+    assertThat(versionAnswering(http, "pump")).isEqualTo("2");
+    assertThat(http.post("/v2/models/pump/infer", Http.logisticRequest("bad", 5, 5)).status())
+        .isGreaterThanOrEqualTo(500);
+    clock.advance(Duration.ofMinutes(9));
+    agent.syncNow();
+    assertThat(versionAnswering(http, "pump")).as("1 error in 100 is within 5 %").isEqualTo("2");
+
+    clock.advance(Duration.ofMinutes(1));
+    agent.syncNow();
+    assertThat(versionAnswering(http, "pump")).isEqualTo("1");
+    assertThat(reported("pump").orElseThrow().error())
+        .isEqualTo(
+            "health check failed: v2 failed 1 of 3 requests in its first 10 min (33.3 %), more"
+                + " than the limit of 5.0 %; rolled back to v1");
   }
 }

@@ -51,7 +51,7 @@ final class HealthCheck {
     String over =
         requests >= policy.healthRequests()
             ? "its first " + requests + " requests"
-            : "its first " + minutes(policy.healthWindow()) + " (" + requests + " requests)";
+            : requests + " requests in its first " + minutes(policy.healthWindow());
     double rate = requests == 0 ? 0 : (double) errors / requests;
     if (rate > policy.maxErrorRate()) {
       return new Verdict.Unhealthy(
