@@ -293,6 +293,28 @@ class SafeUpdateTest extends AgentHarness {
   }
 
   @Test
+  void a_newer_version_that_fails_to_load_leaves_the_trial_of_the_one_serving_going_on() {
+    committedV1();
+    hub.desire(hub.model("pump", 2, bundles.logistic("pump", 2)));
+    Agent agent = start(again());
+    agent.syncNow();
+    byte[] notAModel = "not an ONNX graph".getBytes(StandardCharsets.UTF_8);
+    hub.desire(hub.model("pump", 3, bundles.withSamples("pump", 3, notAModel, null)));
+    agent.syncNow();
+    assertThat(versionAnswering(http(agent), "pump")).isEqualTo("2");
+    agent.close();
+
+    assertThat(journal())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.version()).isEqualTo(2);
+              assertThat(e.step()).isEqualTo(InstallStep.HEALTH);
+              assertThat(e.previousVersion()).isEqualTo(1L);
+            });
+  }
+
+  @Test
   void a_version_that_passes_its_health_check_is_committed() {
     hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
     Agent agent = start(guarded());

@@ -50,36 +50,45 @@ public interface AgentStore extends AutoCloseable {
 
   // The installation journal, refused versions and bundle garbage collection (issue 9).
 
-  /** Every install under way, by model. */
+  /**
+   * Every journal entry, by model: per model at most one install under way and one version on trial
+   * ({@link InstallStep#HEALTH}).
+   */
   List<InstallEntry> installs();
 
+  /** The install of {@code model} under way (not on trial), if any. */
   Optional<InstallEntry> install(String model);
 
   /**
-   * Records that {@code entry}'s install reached its step, replacing the model's entry; with a
-   * {@code bundle}, in the same transaction, keeps it among the installed ones (the stage step).
+   * Records that {@code entry} reached its step, replacing the model's entry of the same kind
+   * (under way, or on trial); with a {@code bundle}, in the same transaction, keeps it among the
+   * installed ones.
    */
   void saveInstall(InstallEntry entry, InstalledBundle bundle);
 
   /**
    * Records in one step that {@code bundle} is the model's active version (as {@link #activate})
-   * and that its install is on trial ({@code entry}, at the {@link InstallStep#HEALTH} step).
+   * and that it serves on trial ({@code entry}, at the {@link InstallStep#HEALTH} step), replacing
+   * both of the model's entries.
    */
   void activateOnTrial(InstalledBundle bundle, InstallEntry entry);
 
   /**
-   * Commits the install of {@code model}: its journal entry goes, and its bundle {@code digest} is
-   * marked as the model's most recently committed one.
+   * Commits the version of {@code model} on trial with bundle {@code digest}: its entry goes, and
+   * the bundle is marked as the model's most recently committed one.
    */
   void commitInstall(String model, String digest);
 
-  /** Drops the journal entry of {@code model}, for an install given up (no longer desired). */
+  /** Drops every journal entry of {@code model} (no longer desired). */
   void dropInstall(String model);
 
+  /** Drops {@code entry} alone: an install that ended before its activation. */
+  void endInstall(InstallEntry entry);
+
   /**
-   * Refuses a version in one step: the model's journal entry goes, {@code refusal} replaces its
-   * refused version, and the model's active version becomes {@code activeNow}'s, or none when null
-   * ({@code keepActive} leaves it as it is).
+   * Refuses a version in one step: its journal entry goes (the install under way, or the trial),
+   * {@code refusal} replaces the model's refused version, and, unless {@code keepActive}, the
+   * model's active version becomes {@code activeNow}'s, or none when null.
    */
   void refuse(RefusedVersion refusal, boolean keepActive, InstalledBundle activeNow);
 

@@ -16,10 +16,5 @@ public enum InstallStep {
   /** The loaded model is being swapped in. */
   ACTIVATE,
   /** It serves, on trial: its first requests and minutes decide whether it is committed. */
-  HEALTH;
-
-  /** Whether the version had become the active one at this step. */
-  public boolean isActive() {
-    return this == HEALTH;
-  }
+  HEALTH
 }

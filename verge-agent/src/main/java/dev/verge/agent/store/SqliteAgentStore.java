@@ -378,7 +378,9 @@ public final class SqliteAgentStore implements AgentStore {
         c -> {
           try (PreparedStatement s =
                   c.prepareStatement(
-                      "SELECT " + INSTALL_COLUMNS + " FROM install_journal ORDER BY model");
+                      "SELECT "
+                          + INSTALL_COLUMNS
+                          + " FROM install_journal ORDER BY model, on_trial DESC");
               ResultSet rs = s.executeQuery()) {
             List<InstallEntry> entries = new ArrayList<>();
             while (rs.next()) {
@@ -396,7 +398,9 @@ public final class SqliteAgentStore implements AgentStore {
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
-                  "SELECT " + INSTALL_COLUMNS + " FROM install_journal WHERE model = ?")) {
+                  "SELECT "
+                      + INSTALL_COLUMNS
+                      + " FROM install_journal WHERE model = ? AND on_trial = 0")) {
             s.setString(1, model);
             try (ResultSet rs = s.executeQuery()) {
               return rs.next() ? Optional.of(installEntry(rs)) : Optional.empty();
@@ -464,8 +468,8 @@ public final class SqliteAgentStore implements AgentStore {
         c.prepareStatement(
             "INSERT INTO install_journal ("
                 + INSTALL_COLUMNS
-                + ", changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (model) DO"
-                + " UPDATE SET version = excluded.version, digest = excluded.digest,"
+                + ", changed_at, on_trial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (model, on_trial) DO UPDATE SET version = excluded.version, digest = excluded.digest,"
                 + " deployment_id = excluded.deployment_id, step = excluded.step,"
                 + " runs = excluded.runs, previous_version = excluded.previous_version,"
                 + " previous_digest = excluded.previous_digest,"
@@ -481,6 +485,7 @@ public final class SqliteAgentStore implements AgentStore {
       setNullableLong(
           s, 9, entry.healthSince() == null ? null : entry.healthSince().toEpochMilli());
       s.setLong(10, now);
+      s.setInt(11, entry.step() == InstallStep.HEALTH ? 1 : 0);
       s.executeUpdate();
     }
   }
@@ -491,12 +496,16 @@ public final class SqliteAgentStore implements AgentStore {
       throw new IllegalArgumentException(
           "the install of " + entry.model() + " is not for bundle " + bundle.digest());
     }
+    if (entry.step() != InstallStep.HEALTH) {
+      throw new IllegalArgumentException("an entry on trial is at HEALTH, not " + entry.step());
+    }
     transaction(
         "activate " + bundle.model() + " v" + bundle.version() + " on trial",
         c -> {
           long now = System.currentTimeMillis();
           insertBundle(c, bundle, now);
           setActive(c, bundle, now);
+          deleteInstall(c, entry.model());
           upsertInstall(c, entry, now);
           return null;
         });
@@ -508,7 +517,13 @@ public final class SqliteAgentStore implements AgentStore {
         "commit the install of " + model,
         c -> {
           long now = System.currentTimeMillis();
-          deleteInstall(c, model);
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM install_journal WHERE model = ? AND on_trial = 1 AND digest = ?")) {
+            s.setString(1, model);
+            s.setString(2, digest);
+            s.executeUpdate();
+          }
           try (PreparedStatement s =
               c.prepareStatement("UPDATE bundles SET committed_at = ? WHERE digest = ?")) {
             s.setLong(1, now);
@@ -525,6 +540,25 @@ public final class SqliteAgentStore implements AgentStore {
         "drop the install of " + model,
         c -> {
           deleteInstall(c, model);
+          return null;
+        });
+  }
+
+  @Override
+  public void endInstall(InstallEntry entry) {
+    transaction(
+        "end the install of " + entry.model() + " v" + entry.version(),
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM install_journal WHERE model = ? AND on_trial = ? AND version = ?"
+                      + " AND digest = ?")) {
+            s.setString(1, entry.model());
+            s.setInt(2, entry.step() == InstallStep.HEALTH ? 1 : 0);
+            s.setLong(3, entry.version());
+            s.setString(4, entry.digest());
+            s.executeUpdate();
+          }
           return null;
         });
   }
@@ -546,7 +580,14 @@ public final class SqliteAgentStore implements AgentStore {
         "refuse " + refusal.model() + " v" + refusal.version(),
         c -> {
           long now = System.currentTimeMillis();
-          deleteInstall(c, refusal.model());
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM install_journal WHERE model = ? AND version = ? AND digest = ?")) {
+            s.setString(1, refusal.model());
+            s.setLong(2, refusal.version());
+            s.setString(3, refusal.digest());
+            s.executeUpdate();
+          }
           try (PreparedStatement s =
               c.prepareStatement(
                   "INSERT INTO refused_versions (model, version, digest, deployment_id,"

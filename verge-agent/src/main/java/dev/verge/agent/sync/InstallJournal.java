@@ -27,10 +27,7 @@ final class InstallJournal {
   private final InstallObserver observer;
   private final Map<String, RefusedVersion> refused = new ConcurrentHashMap<>();
 
-  /**
-   * The versions serving on trial, by model. A newer install of the model replaces the journal
-   * entry; should it end before its activation, the trial's entry is written back.
-   */
+  /** The versions serving on trial, by model: the store's entries at the health step. */
   private final Map<String, InstallEntry> trials = new ConcurrentHashMap<>();
 
   InstallJournal(AgentStore store, Clock clock, InstallObserver observer) {
@@ -39,6 +36,11 @@ final class InstallJournal {
     this.observer = observer;
     for (RefusedVersion r : store.refusedVersions()) {
       refused.put(r.model(), r);
+    }
+    for (InstallEntry e : store.installs()) {
+      if (e.step() == InstallStep.HEALTH) {
+        trials.put(e.model(), e);
+      }
     }
   }
 
@@ -49,6 +51,7 @@ final class InstallJournal {
    */
   InstallEntry begin(DesiredModel desired) {
     Optional<InstallEntry> existing = store.install(desired.name());
+    InstallEntry trial = trials.get(desired.name());
     InstallEntry entry;
     if (existing.isPresent()
         && existing
@@ -58,9 +61,9 @@ final class InstallJournal {
     } else {
       Long previousVersion;
       String previousDigest;
-      if (existing.isPresent() && existing.get().step().isActive()) {
-        previousVersion = existing.get().previousVersion();
-        previousDigest = existing.get().previousDigest();
+      if (trial != null) {
+        previousVersion = trial.previousVersion();
+        previousDigest = trial.previousDigest();
       } else {
         ModelState state = store.model(desired.name()).orElse(null);
         previousVersion = state == null ? null : state.activeVersion();
@@ -143,17 +146,18 @@ final class InstallJournal {
     store.dropInstall(model);
   }
 
-  /**
-   * An install that ended before its activation (refused, or given up): its entry goes, and the
-   * trial it displaced, if any, is journaled again.
-   */
-  void ended(String model) {
-    InstallEntry trial = trials.get(model);
-    if (trial == null) {
-      store.dropInstall(model);
-    } else {
-      store.saveInstall(trial, null);
-    }
+  /** An install that ended before its activation (refused, or given up): its entry goes. */
+  void ended(DesiredModel desired) {
+    store
+        .install(desired.name())
+        .filter(e -> e.isFor(desired.version(), desired.bundleDigest(), desired.deploymentId()))
+        .ifPresent(this::ended);
+  }
+
+  /** {@code entry} alone goes, whether under way or on trial. */
+  void ended(InstallEntry entry) {
+    store.endInstall(entry);
+    trials.remove(entry.model(), entry);
   }
 
   /**
@@ -179,8 +183,6 @@ final class InstallJournal {
     refused.put(refusal.model(), refusal);
     if (!keepActive) {
       trials.remove(entry.model());
-    } else if (trials.containsKey(entry.model())) {
-      ended(entry.model());
     }
     return refusal;
   }
@@ -216,6 +218,12 @@ final class InstallJournal {
     store.forgetRefusal(r.model());
     refused.remove(r.model(), r);
     return Optional.empty();
+  }
+
+  /** Whether the device's own refusal of {@code desired} holds; reads, never forgets. */
+  boolean refuses(DesiredModel desired) {
+    RefusedVersion r = refused.get(desired.name());
+    return r != null && r.isFor(desired.version(), desired.bundleDigest(), desired.deploymentId());
   }
 
   /** Every refusal kept, for the report after a restart. */

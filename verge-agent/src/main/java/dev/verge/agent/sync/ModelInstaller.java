@@ -189,7 +189,7 @@ final class ModelInstaller {
           // It does not load or warm up: refused until the hub sends another deployment.
           journal.refuse(desired, e.check(), e.getMessage());
         } else if (!e.retryable()) {
-          journal.ended(desired.name());
+          journal.ended(desired);
         } // else: a download to resume, at its step
       } catch (StoreException s) {
         LOG.log(

@@ -76,7 +76,7 @@ final class SafeUpdates {
       String label = entry.model() + " v" + entry.version();
       if (entry.step() == InstallStep.HEALTH) {
         if (!entry.digest().equals(active)) {
-          journal.drop(entry.model()); // No longer what serves: its trial is moot.
+          journal.ended(entry); // No longer what serves: its trial is moot.
         } else if (entry.runs() >= policy.maxRuns()) {
           InstalledBundle previous = previous(entry);
           String reason =
@@ -134,6 +134,11 @@ final class SafeUpdates {
   /** Whether the device refused {@code desired} itself, and the hub still asks for it. */
   Optional<RefusedVersion> refusal(DesiredModel desired) {
     return journal.refusal(desired);
+  }
+
+  /** As {@link #refusal}, without forgetting a refusal the hub has moved on from: for readers. */
+  boolean refuses(DesiredModel desired) {
+    return journal.refuses(desired);
   }
 
   /** A version activated now: without a health check to run, it is committed at once. */

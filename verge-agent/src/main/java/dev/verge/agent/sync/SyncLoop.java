@@ -319,7 +319,7 @@ public final class SyncLoop implements AutoCloseable {
         && failure.isFor(model)
         && (failure.check() == Check.HEALTH
             || failure.check() == Check.CRASH_LOOP
-            || updates.refusal(model).isPresent());
+            || updates.refuses(model));
   }
 
   private boolean isWaitingForWindow(DesiredModel model) {
@@ -769,7 +769,7 @@ public final class SyncLoop implements AutoCloseable {
         }
         LOG.log(
             System.Logger.Level.WARNING,
-            "{0} v{1} {2}: {3}; {4}; retrying in {5}",
+            "{0} v{1} {2}: {3}; {4}; {5}",
             f.model(),
             Long.toString(f.version()),
             f.retryable() ? "not fetched yet" : "refused",
@@ -778,7 +778,9 @@ public final class SyncLoop implements AutoCloseable {
                 .activeVersion(f.model())
                 .map(v -> "v" + v + " keeps serving")
                 .orElse("nothing serves it"),
-            Duration.between(now, next.retryAt()).toSeconds() + " s");
+            updates.refuses(model)
+                ? "not tried again until the hub sends another deployment"
+                : "retrying in " + Duration.between(now, next.retryAt()).toSeconds() + " s");
       }
     }
   }

@@ -138,6 +138,11 @@ final class GatedStore implements AgentStore {
   }
 
   @Override
+  public void endInstall(InstallEntry entry) {
+    store.endInstall(entry);
+  }
+
+  @Override
   public void refuse(RefusedVersion refusal, boolean keepActive, InstalledBundle activeNow) {
     store.refuse(refusal, keepActive, activeNow);
   }

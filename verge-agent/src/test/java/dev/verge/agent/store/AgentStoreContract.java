@@ -240,7 +240,8 @@ abstract class AgentStoreContract {
     store.activateOnTrial(new InstalledBundle("d2", "pump", 2, 20), trial);
 
     assertThat(store.model("pump").orElseThrow().activeDigest()).isEqualTo("d2");
-    assertThat(store.install("pump")).contains(trial);
+    assertThat(store.installs()).containsExactly(trial);
+    assertThat(store.install("pump")).as("no install under way").isEmpty();
     store.commitInstall("pump", "d2");
     assertThat(store.installs()).isEmpty();
     assertThat(store.keptBundles())
@@ -283,6 +284,25 @@ abstract class AgentStoreContract {
 
     assertThat(store.model("pump").orElseThrow().activeVersion()).isNull();
     assertThat(store.refusedVersions().getFirst().deploymentId()).isNull();
+  }
+
+  @Test
+  void an_install_under_way_and_a_version_on_trial_are_kept_apart() {
+    InstallEntry trial = entry(2, InstallStep.ACTIVATE).onTrial(Instant.ofEpochMilli(5));
+    store.activateOnTrial(new InstalledBundle("d2", "pump", 2, 20), trial);
+    store.saveInstall(entry(3, InstallStep.LOAD), null);
+
+    assertThat(store.installs()).containsExactly(trial, entry(3, InstallStep.LOAD));
+    assertThat(store.install("pump")).contains(entry(3, InstallStep.LOAD));
+    store.refuse(
+        new RefusedVersion("pump", 3, "d3", 7L, "LOAD", "does not load", Instant.ofEpochMilli(9)),
+        true,
+        null);
+    assertThat(store.installs()).as("the trial goes on").containsExactly(trial);
+    assertThat(store.model("pump").orElseThrow().activeVersion()).isEqualTo(2L);
+    store.saveInstall(entry(3, InstallStep.STAGE), null);
+    store.endInstall(entry(3, InstallStep.STAGE));
+    assertThat(store.installs()).containsExactly(trial);
   }
 
   @Test
