@@ -17,6 +17,7 @@ import dev.verge.agent.store.SqliteAgentStore;
 import dev.verge.agent.sync.HubClient;
 import dev.verge.agent.sync.HubException;
 import dev.verge.agent.sync.HubRefusedException;
+import dev.verge.agent.sync.InstallObserver;
 import dev.verge.agent.sync.SyncLoop;
 import dev.verge.agent.sync.SyncState;
 import dev.verge.core.api.EnrollRequest;
@@ -95,6 +96,12 @@ public final class Agent implements AutoCloseable {
    * and activation times follow it, so tests and simulations can drive hours in milliseconds.
    */
   public static Agent start(AgentConfig config, InferenceEngine engine, Clock clock) {
+    return start(config, engine, clock, InstallObserver.NONE);
+  }
+
+  /** As above, telling {@code observer} of each install step journaled: tests stop it there. */
+  static Agent start(
+      AgentConfig config, InferenceEngine engine, Clock clock, InstallObserver observer) {
     config.validate();
     TrustStore trust = trust(config);
     Path dataDir = DataDir.prepare(config.dataDir());
@@ -175,7 +182,9 @@ public final class Agent implements AutoCloseable {
                   config.labels().isEmpty() ? null : config.labels(),
                   config.timeZone(),
                   clock,
-                  config.downloads()));
+                  config.downloads()),
+              config.updates(),
+              observer);
       sync.restore();
       server.repository(sync.repository());
       syncing.set(sync);

@@ -4,6 +4,7 @@ import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.serving.ServingLimits;
 import dev.verge.agent.sync.DownloadLimits;
+import dev.verge.agent.sync.UpdatePolicy;
 import dev.verge.runtime.EngineOptions;
 import java.net.InetAddress;
 import java.net.URI;
@@ -45,6 +46,8 @@ import java.util.Map;
  * @param forward how predictions travel to the hub: all or metered, compressed, the upload cap
  * @param downloads what bundle downloads and the models they bring may take: the idle time-out, the
  *     rate cap, the largest model loaded (issue 9, part "bounded"); the default follows the heap
+ * @param updates how a new model version is guarded on the device: runs without a commit, the
+ *     health check that commits it or goes back, bundles kept per model (issue 9)
  */
 public record AgentConfig(
     URI hubUrl,
@@ -68,7 +71,8 @@ public record AgentConfig(
     ServingLimits servingLimits,
     ForwardConfig forward,
     // issue 9, part "bounded"
-    DownloadLimits downloads) {
+    DownloadLimits downloads,
+    UpdatePolicy updates) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -121,7 +125,8 @@ public record AgentConfig(
         GRPC_OFF,
         ServingLimits.defaults(),
         ForwardConfig.defaults(),
-        DownloadLimits.defaults());
+        DownloadLimits.defaults(),
+        UpdatePolicy.defaults());
   }
 
   /**
@@ -213,6 +218,9 @@ public record AgentConfig(
     if (capture == null) {
       throw invalid("no capture settings");
     }
+    if (updates == null) {
+      throw invalid("no update policy");
+    }
     if (maxStoreBytes != 0 && maxStoreBytes < MIN_STORE_BYTES) {
       throw invalid(
           "store budget of "
@@ -303,6 +311,11 @@ public record AgentConfig(
     return with(f -> f.downloads = value);
   }
 
+  /** Guards new model versions as {@code value} says: see {@link UpdatePolicy}. */
+  public AgentConfig withUpdates(UpdatePolicy value) {
+    return with(f -> f.updates = value);
+  }
+
   // part 5 (grpc)
   /**
    * Opens the KServe v2 gRPC API on {@code value} of the bind address; {@link #GRPC_OFF} for none.
@@ -340,6 +353,7 @@ public record AgentConfig(
     private ServingLimits servingLimits;
     private ForwardConfig forward;
     private DownloadLimits downloads;
+    private UpdatePolicy updates;
 
     Fields(AgentConfig config) {
       hubUrl = config.hubUrl;
@@ -362,6 +376,7 @@ public record AgentConfig(
       servingLimits = config.servingLimits;
       forward = config.forward;
       downloads = config.downloads;
+      updates = config.updates;
     }
 
     AgentConfig build() {
@@ -385,7 +400,8 @@ public record AgentConfig(
           grpcPort,
           servingLimits,
           forward,
-          downloads);
+          downloads,
+          updates);
     }
   }
 
@@ -430,6 +446,8 @@ public record AgentConfig(
         + forward
         + ", downloads="
         + downloads
+        + ", updates="
+        + updates
         + "]";
   }
 

@@ -1,6 +1,7 @@
 package dev.verge.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.verge.agent.sync.InstallObserver;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.ReportedState;
 import dev.verge.runtime.InferenceEngine;
@@ -63,6 +64,13 @@ abstract class AgentHarness {
 
   protected Agent start(AgentConfig config, InferenceEngine engine) {
     Agent agent = Agent.start(config, engine);
+    closeables.add(agent);
+    return agent;
+  }
+
+  /** An agent that tells {@code observer} of each install step it journals. */
+  protected Agent start(AgentConfig config, InstallObserver observer) {
+    Agent agent = Agent.start(config, Engines.ONNX, Clock.systemUTC(), observer);
     closeables.add(agent);
     return agent;
   }

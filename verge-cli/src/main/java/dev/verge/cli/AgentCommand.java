@@ -276,6 +276,56 @@ final class AgentCommand implements Runnable {
               + " queued (default ${DEFAULT-VALUE}).")
   String maxConcurrentRequests;
 
+  // Safe model updates on the device (issue 9).
+
+  @Option(
+      names = "--update-max-runs",
+      paramLabel = "N",
+      description =
+          "Runs (its activation, then each start) a new model version may take without its health"
+              + " check committing it; after that the previous version serves (default"
+              + " ${DEFAULT-VALUE}).")
+  String updateMaxRuns;
+
+  @Option(
+      names = "--health-check-requests",
+      paramLabel = "N",
+      description =
+          "A new version's health check covers its first N requests (default ${DEFAULT-VALUE}).")
+  String healthCheckRequests;
+
+  @Option(
+      names = "--health-check-window",
+      paramLabel = "DURATION",
+      description =
+          "...or its first DURATION, whichever ends first; 0 commits at activation (default"
+              + " ${DEFAULT-VALUE}).")
+  String healthCheckWindow;
+
+  @Option(
+      names = "--health-max-error-rate",
+      paramLabel = "RATE",
+      description =
+          "Most share of failed requests (inside the model) in the check before the agent goes"
+              + " back to the previous version, 0.05 or 5%% (default ${DEFAULT-VALUE}).")
+  String healthMaxErrorRate;
+
+  @Option(
+      names = "--health-max-p95-latency",
+      paramLabel = "DURATION",
+      description =
+          "Most 95th-percentile latency in the check before the agent goes back, 0 for no limit"
+              + " (default ${DEFAULT-VALUE}).")
+  String healthMaxP95Latency;
+
+  @Option(
+      names = "--keep-bundles",
+      paramLabel = "N",
+      description =
+          "Bundles kept per model, the active one included; older ones are deleted (default"
+              + " ${DEFAULT-VALUE}).")
+  String keepBundles;
+
   @Option(
       names = "--parent-pid",
       hidden = true,

@@ -387,6 +387,30 @@ public final class AgentMetrics
   }
 
   @Override
+  public void rolledBack(String reason) {
+    Counter.builder("verge.agent.rollbacks")
+        .description(
+            "Versions the device went back from, or refused, by itself: load, samples, crash_loop,"
+                + " health")
+        .tag("reason", reason)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
+  public void collected(int count, long bytes) {
+    Counter.builder("verge.agent.bundles.deleted")
+        .description("Bundle files deleted by garbage collection")
+        .register(registry)
+        .increment(count);
+    Counter.builder("verge.agent.bundles.deleted.bytes")
+        .description("Bytes of bundle files deleted by garbage collection")
+        .baseUnit("bytes")
+        .register(registry)
+        .increment(bytes);
+  }
+
+  @Override
   public void close() {
     registry.close();
   }

@@ -48,6 +48,65 @@ public interface AgentStore extends AutoCloseable {
   /** Every installed bundle, by model then version. */
   List<InstalledBundle> bundles();
 
+  // The installation journal, refused versions and bundle garbage collection (issue 9).
+
+  /**
+   * Every journal entry, by model: per model at most one install under way and one version on trial
+   * ({@link InstallStep#HEALTH}).
+   */
+  List<InstallEntry> installs();
+
+  /** The install of {@code model} under way (not on trial), if any. */
+  Optional<InstallEntry> install(String model);
+
+  /**
+   * Records that {@code entry} reached its step, replacing the model's entry of the same kind
+   * (under way, or on trial); with a {@code bundle}, in the same transaction, keeps it among the
+   * installed ones.
+   */
+  void saveInstall(InstallEntry entry, InstalledBundle bundle);
+
+  /**
+   * Records in one step that {@code bundle} is the model's active version (as {@link #activate})
+   * and that it serves on trial ({@code entry}, at the {@link InstallStep#HEALTH} step), replacing
+   * both of the model's entries.
+   */
+  void activateOnTrial(InstalledBundle bundle, InstallEntry entry);
+
+  /**
+   * Commits the version of {@code model} on trial with bundle {@code digest}: its entry goes, and
+   * the bundle is marked as the model's most recently committed one.
+   */
+  void commitInstall(String model, String digest);
+
+  /** Drops every journal entry of {@code model} (no longer desired). */
+  void dropInstall(String model);
+
+  /** Drops {@code entry} alone: an install that ended before its activation. */
+  void endInstall(InstallEntry entry);
+
+  /**
+   * Refuses a version in one step: its journal entry goes (the install under way, or the trial),
+   * {@code refusal} replaces the model's refused version, and, unless {@code keepActive}, the
+   * model's active version becomes {@code activeNow}'s, or none when null.
+   */
+  void refuse(RefusedVersion refusal, boolean keepActive, InstalledBundle activeNow);
+
+  /** Every version refused by the device itself, by model. */
+  List<RefusedVersion> refusedVersions();
+
+  /** Forgets the refused version of {@code model}: the hub has since asked for another. */
+  void forgetRefusal(String model);
+
+  /**
+   * Every kept bundle with the instants garbage collection orders by, by model, then most recently
+   * committed first, then most recently installed.
+   */
+  List<KeptBundle> keptBundles();
+
+  /** Forgets a kept bundle before its file is deleted. */
+  void forgetBundle(String digest);
+
   /**
    * Records a served prediction and counts it as served.
    *

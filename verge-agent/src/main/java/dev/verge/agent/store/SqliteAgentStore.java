@@ -253,23 +253,29 @@ public final class SqliteAgentStore implements AgentStore {
         c -> {
           long now = System.currentTimeMillis();
           insertBundle(c, bundle, now);
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO models (name, active_version, active_digest, highest_version,"
-                      + " changed_at) VALUES (?, ?, ?, ?, ?)"
-                      + " ON CONFLICT (name) DO UPDATE SET active_version = excluded.active_version,"
-                      + " active_digest = excluded.active_digest,"
-                      + " highest_version = max(highest_version, excluded.highest_version),"
-                      + " changed_at = excluded.changed_at")) {
-            s.setString(1, bundle.model());
-            s.setLong(2, bundle.version());
-            s.setString(3, bundle.digest());
-            s.setLong(4, bundle.version());
-            s.setLong(5, now);
-            s.executeUpdate();
-          }
+          setActive(c, bundle, now);
           return null;
         });
+  }
+
+  /** Makes {@code bundle} its model's active version, raising the highest version if higher. */
+  private static void setActive(Connection c, InstalledBundle bundle, long now)
+      throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO models (name, active_version, active_digest, highest_version,"
+                + " changed_at) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT (name) DO UPDATE SET active_version = excluded.active_version,"
+                + " active_digest = excluded.active_digest,"
+                + " highest_version = max(highest_version, excluded.highest_version),"
+                + " changed_at = excluded.changed_at")) {
+      s.setString(1, bundle.model());
+      s.setLong(2, bundle.version());
+      s.setString(3, bundle.digest());
+      s.setLong(4, bundle.version());
+      s.setLong(5, now);
+      s.executeUpdate();
+    }
   }
 
   /** Keeps {@code bundle} among the installed ones; one already there stays as it was. */
@@ -383,6 +389,345 @@ public final class SqliteAgentStore implements AgentStore {
             }
             return bundles;
           }
+        });
+  }
+
+  // The installation journal, refused versions and bundle garbage collection (issue 9).
+
+  private static final String INSTALL_COLUMNS =
+      "model, version, digest, deployment_id, step, runs, previous_version, previous_digest,"
+          + " health_since";
+
+  @Override
+  public List<InstallEntry> installs() {
+    return transaction(
+        "read the installation journal",
+        c -> {
+          try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT "
+                          + INSTALL_COLUMNS
+                          + " FROM install_journal ORDER BY model, on_trial DESC");
+              ResultSet rs = s.executeQuery()) {
+            List<InstallEntry> entries = new ArrayList<>();
+            while (rs.next()) {
+              entries.add(installEntry(rs));
+            }
+            return entries;
+          }
+        });
+  }
+
+  @Override
+  public Optional<InstallEntry> install(String model) {
+    return transaction(
+        "read the install of " + model,
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT "
+                      + INSTALL_COLUMNS
+                      + " FROM install_journal WHERE model = ? AND on_trial = 0")) {
+            s.setString(1, model);
+            try (ResultSet rs = s.executeQuery()) {
+              return rs.next() ? Optional.of(installEntry(rs)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  private static InstallEntry installEntry(ResultSet rs) throws SQLException {
+    String step = rs.getString(5);
+    InstallStep parsed;
+    try {
+      parsed = InstallStep.valueOf(step);
+    } catch (IllegalArgumentException e) {
+      throw new SQLException("unknown install step '" + step + "' of " + rs.getString(1), e);
+    }
+    return new InstallEntry(
+        rs.getString(1),
+        rs.getLong(2),
+        rs.getString(3),
+        nullableLong(rs, 4),
+        parsed,
+        rs.getInt(6),
+        nullableLong(rs, 7),
+        rs.getString(8),
+        nullableInstant(rs, 9));
+  }
+
+  private static Long nullableLong(ResultSet rs, int column) throws SQLException {
+    long value = rs.getLong(column);
+    return rs.wasNull() ? null : value;
+  }
+
+  private static Instant nullableInstant(ResultSet rs, int column) throws SQLException {
+    Long millis = nullableLong(rs, column);
+    return millis == null ? null : Instant.ofEpochMilli(millis);
+  }
+
+  private static void setNullableLong(PreparedStatement s, int index, Long value)
+      throws SQLException {
+    if (value == null) {
+      s.setNull(index, Types.INTEGER);
+    } else {
+      s.setLong(index, value);
+    }
+  }
+
+  @Override
+  public void saveInstall(InstallEntry entry, InstalledBundle bundle) {
+    transaction(
+        "journal " + entry.model() + " v" + entry.version() + " at " + entry.step(),
+        c -> {
+          long now = System.currentTimeMillis();
+          if (bundle != null) {
+            insertBundle(c, bundle, now);
+          }
+          upsertInstall(c, entry, now);
+          return null;
+        });
+  }
+
+  private static void upsertInstall(Connection c, InstallEntry entry, long now)
+      throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO install_journal ("
+                + INSTALL_COLUMNS
+                + ", changed_at, on_trial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (model, on_trial) DO UPDATE SET version = excluded.version, digest = excluded.digest,"
+                + " deployment_id = excluded.deployment_id, step = excluded.step,"
+                + " runs = excluded.runs, previous_version = excluded.previous_version,"
+                + " previous_digest = excluded.previous_digest,"
+                + " health_since = excluded.health_since, changed_at = excluded.changed_at")) {
+      s.setString(1, entry.model());
+      s.setLong(2, entry.version());
+      s.setString(3, entry.digest());
+      setNullableLong(s, 4, entry.deploymentId());
+      s.setString(5, entry.step().name());
+      s.setInt(6, entry.runs());
+      setNullableLong(s, 7, entry.previousVersion());
+      s.setString(8, entry.previousDigest());
+      setNullableLong(
+          s, 9, entry.healthSince() == null ? null : entry.healthSince().toEpochMilli());
+      s.setLong(10, now);
+      s.setInt(11, entry.step() == InstallStep.HEALTH ? 1 : 0);
+      s.executeUpdate();
+    }
+  }
+
+  @Override
+  public void activateOnTrial(InstalledBundle bundle, InstallEntry entry) {
+    if (!entry.model().equals(bundle.model()) || !entry.digest().equals(bundle.digest())) {
+      throw new IllegalArgumentException(
+          "the install of " + entry.model() + " is not for bundle " + bundle.digest());
+    }
+    if (entry.step() != InstallStep.HEALTH) {
+      throw new IllegalArgumentException("an entry on trial is at HEALTH, not " + entry.step());
+    }
+    transaction(
+        "activate " + bundle.model() + " v" + bundle.version() + " on trial",
+        c -> {
+          long now = System.currentTimeMillis();
+          insertBundle(c, bundle, now);
+          setActive(c, bundle, now);
+          deleteInstall(c, entry.model());
+          upsertInstall(c, entry, now);
+          return null;
+        });
+  }
+
+  @Override
+  public void commitInstall(String model, String digest) {
+    transaction(
+        "commit the install of " + model,
+        c -> {
+          long now = System.currentTimeMillis();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM install_journal WHERE model = ? AND on_trial = 1 AND digest = ?")) {
+            s.setString(1, model);
+            s.setString(2, digest);
+            s.executeUpdate();
+          }
+          try (PreparedStatement s =
+              c.prepareStatement("UPDATE bundles SET committed_at = ? WHERE digest = ?")) {
+            s.setLong(1, now);
+            s.setString(2, digest);
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public void dropInstall(String model) {
+    transaction(
+        "drop the install of " + model,
+        c -> {
+          deleteInstall(c, model);
+          return null;
+        });
+  }
+
+  @Override
+  public void endInstall(InstallEntry entry) {
+    transaction(
+        "end the install of " + entry.model() + " v" + entry.version(),
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM install_journal WHERE model = ? AND on_trial = ? AND version = ?"
+                      + " AND digest = ?")) {
+            s.setString(1, entry.model());
+            s.setInt(2, entry.step() == InstallStep.HEALTH ? 1 : 0);
+            s.setLong(3, entry.version());
+            s.setString(4, entry.digest());
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  private static void deleteInstall(Connection c, String model) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("DELETE FROM install_journal WHERE model = ?")) {
+      s.setString(1, model);
+      s.executeUpdate();
+    }
+  }
+
+  @Override
+  public void refuse(RefusedVersion refusal, boolean keepActive, InstalledBundle activeNow) {
+    if (activeNow != null && !activeNow.model().equals(refusal.model())) {
+      throw new IllegalArgumentException(
+          activeNow.model() + " cannot serve for " + refusal.model());
+    }
+    transaction(
+        "refuse " + refusal.model() + " v" + refusal.version(),
+        c -> {
+          long now = System.currentTimeMillis();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM install_journal WHERE model = ? AND version = ? AND digest = ?")) {
+            s.setString(1, refusal.model());
+            s.setLong(2, refusal.version());
+            s.setString(3, refusal.digest());
+            s.executeUpdate();
+          }
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO refused_versions (model, version, digest, deployment_id,"
+                      + " check_name, reason, refused_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                      + " ON CONFLICT (model) DO UPDATE SET version = excluded.version,"
+                      + " digest = excluded.digest, deployment_id = excluded.deployment_id,"
+                      + " check_name = excluded.check_name, reason = excluded.reason,"
+                      + " refused_at = excluded.refused_at")) {
+            s.setString(1, refusal.model());
+            s.setLong(2, refusal.version());
+            s.setString(3, refusal.digest());
+            setNullableLong(s, 4, refusal.deploymentId());
+            s.setString(5, refusal.check());
+            s.setString(6, refusal.reason());
+            s.setLong(7, refusal.at().toEpochMilli());
+            s.executeUpdate();
+          }
+          if (keepActive) {
+            return null;
+          }
+          if (activeNow != null) {
+            insertBundle(c, activeNow, now);
+            setActive(c, activeNow, now);
+          } else {
+            try (PreparedStatement s =
+                c.prepareStatement(
+                    "UPDATE models SET active_version = NULL, active_digest = NULL,"
+                        + " changed_at = ? WHERE name = ?")) {
+              s.setLong(1, now);
+              s.setString(2, refusal.model());
+              s.executeUpdate();
+            }
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public List<RefusedVersion> refusedVersions() {
+    return transaction(
+        "read the refused versions",
+        c -> {
+          try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT model, version, digest, deployment_id, check_name, reason,"
+                          + " refused_at FROM refused_versions ORDER BY model");
+              ResultSet rs = s.executeQuery()) {
+            List<RefusedVersion> refused = new ArrayList<>();
+            while (rs.next()) {
+              refused.add(
+                  new RefusedVersion(
+                      rs.getString(1),
+                      rs.getLong(2),
+                      rs.getString(3),
+                      nullableLong(rs, 4),
+                      rs.getString(5),
+                      rs.getString(6),
+                      Instant.ofEpochMilli(rs.getLong(7))));
+            }
+            return refused;
+          }
+        });
+  }
+
+  @Override
+  public void forgetRefusal(String model) {
+    transaction(
+        "forget the refused version of " + model,
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("DELETE FROM refused_versions WHERE model = ?")) {
+            s.setString(1, model);
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public List<KeptBundle> keptBundles() {
+    return transaction(
+        "read the kept bundles",
+        c -> {
+          try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT digest, model, version, size, installed_at, committed_at FROM"
+                          + " bundles ORDER BY model, committed_at IS NULL, committed_at DESC,"
+                          + " installed_at DESC, version DESC");
+              ResultSet rs = s.executeQuery()) {
+            List<KeptBundle> kept = new ArrayList<>();
+            while (rs.next()) {
+              kept.add(
+                  new KeptBundle(
+                      new InstalledBundle(
+                          rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)),
+                      Instant.ofEpochMilli(rs.getLong(5)),
+                      nullableInstant(rs, 6)));
+            }
+            return kept;
+          }
+        });
+  }
+
+  @Override
+  public void forgetBundle(String digest) {
+    transaction(
+        "forget bundle " + digest,
+        c -> {
+          try (PreparedStatement s = c.prepareStatement("DELETE FROM bundles WHERE digest = ?")) {
+            s.setString(1, digest);
+            s.executeUpdate();
+          }
+          return null;
         });
   }
 

@@ -12,7 +12,11 @@ enum Check {
   LOAD("model load"),
   /** The bundle's sample inputs did not run, or did not give the outputs the publisher expects. */
   SAMPLES("sample check"),
-  STORE("local store");
+  STORE("local store"),
+  /** The version was active at too many starts without its health check committing it. */
+  CRASH_LOOP("crash-loop check"),
+  /** Its error rate or latency over its first requests or minutes passed the limits. */
+  HEALTH("health check");
 
   private final String label;
 

@@ -3,6 +3,8 @@ package dev.verge.agent.sync;
 import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.serving.ModelRegistry;
 import dev.verge.agent.store.AgentStore;
+import dev.verge.agent.store.InstallEntry;
+import dev.verge.agent.store.InstallStep;
 import dev.verge.agent.store.InstalledBundle;
 import dev.verge.agent.store.ModelState;
 import dev.verge.agent.store.StoreException;
@@ -41,6 +43,7 @@ final class ModelInstaller {
   private final BundleDownloader downloader;
   private final HealthCounters health;
   private final long maxModelBytes;
+  private final InstallJournal journal;
 
   /**
    * @param maxModelBytes the largest model loaded: its bytes are held on the heap while the engine
@@ -53,7 +56,8 @@ final class ModelInstaller {
       AgentStore store,
       BundleDownloader downloader,
       HealthCounters health,
-      long maxModelBytes) {
+      long maxModelBytes,
+      InstallJournal journal) {
     this.engine = engine;
     this.trust = trust;
     this.registry = registry;
@@ -61,6 +65,7 @@ final class ModelInstaller {
     this.downloader = downloader;
     this.health = health;
     this.maxModelBytes = maxModelBytes;
+    this.journal = journal;
   }
 
   Activation install(DesiredModel desired) {
@@ -74,13 +79,17 @@ final class ModelInstaller {
    */
   Activation install(DesiredModel desired, DownloadWatch watch) {
     Path file = null;
+    boolean journaled = false;
     try {
       checkDesired(desired);
       checkRollback(desired);
+      InstallEntry entry = journal.begin(desired);
+      journaled = true;
       file = downloader.fetch(desired, watch);
-      return swapIn(desired, file);
+      entry = verifyAndStage(entry, desired, file);
+      return swapIn(desired, file, entry);
     } catch (ActivationException e) {
-      return refused(desired, file, e);
+      return refused(desired, file, journaled, e);
     } catch (StoreException e) {
       return storeFailure(desired, e);
     }
@@ -94,26 +103,39 @@ final class ModelInstaller {
    */
   Preparation prepare(DesiredModel desired, DownloadWatch watch) {
     Path file = null;
+    boolean journaled = false;
     try {
       checkDesired(desired);
       checkRollback(desired);
+      InstallEntry entry = journal.begin(desired);
+      journaled = true;
       file = downloader.fetch(desired, watch);
-      try (Bundle bundle = Bundle.open(file)) {
-        bundle.verifySignature(trust);
-        checkManifest(bundle.manifest(), desired.name(), desired.version());
-        checkModelSize(bundle.manifest());
-        bundle.samples(); // a sample file that cannot be read refuses the version now
-      } catch (BundleException e) {
-        throw bundleRefusal(e);
-      } catch (UncheckedIOException e) {
-        throw new ActivationException(Check.BUNDLE, e.getMessage(), e);
-      }
+      verifyAndStage(entry, desired, file);
       return new Preparation.Ready(file);
     } catch (ActivationException e) {
-      return new Preparation.Refused(refused(desired, file, e));
+      return new Preparation.Refused(refused(desired, file, journaled, e));
     } catch (StoreException e) {
       return new Preparation.Refused(storeFailure(desired, e));
     }
+  }
+
+  /**
+   * The verify and stage steps: the archive, signature and manifest of the downloaded bundle are
+   * checked (its digest was, by the download), and it is journaled as ready to load.
+   */
+  private InstallEntry verifyAndStage(InstallEntry entry, DesiredModel desired, Path file) {
+    entry = journal.step(entry, InstallStep.VERIFY);
+    try (Bundle bundle = Bundle.open(file)) {
+      bundle.verifySignature(trust);
+      checkManifest(bundle.manifest(), desired.name(), desired.version());
+      checkModelSize(bundle.manifest());
+      bundle.samples(); // a sample file that cannot be read refuses the version now
+    } catch (BundleException e) {
+      throw bundleRefusal(e);
+    } catch (UncheckedIOException e) {
+      throw new ActivationException(Check.BUNDLE, e.getMessage(), e);
+    }
+    return journal.stage(entry);
   }
 
   /**
@@ -121,35 +143,67 @@ final class ModelInstaller {
    * again: the file may have changed on disk, or the trusted keys, since.
    */
   Activation activate(DesiredModel desired, Path file) {
+    boolean journaled = false;
     try {
       checkRollback(desired);
-      return swapIn(desired, file);
+      InstallEntry entry = journal.staged(desired);
+      journaled = true;
+      return swapIn(desired, file, entry);
     } catch (ActivationException e) {
-      return refused(desired, file, e);
+      return refused(desired, file, journaled, e);
     } catch (StoreException e) {
       return storeFailure(desired, e);
     }
   }
 
-  private Activation swapIn(DesiredModel desired, Path file) {
+  /**
+   * The load (and warm), activate steps: the version serves on trial once its activation is in the
+   * store, and its health check commits it or sends the model back.
+   */
+  private Activation swapIn(DesiredModel desired, Path file, InstallEntry staged) {
+    InstallEntry entry = journal.loading(staged);
     LoadedModel model = load(file, desired.name(), desired.version());
-    long size = size(file);
+    boolean swapped = false;
     try {
-      store.activate(
-          new InstalledBundle(desired.bundleDigest(), desired.name(), desired.version(), size));
-    } catch (StoreException e) {
-      model.close();
-      throw new ActivationException(Check.STORE, e.getMessage(), e);
+      long size = size(file);
+      try {
+        entry = journal.step(entry, InstallStep.ACTIVATE);
+        journal.activated(
+            entry,
+            new InstalledBundle(desired.bundleDigest(), desired.name(), desired.version(), size));
+      } catch (StoreException e) {
+        throw new ActivationException(Check.STORE, e.getMessage(), e);
+      }
+      // Counting starts before the swap, so the new version's first request is counted.
+      health.activated(model, desired.deploymentId());
+      Long replaced = registry.activate(model).orElse(null);
+      swapped = true;
+      return new Activation.Activated(desired.name(), desired.version(), replaced);
+    } finally {
+      if (!swapped) {
+        model.close(); // Whatever stopped the swap, even an Error, must not leak the session.
+      }
     }
-    // Counting starts before the swap, so the new version's first request is counted.
-    health.activated(model, desired.deploymentId());
-    Long replaced = registry.activate(model).orElse(null);
-    return new Activation.Activated(desired.name(), desired.version(), replaced);
   }
 
-  private Activation.Failed refused(DesiredModel desired, Path file, ActivationException e) {
+  private Activation.Failed refused(
+      DesiredModel desired, Path file, boolean journaled, ActivationException e) {
     if (file != null && isUnverified(e.check())) {
       discard(file, desired.bundleDigest());
+    }
+    if (journaled) {
+      try {
+        if (e.check() == Check.LOAD || e.check() == Check.SAMPLES) {
+          // It does not load or warm up: refused until the hub sends another deployment.
+          journal.refuse(desired, e.check(), e.getMessage());
+        } else if (!e.retryable()) {
+          journal.ended(desired);
+        } // else: a download to resume, at its step
+      } catch (StoreException s) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "cannot journal the refusal of " + desired.name() + ": " + s.getMessage());
+      }
     }
     return new Activation.Failed(
         desired.name(), desired.version(), e.check(), e.getMessage(), e.retryable());
@@ -208,7 +262,7 @@ final class ModelInstaller {
       registry.activateBeside(model);
       return new Activation.Activated(desired.name(), desired.version(), null);
     } catch (ActivationException e) {
-      return refused(desired, file, e);
+      return refused(desired, file, false, e);
     } catch (StoreException e) {
       return storeFailure(desired, e);
     }
@@ -222,12 +276,21 @@ final class ModelInstaller {
    * @throws ActivationException naming the check that refused it
    */
   LoadedModel loadKept(String digest, String name, long version) {
+    return load(keptFile(digest, name, version), name, version);
+  }
+
+  /** The kept bundle {@code digest} as an installed bundle, with its size on disk. */
+  InstalledBundle kept(String digest, String name, long version) {
+    return new InstalledBundle(digest, name, version, size(keptFile(digest, name, version)));
+  }
+
+  private Path keptFile(String digest, String name, long version) {
     Path file = downloader.bundlePath(digest);
     if (!Files.exists(file)) {
       throw new ActivationException(
           Check.BUNDLE, "the kept bundle of " + name + " v" + version + " is missing: " + file);
     }
-    return load(file, name, version);
+    return file;
   }
 
   private static void checkDesired(DesiredModel desired) {

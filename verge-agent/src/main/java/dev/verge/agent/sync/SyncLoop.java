@@ -9,6 +9,7 @@ import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Counters;
 import dev.verge.agent.store.InstalledBundle;
 import dev.verge.agent.store.ModelState;
+import dev.verge.agent.store.RefusedVersion;
 import dev.verge.agent.store.StoreException;
 import dev.verge.agent.store.VersionTally;
 import dev.verge.core.api.DesiredModel;
@@ -143,6 +144,9 @@ public final class SyncLoop implements AutoCloseable {
   private final LocalChanges local = new LocalChanges();
   private final LocalRepository repository;
   private final AtomicBoolean reportQueued = new AtomicBoolean();
+  private final SafeUpdates updates;
+  private final BundleCollector collector;
+  private volatile boolean collectDue = true;
 
   private volatile DesiredState desired;
   private volatile String etag;
@@ -173,6 +177,36 @@ public final class SyncLoop implements AutoCloseable {
       HealthCounters health,
       SyncMetrics metrics,
       Settings settings) {
+    this(
+        hub,
+        engine,
+        trust,
+        registry,
+        store,
+        bundleFolder,
+        health,
+        metrics,
+        settings,
+        UpdatePolicy.defaults(),
+        InstallObserver.NONE);
+  }
+
+  /**
+   * A loop as above that guards new versions as {@code policy} says, telling {@code observer} of
+   * each install step it journals.
+   */
+  public SyncLoop(
+      HubClient hub,
+      InferenceEngine engine,
+      TrustStore trust,
+      ModelRegistry registry,
+      AgentStore store,
+      Path bundleFolder,
+      HealthCounters health,
+      SyncMetrics metrics,
+      Settings settings,
+      UpdatePolicy policy,
+      InstallObserver observer) {
     this.hub = hub;
     this.labels = settings.labels();
     this.registry = registry;
@@ -182,15 +216,22 @@ public final class SyncLoop implements AutoCloseable {
     this.zone = settings.timeZone();
     this.clock = settings.clock();
     this.metrics = metrics;
+    BundleDownloader downloader =
+        new BundleDownloader(hub, bundleFolder, metrics, settings.downloads());
+    InstallJournal journal = new InstallJournal(store, clock, observer);
     this.installer =
         new ModelInstaller(
             engine,
             trust,
             registry,
             store,
-            new BundleDownloader(hub, bundleFolder, metrics, settings.downloads()),
+            downloader,
             health,
-            settings.downloads().maxModelBytes());
+            settings.downloads().maxModelBytes(),
+            journal);
+    this.updates = new SafeUpdates(policy, journal, installer, registry, store, health, metrics);
+    this.collector =
+        new BundleCollector(store, downloader, bundleFolder, policy.keepBundles(), metrics);
     this.beside = new SideBySideSync(installer, registry, store, clock);
     this.repository = new LocalRepository(this, installer, registry, store, local, beside, clock);
   }
@@ -210,6 +251,8 @@ public final class SyncLoop implements AutoCloseable {
   public void restore() {
     applying.lock();
     try {
+      // What a kill or a crash loop left in the journal is settled first (resume, or go back).
+      updates.beforeRestore();
       for (ModelState state : store.models()) {
         if (state.activeVersion() == null) {
           continue;
@@ -231,6 +274,9 @@ public final class SyncLoop implements AutoCloseable {
         }
       }
       beside.restore();
+      for (RefusedVersion r : updates.refusals()) {
+        failures.putIfAbsent(r.model(), Failure.refused(r));
+      }
     } finally {
       applying.unlock();
     }
@@ -264,6 +310,11 @@ public final class SyncLoop implements AutoCloseable {
           continue; // Unloaded on purpose, through the local API.
         }
         Optional<Long> active = registry.activeVersion(model.name());
+        if (active.isPresent() && isRefusedHere(model)) {
+          // The device went back by itself (or refused it) and serves the version before: the hub
+          // has the reason; requests are served.
+          continue;
+        }
         if (active.isPresent() && isWaitingForWindow(model)) {
           // Serving the version before, by design, until the window: that is no reason to
           // turn requests away.
@@ -284,6 +335,15 @@ public final class SyncLoop implements AutoCloseable {
     return problems.isEmpty()
         ? Optional.empty()
         : Optional.of("not ready: " + String.join("; ", problems));
+  }
+
+  private boolean isRefusedHere(DesiredModel model) {
+    Failure failure = failures.get(model.name());
+    return failure != null
+        && failure.isFor(model)
+        && (failure.check() == Check.HEALTH
+            || failure.check() == Check.CRASH_LOOP
+            || updates.refuses(model));
   }
 
   private boolean isWaitingForWindow(DesiredModel model) {
@@ -373,6 +433,8 @@ public final class SyncLoop implements AutoCloseable {
         accept(changed);
       }
       apply(manual);
+      checkHealthLocked();
+      collectLocked();
     } finally {
       applying.unlock();
     }
@@ -420,6 +482,15 @@ public final class SyncLoop implements AutoCloseable {
         prepared.remove(model.name());
         continue;
       }
+      Optional<RefusedVersion> refusedHere = updates.refusal(model);
+      if (refusedHere.isPresent()) {
+        // Refused by the device itself (or rolled back from) until the hub sends another
+        // deployment: a manual sync does not retry it either.
+        failures.putIfAbsent(model.name(), Failure.refused(refusedHere.get()));
+        pending.remove(model.name());
+        prepared.remove(model.name());
+        continue;
+      }
       // Only the same deployment asking again waits for its back-off: a newer one (a rollback
       // after a refusal, say) is a new target and tried at once.
       Failure failure = failures.get(model.name());
@@ -434,6 +505,8 @@ public final class SyncLoop implements AutoCloseable {
         registry.remove(name);
         store.deactivate(name);
         health.removed(name);
+        updates.stopped(name);
+        collectDue = true;
         LOG.log(System.Logger.Level.INFO, "{0} is no longer desired: stopped serving it", name);
       }
     }
@@ -725,6 +798,8 @@ public final class SyncLoop implements AutoCloseable {
       case Activation.Activated a -> {
         failures.remove(a.model());
         pending.remove(a.model());
+        updates.activated(a.model());
+        collectDue = true;
         LOG.log(
             System.Logger.Level.INFO,
             "{0} v{1} serves{2}",
@@ -733,6 +808,10 @@ public final class SyncLoop implements AutoCloseable {
             a.replaced() == null ? "" : " (replacing v" + a.replaced() + ")");
       }
       case Activation.Failed f -> {
+        if (f.check() == Check.LOAD || f.check() == Check.SAMPLES) {
+          metrics.rolledBack(f.check().name().toLowerCase(Locale.ROOT));
+          collectDue = true;
+        }
         Instant now = clock.instant();
         Failure next =
             failure != null
@@ -753,7 +832,7 @@ public final class SyncLoop implements AutoCloseable {
         }
         LOG.log(
             System.Logger.Level.WARNING,
-            "{0} v{1} {2}: {3}; {4}; retrying in {5}",
+            "{0} v{1} {2}: {3}; {4}; {5}",
             f.model(),
             Long.toString(f.version()),
             f.retryable() ? "not fetched yet" : "refused",
@@ -762,7 +841,9 @@ public final class SyncLoop implements AutoCloseable {
                 .activeVersion(f.model())
                 .map(v -> "v" + v + " keeps serving")
                 .orElse("nothing serves it"),
-            Duration.between(now, next.retryAt()).toSeconds() + " s");
+            updates.refuses(model)
+                ? "not tried again until the hub sends another deployment"
+                : "retrying in " + Duration.between(now, next.retryAt()).toSeconds() + " s");
       }
     }
   }
@@ -813,10 +894,80 @@ public final class SyncLoop implements AutoCloseable {
       try {
         peekWhileDownloading();
         checkWindows();
+        checkHealth();
       } catch (Throwable e) {
         // One failed check must not end the checks: report it and go on.
         LOG.log(System.Logger.Level.ERROR, "maintenance window check failed: " + e, e);
       }
+    }
+  }
+
+  /**
+   * Runs the health check of the versions on trial now: those that passed are committed, those that
+   * failed sent back to their previous version. Skips while a cycle is applying the desired state
+   * (which runs it itself).
+   */
+  public void checkHealth() {
+    if (!applying.tryLock()) {
+      return;
+    }
+    boolean changed;
+    try {
+      changed = checkHealthLocked();
+      collectLocked();
+    } finally {
+      applying.unlock();
+    }
+    if (changed) {
+      saveHealth();
+      report(false);
+    }
+  }
+
+  /** The health check; the caller holds the lock. Returns whether a version was sent back. */
+  private boolean checkHealthLocked() {
+    if (closed) {
+      return false;
+    }
+    List<RefusedVersion> rolledBack;
+    try {
+      rolledBack = updates.check();
+    } catch (StoreException e) {
+      LOG.log(System.Logger.Level.WARNING, "health check not recorded: " + e.getMessage());
+      return false;
+    }
+    for (RefusedVersion r : rolledBack) {
+      failures.put(r.model(), Failure.refused(r));
+      pending.remove(r.model());
+    }
+    collectDue |= !rolledBack.isEmpty() || updates.committedSinceLastAsked();
+    return !rolledBack.isEmpty();
+  }
+
+  /** Deletes the bundles no longer needed when something changed; the caller holds the lock. */
+  private void collectLocked() {
+    if (!collectDue || closed) {
+      return;
+    }
+    collectDue = false;
+    DesiredState state = desired;
+    Set<String> wanted = state == null ? null : new HashSet<>();
+    if (state != null) {
+      for (DesiredModel m : state.models()) {
+        if (updates.refusal(m).isEmpty()) {
+          wanted.add(m.bundleDigest());
+        }
+      }
+      for (DesiredModel m : state.sideBySide()) {
+        wanted.add(m.bundleDigest());
+      }
+      prepared.values().forEach(p -> wanted.add(p.model().bundleDigest()));
+    }
+    try {
+      collector.collect(wanted, registry.servedVersions());
+    } catch (StoreException e) {
+      collectDue = true;
+      LOG.log(System.Logger.Level.WARNING, "bundle collection skipped: " + e.getMessage());
     }
   }
 
@@ -964,6 +1115,19 @@ public final class SyncLoop implements AutoCloseable {
     /** A first failure, tried again after its back-off's first wait. */
     static Failure first(Activation.Failed failed, String digest, Long deploymentId, Instant now) {
       return first(failed, digest, deploymentId, now, retryBackoff(failed.retryable()).delay(1));
+    }
+
+    /** A version the device refused itself: no retry until the hub asks for another. */
+    static Failure refused(RefusedVersion refusal) {
+      return new Failure(
+          refusal.version(),
+          refusal.digest(),
+          refusal.deploymentId(),
+          Check.valueOf(refusal.check()),
+          refusal.reason(),
+          false,
+          1,
+          Instant.MAX);
     }
 
     static Failure first(

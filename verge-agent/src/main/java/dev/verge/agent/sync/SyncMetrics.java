@@ -25,4 +25,18 @@ public interface SyncMetrics {
    * @param outcome {@code activated}, or the check that refused it, e.g. {@code signature}
    */
   void installed(String outcome);
+
+  /**
+   * The device went back from a version by itself, or refused it for good, without the hub.
+   *
+   * @param reason {@code load}, {@code samples}, {@code crash_loop} or {@code health}
+   */
+  default void rolledBack(String reason) {}
+
+  /**
+   * Bundle garbage collection deleted {@code count} files of {@code bytes} in all.
+   *
+   * @param count how many bundle files (whole or partial) went
+   */
+  default void collected(int count, long bytes) {}
 }

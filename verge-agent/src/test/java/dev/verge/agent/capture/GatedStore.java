@@ -3,9 +3,12 @@ package dev.verge.agent.capture;
 import dev.verge.agent.store.AgentStore;
 import dev.verge.agent.store.Counters;
 import dev.verge.agent.store.Identity;
+import dev.verge.agent.store.InstallEntry;
 import dev.verge.agent.store.InstalledBundle;
+import dev.verge.agent.store.KeptBundle;
 import dev.verge.agent.store.ModelState;
 import dev.verge.agent.store.Prediction;
+import dev.verge.agent.store.RefusedVersion;
 import dev.verge.agent.store.StoreUsage;
 import dev.verge.agent.store.VersionTally;
 import dev.verge.core.api.PredictionRecord;
@@ -102,6 +105,66 @@ final class GatedStore implements AgentStore {
   @Override
   public List<InstalledBundle> bundles() {
     return store.bundles();
+  }
+
+  @Override
+  public List<InstallEntry> installs() {
+    return store.installs();
+  }
+
+  @Override
+  public Optional<InstallEntry> install(String model) {
+    return store.install(model);
+  }
+
+  @Override
+  public void saveInstall(InstallEntry entry, InstalledBundle bundle) {
+    store.saveInstall(entry, bundle);
+  }
+
+  @Override
+  public void activateOnTrial(InstalledBundle bundle, InstallEntry entry) {
+    store.activateOnTrial(bundle, entry);
+  }
+
+  @Override
+  public void commitInstall(String model, String digest) {
+    store.commitInstall(model, digest);
+  }
+
+  @Override
+  public void dropInstall(String model) {
+    store.dropInstall(model);
+  }
+
+  @Override
+  public void endInstall(InstallEntry entry) {
+    store.endInstall(entry);
+  }
+
+  @Override
+  public void refuse(RefusedVersion refusal, boolean keepActive, InstalledBundle activeNow) {
+    store.refuse(refusal, keepActive, activeNow);
+  }
+
+  @Override
+  public List<RefusedVersion> refusedVersions() {
+    return store.refusedVersions();
+  }
+
+  @Override
+  public void forgetRefusal(String model) {
+    store.forgetRefusal(model);
+  }
+
+  @Override
+  public List<KeptBundle> keptBundles() {
+    return store.keptBundles();
+  }
+
+  @Override
+  public void forgetBundle(String digest) {
+    store.forgetBundle(digest);
   }
 
   @Override

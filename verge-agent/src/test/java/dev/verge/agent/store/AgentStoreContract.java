@@ -212,4 +212,106 @@ abstract class AgentStoreContract {
         .as("a model no longer active loses its counters")
         .containsExactly(pump);
   }
+
+  // The installation journal and refused versions (issue 9).
+
+  private static InstallEntry entry(long version, InstallStep step) {
+    return new InstallEntry("pump", version, "d" + version, 7L, step, 0, 1L, "d1", null);
+  }
+
+  @Test
+  void the_journal_keeps_one_install_per_model_at_its_last_step() {
+    store.saveInstall(entry(2, InstallStep.DOWNLOAD), null);
+    store.saveInstall(entry(2, InstallStep.LOAD).run(), null);
+
+    assertThat(store.installs()).containsExactly(entry(2, InstallStep.LOAD).run());
+    assertThat(store.install("pump")).contains(entry(2, InstallStep.LOAD).run());
+    assertThat(store.bundles()).as("no bundle is installed before its activation").isEmpty();
+    store.dropInstall("pump");
+    assertThat(store.installs()).isEmpty();
+  }
+
+  @Test
+  void activating_on_trial_and_committing_are_each_one_step() {
+    store.activate(new InstalledBundle("d1", "pump", 1, 10));
+    Instant since = Instant.ofEpochMilli(1_000);
+    InstallEntry trial = entry(2, InstallStep.ACTIVATE).onTrial(since);
+
+    store.activateOnTrial(new InstalledBundle("d2", "pump", 2, 20), trial);
+
+    assertThat(store.model("pump").orElseThrow().activeDigest()).isEqualTo("d2");
+    assertThat(store.installs()).containsExactly(trial);
+    assertThat(store.install("pump")).as("no install under way").isEmpty();
+    store.commitInstall("pump", "d2");
+    assertThat(store.installs()).isEmpty();
+    assertThat(store.keptBundles())
+        .extracting(k -> k.bundle().digest(), k -> k.committedAt() != null)
+        .as("the committed one first")
+        .containsExactly(tuple("d2", true), tuple("d1", false));
+  }
+
+  @Test
+  void a_refusal_ends_the_install_and_can_bring_the_previous_version_back() {
+    store.activate(new InstalledBundle("d1", "pump", 1, 10));
+    store.activateOnTrial(
+        new InstalledBundle("d2", "pump", 2, 20),
+        entry(2, InstallStep.ACTIVATE).onTrial(Instant.ofEpochMilli(5)));
+    RefusedVersion refusal =
+        new RefusedVersion(
+            "pump", 2, "d2", 7L, "HEALTH", "too many errors", Instant.ofEpochMilli(9));
+
+    store.refuse(refusal, false, new InstalledBundle("d1", "pump", 1, 10));
+
+    ModelState state = store.model("pump").orElseThrow();
+    assertThat(state.activeVersion()).isEqualTo(1L);
+    assertThat(state.highestVersion()).as("the anti-rollback floor stays").isEqualTo(2);
+    assertThat(store.installs()).isEmpty();
+    assertThat(store.refusedVersions()).containsExactly(refusal);
+    store.forgetRefusal("pump");
+    assertThat(store.refusedVersions()).isEmpty();
+  }
+
+  @Test
+  void a_refusal_with_nothing_to_go_back_to_leaves_no_active_version() {
+    store.activateOnTrial(
+        new InstalledBundle("d2", "pump", 2, 20),
+        entry(2, InstallStep.ACTIVATE).onTrial(Instant.ofEpochMilli(5)));
+
+    store.refuse(
+        new RefusedVersion("pump", 2, "d2", null, "CRASH_LOOP", "crashed", Instant.ofEpochMilli(9)),
+        false,
+        null);
+
+    assertThat(store.model("pump").orElseThrow().activeVersion()).isNull();
+    assertThat(store.refusedVersions().getFirst().deploymentId()).isNull();
+  }
+
+  @Test
+  void an_install_under_way_and_a_version_on_trial_are_kept_apart() {
+    InstallEntry trial = entry(2, InstallStep.ACTIVATE).onTrial(Instant.ofEpochMilli(5));
+    store.activateOnTrial(new InstalledBundle("d2", "pump", 2, 20), trial);
+    store.saveInstall(entry(3, InstallStep.LOAD), null);
+
+    assertThat(store.installs()).containsExactly(trial, entry(3, InstallStep.LOAD));
+    assertThat(store.install("pump")).contains(entry(3, InstallStep.LOAD));
+    store.refuse(
+        new RefusedVersion("pump", 3, "d3", 7L, "LOAD", "does not load", Instant.ofEpochMilli(9)),
+        true,
+        null);
+    assertThat(store.installs()).as("the trial goes on").containsExactly(trial);
+    assertThat(store.model("pump").orElseThrow().activeVersion()).isEqualTo(2L);
+    store.saveInstall(entry(3, InstallStep.STAGE), null);
+    store.endInstall(entry(3, InstallStep.STAGE));
+    assertThat(store.installs()).containsExactly(trial);
+  }
+
+  @Test
+  void a_forgotten_bundle_is_no_longer_installed() {
+    store.activate(new InstalledBundle("d1", "pump", 1, 10));
+    store.activate(new InstalledBundle("d2", "pump", 2, 20));
+
+    store.forgetBundle("d1");
+
+    assertThat(store.bundles()).extracting(InstalledBundle::digest).containsExactly("d2");
+  }
 }

@@ -5,6 +5,7 @@ import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.capture.CapturePolicy;
 import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.serving.ServingLimits;
+import dev.verge.agent.sync.UpdatePolicy;
 import dev.verge.runtime.EngineOptions;
 import dev.verge.runtime.ExecutionProvider;
 import java.io.IOException;
@@ -313,6 +314,63 @@ public final class AgentSettings {
           () -> ServingLimits.DEFAULT_MAX_CONCURRENT_REQUESTS,
           String.valueOf(ServingLimits.DEFAULT_MAX_CONCURRENT_REQUESTS));
 
+  // Safe model updates on the device (issue 9): the journal's boot counter, the health check that
+  // commits a new version or goes back by itself, bundle garbage collection.
+
+  public static final Setting<Integer> UPDATE_MAX_RUNS =
+      Setting.of(
+          SECTION,
+          "update-max-runs",
+          Parsers.integer(1, 100),
+          "1 to 100 runs of a new version without its health check committing it",
+          () -> UpdatePolicy.DEFAULT_MAX_RUNS,
+          String.valueOf(UpdatePolicy.DEFAULT_MAX_RUNS));
+
+  public static final Setting<Integer> HEALTH_CHECK_REQUESTS =
+      Setting.of(
+          SECTION,
+          "health-check-requests",
+          Parsers.integer(1, 1_000_000),
+          "1 to 1000000 requests",
+          () -> UpdatePolicy.DEFAULT_HEALTH_REQUESTS,
+          String.valueOf(UpdatePolicy.DEFAULT_HEALTH_REQUESTS));
+
+  public static final Setting<Duration> HEALTH_CHECK_WINDOW =
+      Setting.of(
+          SECTION,
+          "health-check-window",
+          Parsers.durationOrZero(),
+          "a duration such as 10m, or 0 to commit a new version at its activation",
+          () -> UpdatePolicy.DEFAULT_HEALTH_WINDOW,
+          text(UpdatePolicy.DEFAULT_HEALTH_WINDOW));
+
+  public static final Setting<Double> HEALTH_MAX_ERROR_RATE =
+      Setting.of(
+          SECTION,
+          "health-max-error-rate",
+          Parsers.rate(),
+          "a share of requests from 0 to 1, such as 0.05 or 5%",
+          () -> UpdatePolicy.DEFAULT_MAX_ERROR_RATE,
+          "5%");
+
+  public static final Setting<Duration> HEALTH_MAX_P95_LATENCY =
+      Setting.of(
+          SECTION,
+          "health-max-p95-latency",
+          Parsers.durationOrZero(),
+          "a duration such as 250ms, or 0 for no limit",
+          () -> Duration.ZERO,
+          "0 (no limit)");
+
+  public static final Setting<Integer> KEEP_BUNDLES =
+      Setting.of(
+          SECTION,
+          "keep-bundles",
+          Parsers.integer(1, 1000),
+          "1 to 1000 bundles per model (the active one counts)",
+          () -> UpdatePolicy.DEFAULT_KEEP_BUNDLES,
+          String.valueOf(UpdatePolicy.DEFAULT_KEEP_BUNDLES));
+
   public static final List<Setting<?>> ALL =
       List.of(
           HUB,
@@ -346,6 +404,12 @@ public final class AgentSettings {
           CAPTURE_MODELS,
           MAX_REQUEST_MB,
           MAX_CONCURRENT_REQUESTS,
+          UPDATE_MAX_RUNS,
+          HEALTH_CHECK_REQUESTS,
+          HEALTH_CHECK_WINDOW,
+          HEALTH_MAX_ERROR_RATE,
+          HEALTH_MAX_P95_LATENCY,
+          KEEP_BUNDLES,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -385,7 +449,15 @@ public final class AgentSettings {
         .withServingLimits(
             ServingLimits.defaults()
                 .withMaxRequestBytes(settings.get(MAX_REQUEST_MB) * MIB)
-                .withMaxConcurrentRequests(settings.get(MAX_CONCURRENT_REQUESTS)));
+                .withMaxConcurrentRequests(settings.get(MAX_CONCURRENT_REQUESTS)))
+        .withUpdates(
+            UpdatePolicy.defaults()
+                .withMaxRuns(settings.get(UPDATE_MAX_RUNS))
+                .withHealthCheck(
+                    settings.get(HEALTH_CHECK_REQUESTS), settings.get(HEALTH_CHECK_WINDOW))
+                .withLimits(
+                    settings.get(HEALTH_MAX_ERROR_RATE), settings.get(HEALTH_MAX_P95_LATENCY))
+                .withKeepBundles(settings.get(KEEP_BUNDLES)));
   }
 
   /** The capture settings, each model's terms applied over the defaults (part: capture). */

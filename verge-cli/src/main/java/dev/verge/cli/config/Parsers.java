@@ -61,8 +61,20 @@ final class Parsers {
 
   /** 500ms, 5s, 2m, 1h; more than zero. */
   static Function<List<String>, Duration> duration() {
+    return duration(false);
+  }
+
+  /** As {@link #duration()}, or zero ({@code 0}, {@code 0s}) where zero means "none". */
+  static Function<List<String>, Duration> durationOrZero() {
+    return duration(true);
+  }
+
+  private static Function<List<String>, Duration> duration(boolean zero) {
     return one(
         text -> {
+          if (zero && text.equals("0")) {
+            return Duration.ZERO;
+          }
           Matcher match = DURATION.matcher(text);
           if (!match.matches()) {
             throw new IllegalArgumentException("is not a duration");
@@ -75,7 +87,7 @@ final class Parsers {
                 case "m" -> Duration.ofMinutes(amount);
                 default -> Duration.ofHours(amount);
               };
-          if (value.isZero()) {
+          if (value.isZero() && !zero) {
             throw new IllegalArgumentException("is zero");
           }
           return value;

@@ -1,0 +1,363 @@
+package dev.verge.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.verge.agent.store.InstallEntry;
+import dev.verge.agent.store.InstallStep;
+import dev.verge.agent.store.RefusedVersion;
+import dev.verge.agent.store.SqliteAgentStore;
+import dev.verge.agent.sync.UpdatePolicy;
+import dev.verge.core.api.DesiredModel;
+import dev.verge.core.api.ModelReport;
+import dev.verge.core.testing.TestClock;
+import dev.verge.http.Exposition;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Issue 9, "safe model updates on the device": the installation journal, and the agent going back
+ * to the previous version by itself, without the hub.
+ */
+class SafeUpdateTest extends AgentHarness {
+  /** A health check short enough to drive with a few requests. */
+  private static final int CHECKED_REQUESTS = 3;
+
+  private AgentConfig guarded() {
+    return config()
+        .withUpdates(
+            UpdatePolicy.defaults().withHealthCheck(CHECKED_REQUESTS, Duration.ofHours(1)));
+  }
+
+  private AgentConfig again() {
+    return guarded().withEnrollmentToken(null);
+  }
+
+  /** Starts an agent that serves pump v1, committed by its health check, and closes it. */
+  private DesiredModel committedV1() {
+    DesiredModel v1 = hub.model("pump", 1, bundles.logistic("pump", 1));
+    hub.desire(v1);
+    Agent agent = start(guarded());
+    agent.syncNow();
+    passHealthCheck(agent);
+    agent.close();
+    assertThat(journal()).isEmpty();
+    return v1;
+  }
+
+  private void passHealthCheck(Agent agent) {
+    Http http = http(agent);
+    for (int i = 0; i < CHECKED_REQUESTS; i++) {
+      versionAnswering(http, "pump");
+    }
+    agent.syncNow();
+  }
+
+  /** The journal, read from the store of a closed agent. */
+  private List<InstallEntry> journal() {
+    try (SqliteAgentStore store = SqliteAgentStore.open(data.resolve(DataDir.STORE_FILE))) {
+      return store.installs();
+    }
+  }
+
+  private List<RefusedVersion> refused() {
+    try (SqliteAgentStore store = SqliteAgentStore.open(data.resolve(DataDir.STORE_FILE))) {
+      return store.refusedVersions();
+    }
+  }
+
+  private static double metric(Http http, String name, String... labels) {
+    Http.Response page = http.get("/metrics");
+    assertThat(page.status()).isEqualTo(200);
+    return Exposition.parse(page.body()).value(name, labels);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = InstallStep.class,
+      names = {"DOWNLOAD", "VERIFY", "STAGE", "LOAD", "ACTIVATE"})
+  void a_kill_before_the_activation_leaves_the_previous_version_serving_and_the_next_start_resumes(
+      InstallStep step) {
+    committedV1();
+    DesiredModel v2 = hub.model("pump", 2, bundles.logistic("pump", 2));
+    hub.desire(v2);
+    StopAt kill = StopAt.kill("pump", 2, step);
+    Agent killed = start(again(), kill);
+    kill.awaitReached();
+    killed.close();
+    assertThat(journal()).singleElement().extracting(InstallEntry::step).isEqualTo(step);
+
+    // The next start serves v1 at once, while its install of v2 is held at its first step.
+    StopAt held = StopAt.hold("pump", 2, InstallStep.DOWNLOAD);
+    Agent next = start(again(), held);
+    Http http = http(next);
+    assertThat(versionAnswering(http, "pump")).isEqualTo("1");
+    held.awaitReached();
+    held.release();
+
+    Eventually.await("v2 serves", () -> versionAnswering(http, "pump").equals("2"));
+    assertThat(hub.calls("GET", v2.bundleDigest()))
+        .as("fetched once, whatever the step")
+        .hasSize(1);
+    next.close();
+    assertThat(journal())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.step()).isEqualTo(InstallStep.HEALTH);
+              assertThat(e.previousVersion()).isEqualTo(1L);
+              // A load the kill interrupted counts as a run.
+              int interrupted = step == InstallStep.LOAD || step == InstallStep.ACTIVATE ? 1 : 0;
+              assertThat(e.runs()).isEqualTo(1 + interrupted);
+            });
+  }
+
+  @Test
+  void a_kill_on_trial_serves_the_new_version_again_and_a_crash_loop_goes_back_by_itself() {
+    DesiredModel v1 = committedV1();
+    DesiredModel v2 = hub.model("pump", 2, bundles.logistic("pump", 2), false, 5);
+    hub.desire(v2);
+    StopAt kill = StopAt.kill("pump", 2, InstallStep.HEALTH);
+    Agent first = start(again(), kill);
+    kill.awaitReached();
+    first.close();
+
+    // Runs 2 and 3: it serves on trial, and the agent stops before its check commits it.
+    for (int run = 2; run <= 3; run++) {
+      Agent agent = start(again(), StopAt.never());
+      assertThat(versionAnswering(http(agent), "pump")).isEqualTo("2");
+      agent.close();
+      assertThat(journal()).singleElement().extracting(InstallEntry::runs).isEqualTo(run);
+    }
+
+    StopAt steps = StopAt.never();
+    Agent recovered = start(again(), steps);
+    Http http = http(recovered);
+    assertThat(versionAnswering(http, "pump")).as("the previous committed version").isEqualTo("1");
+    recovered.syncNow();
+
+    assertThat(versionAnswering(http, "pump")).as("v2 is not installed again").isEqualTo("1");
+    assertThat(steps.seen).isEmpty();
+    ModelReport report = reported("pump").orElseThrow();
+    assertThat(report.activeVersion()).isEqualTo(1L);
+    assertThat(report.failedVersion()).isEqualTo(2L);
+    assertThat(report.failedDeployment()).isEqualTo(5L);
+    assertThat(report.error())
+        .isEqualTo(
+            "crash-loop check failed: the agent ran pump v2 3 times on trial and stopped each time"
+                + " before its health check committed it; rolled back to v1");
+    assertThat(metric(http, "verge_agent_rollbacks_total", "reason", "crash_loop")).isEqualTo(1);
+    assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
+
+    // A newer deployment is tried again.
+    hub.desire(hub.model("pump", 3, bundles.logistic("pump", 3), false, 6));
+    recovered.syncNow();
+    assertThat(versionAnswering(http, "pump")).isEqualTo("3");
+    assertThat(v1.version()).isEqualTo(1);
+  }
+
+  @Test
+  void a_crash_while_loading_is_counted_across_restarts_and_the_version_refused() {
+    committedV1();
+    hub.desire(hub.model("pump", 2, bundles.logistic("pump", 2)));
+    for (int run = 1; run <= 3; run++) {
+      StopAt kill = StopAt.kill("pump", 2, InstallStep.LOAD);
+      Agent agent = start(again(), kill);
+      kill.awaitReached();
+      agent.close();
+      assertThat(journal()).singleElement().extracting(InstallEntry::runs).isEqualTo(run);
+    }
+
+    StopAt steps = StopAt.never();
+    Agent recovered = start(again(), steps);
+    recovered.syncNow();
+
+    Http http = http(recovered);
+    assertThat(versionAnswering(http, "pump")).isEqualTo("1");
+    assertThat(steps.seen).as("not loaded a fourth time").isEmpty();
+    assertThat(reported("pump").orElseThrow().error())
+        .isEqualTo(
+            "model load failed: the agent stopped 3 times while loading pump v2 (a crash in the"
+                + " runtime?); v1 keeps serving");
+    recovered.close();
+    assertThat(journal()).isEmpty();
+    assertThat(refused()).singleElement().extracting(RefusedVersion::version).isEqualTo(2L);
+  }
+
+  @Test
+  void a_version_that_fails_to_load_is_refused_until_the_hub_sends_another_deployment() {
+    committedV1();
+    byte[] notAModel = "not an ONNX graph".getBytes(StandardCharsets.UTF_8);
+    hub.desire(hub.model("pump", 2, bundles.withSamples("pump", 2, notAModel, null), false, 2));
+    Agent agent = start(again());
+    agent.syncNow();
+    Http http = http(agent);
+
+    assertThat(versionAnswering(http, "pump")).isEqualTo("1");
+    assertThat(reported("pump").orElseThrow().error()).startsWith("model load failed: ");
+    agent.syncNow();
+    assertThat(metric(http, "verge_agent_installs_total", "outcome", "load"))
+        .as("a manual sync does not try it again")
+        .isEqualTo(1);
+    assertThat(metric(http, "verge_agent_rollbacks_total", "reason", "load")).isEqualTo(1);
+
+    // The same version in another deployment is a new target.
+    hub.desire(hub.model("pump", 2, bundles.withSamples("pump", 2, notAModel, null), false, 3));
+    agent.syncNow();
+    assertThat(metric(http, "verge_agent_installs_total", "outcome", "load")).isEqualTo(2);
+    hub.desire(hub.model("pump", 3, bundles.logistic("pump", 3), false, 4));
+    agent.syncNow();
+    assertThat(versionAnswering(http, "pump")).isEqualTo("3");
+  }
+
+  @Test
+  void a_version_that_fails_its_warm_up_is_refused_and_the_refusal_survives_a_restart() {
+    committedV1();
+    String wrongAnswer =
+        """
+        {"samples": [{"id": "one",
+          "inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 2], "data": [1, 1]}],
+          "outputs": [{"name": "output", "datatype": "FP32", "shape": [1, 2], "data": [42, 42]}]}]}
+        """;
+    hub.desire(
+        hub.model(
+            "pump",
+            2,
+            bundles.withSamples("pump", 2, dev.verge.runtime.TestModels.logistic(2), wrongAnswer)));
+    Agent agent = start(again());
+    agent.syncNow();
+    assertThat(versionAnswering(http(agent), "pump")).isEqualTo("1");
+    agent.close();
+
+    StopAt steps = StopAt.never();
+    Agent next = start(again(), steps);
+    next.syncNow();
+    assertThat(steps.seen).isEmpty();
+    assertThat(reported("pump").orElseThrow().error())
+        .startsWith("sample check failed: pump v2, sample 'one', output 'output' differs");
+  }
+
+  @Test
+  void a_version_whose_error_rate_passes_the_limit_goes_back_by_itself_and_says_why() {
+    AgentConfig config =
+        config()
+            .withUpdates(
+                UpdatePolicy.defaults()
+                    .withHealthCheck(20, Duration.ofHours(1))
+                    .withLimits(0.1, Duration.ZERO));
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent = start(config.withUpdates(config.updates().withHealthCheck(1, Duration.ZERO)));
+    agent.syncNow();
+    agent.close();
+    hub.desire(hub.model("pump", 2, bundles.failsOnLargeInputs("pump", 2), false, 9));
+    agent = start(config.withEnrollmentToken(null));
+    agent.syncNow();
+    Http http = http(agent);
+
+    int failed = 0;
+    for (int i = 0; i < 6; i++) {
+      Http.Response good =
+          http.post("/v2/models/pump/infer", Http.logisticRequest("ok" + i, 0.5f, 1));
+      assertThat(good.json().path("model_version").asText()).isEqualTo("2");
+    }
+    for (int i = 0; i < 3; i++) {
+      if (http.post("/v2/models/pump/infer", Http.logisticRequest("bad" + i, 5, 5)).status()
+          >= 500) {
+        failed++;
+      }
+    }
+    assertThat(failed).as("requests that fail inside the model").isEqualTo(3);
+    agent.syncNow();
+
+    assertThat(versionAnswering(http, "pump")).isEqualTo("1");
+    ModelReport report = reported("pump").orElseThrow();
+    assertThat(report.activeVersion()).isEqualTo(1L);
+    assertThat(report.failedVersion()).isEqualTo(2L);
+    assertThat(report.failedDeployment()).isEqualTo(9L);
+    assertThat(report.error())
+        .isEqualTo(
+            "health check failed: v2 failed 3 of its first 9 requests, more than the 10.0 % of 20"
+                + " its health check allows; rolled back to v1");
+    assertThat(report.stats().version()).isEqualTo(1L);
+    assertThat(metric(http, "verge_agent_rollbacks_total", "reason", "health")).isEqualTo(1);
+    assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
+
+    agent.syncNow();
+    assertThat(versionAnswering(http, "pump"))
+        .as("refused until a newer deployment")
+        .isEqualTo("1");
+  }
+
+  @Test
+  void a_newer_version_that_fails_to_load_leaves_the_trial_of_the_one_serving_going_on() {
+    committedV1();
+    hub.desire(hub.model("pump", 2, bundles.logistic("pump", 2)));
+    Agent agent = start(again());
+    agent.syncNow();
+    byte[] notAModel = "not an ONNX graph".getBytes(StandardCharsets.UTF_8);
+    hub.desire(hub.model("pump", 3, bundles.withSamples("pump", 3, notAModel, null)));
+    agent.syncNow();
+    assertThat(versionAnswering(http(agent), "pump")).isEqualTo("2");
+    agent.close();
+
+    assertThat(journal())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.version()).isEqualTo(2);
+              assertThat(e.step()).isEqualTo(InstallStep.HEALTH);
+              assertThat(e.previousVersion()).isEqualTo(1L);
+            });
+  }
+
+  @Test
+  void a_version_that_passes_its_health_check_is_committed() {
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent = start(guarded());
+    agent.syncNow();
+    agent.close();
+    assertThat(journal())
+        .singleElement()
+        .extracting(InstallEntry::step)
+        .isEqualTo(InstallStep.HEALTH);
+
+    agent = start(again());
+    passHealthCheck(agent);
+    agent.close();
+    assertThat(journal()).isEmpty();
+  }
+
+  @Test
+  void a_version_with_fewer_requests_than_its_check_counts_is_judged_when_its_window_ends() {
+    TestClock clock = new TestClock(Instant.parse("2026-12-02T08:00:00Z"));
+    AgentConfig config =
+        config().withUpdates(UpdatePolicy.defaults().withHealthCheck(100, Duration.ofMinutes(10)));
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent = start(config, clock);
+    agent.syncNow();
+    clock.advance(Duration.ofMinutes(10));
+    agent.syncNow(); // No request at all in its window: committed.
+
+    hub.desire(hub.model("pump", 2, bundles.failsOnLargeInputs("pump", 2), false, 2));
+    agent.syncNow();
+    Http http = http(agent);
+    assertThat(versionAnswering(http, "pump")).isEqualTo("2");
+    assertThat(http.post("/v2/models/pump/infer", Http.logisticRequest("bad", 5, 5)).status())
+        .isGreaterThanOrEqualTo(500);
+    clock.advance(Duration.ofMinutes(9));
+    agent.syncNow();
+    assertThat(versionAnswering(http, "pump")).as("1 error in 100 is within 5 %").isEqualTo("2");
+
+    clock.advance(Duration.ofMinutes(1));
+    agent.syncNow();
+    assertThat(versionAnswering(http, "pump")).isEqualTo("1");
+    assertThat(reported("pump").orElseThrow().error())
+        .isEqualTo(
+            "health check failed: v2 failed 1 of 3 requests in its first 10 min (33.3 %), more"
+                + " than the limit of 5.0 %; rolled back to v1");
+  }
+}
