@@ -5,6 +5,7 @@ import dev.verge.agent.capture.PredictionCapture;
 import dev.verge.agent.forward.PredictionForwarder;
 import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.metrics.AgentMetrics;
+import dev.verge.agent.pipeline.Pipelines;
 import dev.verge.agent.serving.Door;
 import dev.verge.agent.serving.InferenceServer;
 import dev.verge.agent.serving.LocalModels;
@@ -57,6 +58,7 @@ public final class Agent implements AutoCloseable {
   private final PredictionForwarder forwarder;
   private final InferenceServer server;
   private final Door grpc;
+  private final AtomicReference<Pipelines> pipelines;
   private final Deque<AutoCloseable> resources;
   private boolean closed;
 
@@ -68,6 +70,7 @@ public final class Agent implements AutoCloseable {
       PredictionForwarder forwarder,
       InferenceServer server,
       Door grpc,
+      AtomicReference<Pipelines> pipelines,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.deviceId = deviceId;
@@ -76,6 +79,7 @@ public final class Agent implements AutoCloseable {
     this.forwarder = forwarder;
     this.server = server;
     this.grpc = grpc;
+    this.pipelines = pipelines;
     this.resources = resources;
   }
 
@@ -121,6 +125,7 @@ public final class Agent implements AutoCloseable {
       // one-time token and leave a device on the hub that never reports.
       AtomicReference<SyncLoop> syncing = new AtomicReference<>();
       AtomicReference<String> enrolledAs = new AtomicReference<>();
+      AtomicReference<Pipelines> piping = new AtomicReference<>();
       InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
       InferenceServer server;
       try {
@@ -133,7 +138,7 @@ public final class Agent implements AutoCloseable {
                   SyncLoop loop = syncing.get();
                   return loop == null ? Optional.of("the agent is starting") : loop.notReady();
                 },
-                () -> status(enrolledAs.get(), syncing.get(), capture),
+                () -> status(enrolledAs.get(), syncing.get(), capture, piping.get()),
                 InferenceServer.Options.defaults().withServing(config.servingLimits()),
                 metrics,
                 metrics.page(config.metricsToken(), isLoopback(config.bindAddress())),
@@ -187,9 +192,25 @@ public final class Agent implements AutoCloseable {
           new PredictionForwarder(
               store, hub, deviceId, config.forwardBatchSize(), config.forwardInterval(), metrics);
       resources.push(forwarder);
-      Agent agent = new Agent(config, deviceId, capture, sync, forwarder, server, grpc, resources);
+      Agent agent =
+          new Agent(config, deviceId, capture, sync, forwarder, server, grpc, piping, resources);
       sync.start();
       forwarder.start();
+      // Last: a pipeline's first cycle may run at once, on the models restored above.
+      Pipelines pipelines =
+          Pipelines.start(
+              config.pipelines(),
+              dataDir,
+              new Pipelines.Wiring(
+                  server.local(),
+                  capture::drain,
+                  batch -> hub.sendEvents(batch),
+                  config.forwardInterval(),
+                  clock,
+                  config.timeZone(),
+                  metrics));
+      piping.set(pipelines);
+      resources.push(pipelines);
       LOG.log(
           System.Logger.Level.INFO,
           "agent {0} serving on {1}{2}, hub {3}",
@@ -290,14 +311,17 @@ public final class Agent implements AutoCloseable {
         + System.getProperty("os.arch", "unknown");
   }
 
-  private static AgentStatus status(String deviceId, SyncLoop sync, PredictionCapture capture) {
+  private static AgentStatus status(
+      String deviceId, SyncLoop sync, PredictionCapture capture, Pipelines pipelines) {
     Counters counters = capture.counters();
     return new AgentStatus(
         deviceId,
         sync == null ? List.of() : sync.reports(),
         counters.served(),
         counters.failed(),
-        counters.pending());
+        counters.pending(),
+        pipelines == null ? List.of() : pipelines.status(),
+        pipelines == null ? 0 : pipelines.pendingEvents());
   }
 
   /** The port the local inference API listens on (useful with port 0). */
@@ -339,7 +363,7 @@ public final class Agent implements AutoCloseable {
   }
 
   public AgentStatus status() {
-    return status(deviceId, sync, capture);
+    return status(deviceId, sync, capture, pipelines.get());
   }
 
   /**
@@ -364,6 +388,18 @@ public final class Agent implements AutoCloseable {
           FLUSH_LIMIT.toSeconds());
     }
     forwarder.flush();
+  }
+
+  /**
+   * Writes every prediction captured so far, forwards them, then every event the pipelines raised,
+   * stopping at the first batch the hub fails.
+   */
+  public void flushAll() {
+    flushPredictions();
+    Pipelines running = pipelines.get();
+    if (running != null) {
+      running.flushEvents();
+    }
   }
 
   /** Stops the loops and the server, releases every model and closes the store. */

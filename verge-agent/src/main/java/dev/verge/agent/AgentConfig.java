@@ -1,6 +1,8 @@
 package dev.verge.agent;
 
 import dev.verge.agent.capture.CaptureConfig;
+import dev.verge.agent.pipeline.PipelineSpec;
+import dev.verge.agent.pipeline.Pipelines;
 import dev.verge.agent.serving.ServingLimits;
 import dev.verge.runtime.EngineOptions;
 import java.net.InetAddress;
@@ -40,6 +42,8 @@ import java.util.Map;
  *     default) for none; 0 picks a free one. Needs the verge-grpc module on the class path.
  * @param servingLimits what inference requests may take (tensor bytes each, bytes in flight, infer
  *     calls at once); the default follows the heap
+ * @param pipelines declarative pipelines: source, schedule, model, rules and actions (none by
+ *     default)
  */
 public record AgentConfig(
     URI hubUrl,
@@ -60,7 +64,9 @@ public record AgentConfig(
     CaptureConfig capture,
     // part 5 (grpc): the gRPC door
     int grpcPort,
-    ServingLimits servingLimits) {
+    ServingLimits servingLimits,
+    // issue 9 (pipelines)
+    List<PipelineSpec> pipelines) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -86,6 +92,7 @@ public record AgentConfig(
   public AgentConfig {
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     trustedKeys = trustedKeys == null ? List.of() : List.copyOf(trustedKeys);
+    pipelines = pipelines == null ? List.of() : List.copyOf(pipelines);
   }
 
   /**
@@ -111,7 +118,8 @@ public record AgentConfig(
         ZoneId.systemDefault(),
         CaptureConfig.defaults(),
         GRPC_OFF,
-        ServingLimits.defaults());
+        ServingLimits.defaults(),
+        List.of());
   }
 
   /**
@@ -197,6 +205,11 @@ public record AgentConfig(
     if (capture == null) {
       throw invalid("no capture settings");
     }
+    try {
+      Pipelines.requireUniqueNames(pipelines);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage(), e);
+    }
     if (maxStoreBytes != 0 && maxStoreBytes < MIN_STORE_BYTES) {
       throw invalid(
           "store budget of "
@@ -277,6 +290,11 @@ public record AgentConfig(
     return with(f -> f.servingLimits = value);
   }
 
+  /** Runs {@code value}'s pipelines (issue 9). */
+  public AgentConfig withPipelines(List<PipelineSpec> value) {
+    return with(f -> f.pipelines = value);
+  }
+
   // part 5 (grpc)
   /**
    * Opens the KServe v2 gRPC API on {@code value} of the bind address; {@link #GRPC_OFF} for none.
@@ -312,6 +330,7 @@ public record AgentConfig(
     private CaptureConfig capture;
     private int grpcPort;
     private ServingLimits servingLimits;
+    private List<PipelineSpec> pipelines;
 
     Fields(AgentConfig config) {
       hubUrl = config.hubUrl;
@@ -332,6 +351,7 @@ public record AgentConfig(
       capture = config.capture;
       grpcPort = config.grpcPort;
       servingLimits = config.servingLimits;
+      pipelines = config.pipelines;
     }
 
     AgentConfig build() {
@@ -353,7 +373,8 @@ public record AgentConfig(
           timeZone,
           capture,
           grpcPort,
-          servingLimits);
+          servingLimits,
+          pipelines);
     }
   }
 
@@ -394,6 +415,8 @@ public record AgentConfig(
         + (grpcPort == GRPC_OFF ? "off" : grpcPort)
         + ", servingLimits="
         + servingLimits
+        + ", pipelines="
+        + pipelines.stream().map(PipelineSpec::name).toList()
         + "]";
   }
 

@@ -7,6 +7,7 @@ import dev.verge.core.api.BatchAck;
 import dev.verge.core.api.DesiredState;
 import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.api.EventBatch;
 import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.json.Json;
@@ -152,6 +153,22 @@ public final class HubClient implements AutoCloseable {
         request(ApiPaths.predictions(deviceId()), credential(), REQUEST_TIMEOUT)
             .header("Content-Type", JSON)
             .header(ApiPaths.IDEMPOTENCY_KEY, idempotencyKey)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(batch)))
+            .build();
+    HttpResponse<byte[]> response = send(http, what);
+    expect(response, 200, what);
+    return parse(response, BatchAck.class, what);
+  }
+
+  /**
+   * Sends events raised by pipelines. Sending one again is harmless: the hub stores each (device,
+   * sequence) once.
+   */
+  public BatchAck sendEvents(EventBatch batch) {
+    String what = "forward " + batch.events().size() + " events";
+    HttpRequest http =
+        request(ApiPaths.events(deviceId()), credential(), REQUEST_TIMEOUT)
+            .header("Content-Type", JSON)
             .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(batch)))
             .build();
     HttpResponse<byte[]> response = send(http, what);
