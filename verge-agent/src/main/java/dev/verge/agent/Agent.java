@@ -208,9 +208,13 @@ public final class Agent implements AutoCloseable {
                   config.forwardInterval(),
                   clock,
                   config.timeZone(),
-                  metrics));
+                  metrics,
+                  isLoopback(config.bindAddress())));
       piping.set(pipelines);
+      server.pipelineReadings(pipelines.pushHandler());
       resources.push(pipelines);
+      // Closed first: no push reaches a pipeline store being closed.
+      resources.push(() -> server.pipelineReadings(null));
       LOG.log(
           System.Logger.Level.INFO,
           "agent {0} serving on {1}{2}, hub {3}",

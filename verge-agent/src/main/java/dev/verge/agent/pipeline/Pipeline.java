@@ -48,6 +48,10 @@ final class Pipeline implements AutoCloseable {
   private final Map<Rule, Instant> lastFired = new HashMap<>();
   private volatile Thread thread;
   private volatile boolean closed;
+  private final java.util.concurrent.locks.ReentrantLock sleeping =
+      new java.util.concurrent.locks.ReentrantLock();
+  private final java.util.concurrent.locks.Condition woken = sleeping.newCondition();
+  private boolean wakeUp;
 
   private String state = "STARTING";
   private long cycles;
@@ -122,10 +126,31 @@ final class Pipeline implements AutoCloseable {
     return next.isBefore(now) && spec.schedule() instanceof Schedule.Every ? now : next;
   }
 
+  /** Sleeps until {@code due}, or until {@link #wake} (readings were pushed). */
   private void sleepUntil(Instant due) throws InterruptedException {
-    Duration wait = Duration.between(clock.instant(), due);
-    if (!wait.isNegative() && !wait.isZero()) {
-      Thread.sleep(wait);
+    sleeping.lock();
+    try {
+      while (!wakeUp) {
+        Duration wait = Duration.between(clock.instant(), due);
+        if (wait.isNegative() || wait.isZero()) {
+          break;
+        }
+        woken.await(wait.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+      }
+      wakeUp = false;
+    } finally {
+      sleeping.unlock();
+    }
+  }
+
+  /** Runs the next cycle now rather than on schedule. */
+  void wake() {
+    sleeping.lock();
+    try {
+      wakeUp = true;
+      woken.signalAll();
+    } finally {
+      sleeping.unlock();
     }
   }
 

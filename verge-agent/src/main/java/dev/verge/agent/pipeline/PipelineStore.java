@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -151,6 +152,96 @@ public final class PipelineStore implements AutoCloseable {
       return rs.getLong(1);
     } catch (SQLException e) {
       throw failure("count pending events", e);
+    }
+  }
+
+  /** Pushed readings waiting per pipeline beyond this are refused: the disk must not fill. */
+  public static final int MAX_PENDING_READINGS = 100_000;
+
+  /** One pushed reading as kept. */
+  record Pushed(long sequence, Map<String, Object> fields) {}
+
+  /**
+   * Keeps {@code readings} pushed to {@code pipeline}, all or none, in one synced transaction.
+   *
+   * @return false when they would take the pipeline past {@link #MAX_PENDING_READINGS}
+   */
+  public synchronized boolean addReadings(String pipeline, List<Map<String, Object>> readings) {
+    try {
+      if (pendingReadings(pipeline) + readings.size() > MAX_PENDING_READINGS) {
+        return false;
+      }
+      connection.setAutoCommit(false);
+      try (PreparedStatement s =
+          connection.prepareStatement(
+              "INSERT INTO pushed_readings (pipeline, fields_json) VALUES (?, ?)")) {
+        for (Map<String, Object> fields : readings) {
+          s.setString(1, pipeline);
+          s.setString(2, Json.writeString(fields));
+          s.addBatch();
+        }
+        s.executeBatch();
+        connection.commit();
+      } catch (SQLException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(true);
+      }
+      return true;
+    } catch (SQLException e) {
+      throw failure("keep readings pushed to pipeline " + pipeline, e);
+    }
+  }
+
+  /** The oldest {@code limit} readings pushed to {@code pipeline}. */
+  synchronized List<Pushed> pushed(String pipeline, int limit) {
+    List<Pushed> readings = new ArrayList<>();
+    try (PreparedStatement s =
+        connection.prepareStatement(
+            "SELECT sequence, fields_json FROM pushed_readings WHERE pipeline = ?"
+                + " ORDER BY sequence LIMIT ?")) {
+      s.setString(1, pipeline);
+      s.setInt(2, limit);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> fields =
+              Json.read(
+                  rs.getString(2).getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.class);
+          readings.add(new Pushed(rs.getLong(1), fields));
+        }
+      }
+      return readings;
+    } catch (SQLException e) {
+      throw failure("read readings pushed to pipeline " + pipeline, e);
+    }
+  }
+
+  /** Forgets the readings pushed to {@code pipeline} up to {@code lastSequence}: recorded. */
+  synchronized void forgetPushed(String pipeline, long lastSequence) {
+    try (PreparedStatement s =
+        connection.prepareStatement(
+            "DELETE FROM pushed_readings WHERE pipeline = ? AND sequence <= ?")) {
+      s.setString(1, pipeline);
+      s.setLong(2, lastSequence);
+      s.executeUpdate();
+    } catch (SQLException e) {
+      throw failure("forget readings of pipeline " + pipeline, e);
+    }
+  }
+
+  /** How many pushed readings wait for {@code pipeline}. */
+  public synchronized long pendingReadings(String pipeline) {
+    try (PreparedStatement s =
+        connection.prepareStatement("SELECT COUNT(*) FROM pushed_readings WHERE pipeline = ?")) {
+      s.setString(1, pipeline);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw failure("count readings of pipeline " + pipeline, e);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.verge.agent.pipeline;
 
 import dev.verge.agent.internal.Backoff;
 import dev.verge.agent.serving.LocalModels;
+import dev.verge.http.Route;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +12,10 @@ import java.time.ZoneId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -47,21 +50,25 @@ public final class Pipelines implements AutoCloseable {
       Duration forwardInterval,
       Clock clock,
       ZoneId zone,
-      PipelineMetrics metrics) {}
+      PipelineMetrics metrics,
+      boolean loopback) {}
 
   private final List<Pipeline> pipelines;
   private final PipelineStore store;
   private final EventForwarder forwarder;
+  private final Route.Handler push;
   private final Deque<AutoCloseable> resources;
 
   private Pipelines(
       List<Pipeline> pipelines,
       PipelineStore store,
       EventForwarder forwarder,
+      Route.Handler push,
       Deque<AutoCloseable> resources) {
     this.pipelines = pipelines;
     this.store = store;
     this.forwarder = forwarder;
+    this.push = push;
     this.resources = resources;
   }
 
@@ -76,7 +83,7 @@ public final class Pipelines implements AutoCloseable {
     requireUniqueNames(specs);
     Path file = dataDir.resolve(PipelineStore.FILE);
     if (specs.isEmpty() && !Files.exists(file)) {
-      return new Pipelines(List.of(), null, null, new ArrayDeque<>());
+      return new Pipelines(List.of(), null, null, null, new ArrayDeque<>());
     }
     Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
@@ -90,6 +97,8 @@ public final class Pipelines implements AutoCloseable {
       resources.push(http::shutdownNow);
       Backoff backoff = new Backoff(WEBHOOK_BACKOFF, WEBHOOK_MAX_BACKOFF);
       List<Pipeline> pipelines = new ArrayList<>();
+      Map<String, Pipeline> byName = new HashMap<>();
+      Map<String, Source.Push> pushed = new HashMap<>();
       for (PipelineSpec spec : specs) {
         Pipeline pipeline =
             new Pipeline(
@@ -103,12 +112,18 @@ public final class Pipelines implements AutoCloseable {
                 wiring.metrics());
         resources.push(pipeline);
         pipelines.add(pipeline);
+        byName.put(spec.name(), pipeline);
+        if (spec.source() instanceof Source.Push p) {
+          pushed.put(spec.name(), p);
+        }
       }
       EventForwarder forwarder = new EventForwarder(store, wiring.hub(), wiring.forwardInterval());
       resources.push(forwarder);
       pipelines.forEach(Pipeline::start);
       forwarder.start();
-      return new Pipelines(List.copyOf(pipelines), store, forwarder, resources);
+      Route.Handler push =
+          pushed.isEmpty() ? null : new PushEndpoint(byName, pushed, store, wiring.loopback());
+      return new Pipelines(List.copyOf(pipelines), store, forwarder, push, resources);
     } catch (RuntimeException e) {
       closeAll(resources);
       throw e;
@@ -132,7 +147,16 @@ public final class Pipelines implements AutoCloseable {
       case Source.Synthetic s -> new SyntheticSensor(s, clock);
       case Source.Files f -> new FileSource(spec.name(), f, store);
       case Source.Command c -> new CommandSource(c);
+      case Source.Push p -> new PushSource(spec.name(), store);
     };
+  }
+
+  /**
+   * The handler of {@code POST /verge/v1/pipelines/{name}/readings} for the pipelines whose source
+   * is push; null when none is.
+   */
+  public Route.Handler pushHandler() {
+    return push;
   }
 
   /** Every pipeline's status, in configuration order. */

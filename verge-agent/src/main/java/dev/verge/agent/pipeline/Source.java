@@ -106,4 +106,25 @@ public sealed interface Source {
       format = format == null ? Format.JSONL : format;
     }
   }
+
+  /**
+   * Readings an application pushes to the agent: {@code POST /verge/v1/pipelines/{name}/readings}
+   * with a JSON object, an array of them, or JSON lines. Each accepted reading is kept in the
+   * pipeline store until a cycle has recorded its prediction; the push wakes the pipeline.
+   *
+   * @param token the bearer token a push must carry; null for none, which the agent accepts only
+   *     while its API is bound to loopback
+   */
+  record Push(String token) implements Source {
+    public Push {
+      if (token != null && token.isBlank()) {
+        throw new IllegalArgumentException("source.push.token-file holds no token");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Push[token=" + (token == null ? "none" : "***") + "]";
+    }
+  }
 }

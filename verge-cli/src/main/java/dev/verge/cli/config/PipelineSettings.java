@@ -89,9 +89,9 @@ public final class PipelineSettings {
   }
 
   private static Source source(String pipeline, At at) {
-    Map<String, At> kinds = at.mapping(Set.of("synthetic", "file", "command"));
+    Map<String, At> kinds = at.mapping(Set.of("synthetic", "file", "command", "push"));
     if (kinds.size() != 1) {
-      throw at.fail("needs exactly one of synthetic, file, command; got " + kinds.keySet());
+      throw at.fail("needs exactly one of synthetic, file, command, push; got " + kinds.keySet());
     }
     Map.Entry<String, At> kind = kinds.entrySet().iterator().next();
     At v = kind.getValue();
@@ -111,6 +111,12 @@ public final class PipelineSettings {
                     keys.containsKey("readings")
                         ? (int) keys.get("readings").whole(1, PipelineSpec.MAX_READINGS_PER_CYCLE)
                         : 1));
+      }
+      case "push" -> {
+        Map<String, At> keys = v.mapping(Set.of("token-file"));
+        yield keys.containsKey("token-file")
+            ? v.build(() -> new Source.Push(keys.get("token-file").token()))
+            : new Source.Push(null);
       }
       case "file" -> {
         if (v.node() instanceof ConfigTree.Scalar) {
@@ -394,6 +400,21 @@ public final class PipelineSettings {
         return Path.of(text);
       } catch (java.nio.file.InvalidPathException e) {
         throw fail("'" + text + "' is not a path: " + e.getReason());
+      }
+    }
+
+    /** The token in the file this value names, read (bounded) now. */
+    String token() {
+      Path file = path();
+      try {
+        if (java.nio.file.Files.size(file) > 4096) {
+          throw fail("'" + file + "' is larger than 4 KiB; it should hold one token");
+        }
+        return java.nio.file.Files.readString(file).strip();
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw fail("'" + file + "' does not exist");
+      } catch (java.io.IOException e) {
+        throw fail("'" + file + "' cannot be read (" + e + ")");
       }
     }
 

@@ -173,7 +173,27 @@ class PipelineSettingsTest {
                     "  pipelines:\n    a:\n      model: m\n"
                         + "      source: {file: /x, command: {run: x}}\n"
                         + "      schedule: {every: 1s}\n      input: {features: [t]}\n"))
-        .hasMessageContaining("pipelines.a.source: needs exactly one of synthetic, file, command");
+        .hasMessageContaining(
+            "pipelines.a.source: needs exactly one of synthetic, file, command, push");
+  }
+
+  @Test
+  void a_push_source_reads_its_token_file_and_a_missing_one_is_named() throws IOException {
+    Path token = Files.writeString(dir.resolve("push.token"), "s3cret\n");
+    String yaml =
+        "  pipelines:\n    p:\n      model: m\n      source: {push: {token-file: %s}}\n"
+            + "      schedule: {every: 1s}\n      input: {features: [t]}\n";
+
+    assertThat(read(yaml.formatted(token)).getFirst().source())
+        .isEqualTo(new Source.Push("s3cret"));
+    assertThat(
+            read(yaml.formatted("{}").replace("{push: {token-file: {}}}", "{push: {}}"))
+                .getFirst()
+                .source())
+        .isEqualTo(new Source.Push(null));
+    assertThatThrownBy(() -> read(yaml.formatted(dir.resolve("missing"))))
+        .hasMessageContaining("pipelines.p.source.push.token-file: '")
+        .hasMessageContaining("missing' does not exist");
   }
 
   @Test
