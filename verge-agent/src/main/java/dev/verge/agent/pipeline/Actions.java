@@ -164,8 +164,9 @@ final class Actions implements AutoCloseable {
         Thread.sleep(tries.failed());
       }
       try {
-        HttpResponse<byte[]> response =
-            http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        // Only the status matters: the body is read away, never held.
+        HttpResponse<Void> response =
+            http.send(request.build(), HttpResponse.BodyHandlers.discarding());
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
           return true;

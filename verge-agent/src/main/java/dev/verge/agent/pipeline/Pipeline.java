@@ -115,7 +115,8 @@ final class Pipeline implements AutoCloseable {
         // Error included: one bad cycle must not end the pipeline, nor touch the others.
         failedCycle(e);
       }
-      due = more ? clock.instant() : next(due.isAfter(cycleStart) ? due : cycleStart);
+      // A cycle a push started early leaves the scheduled one where it was.
+      due = more ? clock.instant() : cycleStart.isBefore(due) ? due : next(cycleStart);
     }
   }
 
