@@ -5,6 +5,7 @@ import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.forward.PredictionForwarder;
 import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.metrics.AgentMetrics;
+import dev.verge.agent.pipeline.Pipelines;
 import dev.verge.agent.serving.Door;
 import dev.verge.agent.serving.InferenceServer;
 import dev.verge.agent.serving.LocalModels;
@@ -58,6 +59,7 @@ public final class Agent implements AutoCloseable {
   private final PredictionForwarder forwarder;
   private final InferenceServer server;
   private final Door grpc;
+  private final AtomicReference<Pipelines> pipelines;
   private final Deque<AutoCloseable> resources;
   private boolean closed;
 
@@ -69,6 +71,7 @@ public final class Agent implements AutoCloseable {
       PredictionForwarder forwarder,
       InferenceServer server,
       Door grpc,
+      AtomicReference<Pipelines> pipelines,
       Deque<AutoCloseable> resources) {
     this.config = config;
     this.deviceId = deviceId;
@@ -77,6 +80,7 @@ public final class Agent implements AutoCloseable {
     this.forwarder = forwarder;
     this.server = server;
     this.grpc = grpc;
+    this.pipelines = pipelines;
     this.resources = resources;
   }
 
@@ -125,6 +129,7 @@ public final class Agent implements AutoCloseable {
       // one-time token and leave a device on the hub that never reports.
       AtomicReference<SyncLoop> syncing = new AtomicReference<>();
       AtomicReference<String> enrolledAs = new AtomicReference<>();
+      AtomicReference<Pipelines> piping = new AtomicReference<>();
       InetSocketAddress address = new InetSocketAddress(config.bindAddress(), config.port());
       InferenceServer server;
       try {
@@ -137,7 +142,7 @@ public final class Agent implements AutoCloseable {
                   SyncLoop loop = syncing.get();
                   return loop == null ? Optional.of("the agent is starting") : loop.notReady();
                 },
-                () -> status(enrolledAs.get(), syncing.get(), capture),
+                () -> status(enrolledAs.get(), syncing.get(), capture, piping.get()),
                 InferenceServer.Options.defaults().withServing(config.servingLimits()),
                 metrics,
                 metrics.page(config.metricsToken(), isLoopback(config.bindAddress())),
@@ -200,9 +205,29 @@ public final class Agent implements AutoCloseable {
               metrics,
               config.forward());
       resources.push(forwarder);
-      Agent agent = new Agent(config, deviceId, capture, sync, forwarder, server, grpc, resources);
+      Agent agent =
+          new Agent(config, deviceId, capture, sync, forwarder, server, grpc, piping, resources);
       sync.start();
       forwarder.start();
+      // Last: a pipeline's first cycle may run at once, on the models restored above.
+      Pipelines pipelines =
+          Pipelines.start(
+              config.pipelines(),
+              dataDir,
+              new Pipelines.Wiring(
+                  server.local(),
+                  capture::drain,
+                  batch -> hub.sendEvents(batch),
+                  config.forwardInterval(),
+                  clock,
+                  config.timeZone(),
+                  metrics,
+                  isLoopback(config.bindAddress())));
+      piping.set(pipelines);
+      server.pipelineReadings(pipelines.pushHandler());
+      resources.push(pipelines);
+      // Closed first: no push reaches a pipeline store being closed.
+      resources.push(() -> server.pipelineReadings(null));
       LOG.log(
           System.Logger.Level.INFO,
           "agent {0} serving on {1}{2}, hub {3}",
@@ -309,14 +334,17 @@ public final class Agent implements AutoCloseable {
         + System.getProperty("os.arch", "unknown");
   }
 
-  private static AgentStatus status(String deviceId, SyncLoop sync, PredictionCapture capture) {
+  private static AgentStatus status(
+      String deviceId, SyncLoop sync, PredictionCapture capture, Pipelines pipelines) {
     Counters counters = capture.counters();
     return new AgentStatus(
         deviceId,
         sync == null ? List.of() : sync.reports(),
         counters.served(),
         counters.failed(),
-        counters.pending());
+        counters.pending(),
+        pipelines == null ? List.of() : pipelines.status(),
+        pipelines == null ? 0 : pipelines.pendingEvents());
   }
 
   /** The port the local inference API listens on (useful with port 0). */
@@ -358,7 +386,7 @@ public final class Agent implements AutoCloseable {
   }
 
   public AgentStatus status() {
-    return status(deviceId, sync, capture);
+    return status(deviceId, sync, capture, pipelines.get());
   }
 
   /**
@@ -383,6 +411,18 @@ public final class Agent implements AutoCloseable {
           FLUSH_LIMIT.toSeconds());
     }
     forwarder.flush();
+  }
+
+  /**
+   * Writes every prediction captured so far, forwards them, then every event the pipelines raised,
+   * stopping at the first batch the hub fails.
+   */
+  public void flushAll() {
+    flushPredictions();
+    Pipelines running = pipelines.get();
+    if (running != null) {
+      running.flushEvents();
+    }
   }
 
   /** Stops the loops and the server, releases every model and closes the store. */

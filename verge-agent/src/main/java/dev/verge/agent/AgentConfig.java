@@ -2,6 +2,8 @@ package dev.verge.agent;
 
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.forward.ForwardConfig;
+import dev.verge.agent.pipeline.PipelineSpec;
+import dev.verge.agent.pipeline.Pipelines;
 import dev.verge.agent.serving.ServingLimits;
 import dev.verge.agent.sync.DownloadLimits;
 import dev.verge.agent.sync.UpdatePolicy;
@@ -48,6 +50,8 @@ import java.util.Map;
  *     rate cap, the largest model loaded (issue 9, part "bounded"); the default follows the heap
  * @param updates how a new model version is guarded on the device: runs without a commit, the
  *     health check that commits it or goes back, bundles kept per model (issue 9)
+ * @param pipelines declarative pipelines: source, schedule, model, rules and actions (none by
+ *     default)
  */
 public record AgentConfig(
     URI hubUrl,
@@ -72,7 +76,9 @@ public record AgentConfig(
     ForwardConfig forward,
     // issue 9, part "bounded"
     DownloadLimits downloads,
-    UpdatePolicy updates) {
+    UpdatePolicy updates,
+    // issue 9 (pipelines)
+    List<PipelineSpec> pipelines) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -98,6 +104,7 @@ public record AgentConfig(
   public AgentConfig {
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     trustedKeys = trustedKeys == null ? List.of() : List.copyOf(trustedKeys);
+    pipelines = pipelines == null ? List.of() : List.copyOf(pipelines);
   }
 
   /**
@@ -126,7 +133,8 @@ public record AgentConfig(
         ServingLimits.defaults(),
         ForwardConfig.defaults(),
         DownloadLimits.defaults(),
-        UpdatePolicy.defaults());
+        UpdatePolicy.defaults(),
+        List.of());
   }
 
   /**
@@ -220,6 +228,11 @@ public record AgentConfig(
     }
     if (updates == null) {
       throw invalid("no update policy");
+    }
+    try {
+      Pipelines.requireUniqueNames(pipelines);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage(), e);
     }
     if (maxStoreBytes != 0 && maxStoreBytes < MIN_STORE_BYTES) {
       throw invalid(
@@ -316,6 +329,11 @@ public record AgentConfig(
     return with(f -> f.updates = value);
   }
 
+  /** Runs {@code value}'s pipelines (issue 9). */
+  public AgentConfig withPipelines(List<PipelineSpec> value) {
+    return with(f -> f.pipelines = value);
+  }
+
   // part 5 (grpc)
   /**
    * Opens the KServe v2 gRPC API on {@code value} of the bind address; {@link #GRPC_OFF} for none.
@@ -354,6 +372,7 @@ public record AgentConfig(
     private ForwardConfig forward;
     private DownloadLimits downloads;
     private UpdatePolicy updates;
+    private List<PipelineSpec> pipelines;
 
     Fields(AgentConfig config) {
       hubUrl = config.hubUrl;
@@ -377,6 +396,7 @@ public record AgentConfig(
       forward = config.forward;
       downloads = config.downloads;
       updates = config.updates;
+      pipelines = config.pipelines;
     }
 
     AgentConfig build() {
@@ -401,7 +421,8 @@ public record AgentConfig(
           servingLimits,
           forward,
           downloads,
-          updates);
+          updates,
+          pipelines);
     }
   }
 
@@ -448,6 +469,8 @@ public record AgentConfig(
         + downloads
         + ", updates="
         + updates
+        + ", pipelines="
+        + pipelines.stream().map(PipelineSpec::name).toList()
         + "]";
   }
 

@@ -121,6 +121,13 @@ public final class FakeHub implements AutoCloseable {
   /** When set, the bytes served for this digest instead of the real ones. */
   public final Map<String, byte[]> substitutes = new ConcurrentHashMap<>();
 
+  /** While true, event batches are answered 503, as by a hub that cannot be reached. */
+  public final java.util.concurrent.atomic.AtomicBoolean eventsDown =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  private final Map<Long, dev.verge.core.api.DeviceEvent> events =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
+
   private volatile DesiredState desired = new DesiredState("r0", List.of());
 
   public FakeHub() {
@@ -136,6 +143,8 @@ public final class FakeHub implements AutoCloseable {
                 Route.post(
                     ApiPaths.DEVICE + "{id}" + ApiPaths.PREDICTIONS_SUFFIX,
                     x -> answer(x, predictions(x))),
+                Route.post(
+                    ApiPaths.DEVICE + "{id}" + ApiPaths.EVENTS_SUFFIX, x -> answer(x, events(x))),
                 Route.get(ApiPaths.BUNDLES + "{digest}", x -> answer(x, bundle(x)))));
     server =
         HttpEdge.start(
@@ -339,6 +348,30 @@ public final class FakeHub implements AutoCloseable {
       }
     }
     return Reply.json(200, ack);
+  }
+
+  /** The events devices sent, once per sequence, in sequence order. */
+  public List<dev.verge.core.api.DeviceEvent> events() {
+    return new ArrayList<>(events.values());
+  }
+
+  private Reply events(Exchange exchange) {
+    Reply refused = refusal(exchange);
+    if (refused != null) {
+      return refused;
+    }
+    byte[] body = exchange.bytes();
+    if (eventsDown.get()) {
+      return Reply.error(503, "the hub is down", "UNAVAILABLE");
+    }
+    dev.verge.core.api.EventBatch batch = Json.read(body, dev.verge.core.api.EventBatch.class);
+    int added = 0;
+    for (dev.verge.core.api.DeviceEvent event : batch.events()) {
+      if (events.putIfAbsent(event.sequence(), event) == null) {
+        added++;
+      }
+    }
+    return Reply.json(200, new BatchAck(added, false));
   }
 
   private static void await(CountDownLatch gate) {

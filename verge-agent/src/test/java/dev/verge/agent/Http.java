@@ -35,6 +35,10 @@ public final class Http implements AutoCloseable {
     }
   }
 
+  public URI base() {
+    return base;
+  }
+
   public Response get(String path) {
     return send(HttpRequest.newBuilder(base.resolve(path)).GET());
   }

@@ -6,6 +6,7 @@ import dev.verge.cli.config.AgentSettings;
 import dev.verge.cli.config.ConfigFile;
 import dev.verge.cli.config.Flags;
 import dev.verge.cli.config.LogSettings;
+import dev.verge.cli.config.PipelineSettings;
 import dev.verge.cli.config.Settings;
 import dev.verge.cli.logging.Logging;
 import dev.verge.runtime.EngineException;
@@ -334,15 +335,21 @@ final class AgentCommand implements Runnable {
 
   /** The effective settings: flags, then environment, then the file, then the defaults. */
   Settings settings() {
-    ConfigFile file = config == null ? null : ConfigFile.read(config);
+    return settings(config == null ? null : ConfigFile.read(config));
+  }
+
+  private Settings settings(ConfigFile file) {
     return Settings.resolve("agent", AgentSettings.ALL, file, System.getenv(), Flags.given(spec));
   }
 
   @Override
   public void run() {
-    Settings settings = settings();
+    ConfigFile file = config == null ? null : ConfigFile.read(config);
+    Settings settings = settings(file);
     Logging.configure(settings.get(LogSettings.FORMAT), settings.get(LogSettings.LEVEL));
-    AgentConfig agentConfig = AgentSettings.toConfig(settings);
+    // Pipelines come from the file only: a nested structure has no flag or variable form.
+    AgentConfig agentConfig =
+        AgentSettings.toConfig(settings).withPipelines(PipelineSettings.read(file));
     CountDownLatch stopped = new CountDownLatch(1);
     try (OnnxEngine engine = startEngine(agentConfig);
         Agent agent = Agent.start(agentConfig, engine)) {

@@ -4,6 +4,7 @@ import dev.verge.cli.config.AgentSettings;
 import dev.verge.cli.config.ConfigException;
 import dev.verge.cli.config.ConfigFile;
 import dev.verge.cli.config.HubSettings;
+import dev.verge.cli.config.PipelineSettings;
 import dev.verge.cli.config.Setting;
 import dev.verge.cli.config.Settings;
 import dev.verge.cli.output.Table;
@@ -47,6 +48,7 @@ final class ConfigCommand {
                 throw new ConfigException(file + " has no top-level 'hub:' or 'agent:' section");
           };
       Settings settings = Settings.resolve(section, catalog, config, System.getenv(), Map.of());
+      List<dev.verge.agent.pipeline.PipelineSpec> pipelines = PipelineSettings.read(config);
       System.out.println("OK: " + file + " is a valid " + section + " configuration");
       Table table = new Table("SETTING", "VALUE", "FROM");
       settings
@@ -58,6 +60,22 @@ final class ConfigCommand {
                       value.text() == null ? "-" : value.text(),
                       value.origin().toString()));
       table.print(System.out);
+      if (!pipelines.isEmpty()) {
+        System.out.println();
+        Table described = new Table("PIPELINE", "SOURCE", "SCHEDULE", "MODEL", "RULES");
+        pipelines.forEach(
+            p ->
+                described.row(
+                    p.name(),
+                    p.source().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT),
+                    switch (p.schedule()) {
+                      case dev.verge.agent.pipeline.Schedule.Every e -> "every " + e.interval();
+                      case dev.verge.agent.pipeline.Schedule.Cron c -> "cron " + c.expression();
+                    },
+                    p.model(),
+                    p.rules().size()));
+        described.print(System.out);
+      }
     }
   }
 }

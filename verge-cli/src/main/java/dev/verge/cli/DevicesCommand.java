@@ -2,10 +2,12 @@ package dev.verge.cli;
 
 import dev.verge.cli.client.HubAdminClient;
 import dev.verge.cli.output.Table;
+import dev.verge.core.api.DeviceEvent;
 import dev.verge.core.api.DeviceExplanation;
 import dev.verge.core.api.DeviceExplanation.Candidate;
 import dev.verge.core.api.DeviceExplanation.ModelChoice;
 import dev.verge.core.api.DeviceView;
+import dev.verge.core.api.EventView;
 import dev.verge.core.api.LabelChange;
 import dev.verge.core.api.LocalChange;
 import dev.verge.core.api.ModelReport;
@@ -21,6 +23,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -29,7 +32,11 @@ import picocli.CommandLine.Spec;
     name = "devices",
     mixinStandardHelpOptions = true,
     description = "Devices enrolled with the hub and what they report.",
-    subcommands = {DevicesCommand.Label.class, DevicesCommand.Explain.class})
+    subcommands = {
+      DevicesCommand.Label.class,
+      DevicesCommand.Explain.class,
+      DevicesCommand.Events.class
+    })
 final class DevicesCommand implements Runnable {
   @Mixin HubOptions hub;
   @Mixin OutputOptions output;
@@ -278,6 +285,63 @@ final class DevicesCommand implements Runnable {
           c.state(),
           c.selector() == null || c.selector().isEmpty() ? "all" : c.selector(),
           c.createdAt() == null ? null : c.createdAt().truncatedTo(ChronoUnit.SECONDS));
+    }
+  }
+
+  /** {@code verge devices events DEVICE}: what the device's pipelines raised. */
+  @Command(
+      name = "events",
+      mixinStandardHelpOptions = true,
+      description =
+          "Events the device's pipelines raised (a rule that fired on a prediction), oldest first.")
+  static final class Events implements Runnable {
+    @Parameters(paramLabel = "DEVICE", description = "Device id or name.")
+    String device;
+
+    @Option(
+        names = "--after",
+        paramLabel = "SEQUENCE",
+        defaultValue = "-1",
+        description = "Only events after this sequence number (default: from the first).")
+    long after;
+
+    @Option(
+        names = "--limit",
+        paramLabel = "N",
+        defaultValue = "100",
+        description = "At most this many (1-1000, default ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Mixin HubOptions hub;
+    @Mixin OutputOptions output;
+
+    @Override
+    public void run() {
+      HubAdminClient client = hub.client();
+      DeviceView target = resolve(client, device);
+      List<EventView> events = client.events(target.id(), after, limit);
+      if (output.printedJson(events)) {
+        return;
+      }
+      if (events.isEmpty()) {
+        System.out.println("No events from " + target.name() + ".");
+        return;
+      }
+      Table table =
+          new Table("SEQ", "TIME", "SEVERITY", "PIPELINE", "RULE", "MODEL", "MESSAGE", "DETAILS");
+      for (EventView view : events) {
+        DeviceEvent e = view.event();
+        table.row(
+            e.sequence(),
+            e.time().truncatedTo(ChronoUnit.SECONDS),
+            e.severity(),
+            e.pipeline(),
+            e.rule(),
+            e.model() + " v" + e.version(),
+            e.message(),
+            e.details() == null ? null : e.details().path("outputs").toString());
+      }
+      table.print(System.out);
     }
   }
 }

@@ -43,7 +43,8 @@ class ConfigCommandTest {
     assertThat(result.out())
         .startsWith("OK: " + example + " is a valid agent configuration")
         .contains("site=plant-3")
-        .contains("/etc/verge/publisher.pub");
+        .contains("/etc/verge/publisher.pub")
+        .containsPattern("pump-watch +files +every PT10S +pump-failure +1");
   }
 
   @Test

@@ -11,6 +11,8 @@ import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
 import dev.verge.hub.device.LastContacts;
 import dev.verge.hub.device.SqliteDeviceStore;
+import dev.verge.hub.event.DeviceEvents;
+import dev.verge.hub.event.SqliteEventStore;
 import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
 import dev.verge.hub.metrics.HubMetrics;
@@ -135,7 +137,8 @@ public final class Hub implements AutoCloseable {
               desired,
               rollouts,
               new Telemetry(telemetryStore, clock, metrics),
-              metrics);
+              metrics,
+              new DeviceEvents(new SqliteEventStore(store), clock));
       HubServer server =
           HubServer.start(
               new InetSocketAddress(bind, config.port()),

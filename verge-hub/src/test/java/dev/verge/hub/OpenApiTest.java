@@ -42,6 +42,8 @@ class OpenApiTest {
           "POST /api/v1/deployments/{id}/abort",
           "POST /api/v1/deployments/{id}/rollback",
           "GET /api/v1/devices/{id}/explain",
+          "GET /api/v1/devices/{id}/events",
+          "POST /api/v1/devices/{id}/events",
           "POST /api/v1/enroll",
           "GET /api/v1/devices/{id}/desired",
           "PUT /api/v1/devices/{id}/reported",

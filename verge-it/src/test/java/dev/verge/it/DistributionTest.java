@@ -109,7 +109,13 @@ class DistributionTest {
         verge.verge(work, Duration.ofMinutes(4), "demo", "--once", "--requests", "20");
 
     assertThat(run.exit()).as(run.output()).isZero();
-    assertThat(run.output()).contains("[14/14] Summary");
+    assertThat(run.output()).contains("[15/15] Summary");
+    // Issue 9: a far-edge pipeline, offline for a while, gets every result to the hub.
+    assertThat(run.output())
+        .containsPattern(
+            "Far edge: +far-edge \\(\\S+\\) offline 3 s; all [1-9]\\d* pipeline predictions and \\d+"
+                + " events made until the link came back reached the hub \\([1-9]\\d* predictions"
+                + " made offline\\)");
     // The bad release is stopped in the canary by the hub itself.
     assertThat(run.output())
         .containsPattern(

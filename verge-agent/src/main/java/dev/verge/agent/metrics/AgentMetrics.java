@@ -3,6 +3,7 @@ package dev.verge.agent.metrics;
 import dev.verge.agent.capture.CaptureMetrics;
 import dev.verge.agent.capture.PredictionCapture;
 import dev.verge.agent.forward.ForwardMetrics;
+import dev.verge.agent.pipeline.PipelineMetrics;
 import dev.verge.agent.serving.MetricsPage;
 import dev.verge.agent.serving.ServingMetrics;
 import dev.verge.agent.store.AgentStore;
@@ -31,8 +32,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The agent's Prometheus metrics. The agent's parts report to it through their own small interfaces
  * ({@link ServingMetrics}, {@link StoreEvents}, {@link CaptureMetrics}, {@link ForwardMetrics},
- * {@link SyncMetrics}); gauges read the store and the sync loop when scraped. One instance per
- * agent, made by {@code Agent.start}; no global registry.
+ * {@link SyncMetrics}, {@link PipelineMetrics}); gauges read the store and the sync loop when
+ * scraped. One instance per agent, made by {@code Agent.start}; no global registry.
  */
 public final class AgentMetrics
     implements ServingMetrics,
@@ -40,6 +41,7 @@ public final class AgentMetrics
         CaptureMetrics,
         ForwardMetrics,
         SyncMetrics,
+        PipelineMetrics,
         AutoCloseable {
 
   /** From well under a millisecond (a small model) to seconds (a large one on a slow CPU). */
@@ -382,6 +384,37 @@ public final class AgentMetrics
     Counter.builder("verge.agent.installs")
         .description("Attempts to make a desired version serve: activated, or the refusing check")
         .tag("outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
+  // Pipelines (issue 9): a few series per configured pipeline, made on first use.
+
+  @Override
+  public void cycle(String pipeline, String outcome) {
+    Counter.builder("verge.agent.pipeline.cycles")
+        .description("Pipeline cycles ended, by outcome: ok, failed, waiting (model not served)")
+        .tags("pipeline", pipeline, "outcome", outcome)
+        .register(registry)
+        .increment();
+  }
+
+  @Override
+  public void readings(String pipeline, String outcome, int count) {
+    Counter.builder("verge.agent.pipeline.readings")
+        .description("Readings of pipeline sources, by outcome: predicted, rejected, failed")
+        .tags("pipeline", pipeline, "outcome", outcome)
+        .register(registry)
+        .increment(count);
+  }
+
+  @Override
+  public void action(String pipeline, String action, String outcome) {
+    Counter.builder("verge.agent.pipeline.actions")
+        .description(
+            "Actions of pipeline rules (event, webhook, command), by outcome: ok, failed, dropped,"
+                + " cooling")
+        .tags("pipeline", pipeline, "action", action, "outcome", outcome)
         .register(registry)
         .increment();
   }

@@ -56,6 +56,10 @@ public final class InferenceServer implements AutoCloseable {
   static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
 
   static final String STATUS_PATH = "/verge/v1/status";
+
+  /** Where applications push readings to a pipeline (issue 9). */
+  static final String PIPELINE_READINGS = "/verge/v1/pipelines/{name}/readings";
+
   static final String METRICS_PATH = "/metrics";
   private static final String MODEL = "/v2/models/{name}";
   private static final String VERSION = MODEL + "/versions/{version}";
@@ -95,6 +99,7 @@ public final class InferenceServer implements AutoCloseable {
   private final Inference inference;
   private final InFlight requests = new InFlight();
   private volatile ModelRepository repository;
+  private volatile Route.Handler pipelineReadings;
   private volatile boolean loopback = true;
   private final LocalModels local;
   private final ConcurrencyLimit inferLimit;
@@ -134,6 +139,14 @@ public final class InferenceServer implements AutoCloseable {
    */
   public void repository(ModelRepository repository) {
     this.repository = java.util.Objects.requireNonNull(repository, "repository");
+  }
+
+  /**
+   * Answers {@code POST /verge/v1/pipelines/{name}/readings} with {@code handler} (the agent's push
+   * pipelines); until called, or with null, every such request is a 404.
+   */
+  public void pipelineReadings(Route.Handler handler) {
+    this.pipelineReadings = handler;
   }
 
   /**
@@ -349,6 +362,12 @@ public final class InferenceServer implements AutoCloseable {
               .responds(200, new Body("text/plain; version=0.0.4", null, "the metrics")));
     }
     routes.add(
+        Route.post(PIPELINE_READINGS, this::pipelineReadings)
+            .summary(
+                "Readings for a pipeline whose source is push: a JSON object, an array of them, or"
+                    + " JSON lines; 202 once kept")
+            .responds(202, Body.anyJson("{accepted, waiting}")));
+    routes.add(
         Route.get("/v2/models/stats", x -> x.json(200, inference.statistics(null, null)))
             .summary("Statistics extension: every model and version")
             .responds(200, Body.json(ModelStatistics.class)));
@@ -417,6 +436,18 @@ public final class InferenceServer implements AutoCloseable {
               }));
     }
     return new RouteTable(counted);
+  }
+
+  private void pipelineReadings(Exchange x) throws IOException {
+    Route.Handler handler = pipelineReadings;
+    if (handler == null) {
+      x.json(
+          404,
+          new dev.verge.core.api.ApiError(
+              "no pipeline '" + x.param("name") + "' takes pushed readings", "NO_SUCH_PIPELINE"));
+      return;
+    }
+    handler.handle(x);
   }
 
   private void metrics(Exchange x) throws IOException {

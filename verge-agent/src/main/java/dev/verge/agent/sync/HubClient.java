@@ -7,6 +7,7 @@ import dev.verge.core.api.BatchAck;
 import dev.verge.core.api.DesiredState;
 import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.api.EventBatch;
 import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.json.Json;
@@ -213,6 +214,22 @@ public final class HubClient implements AutoCloseable {
       throw new UncheckedIOException("cannot compress a batch in memory", e);
     }
     return buffer.toByteArray();
+  }
+
+  /**
+   * Sends events raised by pipelines. Sending one again is harmless: the hub stores each (device,
+   * sequence) once.
+   */
+  public BatchAck sendEvents(EventBatch batch) {
+    String what = "forward " + batch.events().size() + " events";
+    HttpRequest http =
+        request(ApiPaths.events(deviceId()), credential(), REQUEST_TIMEOUT)
+            .header("Content-Type", JSON)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(batch)))
+            .build();
+    HttpResponse<byte[]> response = send(http, what);
+    expect(response, 200, what);
+    return parse(response, BatchAck.class, what);
   }
 
   /**

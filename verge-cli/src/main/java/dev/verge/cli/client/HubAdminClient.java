@@ -10,6 +10,7 @@ import dev.verge.core.api.DeviceExplanation;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.EnrollmentToken;
 import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.core.api.EventView;
 import dev.verge.core.api.LabelChange;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.ModelView;
@@ -204,6 +205,13 @@ public final class HubAdminClient {
   /** Which deployment gives the device each model, and which ones it overrode. */
   public DeviceExplanation explain(String deviceId) {
     return send(get(ApiPaths.explain(deviceId)), DeviceExplanation.class);
+  }
+
+  /** Up to {@code limit} of the device's events with a sequence above {@code after}. */
+  public List<EventView> events(String deviceId, long after, int limit) {
+    return send(
+        get(ApiPaths.events(deviceId) + "?after=" + after + "&limit=" + limit),
+        new TypeReference<>() {});
   }
 
   private HttpRequest.Builder request(String path) {

@@ -30,11 +30,18 @@ import java.util.Set;
  * @param section the top-level key: {@code hub} or {@code agent}
  * @param entries the section's settings, in file order
  */
-public record ConfigFile(Path path, String section, Map<String, Entry> entries) {
+public record ConfigFile(
+    Path path, String section, Map<String, Entry> entries, Map<String, ConfigTree> trees) {
   /** Larger is not a configuration file; refusing it keeps the read bounded. */
   static final int MAX_BYTES = 1024 * 1024;
 
   static final Set<String> SECTIONS = Set.of("hub", "agent");
+
+  /** Keys whose value is a nested structure, kept whole as a {@link ConfigTree}. */
+  static final Set<String> TREE_KEYS = Set.of("pipelines");
+
+  /** Deeper nesting is not a configuration; refusing it keeps the parse bounded. */
+  static final int MAX_DEPTH = 16;
 
   /**
    * One setting as written.
@@ -51,6 +58,12 @@ public record ConfigFile(Path path, String section, Map<String, Entry> entries) 
 
   public ConfigFile {
     entries = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(entries));
+    trees = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(trees));
+  }
+
+  /** A file of plain settings only. */
+  public ConfigFile(Path path, String section, Map<String, Entry> entries) {
+    this(path, section, entries, Map.of());
   }
 
   /**
@@ -80,6 +93,7 @@ public record ConfigFile(Path path, String section, Map<String, Entry> entries) 
     }
     String section = null;
     Map<String, Entry> entries = new LinkedHashMap<>();
+    Map<String, ConfigTree> trees = new LinkedHashMap<>();
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String name = parser.currentName();
       int line = line(parser);
@@ -101,19 +115,35 @@ public record ConfigFile(Path path, String section, Map<String, Entry> entries) 
       if (value != JsonToken.START_OBJECT) {
         throw problem(path, line, "'" + name + ":' must hold settings, one 'name: value' a line");
       }
-      readSection(path, parser, section, entries);
+      readSection(path, parser, section, entries, trees);
     }
     if (parser.nextToken() != null) {
       throw problem(path, line(parser), "holds more than one YAML document");
     }
-    return new ConfigFile(path, section, entries);
+    return new ConfigFile(path, section, entries, trees);
   }
 
   private static void readSection(
-      Path path, JsonParser parser, String section, Map<String, Entry> entries) throws IOException {
+      Path path,
+      JsonParser parser,
+      String section,
+      Map<String, Entry> entries,
+      Map<String, ConfigTree> trees)
+      throws IOException {
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String key = parser.currentName();
       int line = line(parser);
+      if (TREE_KEYS.contains(key) && section.equals("agent")) {
+        if (trees.containsKey(key)) {
+          throw problem(
+              path,
+              line,
+              section + "." + key + " is set twice (first on line " + trees.get(key).line() + ")");
+        }
+        parser.nextToken();
+        trees.put(key, tree(path, parser, section + "." + key, 0, line));
+        continue;
+      }
       Entry previous = entries.get(key);
       if (previous != null) {
         throw problem(
@@ -160,6 +190,46 @@ public record ConfigFile(Path path, String section, Map<String, Entry> entries) 
       items.add(key + "=" + parser.getText());
     }
     return items;
+  }
+
+  /**
+   * The value at the parser's current token, whole, with lines: a mapping's value takes its key's
+   * line ({@code keyLine}, 0 for a list item), where a reader looks for it.
+   */
+  private static ConfigTree tree(Path path, JsonParser parser, String where, int depth, int keyLine)
+      throws IOException {
+    int line = keyLine > 0 ? keyLine : line(parser);
+    if (depth > MAX_DEPTH) {
+      throw problem(path, line, where + " is nested deeper than " + MAX_DEPTH + " levels");
+    }
+    JsonToken token = parser.currentToken();
+    if (token == JsonToken.START_ARRAY) {
+      List<ConfigTree> items = new ArrayList<>();
+      for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+        items.add(tree(path, parser, where + "[" + items.size() + "]", depth + 1, 0));
+      }
+      return new ConfigTree.Sequence(items, line);
+    }
+    if (token == JsonToken.START_OBJECT) {
+      Map<String, ConfigTree> entries = new LinkedHashMap<>();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String key = parser.currentName();
+        int entryLine = line(parser);
+        if (entries.containsKey(key)) {
+          throw problem(
+              path,
+              entryLine,
+              where + "." + key + " is set twice (first on line " + entries.get(key).line() + ")");
+        }
+        parser.nextToken();
+        entries.put(key, tree(path, parser, where + "." + key, depth + 1, entryLine));
+      }
+      return new ConfigTree.Mapping(entries, line);
+    }
+    if (token == JsonToken.VALUE_NULL) {
+      throw problem(path, line, where + " has no value");
+    }
+    return new ConfigTree.Scalar(parser.getText(), line);
   }
 
   private static int line(JsonParser parser) {

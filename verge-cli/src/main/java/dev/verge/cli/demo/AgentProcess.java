@@ -37,6 +37,20 @@ final class AgentProcess implements AutoCloseable {
       Map<String, String> labels,
       Duration interval)
       throws IOException {
+    return start(name, dataDir, hub, enrollToken, trustedKey, labels, interval, null);
+  }
+
+  /** As above, with the settings of an agent configuration file ({@code --config}) as well. */
+  static AgentProcess start(
+      String name,
+      Path dataDir,
+      URI hub,
+      Path enrollToken,
+      Path trustedKey,
+      Map<String, String> labels,
+      Duration interval,
+      Path config)
+      throws IOException {
     String home = System.getProperty("verge.home");
     if (home == null) {
       throw new IOException(
@@ -58,6 +72,9 @@ final class AgentProcess implements AutoCloseable {
             "--forward-interval=" + interval.toMillis() + "ms",
             "--parent-pid=" + ProcessHandle.current().pid()));
     labels.forEach((k, v) -> command.add("--label=" + k + "=" + v));
+    if (config != null) {
+      command.add("--config=" + config);
+    }
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.redirectErrorStream(true);
     builder.redirectOutput(dataDir.resolve("agent.log").toFile());

@@ -69,9 +69,41 @@ public final class Demo {
   }
 
   static final String MODEL = "pump-failure";
-  private static final int STEPS = 13;
+  private static final int STEPS = 14;
   private static final Duration POLL = Duration.ofMillis(500);
   private static final Map<String, String> SELECTOR = Map.of("fleet", "demo");
+
+  static final String FAR_EDGE = "far-edge";
+  private static final Duration OUTAGE = Duration.ofSeconds(3);
+
+  /**
+   * The far-edge device's pipeline: a synthetic pump whose temperature and vibration rise together
+   * every 3 s, read every 200 ms; a failure probability above 0.8 raises an event for the hub.
+   */
+  static final String FAR_EDGE_CONFIG =
+      """
+      agent:
+        pipelines:
+          pump-watch:
+            model: %s
+            source:
+              synthetic:
+                seed: 7
+                fields:
+                  temperature: {mean: 66, amplitude: 16, period: 3s, noise: 2}
+                  vibration: {mean: 3.8, amplitude: 2.8, period: 3s, noise: 0.4}
+            schedule: {every: 200ms}
+            input:
+              features:
+                - {field: temperature, scale: 0.1}
+                - vibration
+            rules:
+              - name: failure risk
+                when: output[1] > 0.8
+                then:
+                  - event: {severity: critical, message: pump failure risk above 80%%}
+      """
+          .formatted(MODEL);
 
   /**
    * The bad release's gate: the mean "failing" probability. The demo's traffic is half failing
@@ -95,6 +127,11 @@ public final class Demo {
   private final List<URI> endpoints = new ArrayList<>();
   private final List<LoadGenerator.Counters> counters = new ArrayList<>();
   private final Map<String, String> deviceIdByAgent = new HashMap<>();
+  private AgentProcess farEdge;
+  private URI farEdgeEndpoint;
+  private String farEdgeId;
+  private LinkSwitch link;
+  private String farEdgeSummary;
   private Hub hub;
   private HubAdminClient client;
   private Path work;
@@ -143,6 +180,8 @@ public final class Demo {
       badRelease = stopBadReleaseInCanary();
       step = "sync predictions to the hub";
       awaitSync();
+      step = "run a far-edge pipeline, offline for a while";
+      farEdge(publicKey);
       step = "summarise";
       List<Row> rows = summary();
       failed = false;
@@ -508,6 +547,134 @@ public final class Demo {
     return "v3 " + end.state() + " in the canary: " + end.reason();
   }
 
+  /**
+   * Starts a far-edge device whose hub link the demo controls, running a pipeline on a synthetic
+   * sensor; cuts the link for {@link #OUTAGE} while it keeps predicting, then checks that every
+   * prediction and event it made, offline ones included, reaches the hub.
+   */
+  private void farEdge(Path publicKey) throws IOException, InterruptedException {
+    begin("A far-edge device runs a pipeline on a synthetic sensor, offline for part of the run");
+    link = LinkSwitch.to(hub.url());
+    Path data = Files.createDirectories(work.resolve("agents").resolve(FAR_EDGE));
+    Path config = Files.writeString(data.resolve("agent.yaml"), FAR_EDGE_CONFIG);
+    Path tokenFile = data.resolve("enroll.token");
+    Keys.writeOwnerOnly(tokenFile, client.createEnrollmentToken(600L, "demo far-edge").token());
+    farEdge =
+        AgentProcess.start(
+            FAR_EDGE,
+            data,
+            link.url(),
+            tokenFile,
+            publicKey,
+            Map.of("fleet", FAR_EDGE),
+            POLL,
+            config);
+    Instant deadline = Instant.now().plusSeconds(90);
+    farEdgeEndpoint = farEdge.awaitEndpoint(deadline);
+    while (farEdgeId == null) {
+      client.devices().stream()
+          .filter(d -> d.name().equals(FAR_EDGE))
+          .findFirst()
+          .ifPresent(d -> farEdgeId = d.id());
+      requireBefore(deadline, "the far-edge device did not enroll");
+      Thread.sleep(100);
+    }
+    DeploymentView deployment =
+        client.deploy(new DeploymentRequest(MODEL, 2, Map.of("fleet", FAR_EDGE), false));
+    while (client.deployment(deployment.id()).counts().active() < 1) {
+      requireFarEdgeAlive();
+      requireBefore(deadline, "the far-edge device does not serve v2");
+      Thread.sleep(100);
+    }
+    out.println("      far-edge serves v2 from the hub; pipeline pump-watch reads every 200 ms");
+    while (pipeline().path("predictions").asLong() < 5) {
+      requireFarEdgeAlive();
+      requireBefore(deadline, "the pipeline made no predictions: " + pipeline());
+      Thread.sleep(50);
+    }
+
+    link.down();
+    JsonNode atCut = inference.status(farEdgeEndpoint);
+    long onHubAtCut = client.device(farEdgeId).predictionsSynced();
+    Thread.sleep(OUTAGE.toMillis());
+    JsonNode offline = inference.status(farEdgeEndpoint);
+    long madeOffline =
+        offline.path("predictionsServed").asLong() - atCut.path("predictionsServed").asLong();
+    long onHubOffline = client.device(farEdgeId).predictionsSynced();
+    if (madeOffline <= 0) {
+      throw new IllegalStateException("the pipeline stopped while the hub was unreachable");
+    }
+    if (onHubOffline > onHubAtCut + atCut.path("predictionsPending").asLong()) {
+      throw new IllegalStateException("predictions reached the hub through a cut link");
+    }
+    out.printf(
+        "      link cut for %d s: %d predictions and %d events made, %d and %d kept waiting on the"
+            + " device%n",
+        OUTAGE.toSeconds(),
+        madeOffline,
+        firedIn(offline) - firedIn(atCut),
+        offline.path("predictionsPending").asLong(),
+        offline.path("eventsPending").asLong());
+
+    link.up();
+    JsonNode atReconnect = inference.status(farEdgeEndpoint);
+    long served = atReconnect.path("predictionsServed").asLong();
+    long raised = firedIn(atReconnect);
+    Instant syncDeadline = Instant.now().plusSeconds(60);
+    long onHub;
+    int events;
+    while (true) {
+      onHub = client.device(farEdgeId).predictionsSynced();
+      events = client.events(farEdgeId, -1, 1000).size();
+      if (onHub >= served && events >= raised) {
+        break;
+      }
+      requireFarEdgeAlive();
+      requireBefore(
+          syncDeadline,
+          (served - onHub)
+              + " predictions and "
+              + (raised - events)
+              + " events did not reach the"
+              + " hub after the link came back");
+      Thread.sleep(100);
+    }
+    farEdgeSummary =
+        String.format(
+            Locale.ROOT,
+            "%s (%s) offline %d s; all %d pipeline predictions and %d events made until the link"
+                + " came back reached the hub (%d predictions made offline)",
+            FAR_EDGE,
+            farEdgeId,
+            OUTAGE.toSeconds(),
+            served,
+            raised,
+            madeOffline);
+    done(
+        String.format(
+            Locale.ROOT,
+            "all %d predictions and %d events made before the link came back are on the hub,"
+                + " the %d made offline included",
+            served,
+            raised,
+            madeOffline));
+  }
+
+  /** The far-edge agent's one pipeline, as its status shows it. */
+  private JsonNode pipeline() throws IOException, InterruptedException {
+    return inference.status(farEdgeEndpoint).path("pipelines").path(0);
+  }
+
+  private static long firedIn(JsonNode status) {
+    return status.path("pipelines").path(0).path("fired").asLong();
+  }
+
+  private void requireFarEdgeAlive() {
+    if (!farEdge.isAlive()) {
+      throw new IllegalStateException(FAR_EDGE + " exited; see " + farEdge.log());
+    }
+  }
+
   /** Prints each phase change of the rollout until it ends. */
   private DeploymentView followPhases(long deploymentId, Instant deadline)
       throws InterruptedException {
@@ -581,6 +748,9 @@ public final class Demo {
     if (badRelease != null) {
       out.println("Bad release:  " + badRelease);
     }
+    if (farEdgeSummary != null) {
+      out.println("Far edge:     " + farEdgeSummary);
+    }
     if (options.once() && !options.keepWork()) {
       out.println("Hub " + hub.url() + " and agents stop now (--once); run without it to explore.");
     } else {
@@ -615,6 +785,12 @@ public final class Demo {
     }
     cleaned = true;
     agents.forEach(AgentProcess::close);
+    if (farEdge != null) {
+      farEdge.close();
+    }
+    if (link != null) {
+      link.close();
+    }
     if (hub != null) {
       hub.close();
     }

@@ -13,6 +13,12 @@ public final class ApiPaths {
   public static final String REPORTED_SUFFIX = "/reported";
   public static final String PREDICTIONS_SUFFIX = "/predictions";
 
+  /**
+   * {@code POST DEVICES/{id}/events} (device): an {@link EventBatch}; {@code GET} (admin): the
+   * device's events, {@code ?after=SEQUENCE&limit=N}.
+   */
+  public static final String EVENTS_SUFFIX = "/events";
+
   /** {@code PATCH DEVICES/{id}/labels}, admin only: the operator's {@link LabelChange}. */
   public static final String LABELS_SUFFIX = "/labels";
 
@@ -58,6 +64,10 @@ public final class ApiPaths {
 
   public static String predictions(String deviceId) {
     return DEVICE + deviceId + PREDICTIONS_SUFFIX;
+  }
+
+  public static String events(String deviceId) {
+    return DEVICE + deviceId + EVENTS_SUFFIX;
   }
 
   public static String deployment(long id) {

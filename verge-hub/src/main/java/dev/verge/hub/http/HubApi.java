@@ -11,6 +11,8 @@ import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
 import dev.verge.core.api.EnrollmentToken;
 import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.core.api.EventBatch;
+import dev.verge.core.api.EventView;
 import dev.verge.core.api.LabelChange;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.ModelView;
@@ -30,6 +32,7 @@ import dev.verge.http.metrics.PrometheusScraper.Scrape;
 import dev.verge.hub.HubException;
 import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.device.DesiredStates;
+import dev.verge.hub.event.DeviceEvents;
 import dev.verge.hub.model.BundleFile;
 import dev.verge.hub.model.Published;
 import dev.verge.hub.store.Created;
@@ -183,6 +186,13 @@ final class HubApi {
                 "Per model, the deployment that gives the device its version and the ones it"
                     + " overrides")
             .responds(200, Body.json(DeviceExplanation.class)));
+    routes.add(
+        Route.get(devicePath + ApiPaths.EVENTS_SUFFIX, this::events)
+            .guard(admin)
+            .summary(
+                "The device's events, oldest first: ?after=SEQUENCE (default -1), ?limit=N"
+                    + " (default 100, at most 1000)")
+            .responds(200, Body.json(EventView[].class)));
     // Device API.
     routes.add(
         Route.post(ApiPaths.ENROLL, this::enroll)
@@ -208,6 +218,12 @@ final class HubApi {
             .guard(device)
             .summary("A batch of predictions, once per Idempotency-Key")
             .accepts(Body.json(PredictionBatch.class))
+            .responds(200, Body.json(BatchAck.class)));
+    routes.add(
+        Route.post(devicePath + ApiPaths.EVENTS_SUFFIX, this::postEvents)
+            .guard(device)
+            .summary("Events the device's pipelines raised, each stored once per sequence")
+            .accepts(Body.json(EventBatch.class))
             .responds(200, Body.json(BatchAck.class)));
     routes.add(
         Route.get(ApiPaths.BUNDLES + "{digest}", this::bundle)
@@ -328,6 +344,42 @@ final class HubApi {
     String key = call.header(ApiPaths.IDEMPOTENCY_KEY);
     PredictionBatch batch = call.json(PredictionBatch.class);
     ok(call, hub.telemetry().record(call.param("id"), key, batch));
+  }
+
+  private void postEvents(Exchange call) throws IOException {
+    call.json(200, hub.events().record(call.param("id"), call.json(EventBatch.class)));
+  }
+
+  private void events(Exchange call) throws IOException {
+    String id = call.param("id");
+    hub.devices().get(id); // An unknown device is a 404, not an empty list.
+    long after = number(call, "after", -1, Long.MAX_VALUE, -1);
+    int limit = (int) number(call, "limit", 1, DeviceEvents.MAX_LIST, 100);
+    call.json(200, hub.events().list(id, after, limit));
+  }
+
+  private static long number(Exchange call, String name, long min, long max, long fallback) {
+    Optional<String> value = call.query(name);
+    if (value.isEmpty()) {
+      return fallback;
+    }
+    try {
+      long n = Long.parseLong(value.get());
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below with the allowed range.
+    }
+    throw new HubException.InvalidInput(
+        name
+            + " must be a whole number from "
+            + min
+            + " to "
+            + max
+            + ", got '"
+            + value.get()
+            + "'");
   }
 
   // Bundles.

@@ -4,6 +4,7 @@ import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
+import dev.verge.hub.event.DeviceEvents;
 import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
 import dev.verge.hub.rollout.Rollouts;
@@ -18,4 +19,5 @@ public record HubServices(
     DesiredStates desiredStates,
     Rollouts deployments,
     Telemetry telemetry,
-    HubMetrics metrics) {}
+    HubMetrics metrics,
+    DeviceEvents events) {}
