@@ -4,6 +4,7 @@ import dev.verge.agent.AgentConfig;
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.capture.CapturePolicy;
 import dev.verge.agent.serving.ServingLimits;
+import dev.verge.agent.sync.DownloadLimits;
 import dev.verge.runtime.EngineOptions;
 import dev.verge.runtime.ExecutionProvider;
 import java.io.IOException;
@@ -265,6 +266,36 @@ public final class AgentSettings {
           () -> ServingLimits.DEFAULT_MAX_CONCURRENT_REQUESTS,
           String.valueOf(ServingLimits.DEFAULT_MAX_CONCURRENT_REQUESTS));
 
+  // Bundle downloads and the models they bring (issue 9, part "bounded").
+
+  public static final Setting<Duration> DOWNLOAD_IDLE_TIMEOUT =
+      Setting.of(
+          SECTION,
+          "download-idle-timeout",
+          Parsers.duration(),
+          DURATIONS,
+          () -> DownloadLimits.DEFAULT_IDLE_TIMEOUT,
+          text(DownloadLimits.DEFAULT_IDLE_TIMEOUT));
+
+  public static final Setting<Long> MAX_DOWNLOAD_RATE =
+      Setting.of(
+          SECTION,
+          "max-download-rate",
+          Parsers.byteRate(1L << 40),
+          "0 (no cap) or bytes a second: 256KiB, 2MB, 1MiB/s (kB, MB, GB: powers of 1000; KiB,"
+              + " MiB, GiB: of 1024)",
+          () -> 0L,
+          "0");
+
+  public static final Setting<Long> MAX_MODEL_MB =
+      Setting.of(
+          SECTION,
+          "max-model-mb",
+          Parsers.wholeNumber(1, 1024 * 1024),
+          "1 to 1048576 (MiB)",
+          () -> DownloadLimits.defaults().maxModelBytes() / MIB,
+          "1/4 of the heap");
+
   public static final List<Setting<?>> ALL =
       List.of(
           HUB,
@@ -293,6 +324,9 @@ public final class AgentSettings {
           CAPTURE_MODELS,
           MAX_REQUEST_MB,
           MAX_CONCURRENT_REQUESTS,
+          DOWNLOAD_IDLE_TIMEOUT,
+          MAX_DOWNLOAD_RATE,
+          MAX_MODEL_MB,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -327,7 +361,12 @@ public final class AgentSettings {
         .withServingLimits(
             ServingLimits.defaults()
                 .withMaxRequestBytes(settings.get(MAX_REQUEST_MB) * MIB)
-                .withMaxConcurrentRequests(settings.get(MAX_CONCURRENT_REQUESTS)));
+                .withMaxConcurrentRequests(settings.get(MAX_CONCURRENT_REQUESTS)))
+        .withDownloads(
+            DownloadLimits.defaults()
+                .withIdleTimeout(settings.get(DOWNLOAD_IDLE_TIMEOUT))
+                .withMaxBytesPerSecond(settings.get(MAX_DOWNLOAD_RATE))
+                .withMaxModelBytes(settings.get(MAX_MODEL_MB) * MIB));
   }
 
   /** The capture settings, each model's terms applied over the defaults (part: capture). */
