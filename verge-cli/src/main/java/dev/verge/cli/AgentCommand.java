@@ -257,7 +257,7 @@ final class AgentCommand implements Runnable {
       paramLabel = "MIB",
       description =
           "Largest model loaded; a larger one is refused with its reason (the hub shows it"
-              + " failed), as its bytes are held on the heap while it loads (default:"
+              + " failed), as its bytes are held in direct memory while it loads (default:"
               + " ${DEFAULT-VALUE}).")
   String maxModelMb;
 

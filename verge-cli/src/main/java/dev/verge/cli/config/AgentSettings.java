@@ -294,7 +294,7 @@ public final class AgentSettings {
           Parsers.wholeNumber(1, 1024 * 1024),
           "1 to 1048576 (MiB)",
           () -> DownloadLimits.defaults().maxModelBytes() / MIB,
-          "1/4 of the heap");
+          "1/2 of the direct memory (the heap's size unless -XX:MaxDirectMemorySize)");
 
   public static final List<Setting<?>> ALL =
       List.of(

@@ -37,7 +37,7 @@ class DownloadSettingsTest {
   }
 
   @Test
-  void the_defaults_are_a_30_s_idle_time_out_no_cap_and_a_quarter_of_the_heap() {
+  void the_defaults_are_a_30_s_idle_time_out_no_cap_and_half_the_direct_memory() {
     DownloadLimits limits = resolve(Map.of());
 
     assertThat(limits.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
