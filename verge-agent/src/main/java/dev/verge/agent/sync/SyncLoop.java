@@ -604,8 +604,7 @@ public final class SyncLoop implements AutoCloseable {
    * The earlier failure to count {@code result} after: none (a first failure, the shortest wait)
    * when it is a transient failure of a download that made progress.
    */
-  private static Failure afterProgress(
-      Activation result, Failure earlier, BooleanSupplier progressed) {
+  static Failure afterProgress(Activation result, Failure earlier, BooleanSupplier progressed) {
     return result instanceof Activation.Failed f && f.retryable() && progressed.getAsBoolean()
         ? null
         : earlier;
