@@ -65,7 +65,7 @@ class LoopSurvivalTest extends AgentHarness {
 
     assertThat(reported("pump").orElseThrow().error())
         .startsWith("model load failed: not enough memory to load pump v1")
-        .contains("lower max-model-mb or raise the heap (-Xmx)");
+        .contains("lower max-model-mb or raise -XX:MaxDirectMemorySize");
 
     hub.desire(hub.model("pump", 2, bundles.logistic("pump", 2)));
     agent.syncNow();

@@ -328,6 +328,31 @@ final class AgentCommand implements Runnable {
   String keepBundles;
 
   @Option(
+      names = "--download-idle-timeout",
+      paramLabel = "DURATION",
+      description =
+          "A bundle download that receives no byte for this long is given up and resumed, its"
+              + " part kept (default ${DEFAULT-VALUE}).")
+  String downloadIdleTimeout;
+
+  @Option(
+      names = "--max-download-rate",
+      paramLabel = "RATE",
+      description =
+          "Cap on what bundle downloads read from the link, in bytes a second: 256KiB, 2MB; 0:"
+              + " none (default ${DEFAULT-VALUE}).")
+  String maxDownloadRate;
+
+  @Option(
+      names = "--max-model-mb",
+      paramLabel = "MIB",
+      description =
+          "Largest model loaded; a larger one is refused with its reason (the hub shows it"
+              + " failed), as its bytes are held in direct memory while it loads (default:"
+              + " ${DEFAULT-VALUE}).")
+  String maxModelMb;
+
+  @Option(
       names = "--parent-pid",
       hidden = true,
       description = "Exit when this process exits (used by the demo).")

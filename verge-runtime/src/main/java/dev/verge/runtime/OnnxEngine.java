@@ -47,7 +47,11 @@ public final class OnnxEngine implements InferenceEngine {
   @Override
   public LoadedModel load(ModelSource source) {
     String what = source.name() + " v" + source.version();
-    OrtSession session = openSession(source.model(), what);
+    // Off the heap, ONNX Runtime reads the direct buffer in place: no copy on the heap.
+    OrtSession session =
+        source.offHeap() != null
+            ? openSession(options -> environment.createSession(source.offHeap(), options), what)
+            : openSession(source.model(), what);
     try {
       List<TensorSpec> inputs = specs(session.getInputInfo());
       List<TensorSpec> outputs = specs(session.getOutputInfo());
@@ -86,6 +90,16 @@ public final class OnnxEngine implements InferenceEngine {
   }
 
   private OrtSession openSession(byte[] model, String what) {
+    return openSession(options -> environment.createSession(model, options), what);
+  }
+
+  /** Creates a session from a model's bytes or buffer with the options it is given. */
+  @FunctionalInterface
+  private interface SessionFactory {
+    OrtSession create(OrtSession.SessionOptions options) throws OrtException;
+  }
+
+  private OrtSession openSession(SessionFactory model, String what) {
     if (provider.provider() == ExecutionProvider.CUDA) {
       try {
         return openSession(model, what, true);
@@ -104,7 +118,7 @@ public final class OnnxEngine implements InferenceEngine {
     return openSession(model, what, false);
   }
 
-  private OrtSession openSession(byte[] model, String what, boolean cuda) {
+  private OrtSession openSession(SessionFactory model, String what, boolean cuda) {
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
       sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       // A failed run comes back as an OrtException, which the agent reports (and throttles in
@@ -123,7 +137,7 @@ public final class OnnxEngine implements InferenceEngine {
       if (cuda) {
         sessionOptions.addCUDA(ExecutionProviders.CUDA_DEVICE);
       }
-      return environment.createSession(model, sessionOptions);
+      return model.create(sessionOptions);
     } catch (OrtException e) {
       throw new EngineException(
           "ONNX Runtime cannot load " + what + (cuda ? " on CUDA" : "") + ": " + e.getMessage(), e);

@@ -53,6 +53,34 @@ class OnnxEngineTest {
     }
   }
 
+  /** A model in a direct buffer loads off the heap and answers as the same model from bytes. */
+  @Test
+  void a_model_in_a_direct_buffer_loads_and_answers_as_from_bytes() {
+    byte[] bytes = TestModels.logistic();
+    java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+    Tensor input =
+        new Tensor("input", DataType.FP32, new long[] {2, 2}, new float[] {0f, 0f, 3f, 3f});
+
+    try (LoadedModel offHeap = ENGINE.load(ModelSource.offHeap("pump", 1, direct));
+        LoadedModel onHeap = ENGINE.load(new ModelSource("pump", 1, bytes))) {
+      assertThat(offHeap.inputs()).isEqualTo(onHeap.inputs());
+      assertThat(offHeap.infer(List.of(input), Set.of()).get(0).data())
+          .isEqualTo(onHeap.infer(List.of(input), Set.of()).get(0).data());
+    }
+  }
+
+  @Test
+  void an_off_heap_model_with_unsigned_types_is_rewritten_from_a_copy_and_loads() {
+    byte[] bytes = TestModels.allTypes();
+    java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+
+    try (LoadedModel model = ENGINE.load(ModelSource.offHeap("types", 1, direct))) {
+      assertThat(model.inputs())
+          .extracting(spec -> spec.datatype())
+          .contains(DataType.UINT16, DataType.UINT32, DataType.UINT64);
+    }
+  }
+
   @Test
   void round_trips_every_supported_element_type() {
     Map<String, Tensor> given = new java.util.HashMap<>();

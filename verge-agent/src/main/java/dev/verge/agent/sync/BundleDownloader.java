@@ -36,9 +36,6 @@ final class BundleDownloader {
 
   private static final System.Logger LOG = System.getLogger(BundleDownloader.class.getName());
 
-  /** A download that receives no byte for this long is given up, to resume later. */
-  static final Duration DEFAULT_STALL_TIMEOUT = DownloadLimits.DEFAULT_IDLE_TIMEOUT;
-
   /**
    * The wait before resuming a download whose last try broke off: the first wait after a try that
    * brought bytes, doubling for each try in a row that brought none.

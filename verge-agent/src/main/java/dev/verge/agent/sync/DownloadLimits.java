@@ -1,5 +1,7 @@
 package dev.verge.agent.sync;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -10,14 +12,15 @@ import java.util.Objects;
  *     a body that stops midway without closing never holds the sync loop
  * @param maxBytesPerSecond the cap on what downloads read from the link, all at once together; 0
  *     for none
- * @param maxModelBytes the largest model the agent loads: its bytes are held on the heap while ONNX
+ * @param maxModelBytes the largest model the agent loads: its bytes are held in direct memory (off
+ *     the heap, within {@code -XX:MaxDirectMemorySize}, by default the heap's size) while ONNX
  *     Runtime builds the session, so a larger one is refused with a reason instead of loaded
  */
 public record DownloadLimits(Duration idleTimeout, long maxBytesPerSecond, long maxModelBytes) {
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
-  /** The default model limit is this share of the heap (a quarter). */
-  static final int HEAP_SHARE = 4;
+  /** The default model limit is this share of the direct-memory limit (a half). */
+  static final int DIRECT_MEMORY_SHARE = 2;
 
   /** The default model limit is never below this. */
   public static final long MIN_DEFAULT_MODEL_BYTES = 16L * 1024 * 1024;
@@ -38,15 +41,35 @@ public record DownloadLimits(Duration idleTimeout, long maxBytesPerSecond, long 
     }
   }
 
-  /** A 30 s idle time-out, no rate cap, models up to a quarter of this JVM's heap. */
+  /** A 30 s idle time-out, no rate cap, models up to half this JVM's direct-memory limit. */
   public static DownloadLimits defaults() {
-    return forHeap(Runtime.getRuntime().maxMemory());
+    return forDirectMemory(directMemoryLimit());
   }
 
-  /** The defaults for a heap of {@code heapBytes}. */
-  public static DownloadLimits forHeap(long heapBytes) {
+  /** The defaults for a direct-memory limit of {@code bytes}. */
+  public static DownloadLimits forDirectMemory(long bytes) {
     return new DownloadLimits(
-        DEFAULT_IDLE_TIMEOUT, 0, Math.max(MIN_DEFAULT_MODEL_BYTES, heapBytes / HEAP_SHARE));
+        DEFAULT_IDLE_TIMEOUT, 0, Math.max(MIN_DEFAULT_MODEL_BYTES, bytes / DIRECT_MEMORY_SHARE));
+  }
+
+  /**
+   * The most direct memory this JVM gives: {@code -XX:MaxDirectMemorySize} when set, else (as the
+   * JVM does) the heap's maximum.
+   */
+  public static long directMemoryLimit() {
+    try {
+      String value =
+          ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+              .getVMOption("MaxDirectMemorySize")
+              .getValue();
+      long set = Long.parseLong(value);
+      if (set > 0) {
+        return set;
+      }
+    } catch (RuntimeException e) {
+      // Not a HotSpot JVM, or no such option: the JVM's own default below.
+    }
+    return Runtime.getRuntime().maxMemory();
   }
 
   public DownloadLimits withIdleTimeout(Duration value) {

@@ -21,11 +21,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,6 +49,13 @@ import java.util.zip.GZIPOutputStream;
 public final class HubClient implements AutoCloseable {
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * The most bytes a JSON answer of the hub may hold (a desired state, an acknowledgement): far
+   * above what a real one takes, and refused past it without reading on.
+   */
+  static final int MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
   private static final String JSON = "application/json";
   private static final long NEVER = Long.MIN_VALUE;
@@ -50,9 +65,18 @@ public final class HubClient implements AutoCloseable {
   private final HttpClient http;
   private final Identity identity;
   private final AtomicLong lastContactMillis;
+  private final Duration requestTimeout;
 
   /** A client for {@code hubUrl} with no device identity yet: it can only {@link #enroll}. */
   public HubClient(URI hubUrl) {
+    this(hubUrl, REQUEST_TIMEOUT);
+  }
+
+  /**
+   * As {@link #HubClient(URI)}, each call bounded by {@code requestTimeout} (plus a long poll's
+   * wait): the hub's whole answer, headers and body, must arrive within it.
+   */
+  HubClient(URI hubUrl, Duration requestTimeout) {
     this(
         hubUrl,
         HttpClient.newBuilder()
@@ -64,11 +88,18 @@ public final class HubClient implements AutoCloseable {
                     : HttpClient.Version.HTTP_1_1)
             .build(),
         null,
-        new AtomicLong(NEVER));
+        new AtomicLong(NEVER),
+        requestTimeout);
   }
 
-  private HubClient(URI hubUrl, HttpClient http, Identity identity, AtomicLong lastContactMillis) {
+  private HubClient(
+      URI hubUrl,
+      HttpClient http,
+      Identity identity,
+      AtomicLong lastContactMillis,
+      Duration requestTimeout) {
     this.hubUrl = hubUrl;
+    this.requestTimeout = requestTimeout;
     this.lastContactMillis = lastContactMillis;
     String text = hubUrl.toString();
     this.base = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
@@ -79,7 +110,11 @@ public final class HubClient implements AutoCloseable {
   /** A client that calls as {@code identity}, sharing this one's connections. */
   public HubClient as(Identity identity) {
     return new HubClient(
-        hubUrl, http, Objects.requireNonNull(identity, "identity"), lastContactMillis);
+        hubUrl,
+        http,
+        Objects.requireNonNull(identity, "identity"),
+        lastContactMillis,
+        requestTimeout);
   }
 
   public URI hubUrl() {
@@ -102,7 +137,7 @@ public final class HubClient implements AutoCloseable {
    */
   public EnrollResponse enroll(String token, EnrollRequest request) {
     HttpRequest http =
-        request(ApiPaths.ENROLL, token, REQUEST_TIMEOUT)
+        request(ApiPaths.ENROLL, token, requestTimeout)
             .header("Content-Type", JSON)
             .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(request)))
             .build();
@@ -121,7 +156,7 @@ public final class HubClient implements AutoCloseable {
     String what = "get the desired state";
     long seconds = wait.toSeconds();
     String path = ApiPaths.desired(deviceId()) + (seconds > 0 ? "?waitSeconds=" + seconds : "");
-    HttpRequest.Builder builder = request(path, credential(), REQUEST_TIMEOUT.plus(wait)).GET();
+    HttpRequest.Builder builder = request(path, credential(), requestTimeout.plus(wait)).GET();
     if (etag != null) {
       builder.header("If-None-Match", etag);
     }
@@ -138,7 +173,7 @@ public final class HubClient implements AutoCloseable {
   /** Tells the hub what this device runs. */
   public void report(ReportedState state) {
     HttpRequest http =
-        request(ApiPaths.reported(deviceId()), credential(), REQUEST_TIMEOUT)
+        request(ApiPaths.reported(deviceId()), credential(), requestTimeout)
             .header("Content-Type", JSON)
             .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.write(state)))
             .build();
@@ -193,11 +228,11 @@ public final class HubClient implements AutoCloseable {
   }
 
   /** The usual time-out, plus twice what the cap needs for the body, so a capped link can send. */
-  private static Duration uploadTimeout(byte[] body, Upload upload) {
+  private Duration uploadTimeout(byte[] body, Upload upload) {
     long rate = upload.cap().bytesPerSecond();
     return rate == 0
-        ? REQUEST_TIMEOUT
-        : REQUEST_TIMEOUT.plusMillis(Math.multiplyExact(2_000L, body.length) / rate);
+        ? requestTimeout
+        : requestTimeout.plusMillis(Math.multiplyExact(2_000L, body.length) / rate);
   }
 
   /** gzip at its fastest level: JSON tensors shrink well at any level, CPU is the scarce part. */
@@ -241,7 +276,7 @@ public final class HubClient implements AutoCloseable {
   BundleStream openBundle(String digest, long from) {
     String what = "download bundle " + digest;
     // The body is streamed, so the timeout covers only the wait for the answer's headers.
-    HttpRequest.Builder builder = request(ApiPaths.bundle(digest), credential(), REQUEST_TIMEOUT);
+    HttpRequest.Builder builder = request(ApiPaths.bundle(digest), credential(), requestTimeout);
     if (from > 0) {
       builder.header("Range", "bytes=" + from + "-");
     }
@@ -293,8 +328,91 @@ public final class HubClient implements AutoCloseable {
         .header("Authorization", "Bearer " + bearer);
   }
 
+  /**
+   * Sends {@code request} and reads the whole answer, bounded in time and size: the HTTP client's
+   * time-out covers only the wait for the headers, so a body that stops midway would otherwise hold
+   * the caller (the sync loop, the forwarder) for ever.
+   */
   private HttpResponse<byte[]> send(HttpRequest request, String what) {
-    return send(request, HttpResponse.BodyHandlers.ofByteArray(), what);
+    Duration limit = request.timeout().orElse(requestTimeout);
+    CompletableFuture<HttpResponse<byte[]>> answer =
+        http.sendAsync(request, info -> new BoundedBody(MAX_ANSWER_BYTES));
+    try {
+      HttpResponse<byte[]> response = answer.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+      if (response.statusCode() < 400) {
+        lastContactMillis.set(System.currentTimeMillis());
+      }
+      return response;
+    } catch (TimeoutException e) {
+      answer.cancel(true); // ends the exchange and closes its connection
+      throw new HubUnavailableException(
+          "cannot "
+              + what
+              + ": hub "
+              + hubUrl
+              + " sent no complete answer within "
+              + limit.toMillis()
+              + " ms",
+          e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      String reason =
+          cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+      throw new HubUnavailableException(
+          "cannot " + what + ": hub " + hubUrl + " is unreachable (" + reason + ")", cause);
+    } catch (InterruptedException e) {
+      answer.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new HubUnavailableException("cannot " + what + ": interrupted", e);
+    }
+  }
+
+  /** Collects an answer's body, failing it once it passes {@code max} bytes. */
+  private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final int max;
+    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
+    private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    private Flow.Subscription subscription;
+
+    BoundedBody(int max) {
+      this.max = max;
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription value) {
+      subscription = value;
+      value.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      for (ByteBuffer buffer : buffers) {
+        if (bytes.size() + buffer.remaining() > max) {
+          subscription.cancel();
+          body.completeExceptionally(
+              new IOException("its answer is larger than the " + max + " bytes allowed"));
+          return;
+        }
+        byte[] chunk = new byte[buffer.remaining()];
+        buffer.get(chunk);
+        bytes.writeBytes(chunk);
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      body.completeExceptionally(error);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(bytes.toByteArray());
+    }
   }
 
   private <T> HttpResponse<T> send(

@@ -22,6 +22,7 @@ import dev.verge.runtime.LoadedModel;
 import dev.verge.runtime.ModelSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -46,8 +47,8 @@ final class ModelInstaller {
   private final InstallJournal journal;
 
   /**
-   * @param maxModelBytes the largest model loaded: its bytes are held on the heap while the engine
-   *     builds its session, so a larger one is refused (BUNDLE) before it is read
+   * @param maxModelBytes the largest model loaded: its bytes are held in direct memory while the
+   *     engine builds its session, so a larger one is refused (BUNDLE) before it is read
    */
   ModelInstaller(
       InferenceEngine engine,
@@ -334,14 +335,15 @@ final class ModelInstaller {
   }
 
   private LoadedModel load(Path file, String name, long version) {
-    byte[] modelBytes;
+    ByteBuffer modelBytes;
     Optional<Samples> samples;
     try (Bundle bundle = Bundle.open(file)) {
       bundle.verifySignature(trust);
       Manifest manifest = bundle.manifest();
       checkManifest(manifest, name, version);
       checkModelSize(manifest);
-      modelBytes = bundle.readFile(manifest.entrypoint());
+      // Off the heap: ONNX Runtime reads the buffer in place, so serving keeps its heap.
+      modelBytes = bundle.readFileOffHeap(manifest.entrypoint());
       samples = bundle.samples();
     } catch (BundleException e) {
       throw bundleRefusal(e);
@@ -352,7 +354,7 @@ final class ModelInstaller {
     }
     LoadedModel model;
     try {
-      model = engine.load(new ModelSource(name, version, modelBytes));
+      model = engine.load(ModelSource.offHeap(name, version, modelBytes));
     } catch (EngineException e) {
       throw new ActivationException(Check.LOAD, e.getMessage(), e);
     } catch (OutOfMemoryError e) {
@@ -388,8 +390,8 @@ final class ModelInstaller {
               + mib(size)
               + ", more than the "
               + mib(maxModelBytes)
-              + " this agent loads (max-model-mb); raise max-model-mb and the heap (-Xmx) with"
-              + " it, or ship a smaller model");
+              + " this agent loads (max-model-mb); raise max-model-mb (past half the heap, raise"
+              + " -XX:MaxDirectMemorySize with it), or ship a smaller model");
     }
   }
 
@@ -405,7 +407,9 @@ final class ModelInstaller {
             + version
             + " (heap "
             + mib(Runtime.getRuntime().maxMemory())
-            + "): lower max-model-mb or raise the heap (-Xmx)",
+            + ", direct memory "
+            + mib(DownloadLimits.directMemoryLimit())
+            + "): lower max-model-mb or raise -XX:MaxDirectMemorySize and the heap (-Xmx)",
         e);
   }
 

@@ -71,9 +71,6 @@ public final class SyncLoop implements AutoCloseable {
   /** While a verified version waits for its window, the window is checked this often. */
   static final Duration WINDOW_CHECK = Duration.ofSeconds(1);
 
-  /** A download that receives no byte for this long is given up, to resume later. */
-  public static final Duration DEFAULT_STALL_TIMEOUT = BundleDownloader.DEFAULT_STALL_TIMEOUT;
-
   /** While a download holds the loop, the hub is asked this often whether it still wants it. */
   static final Duration PEEK_INTERVAL = Duration.ofSeconds(5);
 
@@ -680,8 +677,7 @@ public final class SyncLoop implements AutoCloseable {
    * The earlier failure to count {@code result} after: none (a first failure, the shortest wait)
    * when it is a transient failure of a download that made progress.
    */
-  private static Failure afterProgress(
-      Activation result, Failure earlier, BooleanSupplier progressed) {
+  static Failure afterProgress(Activation result, Failure earlier, BooleanSupplier progressed) {
     return result instanceof Activation.Failed f && f.retryable() && progressed.getAsBoolean()
         ? null
         : earlier;

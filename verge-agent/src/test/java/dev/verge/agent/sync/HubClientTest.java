@@ -126,4 +126,37 @@ class HubClientTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("enroll first");
   }
+
+  /**
+   * Issue 9, "sync never hangs": the HTTP client's time-out covers only the answer's headers, so a
+   * desired state whose body stopped midway held the sync loop for ever.
+   */
+  @Test
+  void an_answer_whose_body_stops_midway_fails_within_the_request_time_out() throws Exception {
+    Duration timeout = Duration.ofMillis(500);
+    try (StoppingServer stopping = new StoppingServer(new byte[1000], 10);
+        HubClient stalled =
+            new HubClient(stopping.url(), timeout)
+                .as(new Identity(FakeHub.DEVICE_ID, FakeHub.CREDENTIAL))) {
+      long started = System.nanoTime();
+
+      assertThatThrownBy(() -> stalled.desired(null, Duration.ZERO))
+          .isInstanceOf(HubUnavailableException.class)
+          .hasMessageContaining("cannot get the desired state")
+          .hasMessageContaining("sent no complete answer within 500 ms");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(timeout);
+    }
+  }
+
+  @Test
+  void an_answer_larger_than_allowed_is_refused_without_reading_it_all() throws Exception {
+    byte[] huge = new byte[HubClient.MAX_ANSWER_BYTES + 1024];
+    try (StoppingServer large = new StoppingServer(huge, huge.length);
+        HubClient toLarge =
+            new HubClient(large.url()).as(new Identity(FakeHub.DEVICE_ID, FakeHub.CREDENTIAL))) {
+      assertThatThrownBy(() -> toLarge.desired(null, Duration.ZERO))
+          .isInstanceOf(HubUnavailableException.class)
+          .hasMessageContaining("larger than the " + HubClient.MAX_ANSWER_BYTES + " bytes allowed");
+    }
+  }
 }

@@ -6,6 +6,7 @@ import dev.verge.agent.capture.CapturePolicy;
 import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.serving.ServingLimits;
 import dev.verge.agent.sync.UpdatePolicy;
+import dev.verge.agent.sync.DownloadLimits;
 import dev.verge.runtime.EngineOptions;
 import dev.verge.runtime.ExecutionProvider;
 import java.io.IOException;
@@ -143,7 +144,7 @@ public final class AgentSettings {
       Setting.of(
           SECTION,
           "max-upload-rate",
-          Parsers.byteRate(),
+          Parsers.byteRate(1L << 40),
           "bytes a second such as 64KiB or 1MB; 0 for no cap",
           () -> ForwardConfig.defaults().maxUploadRate(),
           "0");
@@ -370,6 +371,35 @@ public final class AgentSettings {
           "1 to 1000 bundles per model (the active one counts)",
           () -> UpdatePolicy.DEFAULT_KEEP_BUNDLES,
           String.valueOf(UpdatePolicy.DEFAULT_KEEP_BUNDLES));
+  // Bundle downloads and the models they bring (issue 9, part "bounded").
+
+  public static final Setting<Duration> DOWNLOAD_IDLE_TIMEOUT =
+      Setting.of(
+          SECTION,
+          "download-idle-timeout",
+          Parsers.duration(),
+          DURATIONS,
+          () -> DownloadLimits.DEFAULT_IDLE_TIMEOUT,
+          text(DownloadLimits.DEFAULT_IDLE_TIMEOUT));
+
+  public static final Setting<Long> MAX_DOWNLOAD_RATE =
+      Setting.of(
+          SECTION,
+          "max-download-rate",
+          Parsers.byteRate(1L << 40),
+          "0 (no cap) or bytes a second: 256KiB, 2MB, 1MiB/s (kB, MB, GB: powers of 1000; KiB,"
+              + " MiB, GiB: of 1024)",
+          () -> 0L,
+          "0");
+
+  public static final Setting<Long> MAX_MODEL_MB =
+      Setting.of(
+          SECTION,
+          "max-model-mb",
+          Parsers.wholeNumber(1, 1024 * 1024),
+          "1 to 1048576 (MiB)",
+          () -> DownloadLimits.defaults().maxModelBytes() / MIB,
+          "1/2 of the direct memory (the heap's size unless -XX:MaxDirectMemorySize)");
 
   public static final List<Setting<?>> ALL =
       List.of(
@@ -410,6 +440,9 @@ public final class AgentSettings {
           HEALTH_MAX_ERROR_RATE,
           HEALTH_MAX_P95_LATENCY,
           KEEP_BUNDLES,
+          DOWNLOAD_IDLE_TIMEOUT,
+          MAX_DOWNLOAD_RATE,
+          MAX_MODEL_MB,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -457,7 +490,12 @@ public final class AgentSettings {
                     settings.get(HEALTH_CHECK_REQUESTS), settings.get(HEALTH_CHECK_WINDOW))
                 .withLimits(
                     settings.get(HEALTH_MAX_ERROR_RATE), settings.get(HEALTH_MAX_P95_LATENCY))
-                .withKeepBundles(settings.get(KEEP_BUNDLES)));
+                .withKeepBundles(settings.get(KEEP_BUNDLES)))
+        .withDownloads(
+            DownloadLimits.defaults()
+                .withIdleTimeout(settings.get(DOWNLOAD_IDLE_TIMEOUT))
+                .withMaxBytesPerSecond(settings.get(MAX_DOWNLOAD_RATE))
+                .withMaxModelBytes(settings.get(MAX_MODEL_MB) * MIB));
   }
 
   /** The capture settings, each model's terms applied over the defaults (part: capture). */

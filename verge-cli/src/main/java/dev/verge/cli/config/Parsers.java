@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 /** Turn a setting's text into its value, or say in a few words why not. */
 final class Parsers {
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+  private static final Pattern BYTE_RATE = Pattern.compile("(\\d{1,18}) ?([A-Za-z]{1,3})?(?:/s)?");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
 
   private Parsers() {}
@@ -189,32 +190,35 @@ final class Parsers {
   }
 
   /**
-   * Bytes a second: a whole number with an optional unit (B, kB, KiB, MB, MiB, GB, GiB) and an
-   * optional {@code /s}: {@code 0} (no cap), {@code 65536}, {@code 256KiB}, {@code 2MB/s}.
+   * A rate in bytes a second: a whole number of bytes, or one with a unit ({@code kB}, {@code MB},
+   * {@code GB} in powers of 1000; {@code KiB}, {@code MiB}, {@code GiB} in powers of 1024), with or
+   * without {@code /s}; {@code 0} for none.
    */
-  static Function<List<String>, Long> byteRate() {
-    return one(Parsers::bytesPerSecond);
-  }
-
-  private static final Pattern BYTE_RATE =
-      Pattern.compile("(\\d{1,12})\\s*(b|kb|kib|mb|mib|gb|gib)?(/s)?", Pattern.CASE_INSENSITIVE);
-
-  static long bytesPerSecond(String text) {
-    java.util.regex.Matcher m = BYTE_RATE.matcher(text.strip());
-    if (!m.matches()) {
-      throw new IllegalArgumentException("is not bytes a second such as 65536, 256KiB or 2MB");
-    }
-    long unit =
-        switch (m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT)) {
-          case "kb" -> 1_000L;
-          case "kib" -> 1L << 10;
-          case "mb" -> 1_000_000L;
-          case "mib" -> 1L << 20;
-          case "gb" -> 1_000_000_000L;
-          case "gib" -> 1L << 30;
-          default -> 1L;
-        };
-    return Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+  static Function<List<String>, Long> byteRate(long max) {
+    return one(
+        text -> {
+          Matcher match = BYTE_RATE.matcher(text);
+          if (!match.matches()) {
+            throw new IllegalArgumentException("is not a rate such as 256KiB, 2MB or 0");
+          }
+          long amount = whole(match.group(1), 0, max);
+          String unit = match.group(2) == null ? "" : match.group(2);
+          long factor =
+              switch (unit.toLowerCase(Locale.ROOT)) {
+                case "", "b" -> 1;
+                case "kb", "k" -> 1000;
+                case "kib" -> 1024;
+                case "mb", "m" -> 1_000_000;
+                case "mib" -> 1024 * 1024;
+                case "gb", "g" -> 1_000_000_000;
+                case "gib" -> 1024L * 1024 * 1024;
+                default -> throw new IllegalArgumentException("has an unknown unit " + unit);
+              };
+          if (amount > max / factor) {
+            throw new IllegalArgumentException("is out of range");
+          }
+          return amount * factor;
+        });
   }
 
   /** {@code true} or {@code false}, in any case. */

@@ -10,6 +10,9 @@ import dev.verge.core.signing.TrustStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
@@ -325,6 +328,49 @@ public final class Bundle implements AutoCloseable {
           e);
     }
     return bytes;
+  }
+
+  /**
+   * Reads a listed file into a direct buffer, off the heap, for a runtime that reads a model in
+   * place (ONNX Runtime does): at most the manifest's size for it, into a buffer of exactly that
+   * size, ready to read from position 0. Its memory counts against the JVM's direct-memory limit
+   * ({@code -XX:MaxDirectMemorySize}, by default the heap's size), not the heap.
+   *
+   * @throws BundleException as {@link #readFile}
+   */
+  public ByteBuffer readFileOffHeap(String filePath) {
+    FileEntry file = manifest.file(filePath);
+    if (file.size() > MAX_READ_BYTES) {
+      throw new BundleException(
+          BundleProblem.INVALID_MANIFEST,
+          filePath
+              + " is "
+              + file.size()
+              + " bytes, more than one read holds ("
+              + MAX_READ_BYTES
+              + ")");
+    }
+    ByteBuffer buffer = ByteBuffer.allocateDirect((int) file.size());
+    try (InputStream in = zip.getInputStream(zip.getEntry(filePath));
+        ReadableByteChannel channel = Channels.newChannel(in)) {
+      while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+        // read on until full or at the entry's end
+      }
+      if (buffer.hasRemaining() || in.read() >= 0) {
+        throw new BundleException(
+            BundleProblem.DIGEST_MISMATCH,
+            filePath + " no longer holds the " + file.size() + " bytes the manifest says");
+      }
+    } catch (ZipException e) {
+      throw new BundleException(
+          BundleProblem.CORRUPT_ARCHIVE, "entry " + filePath + " is damaged: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new BundleException(
+          BundleProblem.CORRUPT_ARCHIVE,
+          "cannot read entry " + filePath + ": " + e.getMessage(),
+          e);
+    }
+    return buffer.flip();
   }
 
   /**

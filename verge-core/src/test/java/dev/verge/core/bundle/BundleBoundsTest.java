@@ -77,6 +77,21 @@ class BundleBoundsTest {
   }
 
   @Test
+  void a_file_read_off_the_heap_holds_the_same_bytes_in_a_direct_buffer() {
+    Path bundle = givenSignedBundle(dir, newKey());
+
+    try (Bundle opened = Bundle.open(bundle)) {
+      ByteBuffer direct = opened.readFileOffHeap("model.onnx");
+
+      assertThat(direct.isDirect()).isTrue();
+      assertThat(direct.position()).isZero();
+      byte[] read = new byte[direct.remaining()];
+      direct.get(read);
+      assertThat(read).isEqualTo(MODEL_BYTES);
+    }
+  }
+
+  @Test
   void an_oversized_signature_file_is_refused() {
     Path bundle = givenSignedBundle(dir, newKey());
     Path padded = dir.resolve("padded.vbundle");
