@@ -314,6 +314,35 @@ class SafeUpdateTest extends AgentHarness {
             });
   }
 
+  /**
+   * Regression (found by RolloutIntegrationTest): a new version replacing a model's first version
+   * while that one was still on trial had nothing to go back to, so it kept serving.
+   */
+  @Test
+  void a_version_replacing_a_first_version_still_on_trial_goes_back_to_it() {
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent =
+        start(
+            config()
+                .withUpdates(
+                    UpdatePolicy.defaults()
+                        .withHealthCheck(20, Duration.ofHours(1))
+                        .withLimits(0.1, Duration.ZERO)));
+    agent.syncNow(); // v1 serves on trial, uncommitted.
+    hub.desire(hub.model("pump", 2, bundles.failsOnLargeInputs("pump", 2), false, 2));
+    agent.syncNow();
+    Http http = http(agent);
+    for (int i = 0; i < 3; i++) {
+      http.post("/v2/models/pump/infer", Http.logisticRequest("bad" + i, 5, 5));
+    }
+    agent.syncNow();
+
+    assertThat(versionAnswering(http, "pump")).isEqualTo("1");
+    assertThat(reported("pump").orElseThrow().error())
+        .startsWith("health check failed: v2 failed 3 of its first 3 requests")
+        .endsWith("; rolled back to v1");
+  }
+
   @Test
   void a_version_that_passes_its_health_check_is_committed() {
     hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));

@@ -4,6 +4,7 @@ import static dev.verge.it.Fleet.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.verge.agent.Agent;
+import dev.verge.agent.AgentConfig;
 import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DeviceRollout;
@@ -119,6 +120,60 @@ class RolloutIntegrationTest {
     }
   }
 
+  /**
+   * Issue 9: with its own health check (the default), the canary device goes back from a version
+   * that fails its requests by itself, without waiting for the hub, and the hub sees it failed,
+   * with why, and rolls the deployment back.
+   */
+  @Test
+  void a_canary_that_errs_goes_back_by_itself_and_the_hub_sees_why() throws Exception {
+    fleet.publish(MODEL, 1, TestModels.logistic(), publisher);
+    fleet.publish(MODEL, 2, TestModels.failsOnLargeInputs(), publisher);
+    for (int i = 0; i < 4; i++) {
+      agents.add(fleet.agent("agent-" + i, LINE, publisher.publicKey()));
+    }
+    deployToAll(1);
+
+    DeploymentView end;
+    try (Traffic traffic = new Traffic(agents, new ConcurrentHashMap<>())) {
+      DeploymentView created =
+          fleet.admin.deploy(
+              new DeploymentRequest(
+                  MODEL,
+                  2,
+                  "line=7",
+                  false,
+                  0,
+                  plan("1", List.of("50%", "100%"), "error_rate<10%"),
+                  null,
+                  null));
+      end = awaitEnd(created.id());
+      await(
+          "every agent serves v1 again",
+          () -> agents.stream().allMatch(a -> Long.valueOf(1).equals(active(a))));
+    }
+
+    assertThat(end.state()).isEqualTo(RolloutPhase.ROLLED_BACK);
+    DeviceRollout canary =
+        end.devices().stream().filter(d -> d.wave() == 0).findFirst().orElseThrow();
+    for (Agent agent : agents) {
+      HttpResponse<String> metrics =
+          HTTP.send(
+              HttpRequest.newBuilder(agent.inferenceUrl().resolve("/metrics"))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      boolean wentBack =
+          metrics
+              .body()
+              .lines()
+              .anyMatch(l -> l.startsWith("verge_agent_rollbacks_total{reason=\"health\"} 1"));
+      assertThat(wentBack)
+          .as("%s went back from v2 by itself", agent.status().deviceId())
+          .isEqualTo(agent.status().deviceId().equals(canary.deviceId()));
+    }
+  }
+
   @Test
   void a_healthy_version_reaches_every_device_wave_by_wave() throws Exception {
     fleet.publish(MODEL, 1, TestModels.logistic(), publisher);
@@ -209,9 +264,17 @@ class RolloutIntegrationTest {
         Duration.ofMinutes(1));
   }
 
+  /**
+   * Agents whose own health check never fails on errors, so that the hub's gates decide: with the
+   * default one (at most 5 % errors), a device goes back from a version that fails every request by
+   * itself, before any gate reads it (see {@code SafeUpdateTest} in verge-agent).
+   */
   private void startAgents(int count) {
     for (int i = 0; i < count; i++) {
-      agents.add(fleet.agent("agent-" + i, LINE, publisher.publicKey()));
+      AgentConfig config = fleet.agentConfig("agent-" + i, LINE, publisher.publicKey());
+      agents.add(
+          fleet.start(
+              config.withUpdates(config.updates().withLimits(1.0, java.time.Duration.ZERO))));
     }
   }
 

@@ -47,7 +47,8 @@ final class InstallJournal {
   /**
    * Starts (or resumes) the install of {@code desired} at the download step. The same target asked
    * again keeps its run count; the version to go back to is the last committed one, which is the
-   * active one unless the active one is itself on trial.
+   * active one unless the active one is itself on trial, or, when the model has none, the one on
+   * trial (a model's first version, which had not failed its check).
    */
   InstallEntry begin(DesiredModel desired) {
     Optional<InstallEntry> existing = store.install(desired.name());
@@ -61,9 +62,13 @@ final class InstallJournal {
     } else {
       Long previousVersion;
       String previousDigest;
-      if (trial != null) {
+      if (trial != null && trial.previousVersion() != null) {
         previousVersion = trial.previousVersion();
         previousDigest = trial.previousDigest();
+      } else if (trial != null) {
+        // A first version still on trial: not committed, but serving and not found wanting.
+        previousVersion = trial.version();
+        previousDigest = trial.digest();
       } else {
         ModelState state = store.model(desired.name()).orElse(null);
         previousVersion = state == null ? null : state.activeVersion();

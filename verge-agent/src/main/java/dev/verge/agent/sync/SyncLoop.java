@@ -335,12 +335,7 @@ public final class SyncLoop implements AutoCloseable {
   }
 
   private boolean isRefusedHere(DesiredModel model) {
-    Failure failure = failures.get(model.name());
-    return failure != null
-        && failure.isFor(model)
-        && (failure.check() == Check.HEALTH
-            || failure.check() == Check.CRASH_LOOP
-            || updates.refuses(model));
+    return updates.refuses(model);
   }
 
   private boolean isWaitingForWindow(DesiredModel model) {
@@ -1119,11 +1114,21 @@ public final class SyncLoop implements AutoCloseable {
           refusal.version(),
           refusal.digest(),
           refusal.deploymentId(),
-          Check.valueOf(refusal.check()),
+          check(refusal.check()),
           refusal.reason(),
           false,
           1,
           Instant.MAX);
+    }
+
+    /** The check a stored refusal names; one this agent does not know reads as the load's. */
+    private static Check check(String name) {
+      for (Check check : Check.values()) {
+        if (check.name().equals(name)) {
+          return check;
+        }
+      }
+      return Check.LOAD;
     }
 
     static Failure first(
