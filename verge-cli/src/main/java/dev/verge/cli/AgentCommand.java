@@ -3,6 +3,7 @@ package dev.verge.cli;
 import dev.verge.agent.Agent;
 import dev.verge.agent.AgentConfig;
 import dev.verge.cli.config.AgentSettings;
+import dev.verge.cli.config.ConfigException;
 import dev.verge.cli.config.ConfigFile;
 import dev.verge.cli.config.Flags;
 import dev.verge.cli.config.LogSettings;
@@ -370,11 +371,26 @@ final class AgentCommand implements Runnable {
   @Override
   public void run() {
     ConfigFile file = config == null ? null : ConfigFile.read(config);
-    Settings settings = settings(file);
-    Logging.configure(settings.get(LogSettings.FORMAT), settings.get(LogSettings.LEVEL));
     // Pipelines come from the file only: a nested structure has no flag or variable form.
-    AgentConfig agentConfig =
-        AgentSettings.toConfig(settings).withPipelines(PipelineSettings.read(file));
+    // Every problem at once, the settings' and the pipelines'.
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    Settings settings = null;
+    try {
+      settings = settings(file);
+    } catch (ConfigException e) {
+      problems.addAll(e.problems());
+    }
+    java.util.List<dev.verge.agent.pipeline.PipelineSpec> pipelines = java.util.List.of();
+    try {
+      pipelines = PipelineSettings.read(file);
+    } catch (ConfigException e) {
+      problems.addAll(e.problems());
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    Logging.configure(settings.get(LogSettings.FORMAT), settings.get(LogSettings.LEVEL));
+    AgentConfig agentConfig = AgentSettings.toConfig(settings).withPipelines(pipelines);
     CountDownLatch stopped = new CountDownLatch(1);
     try (OnnxEngine engine = startEngine(agentConfig);
         Agent agent = Agent.start(agentConfig, engine)) {

@@ -47,8 +47,23 @@ final class ConfigCommand {
             default ->
                 throw new ConfigException(file + " has no top-level 'hub:' or 'agent:' section");
           };
-      Settings settings = Settings.resolve(section, catalog, config, System.getenv(), Map.of());
-      List<dev.verge.agent.pipeline.PipelineSpec> pipelines = PipelineSettings.read(config);
+      // Every problem at once: the settings' and the pipelines'.
+      List<String> problems = new java.util.ArrayList<>();
+      Settings settings = null;
+      try {
+        settings = Settings.resolve(section, catalog, config, System.getenv(), Map.of());
+      } catch (ConfigException e) {
+        problems.addAll(e.problems());
+      }
+      List<dev.verge.agent.pipeline.PipelineSpec> pipelines = List.of();
+      try {
+        pipelines = PipelineSettings.read(config);
+      } catch (ConfigException e) {
+        problems.addAll(e.problems());
+      }
+      if (!problems.isEmpty()) {
+        throw new ConfigException(problems);
+      }
       System.out.println("OK: " + file + " is a valid " + section + " configuration");
       Table table = new Table("SETTING", "VALUE", "FROM");
       settings
@@ -69,7 +84,8 @@ final class ConfigCommand {
                     p.name(),
                     p.source().getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT),
                     switch (p.schedule()) {
-                      case dev.verge.agent.pipeline.Schedule.Every e -> "every " + e.interval();
+                      case dev.verge.agent.pipeline.Schedule.Every e ->
+                          "every " + e.interval().toMillis() + "ms";
                       case dev.verge.agent.pipeline.Schedule.Cron c -> "cron " + c.expression();
                     },
                     p.model(),

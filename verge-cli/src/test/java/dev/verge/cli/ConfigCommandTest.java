@@ -9,6 +9,7 @@ import dev.verge.cli.config.Setting;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +45,7 @@ class ConfigCommandTest {
         .startsWith("OK: " + example + " is a valid agent configuration")
         .contains("site=plant-3")
         .contains("/etc/verge/publisher.pub")
-        .containsPattern("pump-watch +files +every PT10S +pump-failure +1");
+        .containsPattern("pump-watch +files +every 10000ms +pump-failure +1");
   }
 
   @Test
@@ -87,6 +88,26 @@ class ConfigCommandTest {
         .contains("verge: " + file + ":4: unknown setting 'bnid' in 'hub:' (did you mean 'bind'?)")
         .contains("verge: port = 'eighty' (" + file + ":2): is not a whole number")
         .contains("verge: max-bundle-mb = '0' (" + file + ":3): is out of range; allowed: 1 to");
+  }
+
+  @Test
+  void an_agent_file_s_setting_and_pipeline_mistakes_are_listed_together() throws IOException {
+    Path file =
+        Files.writeString(
+            dir.resolve("agent.yaml"),
+            "agent:\n  hub: http://h:1\n  port: eighty\n  pipelines:\n    p:\n      model: m\n"
+                + "      source: {file: /x}\n      schedule: {every: 5x}\n"
+                + "      input: {features: [a]}\n");
+
+    Cli.Result checked = Cli.run("config", "check", file.toString());
+    Cli.Result started = Cli.run("agent", "--config", file.toString());
+
+    for (Cli.Result result : List.of(checked, started)) {
+      assertThat(result.exit()).as(result.toString()).isEqualTo(2);
+      assertThat(result.err())
+          .contains("port = 'eighty' (" + file + ":3)")
+          .contains(file + ":8: pipelines.p.schedule.every: '5x' is not a duration");
+    }
   }
 
   @Test

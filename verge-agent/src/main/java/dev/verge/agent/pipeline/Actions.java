@@ -2,7 +2,6 @@ package dev.verge.agent.pipeline;
 
 import dev.verge.agent.internal.Backoff;
 import dev.verge.core.json.Json;
-import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -10,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a pipeline's actions. Events are written to the {@link PipelineStore} on the pipeline's
@@ -163,17 +163,22 @@ final class Actions implements AutoCloseable {
       if (attempt > 0) {
         Thread.sleep(tries.failed());
       }
+      // Only the status matters: the body is read away, never held. The time-out bounds the
+      // whole exchange (the request's own covers only the wait for the headers).
+      java.util.concurrent.CompletableFuture<HttpResponse<Void>> answer =
+          http.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding());
       try {
-        // Only the status matters: the body is read away, never held.
-        HttpResponse<Void> response =
-            http.send(request.build(), HttpResponse.BodyHandlers.discarding());
-        int status = response.statusCode();
+        int status = answer.get(webhook.timeout().toMillis(), TimeUnit.MILLISECONDS).statusCode();
         if (status >= 200 && status < 300) {
           return true;
         }
         last = "answered " + status;
-      } catch (IOException e) {
-        last = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      } catch (java.util.concurrent.TimeoutException e) {
+        answer.cancel(true);
+        last = "no complete answer within " + webhook.timeout().toMillis() + " ms";
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        last = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
       }
     }
     LOG.log(

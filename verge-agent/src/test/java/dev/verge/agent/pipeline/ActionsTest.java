@@ -133,6 +133,36 @@ class ActionsTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void a_webhook_whose_answer_stops_midway_fails_within_its_time_out() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    server.createContext(
+        "/stall",
+        x -> {
+          x.sendResponseHeaders(200, 1000);
+          x.getResponseBody().write(new byte[10]);
+          x.getResponseBody().flush();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          x.close();
+        });
+    try (Actions actions = new Actions("pump-watch", store, http, fast, metrics)) {
+      long started = System.nanoTime();
+      boolean ok =
+          actions.post(
+              new Action.Webhook(url("/stall"), Duration.ofMillis(300), 0, null), firing());
+
+      assertThat(ok).isFalse();
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void a_command_reads_the_firing_on_its_input_and_one_past_its_time_out_is_killed()
       throws Exception {
     Path out = dir.resolve("fired.json");
