@@ -255,9 +255,10 @@ final class CaptureWriter implements Runnable {
       ledger.lock.unlock();
     }
     metrics.committed(batch.size());
+    // The batch's slots back at once: a request waiting for room wakes once, not per record.
+    owner.release(batch);
     for (int i = 0; i < batch.size(); i++) {
       Pending p = batch.get(i);
-      owner.release(p);
       if (p.done() != null) {
         p.done().complete(sequences[i]);
       }

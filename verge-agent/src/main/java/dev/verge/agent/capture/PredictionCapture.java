@@ -294,6 +294,16 @@ public final class PredictionCapture implements AutoCloseable {
     slots.release();
   }
 
+  /** Gives back what the settled records of {@code batch} held, in one step each. */
+  void release(List<Pending> batch) {
+    int kib = 0;
+    for (Pending p : batch) {
+      kib += p.heldKib();
+    }
+    room.release(kib);
+    slots.release(batch.size());
+  }
+
   private static void awaitCommit(CompletableFuture<Long> done) {
     try {
       done.get(WAIT_LIMIT.toNanos(), TimeUnit.NANOSECONDS);

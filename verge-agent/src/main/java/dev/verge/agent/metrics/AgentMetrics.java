@@ -194,7 +194,7 @@ public final class AgentMetrics
     Supplier<StoreUsage> usage = scraper.perScrape(store::usage);
     storeGauge(
         "verge.agent.store.size.bytes",
-        "Size of the prediction store's database, what its budget caps",
+        "Size of the store's database, -wal and -shm files on disk, what its budget caps",
         usage,
         StoreUsage::sizeBytes);
     storeGauge(
