@@ -17,7 +17,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * kill -9 at random moments: the distribution's agent, enrolled with a real hub, serves predictions
@@ -126,20 +125,19 @@ final class KillSuite {
           load.target(url);
           for (int kill = 1; kill <= options.kills(); kill++) {
             int kind = kill % 3;
-            long bundlesBefore = count(agent.data(), ".vbundle");
+            String digest = null;
             if (kind == 0) {
               Thread.sleep(100 + random.nextInt(900));
             } else {
               version++;
-              publish(fleet, publisher, version, options.padBytes(), random);
+              digest = publish(fleet, publisher, version, options.padBytes(), random);
               fleet.deploy(Load.MODEL, version, LABELS);
               // Short waits land before or in the download, long ones in installing or after.
               Thread.sleep(kind == 1 ? random.nextInt(400) : 200 + random.nextInt(1800));
             }
             agent.kill();
             load.target(null);
-            Moment moment =
-                kind == 0 ? Moment.INGESTING : moment(agent, version, bundlesBefore, hubStore);
+            Moment moment = kind == 0 ? Moment.INGESTING : moment(agent, version, digest);
             moments.merge(moment, 1, Integer::sum);
 
             Ledger.Store device = Ledger.deviceStore(agent.store());
@@ -147,6 +145,9 @@ final class KillSuite {
             if (!device.intact()) {
               failures.add(
                   "kill " + kill + " (" + moment + "): device store " + device.integrity());
+            }
+            if (!hub.intact()) {
+              failures.add("kill " + kill + ": hub store " + hub.integrity());
             }
             Ledger.Check check = ledger.check(device, hub);
             if (!check.clean()) {
@@ -233,16 +234,17 @@ final class KillSuite {
     return serving;
   }
 
-  private static Moment moment(AgentProcess agent, long version, long bundlesBefore, Path hub)
-      throws IOException {
-    if (count(agent.data(), ".part") > 0) {
-      return Moment.DOWNLOADING;
-    }
+  /** Where the kill landed for the version with bundle {@code digest} just deployed. */
+  private static Moment moment(AgentProcess agent, long version, String digest) {
+    Path bundles = agent.data().resolve("bundles");
     if (activeVersion(agent.store()) == version) {
       return Moment.ACTIVATED;
     }
-    return count(agent.data(), ".vbundle") > bundlesBefore
-        ? Moment.INSTALLING
+    if (Files.exists(bundles.resolve(digest + ".vbundle"))) {
+      return Moment.INSTALLING;
+    }
+    return Files.exists(bundles.resolve(digest + ".part"))
+        ? Moment.DOWNLOADING
         : Moment.BEFORE_DOWNLOAD;
   }
 
@@ -256,26 +258,19 @@ final class KillSuite {
     }
   }
 
-  private static long count(Path data, String suffix) throws IOException {
-    if (!Files.isDirectory(data)) {
-      return 0;
-    }
-    try (Stream<Path> files = Files.walk(data)) {
-      return files.filter(f -> f.getFileName().toString().endsWith(suffix)).count();
-    }
-  }
-
   /**
-   * Publishes {@code version} of the model, padded to about {@code padBytes}, then drops its files.
+   * Publishes {@code version} of the model, padded to about {@code padBytes}, then drops its files;
+   * answers its bundle's digest.
    */
-  static void publish(
+  static String publish(
       Fleet fleet, Fleet.Publisher publisher, long version, int padBytes, Random random)
       throws IOException {
     Path bundle =
         fleet.bundle(Load.MODEL, version, padded(1f + version / 100f, padBytes, random), publisher);
-    fleet.admin.publish(bundle, bytes -> {});
+    String digest = fleet.admin.publish(bundle, bytes -> {}).bundleDigest();
     Files.deleteIfExists(bundle);
     Files.deleteIfExists(bundle.resolveSibling(Load.MODEL + "-" + version + ".onnx"));
+    return digest;
   }
 
   /**
