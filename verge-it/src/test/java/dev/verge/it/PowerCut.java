@@ -1,0 +1,338 @@
+package dev.verge.it;
+
+import dev.verge.hub.Hub;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Power cuts: the distribution's agent runs in a small virtual machine (qemu; the host's Debian
+ * kernel, a busybox initramfs, the host's {@code /usr} and the distribution shared read-only over
+ * 9p, the data folder on an ext4 file system on a virtio disk) and the machine is killed with
+ * SIGKILL at a random moment under load. The guest's page cache dies with it, so writes the agent
+ * did not sync are really lost. After each cut the disk is checked as the next boot finds it
+ * (e2fsck replays the journal; the store and its WAL are copied out with debugfs): {@code PRAGMA
+ * integrity_check}, no acknowledged {@code sync}-mode prediction lost, {@code async} losses
+ * counted. The next boot must serve a valid model. The guest reaches only the hub's port (qemu user
+ * networking with {@code restrict=on} and one {@code guestfwd}).
+ *
+ * <p>The host's KVM here is a PVM module that boots only PVM guest kernels, so the machine runs
+ * under qemu's TCG emulator: slow (the agent takes 2-3 min to start), but just as real a cut.
+ */
+final class PowerCut {
+  static final Duration BOOT_LIMIT = Duration.ofMinutes(8);
+
+  record Cut(
+      int index, String mode, int acknowledged, int lost, String integrity, long bootMillis) {}
+
+  private PowerCut() {}
+
+  static boolean run(Path root, int cuts, long seed, PrintStream log) throws Exception {
+    long began = System.nanoTime();
+    Random random = new Random(seed);
+    String kernel = kernelVersion();
+    if (!System.getProperty("java.home").startsWith("/usr/")) {
+      throw new IllegalStateException(
+          "the guest sees the host's /usr only: run with a JDK under /usr (JAVA_HOME)");
+    }
+    Path work = Files.createDirectories(root.resolve("vm"));
+    Path ctl = Files.createDirectories(work.resolve("ctl"));
+    Path initrd = work.resolve("initrd.gz");
+    Path disk = work.resolve("disk.img");
+    Path initramfs = work.resolve("initramfs.sh");
+    Files.writeString(initramfs, INITRAMFS);
+    exec(List.of("bash", initramfs.toString(), kernel, initrd.toString()), Duration.ofMinutes(2));
+    exec(List.of("truncate", "-s", "512M", disk.toString()), Duration.ofSeconds(30));
+    exec(List.of("mkfs.ext4", "-q", "-F", disk.toString()), Duration.ofMinutes(1));
+    Files.writeString(ctl.resolve("guest.sh"), GUEST);
+    Path dist = Installed.archive().home;
+    Ledger sync = new Ledger();
+    Ledger async = new Ledger();
+    List<Cut> results = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    try (Fleet fleet = new Fleet(root);
+        HttpClient http =
+            HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2))
+                .build()) {
+      Fleet.Publisher publisher = fleet.publisher("faults", true);
+      Files.copy(publisher.publicKey(), ctl.resolve("trust.pub"));
+      KillSuite.publish(fleet, publisher, 1, 64 * 1024, random);
+      fleet.deploy(Load.MODEL, 1, KillSuite.LABELS);
+      Files.writeString(
+          ctl.resolve("enroll.token"),
+          fleet.admin.createEnrollmentToken(86_400L, "power cut").token());
+      Path hubStore = root.resolve("hub").resolve(Hub.DATABASE_FILE);
+      for (int cut = 1; cut <= cuts + 1; cut++) {
+        boolean last = cut > cuts;
+        String mode = cut % 2 == 1 ? "sync" : "async";
+        Files.writeString(ctl.resolve("mode"), mode + "\n");
+        int port = freePort();
+        long boot = System.nanoTime();
+        Process vm = qemu(work, dist, port, fleet.hub.url().getPort(), cut);
+        try {
+          URI agent = URI.create("http://127.0.0.1:" + port);
+          long version;
+          try {
+            version = Load.validAnswer(http, agent, BOOT_LIMIT);
+          } catch (AssertionError e) {
+            failures.add("boot " + cut + ": no valid model: " + e.getMessage());
+            break;
+          }
+          long bootMillis = (System.nanoTime() - boot) / 1_000_000;
+          if (last) {
+            log.printf("boot %d: serving v%d after %d ms%n", cut, version, bootMillis);
+            break;
+          }
+          Ledger ledger = mode.equals("sync") ? sync : async;
+          int before = ledger.size();
+          try (Load load = new Load(ledger, "p" + seed + "-" + cut, 2)) {
+            load.target(agent);
+            Thread.sleep(2_000 + random.nextInt(10_000));
+            vm.destroyForcibly();
+            vm.waitFor(30, TimeUnit.SECONDS);
+            load.target(null);
+          }
+          Ledger.Store device = afterCut(work, disk);
+          Ledger.Check check = ledger.check(device, Ledger.hubStore(hubStore));
+          Cut result =
+              new Cut(
+                  cut,
+                  mode,
+                  ledger.size() - before,
+                  check.lost().size(),
+                  device.integrity(),
+                  bootMillis);
+          results.add(result);
+          log.printf(
+              "cut %d/%d %s: booted to serving in %d ms, %d acknowledged, store %s, lost %d%n",
+              cut,
+              cuts,
+              mode,
+              bootMillis,
+              result.acknowledged(),
+              device.integrity(),
+              result.lost());
+          if (!device.intact()) {
+            failures.add("cut " + cut + ": store " + device.integrity());
+          }
+          if (!check.duplicated().isEmpty()) {
+            failures.add("cut " + cut + ": " + check);
+          }
+          if (mode.equals("sync") && !check.lost().isEmpty()) {
+            failures.add("cut " + cut + " (sync): " + check);
+          }
+        } finally {
+          vm.destroyForcibly();
+          vm.waitFor(30, TimeUnit.SECONDS);
+        }
+      }
+      Ledger.Check hubSync = sync.checkHub(Ledger.hubStore(hubStore));
+      log.printf("at the hub after the last boot: sync %s%n", hubSync);
+    }
+    long asyncLost =
+        results.stream().filter(c -> c.mode().equals("async")).mapToLong(Cut::lost).sum();
+    log.printf(
+        "power cut: %d cuts, seed %d; sync: %d acknowledged, %d lost; async: %d acknowledged, %d"
+            + " lost; boot to serving mean %d ms; %d s in all%n",
+        results.size(),
+        seed,
+        sync.size(),
+        results.stream().filter(c -> c.mode().equals("sync")).mapToLong(Cut::lost).sum(),
+        async.size(),
+        asyncLost,
+        (long) results.stream().mapToLong(Cut::bootMillis).average().orElse(0),
+        (System.nanoTime() - began) / 1_000_000_000);
+    log.printf("failures: %d %s%n", failures.size(), failures);
+    return failures.isEmpty() && results.size() == cuts;
+  }
+
+  /** The store as the next boot finds it: journal replayed, database and WAL copied out. */
+  private static Ledger.Store afterCut(Path work, Path disk)
+      throws IOException, InterruptedException {
+    Path copy = work.resolve("after-cut.img");
+    Files.copy(disk, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    // 0: clean, 1: errors corrected (a replayed journal counts as corrected on some versions).
+    int fsck = exec(List.of("e2fsck", "-fy", copy.toString()), Duration.ofMinutes(2), 0, 1);
+    Path out = Files.createDirectories(work.resolve("store"));
+    for (String name : List.of("agent.db", "agent.db-wal")) {
+      Files.deleteIfExists(out.resolve(name));
+      exec(
+          List.of(
+              "debugfs", "-R", "dump /agent/" + name + " " + out.resolve(name), copy.toString()),
+          Duration.ofMinutes(1));
+      if (Files.exists(out.resolve(name))
+          && Files.size(out.resolve(name)) == 0
+          && name.endsWith("-wal")) {
+        Files.delete(out.resolve(name));
+      }
+    }
+    Files.delete(copy);
+    Ledger.Store store = Ledger.deviceStore(out.resolve("agent.db"));
+    return fsck <= 1 ? store : new Ledger.Store("e2fsck " + fsck, store.requests());
+  }
+
+  private static Process qemu(Path work, Path dist, int agentPort, int hubPort, int boot)
+      throws IOException {
+    List<String> command =
+        List.of(
+            "qemu-system-x86_64",
+            "-accel",
+            "tcg,thread=multi",
+            "-cpu",
+            "max",
+            "-m",
+            "1024",
+            "-smp",
+            "2",
+            "-nographic",
+            "-no-reboot",
+            "-kernel",
+            "/boot/vmlinuz-" + kernelVersion(),
+            "-initrd",
+            work.resolve("initrd.gz").toString(),
+            "-append",
+            "console=ttyS0 panic=-1 quiet",
+            "-fsdev",
+            "local,id=u,path=/usr,security_model=none,readonly=on,multidevs=remap",
+            "-device",
+            "virtio-9p-pci,fsdev=u,mount_tag=usr",
+            "-fsdev",
+            "local,id=d,path=" + dist + ",security_model=none,readonly=on",
+            "-device",
+            "virtio-9p-pci,fsdev=d,mount_tag=dist",
+            "-fsdev",
+            "local,id=c,path=" + work.resolve("ctl") + ",security_model=none",
+            "-device",
+            "virtio-9p-pci,fsdev=c,mount_tag=ctl",
+            "-drive",
+            "file=" + work.resolve("disk.img") + ",format=raw,if=virtio,cache=writeback",
+            "-netdev",
+            "user,id=n,restrict=on,hostfwd=tcp:127.0.0.1:"
+                + agentPort
+                + "-:8081,guestfwd=tcp:10.0.2.100:8080-cmd:/bin/busybox nc 127.0.0.1 "
+                + hubPort,
+            "-device",
+            "virtio-net-pci,netdev=n,romfile=");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.redirectOutput(work.resolve("console-" + boot + ".log").toFile());
+    builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    return builder.start();
+  }
+
+  static String kernelVersion() throws IOException {
+    try (var files = Files.list(Path.of("/boot"))) {
+      return files
+          .map(f -> f.getFileName().toString())
+          .filter(n -> n.startsWith("vmlinuz-"))
+          .map(n -> n.substring("vmlinuz-".length()))
+          .filter(v -> Files.isDirectory(Path.of("/lib/modules", v)))
+          .sorted()
+          .reduce((a, b) -> b)
+          .orElseThrow(
+              () ->
+                  new IllegalStateException(
+                      "no /boot/vmlinuz-* with its /lib/modules (apt-get install linux-image-amd64)"));
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static int exec(List<String> command, Duration limit, int... allowed)
+      throws IOException, InterruptedException {
+    Path log = Files.createTempFile("verge-powercut", ".log");
+    try {
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException(String.join(" ", command) + " ran past " + limit);
+      }
+      int exit = p.exitValue();
+      boolean ok = exit == 0;
+      for (int a : allowed) {
+        ok |= exit == a;
+      }
+      if (!ok) {
+        throw new IllegalStateException(
+            String.join(" ", command)
+                + " exited "
+                + exit
+                + ": "
+                + Files.readString(log, StandardCharsets.UTF_8));
+      }
+      return exit;
+    } finally {
+      Files.deleteIfExists(log);
+    }
+  }
+
+  /** Builds the initramfs: busybox, the kernel modules for virtio, 9p and ext4, an init. */
+  private static final String INITRAMFS =
+      """
+      set -euo pipefail
+      KV=$1; OUT=$2
+      work=$(mktemp -d)
+      mkdir -p $work/{mod,proc,sys,dev,usr,tmp,data,ctl,dist,etc,root,boot/bin}
+      ln -s usr/bin $work/bin; ln -s usr/sbin $work/sbin; ln -s usr/lib $work/lib; ln -s usr/lib64 $work/lib64
+      cp /bin/busybox $work/boot/bin/busybox
+      order=()
+      add() { local m=$1 f; f=$(modinfo -k $KV -n $m); for d in $(modinfo -k $KV -F depends $m | tr , ' '); do add $d; done
+        case " ${order[*]:-} " in *" $f "*) ;; *) order+=("$f");; esac; }
+      for m in virtio_pci virtio_blk virtio_net 9pnet_virtio 9p ext4 crc32c_generic; do add $m; done
+      for f in "${order[@]}"; do b=$(basename $f); cp $f $work/mod/$b; echo $b >> $work/mod/order; done
+      printf '127.0.0.1 localhost\\n' > $work/etc/hosts
+      printf 'root:x:0:0:root:/root:/bin/sh\\n' > $work/etc/passwd
+      printf 'root:x:0:\\n' > $work/etc/group
+      printf 'hosts: files\\n' > $work/etc/nsswitch.conf
+      cat > $work/init <<'INIT'
+      #!/boot/bin/busybox sh
+      B=/boot/bin/busybox
+      $B mount -t proc proc /proc; $B mount -t sysfs sys /sys; $B mount -t devtmpfs dev /dev
+      $B ln -s /proc/self/fd /dev/fd
+      for m in $($B cat /mod/order); do $B insmod /mod/$m || echo "insmod $m failed"; done
+      o=trans=virtio,version=9p2000.L,msize=262144
+      $B mount -t 9p -o $o,ro,cache=loose usr /usr && $B mount -t 9p -o $o,ro,cache=loose dist /dist \\
+        && $B mount -t 9p -o $o ctl /ctl || $B poweroff -f
+      exec $B sh /ctl/guest.sh
+      INIT
+      chmod +x $work/init
+      (cd $work && find . | cpio -o -H newc --quiet | gzip -1) > $OUT
+      rm -rf $work
+      """;
+
+  /** The guest's script: the data disk, the network (the hub at 10.0.2.100:8080), the agent. */
+  private static final String GUEST =
+      """
+      B=/boot/bin/busybox
+      export PATH=/usr/bin:/bin JAVA_HOME=%s HOME=/root ORT_DISABLE_TELEMETRY=1
+      $B mount -t ext4 /dev/vda /data || $B poweroff -f
+      $B ip link set lo up; $B ip link set eth0 up
+      $B ip addr add 10.0.2.15/24 dev eth0; $B ip route add default via 10.0.2.2
+      $B mkdir -p /data/agent
+      n=$($B ls /ctl | $B grep -c '^agent-.*log$' || true)
+      exec /dist/bin/verge agent --hub=http://10.0.2.100:8080 --data=/data/agent --bind=0.0.0.0 \\
+        --port=8081 --name=vm --label=fleet=faults --trust=/ctl/trust.pub \\
+        --enroll-token-file=/ctl/enroll.token --poll-interval=1s --forward-interval=1s \\
+        --capture-mode=$($B cat /ctl/mode) --capture-max-rate=0 > /ctl/agent-$n.log 2>&1
+      """
+          .formatted(System.getProperty("java.home"));
+}
