@@ -757,43 +757,43 @@ public final class SqliteAgentStore implements AgentStore {
   }
 
   private long[] insertPruning(List<Prediction> predictions, long unrecordedServed, long failed) {
-    StoreException full;
-    try {
-      return insert(predictions, unrecordedServed, failed);
-    } catch (StoreException e) {
-      if (!isFull(e)) {
-        throw e;
+    while (true) {
+      try {
+        return insert(predictions, unrecordedServed, failed);
+      } catch (StoreException e) {
+        if (!isFull(e)) {
+          throw e;
+        }
+        if (!makeRoom()) {
+          throw full(e);
+        }
       }
-      full = e;
     }
-    for (int pruned; (pruned = pruneSynced()) > 0; ) {
+  }
+
+  /**
+   * One pruning pass: the oldest predictions the hub has, or, when none is left on a metered device
+   * (which keeps its newest), the oldest it lacks; whether it deleted any.
+   */
+  private boolean makeRoom() {
+    int pruned = pruneSynced();
+    if (pruned > 0) {
       events.pruned(pruned);
-      try {
-        return insert(predictions, unrecordedServed, failed);
-      } catch (StoreException e) {
-        if (!isFull(e)) {
-          throw e;
-        }
-        full = e;
-      }
+      return true;
     }
-    while (keepNewest) {
+    if (keepNewest) {
       int discarded = pruneOldestUnsynced();
-      if (discarded == 0) {
-        break;
-      }
-      events.discarded(discarded);
-      try {
-        return insert(predictions, unrecordedServed, failed);
-      } catch (StoreException e) {
-        if (!isFull(e)) {
-          throw e;
-        }
-        full = e;
+      if (discarded > 0) {
+        events.discarded(discarded);
+        return true;
       }
     }
+    return false;
+  }
+
+  private StoreFullException full(StoreException full) {
     long pending = counters().pending();
-    throw new StoreFullException(
+    return new StoreFullException(
         "the prediction store "
             + file
             + " is full ("
@@ -874,18 +874,8 @@ public final class SqliteAgentStore implements AgentStore {
    */
   @Override
   public boolean hasRoom() {
-    int pruned = pruneSynced();
-    if (pruned > 0) {
-      events.pruned(pruned);
-    } else if (keepNewest) {
-      // Metered: the newest are kept, so the oldest the hub never got make the room.
-      pruned = pruneOldestUnsynced();
-      if (pruned > 0) {
-        events.discarded(pruned);
-      }
-    }
     boolean pages =
-        pruned > 0
+        makeRoom()
             || transaction(
                 "read the store's free pages",
                 c -> {
