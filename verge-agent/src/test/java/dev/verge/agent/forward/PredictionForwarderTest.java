@@ -168,6 +168,13 @@ class PredictionForwarderTest {
     assertThat(store.unsynced(10, 4)).hasSize(2); // "[]" is two bytes a record
   }
 
+  /** A forwarder of this test's store and hub, with batches of {@code batchSize}. */
+  private PredictionForwarder forwarder(
+      int batchSize, Duration interval, ForwardMetrics metrics, ForwardConfig config) {
+    return new PredictionForwarder(
+        store, client, FakeHub.DEVICE_ID, batchSize, interval, metrics, config);
+  }
+
   private void record(int count) {
     for (int i = 0; i < count; i++) {
       store.record(
@@ -179,14 +186,7 @@ class PredictionForwarderTest {
   void batches_go_compressed_and_shrink_on_the_wire() {
     Uploads uploads = new Uploads();
     PredictionForwarder compressed =
-        new PredictionForwarder(
-            store,
-            client,
-            FakeHub.DEVICE_ID,
-            100,
-            Duration.ofHours(1),
-            uploads,
-            ForwardConfig.defaults());
+        forwarder(100, Duration.ofHours(1), uploads, ForwardConfig.defaults());
     String outputs =
         "[{\"name\":\"p\",\"datatype\":\"FP32\",\"shape\":[1,2],\"data\":[0.25,0.75]}]";
     for (int i = 0; i < 50; i++) {
@@ -206,14 +206,7 @@ class PredictionForwarderTest {
   void a_hub_that_refuses_compressed_batches_gets_them_plain_from_then_on() {
     hub.refuseCompressedBatches = true;
     PredictionForwarder compressed =
-        new PredictionForwarder(
-            store,
-            client,
-            FakeHub.DEVICE_ID,
-            100,
-            Duration.ofHours(1),
-            ForwardMetrics.NONE,
-            ForwardConfig.defaults());
+        forwarder(100, Duration.ofHours(1), ForwardMetrics.NONE, ForwardConfig.defaults());
     String outputs = "[{\"name\":\"p\",\"data\":[\"" + "x".repeat(2_000) + "\"]}]";
     store.record(new Prediction(Instant.now(), "pump", 1, 10, "a", outputs, null));
     assertThat(compressed.flush()).isEqualTo(new ForwardOutcome.Drained(1));
@@ -227,14 +220,7 @@ class PredictionForwarderTest {
   @Test
   void small_batches_go_as_they_are() {
     PredictionForwarder compressed =
-        new PredictionForwarder(
-            store,
-            client,
-            FakeHub.DEVICE_ID,
-            100,
-            Duration.ofHours(1),
-            ForwardMetrics.NONE,
-            ForwardConfig.defaults());
+        forwarder(100, Duration.ofHours(1), ForwardMetrics.NONE, ForwardConfig.defaults());
     store.record(new Prediction(Instant.now(), "pump", 1, 10, "a", "[]", null));
 
     assertThat(compressed.flush()).isEqualTo(new ForwardOutcome.Drained(1));
@@ -245,10 +231,7 @@ class PredictionForwarderTest {
   @Test
   void metered_forwarding_sends_nothing_and_keeps_every_prediction() throws InterruptedException {
     PredictionForwarder metered =
-        new PredictionForwarder(
-            store,
-            client,
-            FakeHub.DEVICE_ID,
+        forwarder(
             100,
             Duration.ofMillis(20),
             ForwardMetrics.NONE,
@@ -276,10 +259,7 @@ class PredictionForwarderTest {
     // 300 kB of JSON, uncompressed, at 100 kB/s: the first second's worth goes at once, the rest
     // takes at least two seconds.
     PredictionForwarder capped =
-        new PredictionForwarder(
-            store,
-            client,
-            FakeHub.DEVICE_ID,
+        forwarder(
             500,
             Duration.ofHours(1),
             ForwardMetrics.NONE,

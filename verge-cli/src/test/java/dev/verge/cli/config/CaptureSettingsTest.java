@@ -9,7 +9,6 @@ import dev.verge.agent.capture.CapturePolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,14 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CaptureSettingsTest {
   @TempDir Path dir;
-  private final Map<String, String> env = new HashMap<>();
+  private Map<String, String> env;
 
   @BeforeEach
-  void required() throws IOException {
-    dev.verge.core.signing.Keys.writePair(dev.verge.core.signing.Keys.generate(), dir, "p");
-    env.put("VERGE_AGENT_HUB", "http://127.0.0.1:1");
-    env.put("VERGE_AGENT_DATA", dir.resolve("agent").toString());
-    env.put("VERGE_AGENT_TRUST", dir.resolve("p.pub").toString());
+  void required() {
+    env = AgentEnvironment.required(dir);
   }
 
   private AgentConfig config(ConfigFile file) {

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.verge.agent.AgentConfig;
-import dev.verge.core.signing.Keys;
 import java.nio.file.Path;
 import java.time.ZoneId;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,14 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TimeZoneSettingTest {
   @TempDir Path dir;
-  private final Map<String, String> env = new HashMap<>();
+  private Map<String, String> env;
 
   @BeforeEach
   void required() {
-    Keys.writePair(Keys.generate(), dir, "p");
-    env.put("VERGE_AGENT_HUB", "http://127.0.0.1:1");
-    env.put("VERGE_AGENT_DATA", dir.resolve("agent").toString());
-    env.put("VERGE_AGENT_TRUST", dir.resolve("p.pub").toString());
+    env = AgentEnvironment.required(dir);
   }
 
   private AgentConfig resolve(Map<String, List<String>> flags) {

@@ -299,35 +299,7 @@ public final class Bundle implements AutoCloseable {
    *     the listed size is beyond what one array holds
    */
   public byte[] readFile(String filePath) {
-    FileEntry file = manifest.file(filePath);
-    if (file.size() > MAX_READ_BYTES) {
-      throw new BundleException(
-          BundleProblem.INVALID_MANIFEST,
-          filePath
-              + " is "
-              + file.size()
-              + " bytes, more than one read holds ("
-              + MAX_READ_BYTES
-              + ")");
-    }
-    byte[] bytes = new byte[(int) file.size()];
-    try (InputStream in = zip.getInputStream(zip.getEntry(filePath))) {
-      int read = in.readNBytes(bytes, 0, bytes.length);
-      if (read != bytes.length || in.read() >= 0) {
-        throw new BundleException(
-            BundleProblem.DIGEST_MISMATCH,
-            filePath + " no longer holds the " + file.size() + " bytes the manifest says");
-      }
-    } catch (ZipException e) {
-      throw new BundleException(
-          BundleProblem.CORRUPT_ARCHIVE, "entry " + filePath + " is damaged: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new BundleException(
-          BundleProblem.CORRUPT_ARCHIVE,
-          "cannot read entry " + filePath + ": " + e.getMessage(),
-          e);
-    }
-    return bytes;
+    return read(filePath, ByteBuffer::allocate).array();
   }
 
   /**
@@ -339,6 +311,14 @@ public final class Bundle implements AutoCloseable {
    * @throws BundleException as {@link #readFile}
    */
   public ByteBuffer readFileOffHeap(String filePath) {
+    return read(filePath, ByteBuffer::allocateDirect);
+  }
+
+  /**
+   * Reads a listed file into a buffer of exactly its listed size from {@code allocate}, refusing an
+   * entry that holds more or fewer bytes than the manifest says; the buffer is ready to read.
+   */
+  private ByteBuffer read(String filePath, java.util.function.IntFunction<ByteBuffer> allocate) {
     FileEntry file = manifest.file(filePath);
     if (file.size() > MAX_READ_BYTES) {
       throw new BundleException(
@@ -350,7 +330,7 @@ public final class Bundle implements AutoCloseable {
               + MAX_READ_BYTES
               + ")");
     }
-    ByteBuffer buffer = ByteBuffer.allocateDirect((int) file.size());
+    ByteBuffer buffer = allocate.apply((int) file.size());
     try (InputStream in = zip.getInputStream(zip.getEntry(filePath));
         ReadableByteChannel channel = Channels.newChannel(in)) {
       while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
