@@ -11,6 +11,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +35,41 @@ class SqliteAgentStoreTest extends AgentStoreContract {
       assertThat(rs.getString(1)).isEqualTo("wal");
     }
     assertThat(dir.resolve("agent.db-wal")).exists();
+  }
+
+  @Test
+  void served_counts_what_a_store_of_schema_v6_had_counted_and_goes_on_after_pruning()
+      throws SQLException {
+    store.close();
+    Path old = dir.resolve("v6.db");
+    String url = "jdbc:sqlite:" + old;
+    Flyway.configure(getClass().getClassLoader())
+        .dataSource(url, null, null)
+        .locations("classpath:db/migration/agent")
+        .target("6")
+        .load()
+        .migrate();
+    try (Connection c = DriverManager.getConnection(url);
+        Statement s = c.createStatement()) {
+      // Before V7 every served prediction was counted: 5 recorded (3 since pruned) + 2 sampled out.
+      for (int i = 0; i < 5; i++) {
+        s.execute(
+            "INSERT INTO predictions (time_micros, model, version, latency_micros, outputs_json)"
+                + " VALUES (1, 'pump', 1, 5, '[]')");
+      }
+      s.execute("DELETE FROM predictions WHERE sequence <= 3");
+      s.execute("UPDATE counters SET value = 7 WHERE name = 'predictions_served'");
+    }
+
+    store = SqliteAgentStore.open(old);
+
+    assertThat(store.counters().served()).isEqualTo(7);
+    store.recordAll(List.of(prediction("a"), prediction("b")), 3, 0);
+    long third = store.record(prediction("c"));
+    store.markSynced(1, third);
+    assertThat(store.hasRoom()).isTrue(); // prunes the forwarded ones
+    assertThat(store.unsynced(10)).isEmpty();
+    assertThat(store.counters()).isEqualTo(new Counters(13, 0, 0));
   }
 
   @Test
