@@ -1,34 +1,11 @@
 package dev.verge.bench;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import dev.verge.agent.capture.CaptureConfig;
-import dev.verge.agent.capture.CaptureMetrics;
-import dev.verge.agent.capture.CapturePolicy;
-import dev.verge.agent.capture.PredictionCapture;
-import dev.verge.agent.store.SqliteAgentStore;
-import dev.verge.agent.store.StoreEvents;
-import dev.verge.core.json.Json;
-import dev.verge.core.oip.DataType;
-import dev.verge.core.oip.InferResponseWriter;
-import dev.verge.core.oip.Tensor;
-import dev.verge.core.oip.TensorCodec;
 import dev.verge.sqlite.Sqlite;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -68,7 +45,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *       queue, thread hand-off, counters and policy. The floor is set against this one.
  * </ul>
  *
- * <p>Run with {@code ./verge bench DurableWriteBenchmark -f 1 -wi 2 -w 2s -i 8 -r 2s}.
+ * <p>Run with {@code ./verge bench DurableWriteBenchmark -f 1 -wi 2 -w 2s -i 8 -r 2s}. Where the
+ * machine's load changes faster than a cell lasts, {@link DurableWritePairs} gives the ratio from
+ * writers interleaved second by second.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -77,8 +56,6 @@ import org.openjdk.jmh.annotations.TearDown;
 public class DurableWriteBenchmark {
   /** Records an invocation hands over, whatever the batch. */
   private static final int MAX = 1024;
-
-  private static final String MODEL = "logistic";
 
   /** Records per commit. */
   @Param({"1", "64", "1024"})
@@ -93,58 +70,14 @@ public class DurableWriteBenchmark {
   public String writer;
 
   private Path root;
-  private SqliteAgentStore store;
-  private PredictionCapture capture;
-  private Connection raw;
-  private PreparedStatement insert;
-  private List<Tensor> outputs;
-  private String outputsJson;
+  private DurableWriters writers;
+  private long committedBefore;
 
   @Setup(Level.Trial)
   public void start() throws IOException, SQLException {
     root = Files.createTempDirectory("verge-durable-bench-");
-    store = SqliteAgentStore.open(root.resolve("agent.db"), 0, StoreEvents.NONE, durability);
-    capture =
-        PredictionCapture.start(
-            store,
-            CaptureConfig.defaults()
-                .withPolicy(CapturePolicy.EVERY)
-                .withWindow(CaptureConfig.DEFAULT_WINDOW, batch),
-            new CommitCounter(committed));
-    outputs =
-        List.of(
-            new Tensor(
-                "probabilities",
-                DataType.FP32,
-                new long[] {1, 2},
-                new float[] {0.123456f, 0.876544f}));
-    outputsJson = Json.writeString(outputs.stream().map(TensorCodec::encode).toList());
-    raw = DriverManager.getConnection("jdbc:sqlite:" + root.resolve("raw.db"));
-    try (Statement s = raw.createStatement()) {
-      s.execute("PRAGMA journal_mode = WAL");
-      s.execute(
-          "PRAGMA synchronous = "
-              + (durability == Sqlite.Durability.POWER_CUT ? "FULL" : "NORMAL"));
-      // The agent's table and index (agent migrations V1, V2, V4), so that the difference is the
-      // agent's work, not its schema.
-      s.execute(
-          "CREATE TABLE predictions (sequence INTEGER PRIMARY KEY AUTOINCREMENT, time_micros"
-              + " INTEGER NOT NULL, model TEXT NOT NULL, version INTEGER NOT NULL, latency_micros"
-              + " INTEGER NOT NULL, request_id TEXT, outputs_json TEXT NOT NULL, synced INTEGER"
-              + " NOT NULL DEFAULT 0, rejected_reason TEXT, inputs_json TEXT)");
-      s.execute("CREATE INDEX predictions_unsynced ON predictions (sequence) WHERE synced = 0");
-    }
-    raw.setAutoCommit(false);
-    insert =
-        raw.prepareStatement(
-            "INSERT INTO predictions (time_micros, model, version, latency_micros, request_id,"
-                + " outputs_json) VALUES (?, ?, ?, ?, ?, ?)");
+    writers = new DurableWriters(root, batch, durability);
   }
-
-  /** Records committed, as the capture writer reports them. */
-  private final AtomicLong committed = new AtomicLong();
-
-  private long committedBefore;
 
   /** JMH reports {@link #durable} a second: the records committed in the iteration. */
   @State(Scope.Thread)
@@ -160,16 +93,12 @@ public class DurableWriteBenchmark {
 
   @Setup(Level.Iteration)
   public void mark() {
-    committedBefore = committed.get();
+    committedBefore = writers.committed.get();
   }
 
   @TearDown(Level.Trial)
   public void stop() throws IOException, SQLException {
-    capture.drain(Duration.ofSeconds(60));
-    capture.close();
-    store.close();
-    insert.close();
-    raw.close();
+    writers.close();
     Folders.deleteTree(root);
   }
 
@@ -178,77 +107,17 @@ public class DurableWriteBenchmark {
   public void durable_writes(Durable counter) throws SQLException {
     switch (writer) {
       case "agent" -> {
-        groupCommit();
-        counter.durable = committed.get() - committedBefore;
+        writers.serve(MAX);
+        counter.durable = writers.committed.get() - committedBefore;
       }
       case "raw" -> {
-        rawJdbc(false);
+        writers.rawBatches(MAX, false);
         counter.durable += MAX;
       }
       default -> {
-        rawJdbc(true);
+        writers.rawBatches(MAX, true);
         counter.durable += MAX;
       }
     }
-  }
-
-  /** The agent: records handed to capture; its writer commits {@link #batch} at a time. */
-  private void groupCommit() {
-    for (int i = 0; i < MAX; i++) {
-      capture.served(MODEL, 1, null, Instant.now(), 10, List.of(), outputs);
-    }
-  }
-
-  /** Plain JDBC: {@link #batch} inserts, then one commit, {@code MAX / batch} times. */
-  private void rawJdbc(boolean encode) throws SQLException {
-    for (int done = 0; done < MAX; done += batch) {
-      for (int i = 0; i < batch; i++) {
-        insert.setLong(1, ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()));
-        insert.setString(2, MODEL);
-        insert.setLong(3, 1);
-        insert.setLong(4, 10);
-        insert.setNull(5, java.sql.Types.VARCHAR);
-        insert.setString(6, encode ? encoded(outputs) : outputsJson);
-        insert.addBatch();
-      }
-      insert.executeBatch();
-      raw.commit();
-    }
-  }
-
-  private static String encoded(List<Tensor> tensors) {
-    StringWriter text = new StringWriter(128);
-    try (JsonGenerator generator = Json.factory().createGenerator(text)) {
-      InferResponseWriter.tensors(generator, tensors);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return text.toString();
-  }
-
-  /** Counts what the capture writer commits. */
-  private record CommitCounter(AtomicLong count) implements CaptureMetrics {
-    @Override
-    public void committed(int records) {
-      count.addAndGet(records);
-    }
-
-    @Override
-    public void sampledOut() {}
-
-    @Override
-    public void rateLimited() {}
-
-    @Override
-    public void waitedForRoom() {}
-
-    @Override
-    public void dropped(String reason, int count) {}
-
-    @Override
-    public void dataOmitted() {}
-
-    @Override
-    public void writerFailed() {}
   }
 }

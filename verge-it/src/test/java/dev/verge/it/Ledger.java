@@ -23,10 +23,11 @@ import org.sqlite.SQLiteConfig;
  * fault suites against them: each one is in the device's store or at the hub, and nowhere twice.
  */
 final class Ledger {
-  private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+  /** Each acknowledged id and when its answer arrived ({@link System#nanoTime()}). */
+  private final Map<String, Long> acknowledged = new ConcurrentHashMap<>();
 
   void acknowledged(String requestId) {
-    acknowledged.add(requestId);
+    acknowledged.put(requestId, System.nanoTime());
   }
 
   int size() {
@@ -34,7 +35,23 @@ final class Ledger {
   }
 
   Set<String> ids() {
-    return Set.copyOf(acknowledged);
+    return Set.copyOf(acknowledged.keySet());
+  }
+
+  /**
+   * How long before {@code nanoTime} the earliest of {@code ids} was answered, in milliseconds: for
+   * the records a power cut lost, the window they were lost in (as the client saw the answers,
+   * which arrive after the agent sent them, so never longer than the agent's window). 0 for none.
+   */
+  long earliestBefore(List<String> ids, long nanoTime) {
+    long earliest = nanoTime;
+    for (String id : ids) {
+      Long at = acknowledged.get(id);
+      if (at != null && at < earliest) {
+        earliest = at;
+      }
+    }
+    return (nanoTime - earliest) / 1_000_000;
   }
 
   /** A store as a crash left it: what {@code PRAGMA integrity_check} said, and each id's count. */
