@@ -83,6 +83,11 @@ final class AgentProcess implements AutoCloseable {
     return URI.create(Files.readString(endpoint, StandardCharsets.UTF_8).strip());
   }
 
+  /** Whether the process runs (it was started and has not exited). */
+  boolean alive() {
+    return process != null && process.isAlive();
+  }
+
   /** SIGKILL: no shutdown hook, no close, nothing flushed; waits until the process is gone. */
   void kill() throws InterruptedException {
     if (process != null && process.isAlive()) {

@@ -1,5 +1,6 @@
 package dev.verge.it;
 
+import dev.verge.core.api.ApiPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,7 +9,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * through, or drop, delay, truncate, stall or reset connections. The fault in force applies to
  * connections being opened and to every byte of the open ones, so a stretch of faults hits
  * downloads and uploads in their middle. Listens on 127.0.0.1 only and forwards only to the
- * upstream it was given.
+ * upstream it was given. Apart from those faults it can stall the bodies of bundle downloads alone
+ * ({@link #stallDownloadsAfter}), the stall a sync loop must survive while it goes on reporting.
  */
 final class ChaosProxy implements AutoCloseable {
   enum Fault {
@@ -45,6 +49,15 @@ final class ChaosProxy implements AutoCloseable {
   private final Map<Fault, AtomicLong> hits = new EnumMap<>(Fault.class);
   private final AtomicLong connections = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong rangeRequests = new AtomicLong();
+  private final AtomicLong downloadStalls = new AtomicLong();
+
+  /**
+   * Body bytes that answers to bundle downloads may still pass, shared by all of them; -1: no
+   * limit. Past it their bodies stall (their headers pass), whatever {@link #fault} says.
+   */
+  private final AtomicLong downloadAllowance = new AtomicLong(-1);
+
   private volatile Fault fault = Fault.PASS;
   private volatile boolean open = true;
 
@@ -63,6 +76,25 @@ final class ChaosProxy implements AutoCloseable {
 
   void fault(Fault value) {
     fault = value;
+  }
+
+  /**
+   * Stalls bundle downloads mid-body, and only them: once {@code bodyBytes} of download bodies have
+   * passed (all downloads together), no further byte of one moves, while polls, reports and
+   * forwarding flow. A negative value lifts the stall: held bytes move again.
+   */
+  void stallDownloadsAfter(long bodyBytes) {
+    downloadAllowance.set(bodyBytes < 0 ? -1 : bodyBytes);
+  }
+
+  /** Download requests that asked for a Range (a resumed download). */
+  long rangeRequests() {
+    return rangeRequests.get();
+  }
+
+  /** Chunks of download bodies held by {@link #stallDownloadsAfter}. */
+  long downloadStalls() {
+    return downloadStalls.get();
   }
 
   long connections() {
@@ -113,12 +145,100 @@ final class ChaosProxy implements AutoCloseable {
       close(hub, false);
       return;
     }
-    Thread.ofVirtual().start(() -> pump(client, hub));
-    pump(hub, client);
+    Exchange exchange = new Exchange();
+    Thread.ofVirtual().start(() -> pump(client, hub, exchange, true));
+    pump(hub, client, exchange, false);
+  }
+
+  /** What one connection carries now: HTTP/1.1, one request at a time (the agent's client). */
+  private static final class Exchange {
+    /** The request in flight is a bundle download. */
+    volatile boolean download;
+
+    /** The answer's headers have not all passed yet. */
+    volatile boolean inHeaders;
+  }
+
+  /** Reads a request's first line from the chunk that starts it. */
+  private void request(byte[] buffer, int n, Exchange exchange) {
+    String head = new String(buffer, 0, Math.min(n, 1024), StandardCharsets.ISO_8859_1);
+    int space = head.indexOf(' ');
+    if (space < 3 || !head.substring(0, space).chars().allMatch(Character::isUpperCase)) {
+      return; // a body's chunk, not a new request
+    }
+    int eol = head.indexOf("\r\n");
+    String line = eol < 0 ? head : head.substring(0, eol);
+    exchange.download = line.contains(ApiPaths.BUNDLES);
+    exchange.inHeaders = true;
+    if (exchange.download && head.toLowerCase(Locale.ROOT).contains("\r\nrange: bytes=")) {
+      rangeRequests.incrementAndGet();
+    }
+  }
+
+  /**
+   * Writes a chunk of an answer; a download's body only as far as {@link #downloadAllowance} lets
+   * it, then waits (the stall) until the allowance is lifted or the proxy closes.
+   */
+  private void answer(OutputStream out, byte[] buffer, int n, Exchange exchange)
+      throws IOException {
+    int free = n;
+    if (exchange.download && exchange.inHeaders) {
+      int end = indexOf(buffer, n, HEADERS_END);
+      if (end >= 0) {
+        free = end + HEADERS_END.length;
+        exchange.inHeaders = false;
+      }
+    } else if (exchange.download) {
+      free = 0;
+    }
+    int off = 0;
+    if (free > 0) {
+      out.write(buffer, 0, free);
+      off = free;
+    }
+    boolean counted = false;
+    while (off < n && open) {
+      long left = downloadAllowance.get();
+      int take = n - off;
+      if (left == 0) {
+        if (!counted) {
+          downloadStalls.incrementAndGet();
+          counted = true;
+        }
+        out.flush();
+        sleep(50);
+        continue;
+      }
+      if (left > 0) {
+        take = (int) Math.min(take, left);
+        if (!downloadAllowance.compareAndSet(left, left - take)) {
+          continue;
+        }
+      }
+      out.write(buffer, off, take);
+      off += take;
+    }
+    out.flush();
+    bytes.addAndGet(n);
+  }
+
+  private static final byte[] HEADERS_END = {'\r', '\n', '\r', '\n'};
+
+  private static int indexOf(byte[] buffer, int n, byte[] what) {
+    outer:
+    for (int i = 0; i + what.length <= n; i++) {
+      for (int j = 0; j < what.length; j++) {
+        if (buffer[i + j] != what[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   /** Copies {@code from} to {@code to} chunk by chunk, applying the fault in force to each. */
-  private void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to, Exchange exchange, boolean toHub) {
     byte[] buffer = new byte[CHUNK];
     try (InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream()) {
@@ -151,9 +271,14 @@ final class ChaosProxy implements AutoCloseable {
           }
           case PASS, STALL -> {}
         }
-        out.write(buffer, 0, n);
-        out.flush();
-        bytes.addAndGet(n);
+        if (toHub) {
+          request(buffer, n, exchange);
+          out.write(buffer, 0, n);
+          out.flush();
+          bytes.addAndGet(n);
+        } else {
+          answer(out, buffer, n, exchange);
+        }
       }
       // One side finished sending: pass the half-close on.
       to.shutdownOutput();

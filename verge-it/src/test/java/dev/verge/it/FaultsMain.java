@@ -10,6 +10,7 @@ import java.nio.file.Path;
  * ./verge faults kill [kills=200] [seed] [bundle-kib=1024]
  * ./verge faults network [seconds=600] [seed]
  * ./verge faults powercut [cuts=50] [seed]
+ * ./verge faults bundles [rounds=5] [seed]
  * </pre>
  *
  * Prints a summary and exits 1 on any lost or duplicated prediction or failed check.
@@ -41,8 +42,15 @@ public final class FaultsMain {
             int cuts = args.length > 1 ? Integer.parseInt(args[1]) : 50;
             yield PowerCut.run(root, cuts, seed, System.out);
           }
+          case "bundles" -> {
+            int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+            BundleFaults.Report report = BundleFaults.run(root, rounds, seed, System.out);
+            report.print(System.out);
+            yield report.passed();
+          }
           default -> {
-            System.err.println("usage: ./verge faults kill|network|powercut [count] [seed]");
+            System.err.println(
+                "usage: ./verge faults kill|network|powercut|bundles [count] [seed]");
             yield false;
           }
         };

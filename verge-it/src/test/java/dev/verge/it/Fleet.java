@@ -55,10 +55,19 @@ final class Fleet implements AutoCloseable {
 
   /** Bundles and signs an ONNX model, reading its signature with ONNX Runtime. */
   Path bundle(String name, long version, byte[] onnx, Publisher signer) throws IOException {
+    return bundle(name, version, onnx, engine.inspect(onnx), signer);
+  }
+
+  /**
+   * Bundles and signs {@code onnx} under the given signature, which ONNX Runtime is not asked for:
+   * the way to ship a model it cannot load.
+   */
+  Path bundle(
+      String name, long version, byte[] onnx, OnnxEngine.Signature signature, Publisher signer)
+      throws IOException {
     Path dir = Files.createDirectories(root.resolve("bundles"));
     Path model = dir.resolve(name + "-" + version + ".onnx");
     Files.write(model, onnx);
-    OnnxEngine.Signature signature = engine.inspect(onnx);
     Path bundle = dir.resolve(name + "-" + version + ".vbundle");
     BundleWriter.create(
         new BundleWriter.Spec(

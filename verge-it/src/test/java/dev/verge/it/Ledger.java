@@ -87,7 +87,14 @@ final class Ledger {
 
   /** Checks every acknowledged id against the device's store and the hub's. */
   Check check(Store device, Store hub) {
-    Set<String> ids = ids();
+    return check(ids(), device, hub);
+  }
+
+  /**
+   * Checks the ids acknowledged before the stores were read (taken with {@link #ids()} first): with
+   * an agent still serving, an id acknowledged after its store was read is in neither yet.
+   */
+  Check check(Set<String> ids, Store device, Store hub) {
     List<String> lost = new ArrayList<>();
     for (String id : ids) {
       if (!device.requests().containsKey(id) && !hub.requests().containsKey(id)) {
@@ -140,6 +147,14 @@ final class Ledger {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * A device store while its agent runs, read-only through SQLite (which sees the last commit), not
+   * from a copy: a copy of a database and its log taken while a checkpoint runs need not agree.
+   */
+  static Store liveStore(Path database) {
+    return read(database, true);
   }
 
   /** The hub's store, read-only while the hub runs. */
