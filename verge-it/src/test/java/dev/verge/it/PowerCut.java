@@ -93,6 +93,7 @@ final class PowerCut {
           ctl.resolve("enroll.token"),
           fleet.admin.createEnrollmentToken(86_400L, "power cut").token());
       Path hubStore = root.resolve("hub").resolve(Hub.DATABASE_FILE);
+      trainStart(work, dist, fleet, http, log);
       for (int cut = 1; cut <= cuts + 1; cut++) {
         boolean last = cut > cuts;
         String mode = cut % 2 == 1 ? "sync" : "buffered";
@@ -200,6 +201,48 @@ final class PowerCut {
         (System.nanoTime() - began) / 1_000_000_000);
     log.printf("failures: %d %s%n", failures.size(), failures);
     return failures.isEmpty() && results.size() == cuts;
+  }
+
+  /**
+   * Boot 0, not a cut: the agent enrolls and serves under load for a few seconds, then stops
+   * cleanly with a JDK AOT cache recorded ({@code -XX:AOTCacheOutput}: the classes it loaded and
+   * linked and its methods' profiles), which every later boot starts from. Under emulation that
+   * cuts the agent's start (a JVM starting, not the part a cut tests); without a cache every boot
+   * just starts the long way.
+   */
+  private static void trainStart(
+      Path work, Path dist, Fleet fleet, HttpClient http, PrintStream log) throws Exception {
+    Path ctl = work.resolve("ctl");
+    Files.writeString(ctl.resolve("mode"), "sync\n");
+    Files.writeString(ctl.resolve("train"), "");
+    long began = System.nanoTime();
+    int port = freePort();
+    Process vm = qemu(work, dist, port, fleet.hub.url().getPort(), 0);
+    try {
+      URI agent = URI.create("http://127.0.0.1:" + port);
+      Load.validAnswer(http, agent, BOOT_LIMIT);
+      try (Load load = new Load(new Ledger(), "train", 2)) {
+        load.target(agent);
+        Thread.sleep(5_000);
+        load.target(null);
+      }
+      Files.writeString(ctl.resolve("stop"), "");
+      if (!vm.waitFor(BOOT_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.println("boot 0: the agent did not stop and write its start cache in time");
+      }
+    } finally {
+      vm.destroyForcibly();
+      vm.waitFor(30, TimeUnit.SECONDS);
+      Files.deleteIfExists(ctl.resolve("train"));
+      Files.deleteIfExists(ctl.resolve("stop"));
+    }
+    Path cache = ctl.resolve("agent.aot");
+    log.printf(
+        "boot 0 (enroll, serve, stop): %d s; %s%n",
+        (System.nanoTime() - began) / 1_000_000_000,
+        Files.exists(cache)
+            ? "start cache " + Files.size(cache) / (1024 * 1024) + " MiB"
+            : "no start cache (the agent-train log says why); boots start without one");
   }
 
   /** The store as the next boot finds it: journal replayed, database and WAL copied out. */
@@ -372,11 +415,29 @@ final class PowerCut {
       $B ip link set lo up; $B ip link set eth0 up
       $B ip addr add 10.0.2.15/24 dev eth0; $B ip route add default via 10.0.2.2
       $B mkdir -p /data/agent
-      n=$($B ls /ctl | $B grep -c '^agent-.*log$' || true)
-      exec /dist/bin/verge agent --hub=http://10.0.2.100:8080 --data=/data/agent --bind=0.0.0.0 \\
-        --port=8081 --name=vm --label=fleet=faults --trust=/ctl/trust.pub \\
-        --enroll-token-file=/ctl/enroll.token --poll-interval=1s --forward-interval=1s \\
-        --capture-mode=$($B cat /ctl/mode) --capture-max-rate=0 > /ctl/agent-$n.log 2>&1
+      n=$($B ls /ctl | $B grep -c '^agent-[0-9]*.log$' || true)
+      agent() {
+        /dist/bin/verge agent --hub=http://10.0.2.100:8080 --data=/data/agent --bind=0.0.0.0 \\
+          --port=8081 --name=vm --label=fleet=faults --trust=/ctl/trust.pub \\
+          --enroll-token-file=/ctl/enroll.token --poll-interval=1s --forward-interval=1s \\
+          --capture-mode=$($B cat /ctl/mode) --capture-max-rate=0 "$@"
+      }
+      if [ -f /ctl/train ]; then
+        # Boot 0: record the start cache, stop cleanly when told, keep the cache in ctl.
+        export VERGE_JAVA_OPTS=-XX:AOTCacheOutput=/tmp/agent.aot
+        agent > /ctl/agent-train.log 2>&1 &
+        while [ ! -f /ctl/stop ]; do $B sleep 1; done
+        # The JVM itself (the job is a shell around it); it writes the cache as it exits.
+        $B pkill -TERM -f dev.verge.cli.Main
+        while $B pgrep -f dev.verge.cli.Main > /dev/null; do $B sleep 1; done
+        [ -f /tmp/agent.aot ] && $B cp /tmp/agent.aot /ctl/agent.aot.part \\
+          && $B mv /ctl/agent.aot.part /ctl/agent.aot
+        $B sync; $B poweroff -f
+      fi
+      # The cache is mapped, which the 9p share does not offer: a copy in the guest's memory.
+      [ -f /ctl/agent.aot ] && $B cp /ctl/agent.aot /tmp/agent.aot \\
+        && export VERGE_JAVA_OPTS=-XX:AOTCache=/tmp/agent.aot
+      agent > /ctl/agent-$n.log 2>&1
       """
           .formatted(System.getProperty("java.home"));
 }
