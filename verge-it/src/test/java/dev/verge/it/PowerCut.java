@@ -428,8 +428,8 @@ final class PowerCut {
         agent > /ctl/agent-train.log 2>&1 &
         while [ ! -f /ctl/stop ]; do $B sleep 1; done
         # The JVM itself (the job is a shell around it); it writes the cache as it exits.
-        $B pkill -TERM -f dev.verge.cli.Main
-        while $B pgrep -f dev.verge.cli.Main > /dev/null; do $B sleep 1; done
+        $B killall -TERM java
+        while $B pidof java > /dev/null; do $B sleep 1; done
         [ -f /tmp/agent.aot ] && $B cp /tmp/agent.aot /ctl/agent.aot.part \\
           && $B mv /ctl/agent.aot.part /ctl/agent.aot
         $B sync; $B poweroff -f
