@@ -42,7 +42,14 @@ public final class Pipelines implements AutoCloseable {
     void send(dev.verge.core.api.EventBatch batch);
   }
 
-  /** What a pipeline needs from the agent that runs it. */
+  /**
+   * What a pipeline needs from the agent that runs it.
+   *
+   * @param cycled told after every cycle, once its results are in the store (whether it succeeded
+   *     or not); it must not block: an agent asleep between cycles asks for its link pass there
+   * @param forwardOnTimer whether the event forwarder runs on its own timer; false when the agent
+   *     sleeps between cycles and its link pass calls {@link #flushEvents} instead
+   */
   public record Wiring(
       LocalModels models,
       Durable durable,
@@ -51,7 +58,26 @@ public final class Pipelines implements AutoCloseable {
       Clock clock,
       ZoneId zone,
       PipelineMetrics metrics,
-      boolean loopback) {}
+      boolean loopback,
+      Runnable cycled,
+      boolean forwardOnTimer) {
+    public Wiring {
+      cycled = cycled == null ? () -> {} : cycled;
+    }
+
+    /** As above, told of no cycle, with the event forwarder on its timer. */
+    public Wiring(
+        LocalModels models,
+        Durable durable,
+        Sender hub,
+        Duration forwardInterval,
+        Clock clock,
+        ZoneId zone,
+        PipelineMetrics metrics,
+        boolean loopback) {
+      this(models, durable, hub, forwardInterval, clock, zone, metrics, loopback, null, true);
+    }
+  }
 
   private final List<Pipeline> pipelines;
   private final PipelineStore store;
@@ -109,7 +135,8 @@ public final class Pipelines implements AutoCloseable {
                 wiring.durable(),
                 wiring.clock(),
                 wiring.zone(),
-                wiring.metrics());
+                wiring.metrics(),
+                wiring.cycled());
         resources.push(pipeline);
         pipelines.add(pipeline);
         byName.put(spec.name(), pipeline);
@@ -120,7 +147,9 @@ public final class Pipelines implements AutoCloseable {
       EventForwarder forwarder = new EventForwarder(store, wiring.hub(), wiring.forwardInterval());
       resources.push(forwarder);
       pipelines.forEach(Pipeline::start);
-      forwarder.start();
+      if (wiring.forwardOnTimer()) {
+        forwarder.start();
+      }
       Route.Handler push =
           pushed.isEmpty() ? null : new PushEndpoint(byName, pushed, store, wiring.loopback());
       return new Pipelines(List.copyOf(pipelines), store, forwarder, push, resources);
