@@ -189,18 +189,21 @@ final class LinkPass implements AutoCloseable {
     }
   }
 
-  /** The hub's failures are said once while they stay the same, then at debug level. */
+  /**
+   * The hub's failures are said when the steps that fail change, then at debug level: a device
+   * offline for a day must not log a warning every cycle.
+   */
   private void report(List<String> failures) {
-    String now = String.join("; ", failures);
+    String steps = failures.stream().map(f -> f.substring(0, f.indexOf(':'))).toList().toString();
     if (!failures.isEmpty()) {
       LOG.log(
-          now.equals(lastFailures) ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+          steps.equals(lastFailures) ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
           "link pass could not reach the hub ({0}); what was not sent waits for the next pass",
-          now);
+          String.join("; ", failures));
     } else if (!lastFailures.isEmpty()) {
       LOG.log(System.Logger.Level.INFO, "link pass reached the hub again");
     }
-    lastFailures = now;
+    lastFailures = failures.isEmpty() ? "" : steps;
   }
 
   private Outcome tell(long pass, Outcome outcome) {
