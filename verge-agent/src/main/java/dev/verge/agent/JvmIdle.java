@@ -8,7 +8,7 @@ import java.lang.management.ManagementFactory;
  * periodic collection ({@code -XX:G1PeriodicGCInterval}, which {@code bin/verge} sets to 10 s so
  * that an idle agent hands memory back) wakes the JVM every interval; it is a manageable flag, so
  * it is set to 0 here. {@code -XX:TrimNativeHeapInterval} is not manageable: the launcher leaves it
- * off when this mode is on (see {@code bin/verge}).
+ * off when this mode is on, and runs such an agent on SerialGC (see {@code bin/verge}).
  */
 final class JvmIdle {
   private static final System.Logger LOG = System.getLogger(JvmIdle.class.getName());
