@@ -119,12 +119,11 @@ def snapshot():
     return {m: (cpu_ms(p), switches(p)) for m, p in pids.items()}
 
 def wait_for_second(s):
-    while True:
-        now = time.time()
-        left = (s - now % 60) % 60
-        if left < 0.05:
-            return
-        time.sleep(min(left, 1))
+    # Until second s of the minute: the next such instant, slept towards in one absolute target.
+    now = time.time()
+    target = now + (s - now % 60) % 60
+    while (left := target - time.time()) > 0:
+        time.sleep(left)
 
 def status(mode):
     with urllib.request.urlopen(urls[mode] + "/verge/v1/status", timeout=10) as r:

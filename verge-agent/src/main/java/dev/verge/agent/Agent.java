@@ -45,8 +45,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One running device agent, and the composition root that wires it. {@link #start} opens the store,
  * enrolls when needed, serves every model that was active from its kept bundle (no hub needed),
- * then starts the local inference API, the sync loop and the prediction forwarder. {@link #close}
- * stops them in reverse order. The engine belongs to the caller, who closes it after the agent.
+ * then starts the local inference API, the sync loop and the prediction forwarder (or, asleep
+ * between pipeline cycles, the {@link LinkPass} that does their work after each cycle). {@link
+ * #close} stops them in reverse order. The engine belongs to the caller, who closes it after the
+ * agent.
  */
 public final class Agent implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Agent.class.getName());
