@@ -45,8 +45,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One running device agent, and the composition root that wires it. {@link #start} opens the store,
  * enrolls when needed, serves every model that was active from its kept bundle (no hub needed),
- * then starts the local inference API, the sync loop and the prediction forwarder. {@link #close}
- * stops them in reverse order. The engine belongs to the caller, who closes it after the agent.
+ * then starts the local inference API, the sync loop and the prediction forwarder (or, asleep
+ * between pipeline cycles, the {@link LinkPass} that does their work after each cycle). {@link
+ * #close} stops them in reverse order. The engine belongs to the caller, who closes it after the
+ * agent.
  */
 public final class Agent implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Agent.class.getName());
@@ -106,7 +108,18 @@ public final class Agent implements AutoCloseable {
   /** As above, telling {@code observer} of each install step journaled: tests stop it there. */
   static Agent start(
       AgentConfig config, InferenceEngine engine, Clock clock, InstallObserver observer) {
+    return start(config, engine, clock, observer, LinkPass.Observer.NONE);
+  }
+
+  /** As above, telling {@code passes} of each link pass when asleep between cycles (tests). */
+  static Agent start(
+      AgentConfig config,
+      InferenceEngine engine,
+      Clock clock,
+      InstallObserver observer,
+      LinkPass.Observer passes) {
     config.validate();
+    boolean asleep = config.pipelines().sleepBetweenCycles();
     TrustStore trust = trust(config);
     Path dataDir = DataDir.prepare(config.dataDir());
     Deque<AutoCloseable> resources = new ArrayDeque<>();
@@ -118,7 +131,8 @@ public final class Agent implements AutoCloseable {
               dataDir.resolve(DataDir.STORE_FILE), config.maxStoreBytes(), metrics);
       resources.push(store);
       // Closed after the server (no more records), before the store: it writes what is queued.
-      PredictionCapture capture = PredictionCapture.start(store, config.capture(), metrics);
+      // Asleep between cycles, the idle writer waits untimed; each link pass drains it.
+      PredictionCapture capture = PredictionCapture.start(store, config.capture(), metrics, asleep);
       resources.push(capture);
       HealthCounters health = new HealthCounters(clock, store.tallies());
       // Closed after the server and the loops (the deque closes in reverse), before the store.
@@ -207,12 +221,40 @@ public final class Agent implements AutoCloseable {
       resources.push(forwarder);
       Agent agent =
           new Agent(config, deviceId, capture, sync, forwarder, server, grpc, piping, resources);
-      sync.start();
-      forwarder.start();
+      LinkPass link = null;
+      if (asleep) {
+        // No loop runs on its own timer: the link pass, after each cycle, does their work.
+        link =
+            new LinkPass(
+                List.of(
+                    new LinkPass.Step(
+                        "sync",
+                        () -> {
+                          capture.drain(FLUSH_LIMIT);
+                          return sync.pass() ? null : "the hub did not answer the poll";
+                        }),
+                    new LinkPass.Step("predictions", () -> forward(capture, forwarder)),
+                    new LinkPass.Step(
+                        "events",
+                        () -> {
+                          Pipelines running = piping.get();
+                          if (running != null) {
+                            running.flushEvents();
+                          }
+                          return null;
+                        })),
+                config.pipelines().linkTimeout(),
+                passes);
+        JvmIdle.quiet();
+      } else {
+        sync.start();
+        forwarder.start();
+      }
+      LinkPass linked = link;
       // Last: a pipeline's first cycle may run at once, on the models restored above.
       Pipelines pipelines =
           Pipelines.start(
-              config.pipelines(),
+              config.pipelines().specs(),
               dataDir,
               new Pipelines.Wiring(
                   server.local(),
@@ -222,12 +264,24 @@ public final class Agent implements AutoCloseable {
                   clock,
                   config.timeZone(),
                   metrics,
-                  isLoopback(config.bindAddress())));
+                  isLoopback(config.bindAddress()),
+                  linked == null ? null : linked::request,
+                  linked == null));
       piping.set(pipelines);
       server.pipelineReadings(pipelines.pushHandler());
       resources.push(pipelines);
       // Closed first: no push reaches a pipeline store being closed.
       resources.push(() -> server.pipelineReadings(null));
+      if (linked != null) {
+        // Closed before the pipelines and the loops whose work it does.
+        resources.push(linked);
+        linked.start();
+        linked.request(); // the first pass, at start: a cron pipeline's first cycle may be far
+        LOG.log(
+            System.Logger.Level.INFO,
+            "asleep between pipeline cycles: one link pass of at most {0} s after each cycle",
+            config.pipelines().linkTimeout().toSeconds());
+      }
       LOG.log(
           System.Logger.Level.INFO,
           "agent {0} serving on {1}{2}, hub {3}",
@@ -246,6 +300,16 @@ public final class Agent implements AutoCloseable {
       closeAll(resources, e);
       throw e;
     }
+  }
+
+  /** The link pass's forwarding step: why it stopped, null when every prediction is sent. */
+  private static String forward(PredictionCapture capture, PredictionForwarder forwarder) {
+    capture.drain(FLUSH_LIMIT);
+    return switch (forwarder.flush()) {
+      case dev.verge.agent.forward.ForwardOutcome.Drained d -> null;
+      case dev.verge.agent.forward.ForwardOutcome.Held h -> null;
+      case dev.verge.agent.forward.ForwardOutcome.Stopped stopped -> stopped.error();
+    };
   }
 
   /** The gRPC door when configured, from the verge-grpc module; null when off. */

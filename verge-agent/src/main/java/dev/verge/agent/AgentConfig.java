@@ -4,6 +4,7 @@ import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.pipeline.PipelineSpec;
 import dev.verge.agent.pipeline.Pipelines;
+import dev.verge.agent.pipeline.PipelinesConfig;
 import dev.verge.agent.serving.ServingLimits;
 import dev.verge.agent.sync.DownloadLimits;
 import dev.verge.agent.sync.UpdatePolicy;
@@ -50,8 +51,8 @@ import java.util.Map;
  *     rate cap, the largest model loaded (issue 9, part "bounded"); the default follows the heap
  * @param updates how a new model version is guarded on the device: runs without a commit, the
  *     health check that commits it or goes back, bundles kept per model (issue 9)
- * @param pipelines declarative pipelines: source, schedule, model, rules and actions (none by
- *     default)
+ * @param pipelines declarative pipelines (source, schedule, model, rules and actions; none by
+ *     default) and whether the agent sleeps between their cycles (issue 9, part "idle")
  */
 public record AgentConfig(
     URI hubUrl,
@@ -77,8 +78,8 @@ public record AgentConfig(
     // issue 9, part "bounded"
     DownloadLimits downloads,
     UpdatePolicy updates,
-    // issue 9 (pipelines)
-    List<PipelineSpec> pipelines) {
+    // issue 9 (pipelines; part "idle": sleep between cycles)
+    PipelinesConfig pipelines) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -104,7 +105,7 @@ public record AgentConfig(
   public AgentConfig {
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     trustedKeys = trustedKeys == null ? List.of() : List.copyOf(trustedKeys);
-    pipelines = pipelines == null ? List.of() : List.copyOf(pipelines);
+    pipelines = pipelines == null ? PipelinesConfig.of(List.of()) : pipelines;
   }
 
   /**
@@ -134,7 +135,7 @@ public record AgentConfig(
         ForwardConfig.defaults(),
         DownloadLimits.defaults(),
         UpdatePolicy.defaults(),
-        List.of());
+        PipelinesConfig.of(List.of()));
   }
 
   /**
@@ -230,9 +231,14 @@ public record AgentConfig(
       throw invalid("no update policy");
     }
     try {
-      Pipelines.requireUniqueNames(pipelines);
+      Pipelines.requireUniqueNames(pipelines.specs());
     } catch (IllegalArgumentException e) {
       throw invalid(e.getMessage(), e);
+    }
+    if (pipelines.sleepBetweenCycles() && pipelines.specs().isEmpty()) {
+      throw invalid(
+          "sleep-between-cycles is on but no pipeline is configured: the agent would never wake"
+              + " to reach the hub (add a pipeline, or turn sleep-between-cycles off)");
     }
     if (maxStoreBytes != 0 && maxStoreBytes < MIN_STORE_BYTES) {
       throw invalid(
@@ -329,8 +335,17 @@ public record AgentConfig(
     return with(f -> f.updates = value);
   }
 
-  /** Runs {@code value}'s pipelines (issue 9). */
+  /** Runs {@code value}'s pipelines (issue 9), keeping whether the agent sleeps between cycles. */
   public AgentConfig withPipelines(List<PipelineSpec> value) {
+    return with(
+        f ->
+            f.pipelines =
+                new PipelinesConfig(
+                    value, f.pipelines.sleepBetweenCycles(), f.pipelines.linkTimeout()));
+  }
+
+  /** Runs {@code value}'s pipelines, and sleeps between their cycles if it says so. */
+  public AgentConfig withPipelines(PipelinesConfig value) {
     return with(f -> f.pipelines = value);
   }
 
@@ -372,7 +387,7 @@ public record AgentConfig(
     private ForwardConfig forward;
     private DownloadLimits downloads;
     private UpdatePolicy updates;
-    private List<PipelineSpec> pipelines;
+    private PipelinesConfig pipelines;
 
     Fields(AgentConfig config) {
       hubUrl = config.hubUrl;
@@ -470,7 +485,10 @@ public record AgentConfig(
         + ", updates="
         + updates
         + ", pipelines="
-        + pipelines.stream().map(PipelineSpec::name).toList()
+        + pipelines.specs().stream().map(PipelineSpec::name).toList()
+        + (pipelines.sleepBetweenCycles()
+            ? ", sleepBetweenCycles (linkTimeout=" + pipelines.linkTimeout() + ")"
+            : "")
         + "]";
   }
 

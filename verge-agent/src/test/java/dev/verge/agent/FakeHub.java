@@ -130,7 +130,15 @@ public final class FakeHub implements AutoCloseable {
 
   private volatile DesiredState desired = new DesiredState("r0", List.of());
 
+  /** Told of every request as it is answered (tests that watch when the agent calls). */
+  public volatile java.util.function.Consumer<Call> onCall = call -> {};
+
   public FakeHub() {
+    this(0);
+  }
+
+  /** A hub on {@code port} of loopback: a test takes a hub down and brings it back there. */
+  public FakeHub(int port) {
     RouteTable routes =
         new RouteTable(
             List.of(
@@ -149,7 +157,7 @@ public final class FakeHub implements AutoCloseable {
     server =
         HttpEdge.start(
             HttpEdge.Config.of(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
                 Limits.forThisHeap(16 << 20, 16 << 20)),
             routes);
   }
@@ -223,7 +231,7 @@ public final class FakeHub implements AutoCloseable {
   }
 
   private void answer(Exchange exchange, Reply reply) throws IOException {
-    calls.add(
+    Call call =
         new Call(
             exchange.method(),
             exchange.rawPath(),
@@ -231,7 +239,9 @@ public final class FakeHub implements AutoCloseable {
             exchange.header("If-None-Match"),
             exchange.header("Range"),
             exchange.header(ApiPaths.IDEMPOTENCY_KEY),
-            reply.status()));
+            reply.status());
+    calls.add(call);
+    onCall.accept(call);
     reply.headers().forEach(exchange::header);
     if (reply.body() == null) {
       exchange.empty(reply.status());

@@ -128,6 +128,20 @@ final class AgentCommand implements Runnable {
   String forwardMode;
 
   @Option(
+      names = "--sleep-between-cycles",
+      paramLabel = "BOOL",
+      description =
+          "Far edge: no loop runs on its own timer; after each pipeline cycle one link pass"
+              + " syncs and forwards, then the agent waits for the next cycle (default false).")
+  String sleepBetweenCycles;
+
+  @Option(
+      names = "--link-timeout",
+      paramLabel = "DURATION",
+      description = "The most one link pass may take with --sleep-between-cycles (default 30s).")
+  String linkTimeout;
+
+  @Option(
       names = "--forward-compress",
       paramLabel = "BOOL",
       description = "Send prediction batches gzip-compressed (default ${DEFAULT-VALUE}).")

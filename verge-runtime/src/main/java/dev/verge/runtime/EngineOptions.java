@@ -15,12 +15,18 @@ import java.util.Objects;
  *     every 10 s ({@link ArenaRelease}), so one large request does not leave its peak resident.
  *     Off, every block goes through the C allocator (docs/benchmarks.md, "Agent footprint",
  *     measures both)
+ * @param spinning whether ONNX Runtime's pool threads spin for a while after a run before they
+ *     block ({@code session.intra_op.allow_spinning}, {@code session.inter_op.allow_spinning}): on
+ *     by default, it saves a wake-up between the requests of a steady stream; an agent asleep
+ *     between pipeline cycles turns it off. With one thread per pool (the default) there is no pool
+ *     thread, and it changes nothing
  */
 public record EngineOptions(
     int intraOpThreads,
     int interOpThreads,
     ExecutionProvider executionProvider,
-    boolean memoryArena) {
+    boolean memoryArena,
+    boolean spinning) {
   public EngineOptions {
     if (intraOpThreads < 0 || interOpThreads < 0) {
       throw new IllegalArgumentException(
@@ -34,7 +40,7 @@ public record EngineOptions(
 
   /** The given threads, the default provider and memory use. */
   public EngineOptions(int intraOpThreads, int interOpThreads) {
-    this(intraOpThreads, interOpThreads, ExecutionProvider.AUTO, true);
+    this(intraOpThreads, interOpThreads, ExecutionProvider.AUTO, true, true);
   }
 
   public static EngineOptions defaults() {
@@ -42,10 +48,14 @@ public record EngineOptions(
   }
 
   public EngineOptions withExecutionProvider(ExecutionProvider value) {
-    return new EngineOptions(intraOpThreads, interOpThreads, value, memoryArena);
+    return new EngineOptions(intraOpThreads, interOpThreads, value, memoryArena, spinning);
   }
 
   public EngineOptions withMemoryArena(boolean value) {
-    return new EngineOptions(intraOpThreads, interOpThreads, executionProvider, value);
+    return new EngineOptions(intraOpThreads, interOpThreads, executionProvider, value, spinning);
+  }
+
+  public EngineOptions withSpinning(boolean value) {
+    return new EngineOptions(intraOpThreads, interOpThreads, executionProvider, memoryArena, value);
   }
 }

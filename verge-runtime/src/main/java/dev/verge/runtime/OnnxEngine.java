@@ -130,6 +130,10 @@ public final class OnnxEngine implements InferenceEngine {
       if (options.interOpThreads() > 0) {
         sessionOptions.setInterOpNumThreads(options.interOpThreads());
       }
+      if (!options.spinning()) {
+        sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
+        sessionOptions.addConfigEntry("session.inter_op.allow_spinning", "0");
+      }
       sessionOptions.setCPUArenaAllocator(options.memoryArena());
       // Memory patterns stay off: ONNX Runtime keeps one per distinct input shape, without bound,
       // so a client varying its batch size would grow the agent; the arena alone gives their gain.

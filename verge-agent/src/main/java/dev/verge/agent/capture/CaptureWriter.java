@@ -47,6 +47,9 @@ final class CaptureWriter implements Runnable {
   private final int maxBatch;
   private final long maxBatchBytes;
 
+  /** Whether an idle writer waits for the next record with no time-out (asleep between cycles). */
+  private final boolean untimedIdle;
+
   /** Records taken from the queue and not written yet, with their encoded form. */
   private final List<Pending> backlog = new ArrayList<>();
 
@@ -64,8 +67,10 @@ final class CaptureWriter implements Runnable {
       CaptureMetrics metrics,
       PredictionCapture owner,
       Duration gather,
-      int maxBatch) {
+      int maxBatch,
+      boolean untimedIdle) {
     this.store = store;
+    this.untimedIdle = untimedIdle;
     this.gatherNanos = gather.toNanos();
     this.maxBatch = maxBatch;
     this.chunk = maxBatch;
@@ -103,8 +108,15 @@ final class CaptureWriter implements Runnable {
       return true;
     }
     if (backlog.isEmpty()) {
-      Pending first =
-          owner.closing() ? queue.poll() : queue.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+      Pending first;
+      if (owner.closing()) {
+        first = queue.poll();
+      } else if (untimedIdle) {
+        owner.awaitRecord();
+        first = queue.poll();
+      } else {
+        first = queue.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+      }
       if (first == null) {
         if (ledger.owesCounts()) {
           ledger.writeCounts(store);

@@ -83,7 +83,8 @@ public final class PredictionCapture implements AutoCloseable {
       CaptureConfig config,
       CaptureMetrics metrics,
       DoubleSupplier sampler,
-      Duration gather) {
+      Duration gather,
+      boolean untimedIdle) {
     this.store = store;
     this.config = config;
     this.metrics = metrics;
@@ -95,13 +96,34 @@ public final class PredictionCapture implements AutoCloseable {
             .name("verge-capture")
             .daemon(true)
             .unstarted(
-                new CaptureWriter(store, queue, ledger, metrics, this, gather, config.batch()));
+                new CaptureWriter(
+                    store, queue, ledger, metrics, this, gather, config.batch(), untimedIdle));
   }
 
   /** Starts capturing into {@code store}, which must outlive this. */
   public static PredictionCapture start(
       AgentStore store, CaptureConfig config, CaptureMetrics metrics) {
     return start(store, config, metrics, () -> ThreadLocalRandom.current().nextDouble());
+  }
+
+  /**
+   * As above; with {@code untimedIdle} the writer, once idle, waits with no time-out for the next
+   * record (an agent asleep between pipeline cycles), rather than waking every {@link
+   * CaptureWriter#IDLE_POLL} to write the counters of requests that left no record: those are
+   * written by the next record's commit or {@link #drain}, which every link pass runs.
+   */
+  public static PredictionCapture start(
+      AgentStore store, CaptureConfig config, CaptureMetrics metrics, boolean untimedIdle) {
+    PredictionCapture capture =
+        new PredictionCapture(
+            store,
+            config,
+            metrics,
+            () -> ThreadLocalRandom.current().nextDouble(),
+            config.window(),
+            untimedIdle);
+    capture.writer.start();
+    return capture;
   }
 
   /**
@@ -122,9 +144,15 @@ public final class PredictionCapture implements AutoCloseable {
       CaptureMetrics metrics,
       DoubleSupplier sampler,
       Duration gather) {
-    PredictionCapture capture = new PredictionCapture(store, config, metrics, sampler, gather);
+    PredictionCapture capture =
+        new PredictionCapture(store, config, metrics, sampler, gather, false);
     capture.writer.start();
     return capture;
+  }
+
+  /** The writer thread (tests look at how it waits). */
+  Thread writer() {
+    return writer;
   }
 
   public CaptureConfig config() {
@@ -410,6 +438,25 @@ public final class PredictionCapture implements AutoCloseable {
             !closing && queue.size() < wanted && (left = deadlineNanos - System.nanoTime()) > 0; ) {
           try {
             sleep.wait(Math.max(1, left / 1_000_000));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    } finally {
+      gatherWake = Integer.MAX_VALUE;
+    }
+  }
+
+  /** The idle writer's wait with no time-out: until a record is queued, or capture closes. */
+  void awaitRecord() {
+    gatherWake = 1; // the next record wakes the writer, as the one that completes a batch does
+    try {
+      synchronized (sleep) {
+        while (!closing && queue.isEmpty()) {
+          try {
+            sleep.wait();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

@@ -45,6 +45,7 @@ final class Pipeline implements AutoCloseable {
   private final Clock clock;
   private final ZoneId zone;
   private final PipelineMetrics metrics;
+  private final Runnable cycled;
   private final Map<Rule, Instant> lastFired = new HashMap<>();
   private volatile Thread thread;
   private volatile boolean closed;
@@ -77,8 +78,10 @@ final class Pipeline implements AutoCloseable {
       Pipelines.Durable durable,
       Clock clock,
       ZoneId zone,
-      PipelineMetrics metrics) {
+      PipelineMetrics metrics,
+      Runnable cycled) {
     this.spec = spec;
+    this.cycled = cycled;
     this.reader = reader;
     this.model = model;
     this.actions = actions;
@@ -114,6 +117,11 @@ final class Pipeline implements AutoCloseable {
       } catch (Throwable e) {
         // Error included: one bad cycle must not end the pipeline, nor touch the others.
         failedCycle(e);
+      }
+      try {
+        cycled.run();
+      } catch (Throwable e) {
+        LOG.log(System.Logger.Level.ERROR, "pipeline " + spec.name() + ": after a cycle: " + e, e);
       }
       // A cycle a push started early leaves the scheduled one where it was.
       due = more ? clock.instant() : cycleStart.isBefore(due) ? due : next(cycleStart);

@@ -42,7 +42,14 @@ public final class Pipelines implements AutoCloseable {
     void send(dev.verge.core.api.EventBatch batch);
   }
 
-  /** What a pipeline needs from the agent that runs it. */
+  /**
+   * What a pipeline needs from the agent that runs it.
+   *
+   * @param cycled told after every cycle, once its results are in the store (whether it succeeded
+   *     or not); it must not block: an agent asleep between cycles asks for its link pass there
+   * @param forwardOnTimer whether the event forwarder runs on its own timer; false when the agent
+   *     sleeps between cycles and its link pass calls {@link #flushEvents} instead
+   */
   public record Wiring(
       LocalModels models,
       Durable durable,
@@ -51,7 +58,26 @@ public final class Pipelines implements AutoCloseable {
       Clock clock,
       ZoneId zone,
       PipelineMetrics metrics,
-      boolean loopback) {}
+      boolean loopback,
+      Runnable cycled,
+      boolean forwardOnTimer) {
+    public Wiring {
+      cycled = cycled == null ? () -> {} : cycled;
+    }
+
+    /** As above, told of no cycle, with the event forwarder on its timer. */
+    public Wiring(
+        LocalModels models,
+        Durable durable,
+        Sender hub,
+        Duration forwardInterval,
+        Clock clock,
+        ZoneId zone,
+        PipelineMetrics metrics,
+        boolean loopback) {
+      this(models, durable, hub, forwardInterval, clock, zone, metrics, loopback, null, true);
+    }
+  }
 
   private final List<Pipeline> pipelines;
   private final PipelineStore store;
@@ -89,12 +115,17 @@ public final class Pipelines implements AutoCloseable {
     try {
       PipelineStore store = PipelineStore.open(file);
       resources.push(store);
-      HttpClient http =
-          HttpClient.newBuilder()
-              .connectTimeout(CONNECT_TIMEOUT)
-              .followRedirects(HttpClient.Redirect.NEVER)
-              .build();
-      resources.push(http::shutdownNow);
+      // Only for webhooks: an HTTP client's selector thread wakes every 3 s even when unused.
+      HttpClient http = null;
+      if (specs.stream().anyMatch(Pipelines::callsWebhooks)) {
+        HttpClient client =
+            HttpClient.newBuilder()
+                .connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        resources.push(client::shutdownNow);
+        http = client;
+      }
       Backoff backoff = new Backoff(WEBHOOK_BACKOFF, WEBHOOK_MAX_BACKOFF);
       List<Pipeline> pipelines = new ArrayList<>();
       Map<String, Pipeline> byName = new HashMap<>();
@@ -109,7 +140,8 @@ public final class Pipelines implements AutoCloseable {
                 wiring.durable(),
                 wiring.clock(),
                 wiring.zone(),
-                wiring.metrics());
+                wiring.metrics(),
+                wiring.cycled());
         resources.push(pipeline);
         pipelines.add(pipeline);
         byName.put(spec.name(), pipeline);
@@ -120,7 +152,9 @@ public final class Pipelines implements AutoCloseable {
       EventForwarder forwarder = new EventForwarder(store, wiring.hub(), wiring.forwardInterval());
       resources.push(forwarder);
       pipelines.forEach(Pipeline::start);
-      forwarder.start();
+      if (wiring.forwardOnTimer()) {
+        forwarder.start();
+      }
       Route.Handler push =
           pushed.isEmpty() ? null : new PushEndpoint(byName, pushed, store, wiring.loopback());
       return new Pipelines(List.copyOf(pipelines), store, forwarder, push, resources);
@@ -128,6 +162,12 @@ public final class Pipelines implements AutoCloseable {
       closeAll(resources);
       throw e;
     }
+  }
+
+  private static boolean callsWebhooks(PipelineSpec spec) {
+    return spec.rules().stream()
+        .flatMap(rule -> rule.actions().stream())
+        .anyMatch(action -> action instanceof Action.Webhook);
   }
 
   /**

@@ -293,6 +293,20 @@ public final class SyncLoop implements AutoCloseable {
     cycle(Duration.ZERO, true);
   }
 
+  /**
+   * One pass of an agent that sleeps between pipeline cycles, in place of the background loops:
+   * polls without asking the hub to hold the answer, installs what is due (a failed version waits
+   * for its back-off as on the loop), runs the maintenance window and health checks the window
+   * thread runs otherwise, and reports when something changed or the heartbeat is due.
+   *
+   * @return whether the hub answered the poll
+   */
+  public boolean pass() {
+    boolean reached = cycle(Duration.ZERO, false);
+    checkWindows();
+    return reached;
+  }
+
   /** Why the device does not serve every model it should; empty when it does. */
   public Optional<String> notReady() {
     DesiredState state = desired;

@@ -322,7 +322,8 @@ class PipelineRunTest {
                 limit -> true,
                 Clock.systemUTC(),
                 ZoneOffset.UTC,
-                metrics)) {
+                metrics,
+                () -> {})) {
       pipeline.start();
       Eventually.await("a cycle after the error", () -> pipeline.status().predictions() >= 2);
 

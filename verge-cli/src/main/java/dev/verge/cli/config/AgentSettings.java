@@ -4,6 +4,7 @@ import dev.verge.agent.AgentConfig;
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.capture.CapturePolicy;
 import dev.verge.agent.forward.ForwardConfig;
+import dev.verge.agent.pipeline.PipelinesConfig;
 import dev.verge.agent.serving.ServingLimits;
 import dev.verge.agent.sync.DownloadLimits;
 import dev.verge.agent.sync.UpdatePolicy;
@@ -401,6 +402,27 @@ public final class AgentSettings {
           () -> DownloadLimits.defaults().maxModelBytes() / MIB,
           "1/2 of the direct memory (the heap's size unless -XX:MaxDirectMemorySize)");
 
+  // issue 9, part "idle": a far-edge agent asleep between its pipelines' cycles
+  public static final Setting<Boolean> SLEEP_BETWEEN_CYCLES =
+      Setting.of(
+          SECTION,
+          "sleep-between-cycles",
+          Parsers.bool(),
+          "true (no loop runs on its own timer: one link pass to the hub after each pipeline"
+              + " cycle, then every thread waits for the next cycle; needs a pipeline) or false",
+          () -> false,
+          "false");
+
+  public static final Setting<Duration> LINK_TIMEOUT =
+      Setting.of(
+          SECTION,
+          "link-timeout",
+          Parsers.duration(PipelinesConfig.MIN_LINK_TIMEOUT, PipelinesConfig.MAX_LINK_TIMEOUT),
+          "1s to 1h: the most one link pass (sync, forward predictions and events) may take when"
+              + " sleep-between-cycles is on",
+          () -> PipelinesConfig.DEFAULT_LINK_TIMEOUT,
+          text(PipelinesConfig.DEFAULT_LINK_TIMEOUT));
+
   public static final List<Setting<?>> ALL =
       List.of(
           HUB,
@@ -443,6 +465,8 @@ public final class AgentSettings {
           DOWNLOAD_IDLE_TIMEOUT,
           MAX_DOWNLOAD_RATE,
           MAX_MODEL_MB,
+          SLEEP_BETWEEN_CYCLES,
+          LINK_TIMEOUT,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -468,7 +492,9 @@ public final class AgentSettings {
         .withForwarding(settings.get(FORWARD_INTERVAL), AgentConfig.DEFAULT_FORWARD_BATCH_SIZE)
         .withEngineOptions(
             new EngineOptions(settings.get(THREADS), 1)
-                .withExecutionProvider(settings.get(EXECUTION_PROVIDER)))
+                .withExecutionProvider(settings.get(EXECUTION_PROVIDER))
+                // Asleep, a cycle runs a few readings: threads spinning after them buy nothing.
+                .withSpinning(!settings.get(SLEEP_BETWEEN_CYCLES)))
         .withMaxStoreBytes(settings.get(MAX_STORE_MB) * MIB)
         .withMetricsToken(metricsToken)
         .withTimeZone(settings.get(TIME_ZONE))
@@ -495,7 +521,10 @@ public final class AgentSettings {
             DownloadLimits.defaults()
                 .withIdleTimeout(settings.get(DOWNLOAD_IDLE_TIMEOUT))
                 .withMaxBytesPerSecond(settings.get(MAX_DOWNLOAD_RATE))
-                .withMaxModelBytes(settings.get(MAX_MODEL_MB) * MIB));
+                .withMaxModelBytes(settings.get(MAX_MODEL_MB) * MIB))
+        .withPipelines(
+            new PipelinesConfig(
+                List.of(), settings.get(SLEEP_BETWEEN_CYCLES), settings.get(LINK_TIMEOUT)));
   }
 
   /** The capture settings, each model's terms applied over the defaults (part: capture). */

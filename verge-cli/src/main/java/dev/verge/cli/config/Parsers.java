@@ -95,6 +95,18 @@ final class Parsers {
         });
   }
 
+  /** As {@link #duration()}, from {@code min} to {@code max}. */
+  static Function<List<String>, Duration> duration(Duration min, Duration max) {
+    Function<List<String>, Duration> duration = duration(false);
+    return items -> {
+      Duration value = duration.apply(items);
+      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+        throw new IllegalArgumentException("is out of range");
+      }
+      return value;
+    };
+  }
+
   static Function<List<String>, URI> httpUrl() {
     return one(HubUrlConverter::parse);
   }
