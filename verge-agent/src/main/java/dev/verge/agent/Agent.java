@@ -222,7 +222,8 @@ public final class Agent implements AutoCloseable {
                   clock,
                   config.timeZone(),
                   metrics,
-                  isLoopback(config.bindAddress())));
+                  isLoopback(config.bindAddress()),
+                  deviceId));
       piping.set(pipelines);
       server.pipelineReadings(pipelines.pushHandler());
       resources.push(pipelines);

@@ -30,6 +30,13 @@ public final class Pipelines implements AutoCloseable {
   static final Duration WEBHOOK_MAX_BACKOFF = Duration.ofSeconds(30);
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * The first wait before an MQTT reconnect or republish, doubled up to {@link #MQTT_MAX_BACKOFF}.
+   */
+  static final Duration MQTT_BACKOFF = Duration.ofSeconds(1);
+
+  static final Duration MQTT_MAX_BACKOFF = Duration.ofMinutes(1);
+
   /** Waits until every prediction answered so far is in the local store; false on time-out. */
   @FunctionalInterface
   public interface Durable {
@@ -51,7 +58,8 @@ public final class Pipelines implements AutoCloseable {
       Clock clock,
       ZoneId zone,
       PipelineMetrics metrics,
-      boolean loopback) {}
+      boolean loopback,
+      String deviceId) {}
 
   private final List<Pipeline> pipelines;
   private final PipelineStore store;
@@ -99,13 +107,32 @@ public final class Pipelines implements AutoCloseable {
       List<Pipeline> pipelines = new ArrayList<>();
       Map<String, Pipeline> byName = new HashMap<>();
       Map<String, Source.Push> pushed = new HashMap<>();
+      Backoff mqttBackoff = new Backoff(MQTT_BACKOFF, MQTT_MAX_BACKOFF);
+      List<MqttSource> subscribers = new ArrayList<>();
+      List<MqttPublisher> publishers = new ArrayList<>();
       for (PipelineSpec spec : specs) {
+        SourceReader reader =
+            spec.source() instanceof Source.Mqtt m
+                ? new MqttSource(spec.name(), wiring.deviceId(), m, store, mqttBackoff)
+                : reader(spec, store, wiring.clock());
+        Map<Action.PublishMqtt, MqttPublisher> outlets = new java.util.LinkedHashMap<>();
+        for (Rule rule : spec.rules()) {
+          for (Action action : rule.actions()) {
+            if (action instanceof Action.PublishMqtt a && !outlets.containsKey(a)) {
+              outlets.put(
+                  a,
+                  new MqttPublisher(
+                      spec.name(), wiring.deviceId(), a, store, mqttBackoff, wiring.metrics()));
+            }
+          }
+        }
+        publishers.addAll(outlets.values());
         Pipeline pipeline =
             new Pipeline(
                 spec,
-                reader(spec, store, wiring.clock()),
+                reader,
                 wiring.models().model(spec.model()),
-                new Actions(spec.name(), store, http, backoff, wiring.metrics()),
+                new Actions(spec.name(), store, http, backoff, wiring.metrics(), outlets),
                 wiring.durable(),
                 wiring.clock(),
                 wiring.zone(),
@@ -116,11 +143,19 @@ public final class Pipelines implements AutoCloseable {
         if (spec.source() instanceof Source.Push p) {
           pushed.put(spec.name(), p);
         }
+        if (reader instanceof MqttSource subscriber) {
+          subscriber.onKept(pipeline::wake);
+          subscribers.add(subscriber);
+        }
       }
       EventForwarder forwarder = new EventForwarder(store, wiring.hub(), wiring.forwardInterval());
       resources.push(forwarder);
       pipelines.forEach(Pipeline::start);
       forwarder.start();
+      // Both connect in the background: a broker that is down holds up neither the agent's start
+      // nor the other pipelines.
+      subscribers.forEach(MqttSource::start);
+      publishers.forEach(MqttPublisher::start);
       Route.Handler push =
           pushed.isEmpty() ? null : new PushEndpoint(byName, pushed, store, wiring.loopback());
       return new Pipelines(List.copyOf(pipelines), store, forwarder, push, resources);
@@ -148,6 +183,7 @@ public final class Pipelines implements AutoCloseable {
       case Source.Files f -> new FileSource(spec.name(), f, store);
       case Source.Command c -> new CommandSource(c);
       case Source.Push p -> new PushSource(spec.name(), store);
+      case Source.Mqtt m -> throw new IllegalArgumentException("an MQTT source is made in start");
     };
   }
 
