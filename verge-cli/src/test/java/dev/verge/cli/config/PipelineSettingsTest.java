@@ -213,7 +213,7 @@ class PipelineSettingsTest {
                       username: edge
                       password-file: %s
                       max-message-kb: 8
-                      session-expiry: 2d
+                      session-expiry: 48h
                   schedule: {every: 1m}
                   input: {features: [t]}
                   rules:
@@ -254,7 +254,8 @@ class PipelineSettingsTest {
             + "      schedule: {every: 1s}\n      input: {features: [t]}\n";
 
     assertThatThrownBy(() -> read(yaml.formatted("broker: http://b, topic: t")))
-        .hasMessageContaining("pipelines.p.source.mqtt: mqtt.broker 'http://b' must be tcp://");
+        .hasMessageContaining(
+            "pipelines.p.source.mqtt.broker: mqtt.broker 'http://b' must be tcp://");
     assertThatThrownBy(() -> read(yaml.formatted("broker: tcp://b, topic: a/#/c")))
         .hasMessageContaining("+ must be a whole level and # the whole last level");
     assertThatThrownBy(() -> read(yaml.formatted("broker: tcp://b, topic: t, qos: 3")))
