@@ -33,22 +33,24 @@ final class MqttClients {
   /** A builder for {@code broker}: host, port, TLS, credentials and the connect time-outs. */
   static Mqtt5ClientBuilder builder(MqttBroker broker, String id) {
     long timeout = broker.timeout().toMillis();
-    Mqtt5ClientBuilder builder =
+    // TLS set inside the one transport config: a client-level sslConfig given after
+    // transportConfig() was dropped (plain TCP to a TLS port: mosquitto logged "wrong version").
+    var transport =
         MqttClient.builder()
             .useMqttVersion5()
             .identifier(id)
+            .transportConfig()
             .serverHost(broker.url().getHost())
             .serverPort(broker.port())
-            .transportConfig()
             .socketConnectTimeout(timeout, TimeUnit.MILLISECONDS)
-            .mqttConnectTimeout(timeout, TimeUnit.MILLISECONDS)
-            .applyTransportConfig();
+            .mqttConnectTimeout(timeout, TimeUnit.MILLISECONDS);
     if (broker.tls()) {
-      builder =
+      transport =
           broker.caFile() == null
-              ? builder.sslWithDefaultConfig()
-              : builder.sslConfig(ssl(broker.caFile()));
+              ? transport.sslWithDefaultConfig()
+              : transport.sslConfig(ssl(broker.caFile()));
     }
+    Mqtt5ClientBuilder builder = transport.applyTransportConfig();
     if (broker.username() != null) {
       var auth = builder.simpleAuth().username(broker.username());
       if (broker.password() != null) {

@@ -39,7 +39,7 @@ final class MqttSource implements SourceReader {
 
   private final String pipeline;
   private final Source.Mqtt spec;
-  private final PipelineStore store;
+  private final Keeper keeper;
   private final Backoff backoff;
   private final PushSource kept;
   private final ExecutorService receiver;
@@ -52,11 +52,28 @@ final class MqttSource implements SourceReader {
   private volatile String lastLogged;
   private volatile boolean closed;
 
+  /** Writes a message's readings durably; false while the pipeline has too many waiting. */
+  @FunctionalInterface
+  interface Keeper {
+    boolean keep(String pipeline, List<Map<String, Object>> readings);
+  }
+
   MqttSource(
       String pipeline, String deviceId, Source.Mqtt spec, PipelineStore store, Backoff backoff) {
+    this(pipeline, deviceId, spec, store, backoff, store::addReadings);
+  }
+
+  /** As above, keeping readings through {@code keeper} (a test's failing disk). */
+  MqttSource(
+      String pipeline,
+      String deviceId,
+      Source.Mqtt spec,
+      PipelineStore store,
+      Backoff backoff,
+      Keeper keeper) {
     this.pipeline = pipeline;
     this.spec = spec;
-    this.store = store;
+    this.keeper = keeper;
     this.backoff = backoff;
     this.kept = new PushSource(pipeline, store, "mqtt");
     String id =
@@ -235,7 +252,7 @@ final class MqttSource implements SourceReader {
     while (!closed) {
       String why;
       try {
-        if (store.addReadings(pipeline, readings)) {
+        if (keeper.keep(pipeline, readings)) {
           return true;
         }
         why = PipelineStore.MAX_PENDING_READINGS + " readings already wait";

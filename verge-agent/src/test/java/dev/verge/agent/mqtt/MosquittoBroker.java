@@ -41,12 +41,23 @@ public final class MosquittoBroker implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final Path config;
+  private final Path certificate;
   private Process process;
 
-  private MosquittoBroker(Path dir, int port, Path config) {
+  private MosquittoBroker(Path dir, int port, Path config, Path certificate) {
     this.dir = dir;
     this.port = port;
     this.config = config;
+    this.certificate = certificate;
+  }
+
+  /**
+   * A broker open to anyone over TLS only, with a self-signed certificate for 127.0.0.1 and
+   * localhost made for it (by the JDK's keytool); {@link #certificate()} is its PEM, for a client
+   * to trust.
+   */
+  public static MosquittoBroker startTls(Path dir) {
+    return start(dir, Map.of(), true);
   }
 
   /** A broker open to anyone. */
@@ -60,12 +71,24 @@ public final class MosquittoBroker implements AutoCloseable {
    * @throws IllegalStateException naming {@code apt-get install mosquitto} when it is missing
    */
   public static MosquittoBroker start(Path dir, Map<String, String> users) {
+    return start(dir, users, false);
+  }
+
+  private static MosquittoBroker start(Path dir, Map<String, String> users, boolean tls) {
     String broker = find(BROKER, "mosquitto");
     try {
       Files.createDirectories(dir);
       List<String> lines = new ArrayList<>();
       int port = freePort();
       lines.add("listener " + port + " 127.0.0.1");
+      Path certificate = null;
+      if (tls) {
+        certificate = dir.resolve("broker.pem");
+        Path key = dir.resolve("broker.key");
+        selfSigned(dir, certificate, key);
+        lines.add("certfile " + certificate.toAbsolutePath());
+        lines.add("keyfile " + key.toAbsolutePath());
+      }
       lines.add("persistence true");
       lines.add("persistence_location " + dir.toAbsolutePath() + "/");
       // Saved after every change, so that a SIGKILL loses no queued message either.
@@ -92,7 +115,7 @@ public final class MosquittoBroker implements AutoCloseable {
       }
       Path config = dir.resolve("mosquitto.conf");
       Files.write(config, lines, StandardCharsets.UTF_8);
-      MosquittoBroker started = new MosquittoBroker(dir, port, config);
+      MosquittoBroker started = new MosquittoBroker(dir, port, config, certificate);
       started.launch(broker);
       return started;
     } catch (IOException e) {
@@ -100,9 +123,14 @@ public final class MosquittoBroker implements AutoCloseable {
     }
   }
 
-  /** {@code tcp://127.0.0.1:<port>}. */
+  /** {@code tcp://127.0.0.1:<port>}, or {@code ssl://} for a TLS broker. */
   public URI url() {
-    return URI.create("tcp://127.0.0.1:" + port);
+    return URI.create((certificate == null ? "tcp" : "ssl") + "://127.0.0.1:" + port);
+  }
+
+  /** The TLS broker's certificate (PEM); null for a plain one. */
+  public Path certificate() {
+    return certificate;
   }
 
   public int port() {
@@ -222,6 +250,56 @@ public final class MosquittoBroker implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
+    }
+  }
+
+  /** A self-signed EC certificate for 127.0.0.1 and localhost, and its key, both PEM. */
+  private static void selfSigned(Path dir, Path certificate, Path key) throws IOException {
+    Path store = dir.resolve("broker.p12");
+    Files.deleteIfExists(store);
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    char[] password = "changeit".toCharArray();
+    run(
+        List.of(
+            keytool,
+            "-genkeypair",
+            "-alias",
+            "broker",
+            "-keyalg",
+            "EC",
+            "-groupname",
+            "secp256r1",
+            "-dname",
+            "CN=localhost",
+            "-ext",
+            "SAN=ip:127.0.0.1,dns:localhost",
+            "-validity",
+            "2",
+            "-keystore",
+            store.toString(),
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            new String(password)));
+    try {
+      java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+      try (var in = Files.newInputStream(store)) {
+        keys.load(in, password);
+      }
+      java.util.Base64.Encoder pem =
+          java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+      Files.writeString(
+          certificate,
+          "-----BEGIN CERTIFICATE-----\n"
+              + pem.encodeToString(keys.getCertificate("broker").getEncoded())
+              + "\n-----END CERTIFICATE-----\n");
+      Files.writeString(
+          key,
+          "-----BEGIN PRIVATE KEY-----\n"
+              + pem.encodeToString(keys.getKey("broker", password).getEncoded())
+              + "\n-----END PRIVATE KEY-----\n");
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException("cannot make the broker's certificate: " + e, e);
     }
   }
 
