@@ -357,6 +357,58 @@ class MqttSourceTest {
   }
 
   @Test
+  void a_broker_that_is_down_holds_up_neither_the_agent_nor_another_pipeline() throws Exception {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort(); // Nothing listens there once this is closed.
+    }
+    URI down = URI.create("tcp://127.0.0.1:" + closed);
+    PipelineSpec waiting =
+        new PipelineSpec(
+            "sensed",
+            source(down, null, null, 64),
+            new Schedule.Every(Duration.ofHours(1)),
+            "pump",
+            new InputMapping(
+                null, null, List.of(InputMapping.Feature.of("a"), InputMapping.Feature.of("b"))),
+            List.of());
+    PipelineSpec pushed =
+        new PipelineSpec(
+            "pushed",
+            new Source.Push(null),
+            new Schedule.Every(Duration.ofHours(1)),
+            "pump",
+            waiting.input(),
+            List.of());
+    Agent agent =
+        Agent.start(
+            AgentConfig.defaults(hub.url(), dir.resolve("device"))
+                .withBindAddress("127.0.0.1")
+                .withPort(0)
+                .withEnrollmentToken(FakeHub.TOKEN)
+                .withDevice("edge", Map.of())
+                .withTrustedKeys(List.of(bundles.publicKey()))
+                .withPollInterval(Duration.ofHours(1))
+                .withForwarding(Duration.ofHours(1), 500)
+                .withPipelines(List.of(waiting, pushed)),
+            Engines.ONNX);
+    open.add(agent);
+    agent.syncNow();
+    try (dev.verge.agent.Http http = new dev.verge.agent.Http(agent.inferenceUrl())) {
+      assertThat(http.post("/verge/v1/pipelines/pushed/readings", "{\"a\": 1, \"b\": 1}").status())
+          .isEqualTo(202);
+    }
+
+    Eventually.await(
+        "the pushed reading predicted",
+        WAIT,
+        () -> agent.status().pipelines().get(1).predictions() == 1);
+    Eventually.await(
+        "the broker named in the status", WAIT, () -> status(agent).lastError() != null);
+    assertThat(status(agent).lastError()).startsWith("MQTT broker " + down + ": ");
+  }
+
+  @Test
   void wrong_credentials_give_a_clear_error_naming_the_broker_and_not_the_password() {
     broker(Map.of("edge", "right-one"));
     Agent wrong = agent(source(broker.url(), "edge", "wrong-one", 64));
