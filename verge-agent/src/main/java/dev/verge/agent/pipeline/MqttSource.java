@@ -5,6 +5,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
 import dev.verge.agent.internal.Backoff;
 import java.nio.ByteBuffer;
@@ -140,6 +141,9 @@ final class MqttSource implements SourceReader {
         .subscribeWith()
         .topicFilter(spec.topic())
         .qos(MqttQos.fromCode(spec.qos()))
+        // Subscribed again on every connect: a retained message is read once, when the
+        // subscription is new, not after each reconnect.
+        .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
         .send()
         .orTimeout(spec.broker().timeout().toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(this::subscribed);
