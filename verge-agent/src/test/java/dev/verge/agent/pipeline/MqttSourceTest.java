@@ -409,6 +409,33 @@ class MqttSourceTest {
   }
 
   @Test
+  void a_retained_reading_is_read_once_not_again_after_each_reconnect() {
+    broker(Map.of());
+    Agent agent = agent(source(broker.url(), null, null, 64));
+    awaitSubscribed();
+    publisher(null, null)
+        .publishWith()
+        .topic(TOPIC)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .payload("{\"a\": 1, \"b\": 1}".getBytes(StandardCharsets.UTF_8))
+        .send();
+    awaitPredictions(agent, 1);
+    awaitNothingKept();
+
+    broker.restart(); // The agent reconnects, resumes its session and subscribes again.
+    Eventually.await(
+        "subscribed again",
+        WAIT,
+        () -> broker.log().lastIndexOf("SUBSCRIBE") > broker.log().lastIndexOf("starting"));
+    Mqtt5BlockingClient client = publisher(null, null);
+    publish(client, "{\"a\": 2, \"b\": 2}");
+    awaitPredictions(agent, 2);
+
+    assertThat(recorded(agent)).hasSize(2);
+  }
+
+  @Test
   void wrong_credentials_give_a_clear_error_naming_the_broker_and_not_the_password() {
     broker(Map.of("edge", "right-one"));
     Agent wrong = agent(source(broker.url(), "edge", "wrong-one", 64));
