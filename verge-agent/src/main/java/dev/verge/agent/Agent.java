@@ -265,6 +265,7 @@ public final class Agent implements AutoCloseable {
                   config.timeZone(),
                   metrics,
                   isLoopback(config.bindAddress()),
+                  deviceId,
                   linked == null ? null : linked::request,
                   linked == null));
       piping.set(pipelines);

@@ -73,6 +73,12 @@ class DistributionTest {
     assertThat(demo).anyMatch(j -> j.startsWith("tribuo-core-"));
     assertThat(demo).noneMatch(j -> j.startsWith("tribuo-util-onnx-"));
     assertThat(demo).doesNotContainAnyElementsOf(lib);
+    // One Netty for the gRPC door and the MQTT client (HiveMQ is built on 4.1, grpc-netty on 4.2).
+    assertThat(lib)
+        .anyMatch(j -> j.startsWith("hivemq-mqtt-client-"))
+        .filteredOn(j -> j.startsWith("netty-"))
+        .isNotEmpty()
+        .allMatch(j -> j.contains("-4.2."));
   }
 
   /**

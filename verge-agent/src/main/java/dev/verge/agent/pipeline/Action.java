@@ -67,4 +67,21 @@ public sealed interface Action {
       Actions.requireOutputLimit(maxOutputBytes, "command.max-output-kb");
     }
   }
+
+  /**
+   * Publishes the firing as JSON (what a webhook is sent) to {@code topic}. The firing is kept in
+   * the pipeline store until the broker acknowledged it (PUBACK for QoS 1, PUBCOMP for 2), and
+   * tried again with back-off while the broker is away, across restarts.
+   */
+  record PublishMqtt(MqttBroker broker, String topic, int qos, boolean retain) implements Action {
+    public PublishMqtt {
+      Objects.requireNonNull(broker, "mqtt.broker");
+      MqttTopics.requireName(topic, "mqtt.topic");
+      if (qos < 1 || qos > 2) {
+        throw new IllegalArgumentException(
+            "mqtt.qos must be 1 or 2 (a firing is kept until the broker acknowledges it), got "
+                + qos);
+      }
+    }
+  }
 }

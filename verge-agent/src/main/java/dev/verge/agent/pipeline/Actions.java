@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * thread (a quick local commit; the forwarder takes them to the hub). Webhooks and commands, which
  * may wait for seconds, go through a bounded queue to one worker thread per pipeline, so a slow
  * receiver never holds the readings back; a firing that finds the queue full is dropped, logged and
- * counted.
+ * counted. MQTT firings are kept in the store and published by their {@link MqttPublisher}.
  */
 final class Actions implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Actions.class.getName());
@@ -37,6 +37,7 @@ final class Actions implements AutoCloseable {
   private final HttpClient http;
   private final Backoff backoff;
   private final PipelineMetrics metrics;
+  private final java.util.Map<Action.PublishMqtt, MqttPublisher> publishers;
   private final BlockingQueue<Job> queue = new ArrayBlockingQueue<>(QUEUE);
   private final Thread worker;
 
@@ -46,7 +47,21 @@ final class Actions implements AutoCloseable {
       HttpClient http,
       Backoff backoff,
       PipelineMetrics metrics) {
+    this(pipeline, store, http, backoff, metrics, java.util.Map.of());
+  }
+
+  /**
+   * @param publishers the MQTT publisher of each of the pipeline's MQTT actions (it owns them)
+   */
+  Actions(
+      String pipeline,
+      PipelineStore store,
+      HttpClient http,
+      Backoff backoff,
+      PipelineMetrics metrics,
+      java.util.Map<Action.PublishMqtt, MqttPublisher> publishers) {
     this.pipeline = pipeline;
+    this.publishers = java.util.Map.copyOf(publishers);
     this.store = store;
     this.http = http;
     this.backoff = backoff;
@@ -71,8 +86,27 @@ final class Actions implements AutoCloseable {
     }
   }
 
-  /** Fires {@code action}: an event now, anything else queued. */
+  /** Fires {@code action}: an event or an MQTT firing kept now, anything else queued. */
   void fire(Action action, Firing firing) {
+    if (action instanceof Action.PublishMqtt mqtt) {
+      MqttPublisher publisher = publishers.get(mqtt);
+      if (publisher == null) {
+        throw new IllegalStateException("no MQTT publisher for " + mqtt.topic());
+      }
+      if (!publisher.offer(Json.write(firing.json()))) {
+        metrics.action(pipeline, "mqtt", "dropped");
+        LOG.log(
+            System.Logger.Level.ERROR,
+            "pipeline {0}: {1} firings already wait for MQTT broker {2}; one more of rule {3} is"
+                + " not kept",
+            pipeline,
+            PipelineStore.MAX_PENDING_FIRINGS,
+            mqtt.broker().url(),
+            firing.rule());
+      }
+      // Counted ok once the broker acknowledged it.
+      return;
+    }
     if (action instanceof Action.RaiseEvent event) {
       boolean kept =
           store.addEvent(
@@ -114,6 +148,7 @@ final class Actions implements AutoCloseable {
       case Action.RaiseEvent e -> "event";
       case Action.Webhook w -> "webhook";
       case Action.RunCommand c -> "command";
+      case Action.PublishMqtt m -> "mqtt";
     };
   }
 
@@ -136,6 +171,8 @@ final class Actions implements AutoCloseable {
               case Action.Webhook w -> post(w, job.firing());
               case Action.RunCommand c -> run(c, job.firing());
               case Action.RaiseEvent e -> throw new IllegalStateException("events are not queued");
+              case Action.PublishMqtt m ->
+                  throw new IllegalStateException("MQTT firings are not queued");
             };
         metrics.action(pipeline, kind(job.action()), ok ? "ok" : "failed");
       } catch (InterruptedException e) {
@@ -224,5 +261,6 @@ final class Actions implements AutoCloseable {
   @Override
   public void close() {
     dev.verge.agent.internal.BackgroundThreads.stop(worker, "pipeline " + pipeline + " actions");
+    publishers.values().forEach(MqttPublisher::close);
   }
 }

@@ -19,10 +19,11 @@ import java.util.OptionalLong;
 
 /**
  * The pipelines' own SQLite file beside the agent's store ({@code pipelines.db}): the events
- * waiting for the hub, and how far each file source has read. Kept apart from {@code agent.db} so
- * that neither's schema or durability settings bind the other. Every write is synced to disk
- * ({@code synchronous=FULL}): events and progress are few, and an event raised must survive a power
- * cut. One connection, one statement at a time.
+ * waiting for the hub, the readings pushed or received over MQTT until a cycle recorded them, the
+ * firings waiting for their MQTT broker, and how far each file source has read. Kept apart from
+ * {@code agent.db} so that neither's schema or durability settings bind the other. Every write is
+ * synced to disk ({@code synchronous=FULL}): events and progress are few, and an event raised must
+ * survive a power cut. One connection, one statement at a time.
  */
 public final class PipelineStore implements AutoCloseable {
   static final String FILE = "pipelines.db";
@@ -243,6 +244,78 @@ public final class PipelineStore implements AutoCloseable {
       }
     } catch (SQLException e) {
       throw failure("count readings of pipeline " + pipeline, e);
+    }
+  }
+
+  /** Firings waiting per MQTT outlet beyond this are refused (and counted). */
+  public static final int MAX_PENDING_FIRINGS = 100_000;
+
+  /** One firing waiting for its broker. */
+  record Outgoing(long sequence, byte[] payload) {}
+
+  /**
+   * Keeps a firing for the MQTT {@code outlet} until {@link #forgetOutgoing}.
+   *
+   * @return false when {@link #MAX_PENDING_FIRINGS} already wait (it is not kept)
+   */
+  synchronized boolean addOutgoing(String outlet, byte[] payload) {
+    try {
+      if (pendingOutgoing(outlet) >= MAX_PENDING_FIRINGS) {
+        return false;
+      }
+      try (PreparedStatement s =
+          connection.prepareStatement("INSERT INTO mqtt_outbox (outlet, payload) VALUES (?, ?)")) {
+        s.setString(1, outlet);
+        s.setBytes(2, payload);
+        s.executeUpdate();
+      }
+      return true;
+    } catch (SQLException e) {
+      throw failure("keep a firing for " + outlet, e);
+    }
+  }
+
+  /** The oldest {@code limit} firings waiting for {@code outlet}. */
+  synchronized List<Outgoing> outgoing(String outlet, int limit) {
+    List<Outgoing> rows = new ArrayList<>();
+    try (PreparedStatement s =
+        connection.prepareStatement(
+            "SELECT sequence, payload FROM mqtt_outbox WHERE outlet = ? ORDER BY sequence LIMIT ?")) {
+      s.setString(1, outlet);
+      s.setInt(2, limit);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          rows.add(new Outgoing(rs.getLong(1), rs.getBytes(2)));
+        }
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw failure("read the firings for " + outlet, e);
+    }
+  }
+
+  /** Forgets one firing: its broker acknowledged it. */
+  synchronized void forgetOutgoing(long sequence) {
+    try (PreparedStatement s =
+        connection.prepareStatement("DELETE FROM mqtt_outbox WHERE sequence = ?")) {
+      s.setLong(1, sequence);
+      s.executeUpdate();
+    } catch (SQLException e) {
+      throw failure("forget a published firing", e);
+    }
+  }
+
+  /** How many firings wait for {@code outlet}. */
+  synchronized long pendingOutgoing(String outlet) {
+    try (PreparedStatement s =
+        connection.prepareStatement("SELECT COUNT(*) FROM mqtt_outbox WHERE outlet = ?")) {
+      s.setString(1, outlet);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw failure("count the firings for " + outlet, e);
     }
   }
 

@@ -30,6 +30,13 @@ public final class Pipelines implements AutoCloseable {
   static final Duration WEBHOOK_MAX_BACKOFF = Duration.ofSeconds(30);
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * The first wait before an MQTT reconnect or republish, doubled up to {@link #MQTT_MAX_BACKOFF}.
+   */
+  static final Duration MQTT_BACKOFF = Duration.ofSeconds(1);
+
+  static final Duration MQTT_MAX_BACKOFF = Duration.ofMinutes(1);
+
   /** Waits until every prediction answered so far is in the local store; false on time-out. */
   @FunctionalInterface
   public interface Durable {
@@ -45,6 +52,7 @@ public final class Pipelines implements AutoCloseable {
   /**
    * What a pipeline needs from the agent that runs it.
    *
+   * @param deviceId the device's id, for the default MQTT client ids
    * @param cycled told after every cycle, once its results are in the store (whether it succeeded
    *     or not); it must not block: an agent asleep between cycles asks for its link pass there
    * @param forwardOnTimer whether the event forwarder runs on its own timer; false when the agent
@@ -59,23 +67,11 @@ public final class Pipelines implements AutoCloseable {
       ZoneId zone,
       PipelineMetrics metrics,
       boolean loopback,
+      String deviceId,
       Runnable cycled,
       boolean forwardOnTimer) {
     public Wiring {
       cycled = cycled == null ? () -> {} : cycled;
-    }
-
-    /** As above, told of no cycle, with the event forwarder on its timer. */
-    public Wiring(
-        LocalModels models,
-        Durable durable,
-        Sender hub,
-        Duration forwardInterval,
-        Clock clock,
-        ZoneId zone,
-        PipelineMetrics metrics,
-        boolean loopback) {
-      this(models, durable, hub, forwardInterval, clock, zone, metrics, loopback, null, true);
     }
   }
 
@@ -130,13 +126,32 @@ public final class Pipelines implements AutoCloseable {
       List<Pipeline> pipelines = new ArrayList<>();
       Map<String, Pipeline> byName = new HashMap<>();
       Map<String, Source.Push> pushed = new HashMap<>();
+      Backoff mqttBackoff = new Backoff(MQTT_BACKOFF, MQTT_MAX_BACKOFF);
+      List<MqttSource> subscribers = new ArrayList<>();
+      List<MqttPublisher> publishers = new ArrayList<>();
       for (PipelineSpec spec : specs) {
+        SourceReader reader =
+            spec.source() instanceof Source.Mqtt m
+                ? new MqttSource(spec.name(), wiring.deviceId(), m, store, mqttBackoff)
+                : reader(spec, store, wiring.clock());
+        Map<Action.PublishMqtt, MqttPublisher> outlets = new java.util.LinkedHashMap<>();
+        for (Rule rule : spec.rules()) {
+          for (Action action : rule.actions()) {
+            if (action instanceof Action.PublishMqtt a && !outlets.containsKey(a)) {
+              outlets.put(
+                  a,
+                  new MqttPublisher(
+                      spec.name(), wiring.deviceId(), a, store, mqttBackoff, wiring.metrics()));
+            }
+          }
+        }
+        publishers.addAll(outlets.values());
         Pipeline pipeline =
             new Pipeline(
                 spec,
-                reader(spec, store, wiring.clock()),
+                reader,
                 wiring.models().model(spec.model()),
-                new Actions(spec.name(), store, http, backoff, wiring.metrics()),
+                new Actions(spec.name(), store, http, backoff, wiring.metrics(), outlets),
                 wiring.durable(),
                 wiring.clock(),
                 wiring.zone(),
@@ -148,6 +163,10 @@ public final class Pipelines implements AutoCloseable {
         if (spec.source() instanceof Source.Push p) {
           pushed.put(spec.name(), p);
         }
+        if (reader instanceof MqttSource subscriber) {
+          subscriber.onKept(pipeline::wake);
+          subscribers.add(subscriber);
+        }
       }
       EventForwarder forwarder = new EventForwarder(store, wiring.hub(), wiring.forwardInterval());
       resources.push(forwarder);
@@ -155,6 +174,10 @@ public final class Pipelines implements AutoCloseable {
       if (wiring.forwardOnTimer()) {
         forwarder.start();
       }
+      // Both connect in the background: a broker that is down holds up neither the agent's start
+      // nor the other pipelines.
+      subscribers.forEach(MqttSource::start);
+      publishers.forEach(MqttPublisher::start);
       Route.Handler push =
           pushed.isEmpty() ? null : new PushEndpoint(byName, pushed, store, wiring.loopback());
       return new Pipelines(List.copyOf(pipelines), store, forwarder, push, resources);
@@ -188,6 +211,7 @@ public final class Pipelines implements AutoCloseable {
       case Source.Files f -> new FileSource(spec.name(), f, store);
       case Source.Command c -> new CommandSource(c);
       case Source.Push p -> new PushSource(spec.name(), store);
+      case Source.Mqtt m -> throw new IllegalArgumentException("an MQTT source is made in start");
     };
   }
 

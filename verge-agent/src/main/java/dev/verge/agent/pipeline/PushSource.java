@@ -3,14 +3,24 @@ package dev.verge.agent.pipeline;
 import java.util.List;
 import java.util.Map;
 
-/** {@link Source.Push}: the readings pushed to this pipeline, oldest first, from its store. */
+/**
+ * {@link Source.Push}: the readings pushed to this pipeline, oldest first, from its store. {@link
+ * MqttSource} reads the readings it received through it too.
+ */
 final class PushSource implements SourceReader {
   private final String pipeline;
   private final PipelineStore store;
+  private final String origin;
 
   PushSource(String pipeline, PipelineStore store) {
+    this(pipeline, store, "push");
+  }
+
+  /** Readings are named {@code <origin> #<sequence>}. */
+  PushSource(String pipeline, PipelineStore store, String origin) {
     this.pipeline = pipeline;
     this.store = store;
+    this.origin = origin;
   }
 
   @Override
@@ -21,7 +31,7 @@ final class PushSource implements SourceReader {
     }
     List<Reading> readings =
         pushed.stream()
-            .map(p -> new Reading("push #" + p.sequence(), numbers(p.fields())))
+            .map(p -> new Reading(origin + " #" + p.sequence(), numbers(p.fields())))
             .toList();
     long last = pushed.getLast().sequence();
     return new Batch(

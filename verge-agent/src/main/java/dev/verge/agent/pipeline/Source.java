@@ -127,4 +127,46 @@ public sealed interface Source {
       return "Push[token=" + (token == null ? "none" : "***") + "]";
     }
   }
+
+  /**
+   * An MQTT topic: each message is one reading (a JSON object), a JSON array of them, or JSON
+   * lines. The agent keeps a persistent session (clean start off, {@code sessionExpiry}), so what
+   * is published while it is offline or asleep arrives when it reconnects; a QoS 1 or 2 message is
+   * acknowledged to the broker only once its readings are in the pipeline store, so a crash between
+   * receipt and storage loses nothing (the broker sends it again). A message larger than {@code
+   * maxMessageBytes} is refused with its reason and acknowledged.
+   *
+   * @param broker the broker and how to log in
+   * @param topic the topic filter subscribed to ({@code +} and {@code #} allowed)
+   * @param qos 0, 1 or 2
+   * @param maxMessageBytes a larger message is refused
+   * @param sessionExpiry how long the broker keeps the session while the agent is away
+   */
+  record Mqtt(MqttBroker broker, String topic, int qos, int maxMessageBytes, Duration sessionExpiry)
+      implements Source {
+    /** The largest message a source may accept. */
+    public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+    public Mqtt {
+      Objects.requireNonNull(broker, "source.mqtt.broker");
+      MqttTopics.requireFilter(topic, "source.mqtt.topic");
+      if (qos < 0 || qos > 2) {
+        throw new IllegalArgumentException("source.mqtt.qos must be 0, 1 or 2, got " + qos);
+      }
+      if (maxMessageBytes < 1 || maxMessageBytes > MAX_MESSAGE_BYTES) {
+        throw new IllegalArgumentException(
+            "source.mqtt.max-message-kb must be 1 to "
+                + MAX_MESSAGE_BYTES / 1024
+                + ", got "
+                + maxMessageBytes / 1024.0);
+      }
+      Objects.requireNonNull(sessionExpiry, "source.mqtt.session-expiry");
+      if (sessionExpiry.isNegative()
+          || sessionExpiry.isZero()
+          || sessionExpiry.toSeconds() > 0xFFFF_FFFEL) {
+        throw new IllegalArgumentException(
+            "source.mqtt.session-expiry must be 1s to 136 years, got " + sessionExpiry);
+      }
+    }
+  }
 }

@@ -3,6 +3,7 @@ package dev.verge.cli.config;
 import dev.verge.agent.pipeline.Action;
 import dev.verge.agent.pipeline.CronExpression;
 import dev.verge.agent.pipeline.InputMapping;
+import dev.verge.agent.pipeline.MqttBroker;
 import dev.verge.agent.pipeline.PipelineSpec;
 import dev.verge.agent.pipeline.Rule;
 import dev.verge.agent.pipeline.Schedule;
@@ -33,6 +34,19 @@ public final class PipelineSettings {
   private static final int KIB = 1024;
   private static final int DEFAULT_OUTPUT_KB = 64;
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+  private static final int DEFAULT_MESSAGE_KB = 256;
+  private static final Duration DEFAULT_SESSION_EXPIRY = Duration.ofDays(7);
+  private static final Set<String> BROKER_KEYS =
+      Set.of(
+          "broker",
+          "topic",
+          "qos",
+          "client-id",
+          "username",
+          "password-file",
+          "password-env",
+          "ca-file",
+          "timeout");
 
   private PipelineSettings() {}
 
@@ -89,9 +103,10 @@ public final class PipelineSettings {
   }
 
   private static Source source(String pipeline, At at) {
-    Map<String, At> kinds = at.mapping(Set.of("synthetic", "file", "command", "push"));
+    Map<String, At> kinds = at.mapping(Set.of("synthetic", "file", "command", "push", "mqtt"));
     if (kinds.size() != 1) {
-      throw at.fail("needs exactly one of synthetic, file, command, push; got " + kinds.keySet());
+      throw at.fail(
+          "needs exactly one of synthetic, file, command, push, mqtt; got " + kinds.keySet());
     }
     Map.Entry<String, At> kind = kinds.entrySet().iterator().next();
     At v = kind.getValue();
@@ -117,6 +132,23 @@ public final class PipelineSettings {
         yield keys.containsKey("token-file")
             ? v.build(() -> new Source.Push(keys.get("token-file").token()))
             : new Source.Push(null);
+      }
+      case "mqtt" -> {
+        Set<String> known = new java.util.HashSet<>(BROKER_KEYS);
+        known.addAll(Set.of("max-message-kb", "session-expiry"));
+        Map<String, At> keys = v.mapping(known);
+        MqttBroker broker = broker(v, keys);
+        String topic = v.require(keys, "topic").text();
+        int qos = keys.containsKey("qos") ? (int) keys.get("qos").whole(0, 2) : 1;
+        int kb =
+            keys.containsKey("max-message-kb")
+                ? (int) keys.get("max-message-kb").whole(1, Source.Mqtt.MAX_MESSAGE_BYTES / KIB)
+                : DEFAULT_MESSAGE_KB;
+        Duration expiry =
+            keys.containsKey("session-expiry")
+                ? keys.get("session-expiry").duration()
+                : DEFAULT_SESSION_EXPIRY;
+        yield v.build(() -> new Source.Mqtt(broker, topic, qos, kb * KIB, expiry));
       }
       case "file" -> {
         if (v.node() instanceof ConfigTree.Scalar) {
@@ -224,9 +256,9 @@ public final class PipelineSettings {
   }
 
   private static Action action(At at) {
-    Map<String, At> kinds = at.mapping(Set.of("event", "webhook", "command"));
+    Map<String, At> kinds = at.mapping(Set.of("event", "webhook", "command", "mqtt"));
     if (kinds.size() != 1) {
-      throw at.fail("needs exactly one of event, webhook, command; got " + kinds.keySet());
+      throw at.fail("needs exactly one of event, webhook, command, mqtt; got " + kinds.keySet());
     }
     Map.Entry<String, At> kind = kinds.entrySet().iterator().next();
     At v = kind.getValue();
@@ -258,6 +290,16 @@ public final class PipelineSettings {
         }
         yield v.build(() -> new Action.Webhook(url, timeout, retries, headers));
       }
+      case "mqtt" -> {
+        Set<String> known = new java.util.HashSet<>(BROKER_KEYS);
+        known.add("retain");
+        Map<String, At> keys = v.mapping(known);
+        MqttBroker broker = broker(v, keys);
+        String topic = v.require(keys, "topic").text();
+        int qos = keys.containsKey("qos") ? (int) keys.get("qos").whole(1, 2) : 1;
+        boolean retain = keys.containsKey("retain") && keys.get("retain").bool();
+        yield v.build(() -> new Action.PublishMqtt(broker, topic, qos, retain));
+      }
       default -> {
         if (v.node() instanceof ConfigTree.Scalar || v.node() instanceof ConfigTree.Sequence) {
           List<String> run = v.texts();
@@ -274,6 +316,39 @@ public final class PipelineSettings {
         yield v.build(() -> new Action.RunCommand(run, timeout, kb * KIB));
       }
     };
+  }
+
+  /**
+   * The broker of an MQTT source or action. The password comes from password-file (read now,
+   * bounded) or password-env (the variable's name; its value is never shown in an error).
+   */
+  private static MqttBroker broker(At at, Map<String, At> keys) {
+    At url = at.require(keys, "broker");
+    URI broker = url.uri();
+    if (keys.containsKey("password-file") && keys.containsKey("password-env")) {
+      throw at.fail("takes password-file or password-env, not both");
+    }
+    String password = null;
+    if (keys.containsKey("password-file")) {
+      password = keys.get("password-file").token();
+    } else if (keys.containsKey("password-env")) {
+      At env = keys.get("password-env");
+      String name = env.text();
+      password = System.getenv(name);
+      if (password == null || password.isEmpty()) {
+        throw env.fail("environment variable " + name + " is not set");
+      }
+    }
+    String secret = password;
+    Duration timeout =
+        keys.containsKey("timeout") ? keys.get("timeout").duration() : DEFAULT_TIMEOUT;
+    String clientId = keys.containsKey("client-id") ? keys.get("client-id").text() : null;
+    String username = keys.containsKey("username") ? keys.get("username").text() : null;
+    Path caFile = keys.containsKey("ca-file") ? keys.get("ca-file").path() : null;
+    if (caFile != null && !java.nio.file.Files.isReadable(caFile)) {
+      throw keys.get("ca-file").fail("'" + caFile + "' cannot be read");
+    }
+    return url.build(() -> new MqttBroker(broker, clientId, username, secret, caFile, timeout));
   }
 
   /** A problem, its message complete: file, line, key, what is wrong. */
@@ -365,6 +440,14 @@ public final class PipelineSettings {
         // Reported below.
       }
       throw fail("'" + text + "' is not a number");
+    }
+
+    boolean bool() {
+      return switch (text().toLowerCase(Locale.ROOT)) {
+        case "true", "yes", "on" -> true;
+        case "false", "no", "off" -> false;
+        default -> throw fail("'" + text() + "' is not true or false");
+      };
     }
 
     long whole(long min, long max) {

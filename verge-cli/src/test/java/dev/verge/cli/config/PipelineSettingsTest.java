@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.verge.agent.pipeline.Action;
 import dev.verge.agent.pipeline.InputMapping;
+import dev.verge.agent.pipeline.MqttBroker;
 import dev.verge.agent.pipeline.PipelineSpec;
 import dev.verge.agent.pipeline.Rule;
 import dev.verge.agent.pipeline.Schedule;
@@ -194,6 +195,85 @@ class PipelineSettingsTest {
     assertThatThrownBy(() -> read(yaml.formatted(dir.resolve("missing"))))
         .hasMessageContaining("pipelines.p.source.push.token-file: '")
         .hasMessageContaining("missing' does not exist");
+  }
+
+  @Test
+  void an_mqtt_source_and_action_read_broker_topic_qos_and_a_password_file() throws IOException {
+    Path password = Files.writeString(dir.resolve("mqtt.password"), "s3cret\n");
+    List<PipelineSpec> specs =
+        read(
+            """
+              pipelines:
+                p:
+                  model: m
+                  source:
+                    mqtt:
+                      broker: tcp://broker.local:1883
+                      topic: sensors/+/pump
+                      username: edge
+                      password-file: %s
+                      max-message-kb: 8
+                      session-expiry: 48h
+                  schedule: {every: 1m}
+                  input: {features: [t]}
+                  rules:
+                    - when: output[1] > 0.8
+                      then:
+                        - mqtt: {broker: "ssl://broker.local", topic: alerts/pump, retain: true, timeout: 3s}
+            """
+                .formatted(password));
+
+    Source.Mqtt source = (Source.Mqtt) specs.getFirst().source();
+    assertThat(source.broker())
+        .isEqualTo(
+            new MqttBroker(
+                URI.create("tcp://broker.local:1883"),
+                null,
+                "edge",
+                "s3cret",
+                null,
+                Duration.ofSeconds(10)));
+    assertThat(source.broker().toString()).doesNotContain("s3cret");
+    assertThat(source.topic()).isEqualTo("sensors/+/pump");
+    assertThat(source.qos()).isEqualTo(1);
+    assertThat(source.maxMessageBytes()).isEqualTo(8 * 1024);
+    assertThat(source.sessionExpiry()).isEqualTo(Duration.ofDays(2));
+    Action.PublishMqtt action =
+        (Action.PublishMqtt) specs.getFirst().rules().getFirst().actions().getFirst();
+    assertThat(action.broker().port()).isEqualTo(8883);
+    assertThat(action.topic()).isEqualTo("alerts/pump");
+    assertThat(action.qos()).isEqualTo(1);
+    assertThat(action.retain()).isTrue();
+    assertThat(action.broker().timeout()).isEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void bad_mqtt_settings_are_named_without_showing_a_password() throws IOException {
+    String yaml =
+        "  pipelines:\n    p:\n      model: m\n      source: {mqtt: {%s}}\n"
+            + "      schedule: {every: 1s}\n      input: {features: [t]}\n";
+
+    assertThatThrownBy(() -> read(yaml.formatted("broker: http://b, topic: t")))
+        .hasMessageContaining(
+            "pipelines.p.source.mqtt.broker: mqtt.broker 'http://b' must be tcp://");
+    assertThatThrownBy(() -> read(yaml.formatted("broker: tcp://b, topic: a/#/c")))
+        .hasMessageContaining("+ must be a whole level and # the whole last level");
+    assertThatThrownBy(() -> read(yaml.formatted("broker: tcp://b, topic: t, qos: 3")))
+        .hasMessageContaining("pipelines.p.source.mqtt.qos: '3' is not a whole number from 0 to 2");
+    assertThatThrownBy(
+            () ->
+                read(
+                    yaml.formatted(
+                        "broker: tcp://b, topic: t, username: u,"
+                            + " password-env: VERGE_TEST_UNSET_PASSWORD_VARIABLE")))
+        .hasMessageContaining(
+            "pipelines.p.source.mqtt.password-env: environment variable"
+                + " VERGE_TEST_UNSET_PASSWORD_VARIABLE is not set");
+    Path password = Files.writeString(dir.resolve("pw"), "hunter2");
+    assertThatThrownBy(
+            () -> read(yaml.formatted("broker: tcp://b, topic: t, password-file: " + password)))
+        .hasMessageContaining("password-file or password-env needs mqtt.username")
+        .hasMessageNotContaining("hunter2");
   }
 
   @Test

@@ -1,0 +1,121 @@
+package dev.verge.agent.pipeline;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManagerFactory;
+
+/** Builds the HiveMQ clients of MQTT sources and actions from an {@link MqttBroker}. */
+final class MqttClients {
+  /** A CA file larger than this is refused before it is read. */
+  static final long MAX_CA_FILE_BYTES = 1024 * 1024;
+
+  private MqttClients() {}
+
+  /** The client id a pipeline's source or action uses when none is configured. */
+  static String defaultId(String deviceId, String pipeline, String role) {
+    String id = "verge-" + (deviceId == null ? "agent" : deviceId) + "-" + pipeline + "-" + role;
+    return id.length() > 128 ? id.substring(0, 128) : id;
+  }
+
+  /** A builder for {@code broker}: host, port, TLS, credentials and the connect time-outs. */
+  static Mqtt5ClientBuilder builder(MqttBroker broker, String id) {
+    long timeout = broker.timeout().toMillis();
+    // TLS set inside the one transport config: a client-level sslConfig given after
+    // transportConfig() was dropped (plain TCP to a TLS port: mosquitto logged "wrong version").
+    var transport =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(id)
+            .transportConfig()
+            .serverHost(broker.url().getHost())
+            .serverPort(broker.port())
+            .socketConnectTimeout(timeout, TimeUnit.MILLISECONDS)
+            .mqttConnectTimeout(timeout, TimeUnit.MILLISECONDS);
+    if (broker.tls()) {
+      transport =
+          broker.caFile() == null
+              ? transport.sslWithDefaultConfig()
+              : transport.sslConfig(ssl(broker.caFile()));
+    }
+    Mqtt5ClientBuilder builder = transport.applyTransportConfig();
+    if (broker.username() != null) {
+      var auth = builder.simpleAuth().username(broker.username());
+      if (broker.password() != null) {
+        auth = auth.password(broker.password().getBytes(StandardCharsets.UTF_8));
+      }
+      builder = auth.applySimpleAuth();
+    }
+    return builder;
+  }
+
+  /** TLS that trusts exactly the certificates in {@code caFile} (PEM). */
+  static MqttClientSslConfig ssl(Path caFile) {
+    try {
+      if (Files.size(caFile) > MAX_CA_FILE_BYTES) {
+        throw new PipelineException(
+            "mqtt.ca-file " + caFile + " is larger than " + MAX_CA_FILE_BYTES + " bytes");
+      }
+      Collection<? extends Certificate> certificates;
+      try (InputStream in = Files.newInputStream(caFile)) {
+        certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      }
+      if (certificates.isEmpty()) {
+        throw new PipelineException("mqtt.ca-file " + caFile + " holds no certificate");
+      }
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      int n = 0;
+      for (Certificate c : certificates) {
+        trust.setCertificateEntry("ca-" + n++, c);
+      }
+      TrustManagerFactory factory =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(trust);
+      return MqttClientSslConfig.builder().trustManagerFactory(factory).build();
+    } catch (IOException | GeneralSecurityException e) {
+      throw new PipelineException("cannot read mqtt.ca-file " + caFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Why a connect, subscribe or publish failed, naming the broker and never the password: a refused
+   * CONNACK by its reason code (bad credentials say so), anything else by its message.
+   */
+  static String why(MqttBroker broker, Throwable failure) {
+    Throwable e = failure;
+    while ((e instanceof java.util.concurrent.CompletionException
+            || e instanceof java.util.concurrent.ExecutionException)
+        && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof Mqtt5ConnAckException refused) {
+      String code = refused.getMqttMessage().getReasonCode().toString();
+      String hint =
+          switch (refused.getMqttMessage().getReasonCode()) {
+            case BAD_USER_NAME_OR_PASSWORD, NOT_AUTHORIZED ->
+                " (check mqtt.username and the password it reads)";
+            case CLIENT_IDENTIFIER_NOT_VALID -> " (check mqtt.client-id)";
+            default -> "";
+          };
+      return "MQTT broker " + broker.url() + " refused the connection: " + code + hint;
+    }
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (broker.password() != null) {
+      message = message.replace(broker.password(), "***");
+    }
+    return "MQTT broker " + broker.url() + ": " + message;
+  }
+}
