@@ -50,6 +50,10 @@ final class MqttSource implements SourceReader {
   private final AtomicInteger subscribeFailures = new AtomicInteger();
   private volatile Runnable wake = () -> {};
   private volatile String problem;
+
+  /** The last problem a cycle put in the pipeline's status. */
+  private volatile String shown;
+
   private volatile String lastLogged;
   private volatile boolean closed;
 
@@ -207,7 +211,11 @@ final class MqttSource implements SourceReader {
     if (!why.equals(lastLogged)) {
       lastLogged = why;
       LOG.log(System.Logger.Level.WARNING, "pipeline {0}: {1}; trying again", pipeline, why);
-      wake.run(); // A cycle now shows why in the pipeline's status.
+    }
+    if (!why.equals(shown)) {
+      // A cycle now shows why in the pipeline's status. Until one has (a cycle woken earlier may
+      // have run before the reason was known), each failure wakes the pipeline again.
+      wake.run();
     }
   }
 
@@ -295,6 +303,7 @@ final class MqttSource implements SourceReader {
     }
     String now = problem;
     if (batch.readings().isEmpty() && rejected.isEmpty() && now != null) {
+      shown = now;
       throw new PipelineException(now);
     }
     return new Batch(batch.readings(), rejected, batch.commit(), batch.more());
