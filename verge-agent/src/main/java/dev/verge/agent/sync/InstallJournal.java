@@ -75,16 +75,14 @@ final class InstallJournal {
         previousDigest = state == null || previousVersion == null ? null : state.activeDigest();
       }
       entry =
-          new InstallEntry(
+          InstallEntry.of(
               desired.name(),
               desired.version(),
               desired.bundleDigest(),
               desired.deploymentId(),
               InstallStep.DOWNLOAD,
-              0,
               previousVersion,
-              previousDigest,
-              null);
+              previousDigest);
     }
     return save(entry, null);
   }
@@ -123,11 +121,26 @@ final class InstallJournal {
     return trial;
   }
 
-  /** A run that starts with {@code entry}'s version on trial. */
+  /**
+   * A run that starts with {@code entry}'s version on trial: one more in a row that may answer
+   * nothing, or, when the last run answered requests, the first of a new series.
+   */
   InstallEntry restarted(InstallEntry entry) {
-    InstallEntry trial = save(entry.run(), null);
+    InstallEntry trial = save(entry.runAnswered() ? entry.freshRun() : entry.run(), null);
     trials.put(trial.model(), trial);
     return trial;
+  }
+
+  /**
+   * The trial of {@code trial}'s version has answered {@code answered} requests successfully, over
+   * all its runs: journaled now, so that the next start, after a power cut too, knows this run
+   * served. Not an install step: the observer is not told.
+   */
+  InstallEntry progressed(InstallEntry trial, long answered) {
+    InstallEntry now = trial.answered(answered);
+    store.saveInstall(now, null);
+    trials.replace(now.model(), trial, now);
+    return now;
   }
 
   /** Every version on trial now, by model. */
@@ -195,14 +208,12 @@ final class InstallJournal {
   /** Refuses {@code desired} as it stands, before it was activated; the active version stays. */
   RefusedVersion refuse(DesiredModel desired, Check check, String reason) {
     InstallEntry entry =
-        new InstallEntry(
+        InstallEntry.of(
             desired.name(),
             desired.version(),
             desired.bundleDigest(),
             desired.deploymentId(),
             InstallStep.LOAD,
-            0,
-            null,
             null,
             null);
     return refuse(entry, check, reason, true, null);

@@ -226,7 +226,9 @@ public final class SyncLoop implements AutoCloseable {
             health,
             settings.downloads().maxModelBytes(),
             journal);
-    this.updates = new SafeUpdates(policy, journal, installer, registry, store, health, metrics);
+    this.updates =
+        new SafeUpdates(
+            policy, journal, installer, registry, store, health, metrics, this::saveHealth);
     this.collector =
         new BundleCollector(store, downloader, bundleFolder, policy.keepBundles(), metrics);
     this.beside = new SideBySideSync(installer, registry, store, clock);
@@ -392,7 +394,10 @@ public final class SyncLoop implements AutoCloseable {
               active,
               installed.getOrDefault(name, List.of()).stream().sorted().toList(),
               refusal == null ? null : refusal.version(),
-              refusal == null ? null : refusal.error(),
+              // A version kept serving though it failed a check says so, with no failed version.
+              refusal != null
+                  ? refusal.error()
+                  : active == null ? null : updates.notice(name, active).orElse(null),
               refusal == null ? null : refusal.deploymentId(),
               stats,
               pending.get(name),
