@@ -351,6 +351,24 @@ class SafeUpdateTest extends AgentHarness {
   }
 
   @Test
+  void a_stop_journals_what_the_version_on_trial_answered_in_its_last_moments() {
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent = start(guarded().withUpdates(UpdatePolicy.defaults()));
+    agent.syncNow();
+    Http http = http(agent);
+    versionAnswering(http, "pump");
+    versionAnswering(http, "pump");
+    agent.close();
+    assertThat(journal())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.answered()).isEqualTo(2);
+              assertThat(e.runAnswered()).isTrue();
+            });
+  }
+
+  @Test
   void a_crash_while_loading_is_counted_across_restarts_and_the_version_refused() {
     committedV1();
     hub.desire(hub.model("pump", 2, bundles.logistic("pump", 2)));

@@ -528,6 +528,27 @@ public final class SqliteAgentStore implements AgentStore {
   }
 
   @Override
+  public void saveTrialProgress(InstallEntry entry) {
+    transaction(
+        "journal the trial of " + entry.model() + " v" + entry.version(),
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE install_journal SET answered = ?, answered_before = ?, changed_at = ?"
+                      + " WHERE model = ? AND on_trial = 1 AND version = ? AND digest = ?")) {
+            s.setLong(1, entry.answered());
+            s.setLong(2, entry.answeredBefore());
+            s.setLong(3, System.currentTimeMillis());
+            s.setString(4, entry.model());
+            s.setLong(5, entry.version());
+            s.setString(6, entry.digest());
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
   public void activateOnTrial(InstalledBundle bundle, InstallEntry entry) {
     if (!entry.model().equals(bundle.model()) || !entry.digest().equals(bundle.digest())) {
       throw new IllegalArgumentException(

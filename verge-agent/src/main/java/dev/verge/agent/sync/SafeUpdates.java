@@ -213,13 +213,7 @@ final class SafeUpdates {
       if (stats.isEmpty()) {
         continue;
       }
-      InstallEntry trial = onTrial;
-      long answered = answered(stats.get());
-      if (answered > trial.answered()) {
-        // The counters first: a power cut between the two leaves the journal behind, never ahead.
-        saveCounters.run();
-        trial = journal.progressed(trial, answered);
-      }
+      InstallEntry trial = progressed(onTrial, stats.get());
       Duration since =
           trial.healthSince() == null
               ? Duration.ZERO
@@ -241,6 +235,30 @@ final class SafeUpdates {
       }
     }
     return rolledBack;
+  }
+
+  /**
+   * Journals how many requests each version on trial has answered, without judging it: for the
+   * health tick while a cycle holds the sync loop's lock (a download can take minutes), and at
+   * shutdown. Needs no lock.
+   */
+  void recordProgress() {
+    for (InstallEntry trial : journal.trials().values()) {
+      health
+          .stats(trial.model())
+          .filter(s -> s.version() == trial.version())
+          .ifPresent(s -> progressed(trial, s));
+    }
+  }
+
+  private InstallEntry progressed(InstallEntry trial, VersionStats stats) {
+    long answered = answered(stats);
+    if (answered <= trial.answered()) {
+      return trial;
+    }
+    // The counters first: a power cut between the two leaves the journal behind, never ahead.
+    saveCounters.run();
+    return journal.progressed(trial, answered);
   }
 
   /**

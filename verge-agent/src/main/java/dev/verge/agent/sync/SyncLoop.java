@@ -905,6 +905,7 @@ public final class SyncLoop implements AutoCloseable {
    */
   public void checkHealth() {
     if (!applying.tryLock()) {
+      recordTrialProgress(); // A cycle is applying (downloading, say): the check waits for it.
       return;
     }
     boolean changed;
@@ -1087,6 +1088,16 @@ public final class SyncLoop implements AutoCloseable {
     closed = true;
     BackgroundThreads.stop(windowThread, "maintenance window check");
     BackgroundThreads.stop(thread, "sync loop");
+    // What the last second answered on trial: a stop is no crash when the version answered.
+    recordTrialProgress();
+  }
+
+  private void recordTrialProgress() {
+    try {
+      updates.recordProgress();
+    } catch (StoreException e) {
+      LOG.log(System.Logger.Level.WARNING, "trial progress not recorded: " + e.getMessage());
+    }
   }
 
   /** A version fetched and verified for {@code model}, waiting for its window. */
