@@ -11,10 +11,17 @@ import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.testing.TestClock;
 import dev.verge.http.Exposition;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -61,6 +68,58 @@ class SafeUpdateTest extends AgentHarness {
   private List<InstallEntry> journal() {
     try (SqliteAgentStore store = SqliteAgentStore.open(data.resolve(DataDir.STORE_FILE))) {
       return store.installs();
+    }
+  }
+
+  private static int policyRuns() {
+    return UpdatePolicy.DEFAULT_MAX_RUNS;
+  }
+
+  /** The versions of {@code model} served, from its metadata: no request reaches the model. */
+  private static List<String> versionsServed(Http http, String model) {
+    Http.Response response = http.get("/v2/models/" + model);
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    List<String> versions = new ArrayList<>();
+    response.json().path("versions").forEach(v -> versions.add(v.asText()));
+    return versions;
+  }
+
+  /**
+   * What a power cut leaves on disk, taken while the agent runs: a copy of its data folder, the
+   * store's database and WAL as they are (a WAL frame copied half-written is one SQLite drops).
+   */
+  private Path diskImage() throws IOException {
+    Path image = dir.resolve("image");
+    copyTree(data, image);
+    return image;
+  }
+
+  /** Stops {@code agent} and puts back {@code image}: whatever its shutdown wrote is lost. */
+  private void powerCut(Agent agent, Path image) throws IOException {
+    agent.close();
+    deleteTree(data);
+    copyTree(image, data);
+    deleteTree(image);
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path p : paths.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 
@@ -126,10 +185,10 @@ class SafeUpdateTest extends AgentHarness {
     kill.awaitReached();
     first.close();
 
-    // Runs 2 and 3: it serves on trial, and the agent stops before its check commits it.
+    // Runs 2 and 3: it is served on trial, and the agent stops before it answers a request.
     for (int run = 2; run <= 3; run++) {
       Agent agent = start(again(), StopAt.never());
-      assertThat(versionAnswering(http(agent), "pump")).isEqualTo("2");
+      assertThat(versionsServed(http(agent), "pump")).containsExactly("2");
       agent.close();
       assertThat(journal()).singleElement().extracting(InstallEntry::runs).isEqualTo(run);
     }
@@ -149,7 +208,7 @@ class SafeUpdateTest extends AgentHarness {
     assertThat(report.error())
         .isEqualTo(
             "crash-loop check failed: the agent ran pump v2 3 times on trial and stopped each time"
-                + " before its health check committed it; rolled back to v1");
+                + " before it answered a request; rolled back to v1");
     assertThat(metric(http, "verge_agent_rollbacks_total", "reason", "crash_loop")).isEqualTo(1);
     assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
 
@@ -158,6 +217,155 @@ class SafeUpdateTest extends AgentHarness {
     recovered.syncNow();
     assertThat(versionAnswering(http, "pump")).isEqualTo("3");
     assertThat(v1.version()).isEqualTo(1);
+  }
+
+  /**
+   * Issue 9, power-cut suite: pump v1, a first version on trial (100 requests / 10 min), was served
+   * for ~50 requests per boot before each cut; on the third boot the crash-loop check refused it,
+   * deleted its bundle, and the device answered 404 for 8 minutes. Runs that answer are evidence
+   * for the version: it serves through every cut, and the answers of all runs commit it.
+   */
+  @Test
+  void power_cuts_during_the_trial_of_a_version_that_answers_never_refuse_it_and_its_runs_add_up()
+      throws IOException {
+    int perRun = 20;
+    int checked = 100;
+    UpdatePolicy policy = UpdatePolicy.defaults().withHealthCheck(checked, Duration.ofHours(1));
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent = start(config().withUpdates(policy));
+    agent.syncNow();
+    int runs = checked / perRun;
+    assertThat(runs).as("more runs than update-max-runs").isGreaterThan(policy.maxRuns());
+    for (int run = 1; run <= runs; run++) {
+      Http http = http(agent);
+      for (int i = 0; i < perRun; i++) {
+        assertThat(versionAnswering(http, "pump")).as("run %d", run).isEqualTo("1");
+      }
+      agent.syncNow(); // A health-check tick: it journals the trial's progress.
+      if (run == runs) {
+        break;
+      }
+      powerCut(agent, diskImage());
+      int answered = run * perRun;
+      assertThat(journal())
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.step()).isEqualTo(InstallStep.HEALTH);
+                assertThat(e.answered()).isEqualTo(answered);
+                assertThat(e.runs()).as("a run that answered is no crash").isEqualTo(1);
+              });
+      agent = start(config().withUpdates(policy).withEnrollmentToken(null));
+    }
+
+    Http http = http(agent);
+    assertThat(versionAnswering(http, "pump")).isEqualTo("1");
+    assertThat(refused()).isEmpty();
+    ModelReport report = reported("pump").orElseThrow();
+    assertThat(report.activeVersion()).isEqualTo(1L);
+    assertThat(report.failedVersion()).isNull();
+    assertThat(report.error()).isNull();
+    assertThat(report.installedVersions()).containsExactly(1L);
+    powerCut(agent, diskImage());
+    assertThat(journal()).as("committed at %d answers over %d runs", checked, runs).isEmpty();
+  }
+
+  /**
+   * A first version whose agent stops, run after run, before it answers anything is a crash loop,
+   * but with no version to go back to it keeps serving, committed, and the report says why.
+   */
+  @Test
+  void a_crash_loop_with_nothing_to_go_back_to_keeps_the_version_serving_and_says_so() {
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    StopAt kill = StopAt.kill("pump", 1, InstallStep.HEALTH);
+    Agent first = start(guarded(), kill);
+    kill.awaitReached();
+    first.close();
+    for (int run = 2; run <= 3; run++) {
+      Agent agent = start(again(), StopAt.never());
+      assertThat(versionsServed(http(agent), "pump")).containsExactly("1");
+      agent.close();
+      assertThat(journal()).singleElement().extracting(InstallEntry::runs).isEqualTo(run);
+    }
+
+    Agent next = start(again(), StopAt.never());
+    Http http = http(next);
+    assertThat(versionAnswering(http, "pump")).isEqualTo("1");
+    next.syncNow();
+    assertThat(versionAnswering(http, "pump")).as("its bundle kept").isEqualTo("1");
+    assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
+    ModelReport report = reported("pump").orElseThrow();
+    assertThat(report.activeVersion()).isEqualTo(1L);
+    assertThat(report.failedVersion()).as("not refused").isNull();
+    assertThat(report.installedVersions()).containsExactly(1L);
+    assertThat(report.error())
+        .isEqualTo(
+            "crash-loop check failed: the agent ran pump v1 3 times on trial and stopped each time"
+                + " before it answered a request; nothing to go back to, so it keeps serving,"
+                + " committed");
+    assertThat(http.get("/metrics").body()).as("no rollback").doesNotContain("crash_loop");
+    next.close();
+    assertThat(journal()).as("committed").isEmpty();
+    assertThat(refused()).isEmpty();
+  }
+
+  /**
+   * Runs that answer nothing count in a row: the third run here answered a request, so the start
+   * after it does not take the three runs for a crash loop and starts the count again; three silent
+   * runs after it still roll back.
+   */
+  @Test
+  void a_run_that_answers_resets_the_crash_count_and_three_silent_runs_after_it_still_go_back() {
+    committedV1();
+    hub.desire(hub.model("pump", 2, bundles.logistic("pump", 2)));
+    StopAt kill = StopAt.kill("pump", 2, InstallStep.HEALTH);
+    Agent first = start(again(), kill);
+    kill.awaitReached();
+    first.close();
+    Agent silent = start(again(), StopAt.never());
+    silent.close();
+    assertThat(journal()).singleElement().extracting(InstallEntry::runs).isEqualTo(2);
+
+    Agent answering = start(again(), StopAt.never());
+    assertThat(versionAnswering(http(answering), "pump")).isEqualTo("2");
+    answering.syncNow();
+    answering.close();
+    assertThat(journal())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.runs()).isEqualTo(policyRuns());
+              assertThat(e.answered()).isEqualTo(1);
+              assertThat(e.answeredBefore()).isZero();
+            });
+
+    for (int run = 1; run <= 3; run++) {
+      Agent agent = start(again(), StopAt.never());
+      assertThat(versionsServed(http(agent), "pump")).containsExactly("2");
+      agent.close();
+      assertThat(journal()).singleElement().extracting(InstallEntry::runs).isEqualTo(run);
+    }
+    Agent recovered = start(again(), StopAt.never());
+    assertThat(versionAnswering(http(recovered), "pump")).isEqualTo("1");
+    assertThat(refused()).singleElement().extracting(RefusedVersion::version).isEqualTo(2L);
+  }
+
+  @Test
+  void a_stop_journals_what_the_version_on_trial_answered_in_its_last_moments() {
+    hub.desire(hub.model("pump", 1, bundles.logistic("pump", 1)));
+    Agent agent = start(guarded().withUpdates(UpdatePolicy.defaults()));
+    agent.syncNow();
+    Http http = http(agent);
+    versionAnswering(http, "pump");
+    versionAnswering(http, "pump");
+    agent.close();
+    assertThat(journal())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.answered()).isEqualTo(2);
+              assertThat(e.runAnswered()).isTrue();
+            });
   }
 
   @Test

@@ -298,9 +298,10 @@ final class AgentCommand implements Runnable {
       names = "--update-max-runs",
       paramLabel = "N",
       description =
-          "Runs (its activation, then each start) a new model version may take without its health"
-              + " check committing it; after that the previous version serves (default"
-              + " ${DEFAULT-VALUE}).")
+          "Runs in a row (its activation, then each start) a new model version on trial may take"
+              + " without answering a request (a crash loop); after that the previous version"
+              + " serves, or it stays, committed, when there is none. A run that answered is no"
+              + " crash (default ${DEFAULT-VALUE}).")
   String updateMaxRuns;
 
   @Option(

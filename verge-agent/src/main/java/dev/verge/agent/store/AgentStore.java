@@ -67,6 +67,13 @@ public interface AgentStore extends AutoCloseable {
   void saveInstall(InstallEntry entry, InstalledBundle bundle);
 
   /**
+   * Records how many requests the version on trial in {@code entry} has answered ({@link
+   * InstallEntry#answered}, {@link InstallEntry#answeredBefore}); nothing when that version is no
+   * longer on trial (committed or refused meanwhile): progress never brings a trial back.
+   */
+  void saveTrialProgress(InstallEntry entry);
+
+  /**
    * Records in one step that {@code bundle} is the model's active version (as {@link #activate})
    * and that it serves on trial ({@code entry}, at the {@link InstallStep#HEALTH} step), replacing
    * both of the model's entries.

@@ -7,12 +7,18 @@ import java.util.Objects;
  * One install under way in the journal: a model's new default version and the step it reached.
  *
  * @param deploymentId the deployment that asked for it
- * @param runs how many process runs loaded this version without committing it: each load attempt,
- *     and each start that finds it active on trial; a crash loop shows as a growing count
+ * @param runs how many process runs in a row, the current one included, loaded this version and
+ *     answered nothing with it: each load attempt, and each start that finds it active on trial
+ *     after a run that answered no request successfully (a run that did answer is evidence for the
+ *     version, and the count starts again at this run); a crash loop shows as a growing count
  * @param previousVersion the committed version to go back to, null when the model had none
  * @param previousDigest the bundle of {@code previousVersion}, null with it
  * @param healthSince when the version began its trial (the {@link InstallStep#HEALTH} step), null
  *     before
+ * @param answered the requests the version answered successfully on trial, over all its runs, as
+ *     last journaled by its health check; 0 before its trial
+ * @param answeredBefore {@code answered} when the current run began: a next start that finds {@code
+ *     answered} above it knows this run answered requests, so it was no crash before serving
  */
 public record InstallEntry(
     String model,
@@ -23,7 +29,9 @@ public record InstallEntry(
     int runs,
     Long previousVersion,
     String previousDigest,
-    Instant healthSince) {
+    Instant healthSince,
+    long answered,
+    long answeredBefore) {
   public InstallEntry {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(digest, "digest");
@@ -32,6 +40,26 @@ public record InstallEntry(
       throw new IllegalArgumentException(
           "a previous version needs its digest: " + previousVersion + ", " + previousDigest);
     }
+    if (answeredBefore < 0 || answered < answeredBefore) {
+      throw new IllegalArgumentException(
+          "answered requests must be 0 or more and not below those before the run: "
+              + answered
+              + ", "
+              + answeredBefore);
+    }
+  }
+
+  /** A new install of {@code version}, at {@code step}, before any run. */
+  public static InstallEntry of(
+      String model,
+      long version,
+      String digest,
+      Long deploymentId,
+      InstallStep step,
+      Long previousVersion,
+      String previousDigest) {
+    return new InstallEntry(
+        model, version, digest, deploymentId, step, 0, previousVersion, previousDigest, null, 0, 0);
   }
 
   public InstallEntry at(InstallStep next) {
@@ -44,7 +72,9 @@ public record InstallEntry(
         runs,
         previousVersion,
         previousDigest,
-        healthSince);
+        healthSince,
+        answered,
+        answeredBefore);
   }
 
   /** One more run that loads this version. */
@@ -58,7 +88,49 @@ public record InstallEntry(
         runs + 1,
         previousVersion,
         previousDigest,
-        healthSince);
+        healthSince,
+        answered,
+        answeredBefore);
+  }
+
+  /**
+   * A new run with this version on trial, after one that answered requests: the first of a new
+   * series of runs that may answer nothing.
+   */
+  public InstallEntry freshRun() {
+    return new InstallEntry(
+        model,
+        version,
+        digest,
+        deploymentId,
+        step,
+        1,
+        previousVersion,
+        previousDigest,
+        healthSince,
+        answered,
+        answered);
+  }
+
+  /** Whether the run that began with this entry answered a request successfully. */
+  public boolean runAnswered() {
+    return answered > answeredBefore;
+  }
+
+  /** The trial has answered {@code total} requests successfully so far, over all its runs. */
+  public InstallEntry answered(long total) {
+    return new InstallEntry(
+        model,
+        version,
+        digest,
+        deploymentId,
+        step,
+        runs,
+        previousVersion,
+        previousDigest,
+        healthSince,
+        total,
+        answeredBefore);
   }
 
   /** On trial from {@code since}. */
@@ -72,7 +144,9 @@ public record InstallEntry(
         runs,
         previousVersion,
         previousDigest,
-        since);
+        since,
+        0,
+        0);
   }
 
   /** Whether this entry is for that bundle of that deployment. */

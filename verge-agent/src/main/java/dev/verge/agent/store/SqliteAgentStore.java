@@ -401,7 +401,7 @@ public final class SqliteAgentStore implements AgentStore {
 
   private static final String INSTALL_COLUMNS =
       "model, version, digest, deployment_id, step, runs, previous_version, previous_digest,"
-          + " health_since";
+          + " health_since, answered, answered_before";
 
   @Override
   public List<InstallEntry> installs() {
@@ -458,7 +458,9 @@ public final class SqliteAgentStore implements AgentStore {
         rs.getInt(6),
         nullableLong(rs, 7),
         rs.getString(8),
-        nullableInstant(rs, 9));
+        nullableInstant(rs, 9),
+        rs.getLong(10),
+        rs.getLong(11));
   }
 
   private static Long nullableLong(ResultSet rs, int column) throws SQLException {
@@ -500,12 +502,13 @@ public final class SqliteAgentStore implements AgentStore {
         c.prepareStatement(
             "INSERT INTO install_journal ("
                 + INSTALL_COLUMNS
-                + ", changed_at, on_trial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                + ", changed_at, on_trial) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 + " ON CONFLICT (model, on_trial) DO UPDATE SET version = excluded.version, digest = excluded.digest,"
                 + " deployment_id = excluded.deployment_id, step = excluded.step,"
                 + " runs = excluded.runs, previous_version = excluded.previous_version,"
                 + " previous_digest = excluded.previous_digest,"
-                + " health_since = excluded.health_since, changed_at = excluded.changed_at")) {
+                + " health_since = excluded.health_since, answered = excluded.answered,"
+                + " answered_before = excluded.answered_before, changed_at = excluded.changed_at")) {
       s.setString(1, entry.model());
       s.setLong(2, entry.version());
       s.setString(3, entry.digest());
@@ -516,10 +519,33 @@ public final class SqliteAgentStore implements AgentStore {
       s.setString(8, entry.previousDigest());
       setNullableLong(
           s, 9, entry.healthSince() == null ? null : entry.healthSince().toEpochMilli());
-      s.setLong(10, now);
-      s.setInt(11, entry.step() == InstallStep.HEALTH ? 1 : 0);
+      s.setLong(10, entry.answered());
+      s.setLong(11, entry.answeredBefore());
+      s.setLong(12, now);
+      s.setInt(13, entry.step() == InstallStep.HEALTH ? 1 : 0);
       s.executeUpdate();
     }
+  }
+
+  @Override
+  public void saveTrialProgress(InstallEntry entry) {
+    transaction(
+        "journal the trial of " + entry.model() + " v" + entry.version(),
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE install_journal SET answered = ?, answered_before = ?, changed_at = ?"
+                      + " WHERE model = ? AND on_trial = 1 AND version = ? AND digest = ?")) {
+            s.setLong(1, entry.answered());
+            s.setLong(2, entry.answeredBefore());
+            s.setLong(3, System.currentTimeMillis());
+            s.setString(4, entry.model());
+            s.setLong(5, entry.version());
+            s.setString(6, entry.digest());
+            s.executeUpdate();
+          }
+          return null;
+        });
   }
 
   @Override

@@ -27,7 +27,10 @@ final class InstallJournal {
   private final InstallObserver observer;
   private final Map<String, RefusedVersion> refused = new ConcurrentHashMap<>();
 
-  /** The versions serving on trial, by model: the store's entries at the health step. */
+  /**
+   * The versions serving on trial, by model: the store's entries at the health step. Changed under
+   * this journal's monitor, as {@link #progressed} runs beside the sync loop's lock.
+   */
   private final Map<String, InstallEntry> trials = new ConcurrentHashMap<>();
 
   InstallJournal(AgentStore store, Clock clock, InstallObserver observer) {
@@ -75,16 +78,14 @@ final class InstallJournal {
         previousDigest = state == null || previousVersion == null ? null : state.activeDigest();
       }
       entry =
-          new InstallEntry(
+          InstallEntry.of(
               desired.name(),
               desired.version(),
               desired.bundleDigest(),
               desired.deploymentId(),
               InstallStep.DOWNLOAD,
-              0,
               previousVersion,
-              previousDigest,
-              null);
+              previousDigest);
     }
     return save(entry, null);
   }
@@ -118,16 +119,57 @@ final class InstallJournal {
   InstallEntry activated(InstallEntry entry, InstalledBundle bundle) {
     InstallEntry trial = entry.onTrial(clock.instant().truncatedTo(ChronoUnit.MILLIS));
     store.activateOnTrial(bundle, trial);
-    trials.put(trial.model(), trial);
+    synchronized (this) {
+      trials.put(trial.model(), trial);
+    }
     observer.reached(trial.model(), trial.version(), trial.step());
     return trial;
   }
 
-  /** A run that starts with {@code entry}'s version on trial. */
+  /**
+   * A run that starts with {@code entry}'s version on trial: one more in a row that may answer
+   * nothing, or, when the last run answered requests, the first of a new series.
+   */
   InstallEntry restarted(InstallEntry entry) {
-    InstallEntry trial = save(entry.run(), null);
-    trials.put(trial.model(), trial);
+    InstallEntry trial = save(entry.runAnswered() ? entry.freshRun() : entry.run(), null);
+    synchronized (this) {
+      trials.put(trial.model(), trial);
+    }
     return trial;
+  }
+
+  /**
+   * The trial of {@code trial}'s version has answered {@code answered} requests successfully, over
+   * all its runs: journaled now, so that the next start, after a power cut too, knows this run
+   * served. Safe beside the sync loop's lock (the health tick runs it while a cycle downloads): it
+   * never brings back a trial committed or refused meanwhile, nor lowers a count. Not an install
+   * step: the observer is not told.
+   *
+   * @return the trial as it stands now, or {@code trial} when it is no longer on trial
+   */
+  synchronized InstallEntry progressed(InstallEntry trial, long answered) {
+    InstallEntry current = trials.get(trial.model());
+    if (current == null || !sameTrial(current, trial) || answered <= current.answered()) {
+      return current != null && sameTrial(current, trial) ? current : trial;
+    }
+    InstallEntry now = current.answered(answered);
+    store.saveTrialProgress(now);
+    trials.put(now.model(), now);
+    return now;
+  }
+
+  private static boolean sameTrial(InstallEntry a, InstallEntry b) {
+    return a.version() == b.version()
+        && a.digest().equals(b.digest())
+        && java.util.Objects.equals(a.healthSince(), b.healthSince());
+  }
+
+  /** Removes {@code entry}'s trial from those in memory, whatever progress it has journaled. */
+  private synchronized void endTrial(InstallEntry entry) {
+    InstallEntry current = trials.get(entry.model());
+    if (current != null && sameTrial(current, entry)) {
+      trials.remove(entry.model());
+    }
   }
 
   /** Every version on trial now, by model. */
@@ -137,7 +179,7 @@ final class InstallJournal {
 
   void commit(InstallEntry entry) {
     store.commitInstall(entry.model(), entry.digest());
-    trials.remove(entry.model(), entry);
+    endTrial(entry);
     LOG.log(
         System.Logger.Level.INFO,
         "{0} v{1} passed its health check: committed",
@@ -147,7 +189,9 @@ final class InstallJournal {
 
   /** The model is no longer desired: whatever was under way for it is over. */
   void drop(String model) {
-    trials.remove(model);
+    synchronized (this) {
+      trials.remove(model);
+    }
     store.dropInstall(model);
   }
 
@@ -162,7 +206,7 @@ final class InstallJournal {
   /** {@code entry} alone goes, whether under way or on trial. */
   void ended(InstallEntry entry) {
     store.endInstall(entry);
-    trials.remove(entry.model(), entry);
+    endTrial(entry);
   }
 
   /**
@@ -187,7 +231,9 @@ final class InstallJournal {
     store.refuse(refusal, keepActive, activeNow);
     refused.put(refusal.model(), refusal);
     if (!keepActive) {
-      trials.remove(entry.model());
+      synchronized (this) {
+        trials.remove(entry.model());
+      }
     }
     return refusal;
   }
@@ -195,14 +241,12 @@ final class InstallJournal {
   /** Refuses {@code desired} as it stands, before it was activated; the active version stays. */
   RefusedVersion refuse(DesiredModel desired, Check check, String reason) {
     InstallEntry entry =
-        new InstallEntry(
+        InstallEntry.of(
             desired.name(),
             desired.version(),
             desired.bundleDigest(),
             desired.deploymentId(),
             InstallStep.LOAD,
-            0,
-            null,
             null,
             null);
     return refuse(entry, check, reason, true, null);

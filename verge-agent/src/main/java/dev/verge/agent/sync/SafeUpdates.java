@@ -16,7 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The device's own guard over a new default version, with no hub needed: at start, what the journal
@@ -24,6 +26,17 @@ import java.util.Optional;
  * health check, which commits it or goes back to the previous committed version; and the versions
  * refused so, which are not installed again until the hub asks for another deployment. Called under
  * the sync loop's lock.
+ *
+ * <p>What counts as a crash: only a run that answered nothing. Each health-check tick journals how
+ * many requests the version on trial has answered successfully, over all its runs (after saving the
+ * health counters, which the check judges and which go on across restarts); a start that finds the
+ * last run answered some does not count that run, and the series of runs towards {@link
+ * UpdatePolicy#maxRuns} starts again. So power cuts that come faster than the health window delay
+ * the commit without refusing a version that serves, and the commit comes once the answers of all
+ * its runs reach {@link UpdatePolicy#healthRequests}. A version whose process dies before it
+ * answers anything, {@code maxRuns} times in a row, is a crash loop: the previous committed version
+ * serves again, or, with nothing to go back to, the version keeps serving, committed, with a
+ * warning in the device's report, as serving something beats serving nothing.
  */
 final class SafeUpdates {
   private static final System.Logger LOG = System.getLogger(SafeUpdates.class.getName());
@@ -35,9 +48,20 @@ final class SafeUpdates {
   private final AgentStore store;
   private final HealthCounters health;
   private final SyncMetrics metrics;
+  private final Runnable saveCounters;
   private final java.util.concurrent.atomic.AtomicBoolean committed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
+  /** Versions kept serving though a check failed, by model: what the device's report says. */
+  private final Map<String, Notice> notices = new ConcurrentHashMap<>();
+
+  /** A version that serves though it failed a check, with nothing to go back to, and why. */
+  record Notice(long version, String text) {}
+
+  /**
+   * @param saveCounters saves the health counters to the store; run before the journal records a
+   *     trial's progress, so a power cut never leaves the journal ahead of the counters it reads
+   */
   SafeUpdates(
       UpdatePolicy policy,
       InstallJournal journal,
@@ -45,7 +69,8 @@ final class SafeUpdates {
       ModelRegistry registry,
       AgentStore store,
       HealthCounters health,
-      SyncMetrics metrics) {
+      SyncMetrics metrics,
+      Runnable saveCounters) {
     this.policy = policy;
     this.journal = journal;
     this.installer = installer;
@@ -53,6 +78,7 @@ final class SafeUpdates {
     this.store = store;
     this.health = health;
     this.metrics = metrics;
+    this.saveCounters = saveCounters;
   }
 
   UpdatePolicy policy() {
@@ -61,10 +87,13 @@ final class SafeUpdates {
 
   /**
    * At start, before the kept bundles are served again: reads where each install stopped. A version
-   * on trial is served again, one more run counted, unless it has had its {@link
-   * UpdatePolicy#maxRuns} runs: then the previous committed version is the active one again. An
-   * install stopped while loading resumes with the next poll, unless its load was interrupted that
-   * many times: then it is refused. Any other step resumes with the next poll.
+   * on trial is served again, one more run counted when the last run answered nothing with it (a
+   * run that answered requests starts the count again), unless it has had its {@link
+   * UpdatePolicy#maxRuns} runs in a row that answered nothing: then the previous committed version
+   * is the active one again, or, with none to go back to, it keeps serving, committed, with a
+   * warning. An install stopped while loading resumes with the next poll, unless its load was
+   * interrupted that many times: then it is refused (a version that crashes while loading cannot
+   * serve). Any other step resumes with the next poll.
    *
    * @return the versions refused now
    */
@@ -77,28 +106,31 @@ final class SafeUpdates {
       if (entry.step() == InstallStep.HEALTH) {
         if (!entry.digest().equals(active)) {
           journal.ended(entry); // No longer what serves: its trial is moot.
-        } else if (entry.runs() >= policy.maxRuns()) {
-          InstalledBundle previous = previous(entry);
-          String reason =
+        } else if (!entry.runAnswered() && entry.runs() >= policy.maxRuns()) {
+          String loop =
               Check.CRASH_LOOP.label()
                   + " failed: the agent ran "
                   + label
                   + " "
                   + entry.runs()
-                  + " times on trial and stopped each time before its health check committed"
-                  + " it; "
-                  + (previous == null
-                      ? "nothing to go back to, so it no longer serves"
-                      : "rolled back to v" + previous.version());
-          refused.add(journal.refuse(entry, Check.CRASH_LOOP, reason, false, previous));
-          rolledBack(Check.CRASH_LOOP, reason);
+                  + " times on trial and stopped each time before it answered a request";
+          InstalledBundle previous = previous(entry);
+          if (previous == null) {
+            keepServing(entry, loop + "; nothing to go back to, so it keeps serving, committed");
+          } else {
+            String reason = loop + "; rolled back to v" + previous.version();
+            refused.add(journal.refuse(entry, Check.CRASH_LOOP, reason, false, previous));
+            rolledBack(Check.CRASH_LOOP, reason);
+          }
         } else {
-          journal.restarted(entry);
+          InstallEntry run = journal.restarted(entry);
           LOG.log(
               System.Logger.Level.INFO,
-              "{0} is on trial (run {1} of {2}): its health check goes on",
+              "{0} is on trial, {1} requests answered so far (run {2} of {3} without an answer):"
+                  + " its health check goes on",
               label,
-              Integer.toString(entry.runs() + 1),
+              Long.toString(run.answered()),
+              Integer.toString(run.runs()),
               Integer.toString(policy.maxRuns()));
         }
       } else if ((entry.step() == InstallStep.LOAD || entry.step() == InstallStep.ACTIVATE)
@@ -124,6 +156,15 @@ final class SafeUpdates {
   /** Every version the device refused itself, by model, for the report after a restart. */
   java.util.Collection<RefusedVersion> refusals() {
     return journal.refusals().values();
+  }
+
+  /**
+   * Why {@code model}'s active version {@code version} serves though it failed a check (with
+   * nothing to go back to); empty when it did not.
+   */
+  Optional<String> notice(String model, long version) {
+    Notice n = notices.get(model);
+    return n != null && n.version() == version ? Optional.of(n.text()) : Optional.empty();
   }
 
   /** Whether a version was committed since the last call: its previous bundle may go now. */
@@ -163,20 +204,21 @@ final class SafeUpdates {
    */
   List<RefusedVersion> check() {
     List<RefusedVersion> rolledBack = new ArrayList<>();
-    for (InstallEntry trial : journal.trials().values()) {
-      if (registry.activeVersion(trial.model()).orElse(-1L) != trial.version()) {
+    for (InstallEntry onTrial : journal.trials().values()) {
+      if (registry.activeVersion(onTrial.model()).orElse(-1L) != onTrial.version()) {
         continue; // Replaced or stopped since; its trial ends with it.
       }
       Optional<VersionStats> stats =
-          health.stats(trial.model()).filter(s -> s.version() == trial.version());
+          health.stats(onTrial.model()).filter(s -> s.version() == onTrial.version());
       if (stats.isEmpty()) {
         continue;
       }
-      Duration onTrial =
+      InstallEntry trial = progressed(onTrial, stats.get());
+      Duration since =
           trial.healthSince() == null
               ? Duration.ZERO
               : Duration.between(trial.healthSince(), journal.now());
-      switch (HealthCheck.judge(policy, stats.get(), onTrial)) {
+      switch (HealthCheck.judge(policy, stats.get(), since)) {
         case HealthCheck.Verdict.Pending p -> {}
         case HealthCheck.Verdict.Healthy h -> {
           journal.commit(trial);
@@ -196,6 +238,30 @@ final class SafeUpdates {
   }
 
   /**
+   * Journals how many requests each version on trial has answered, without judging it: for the
+   * health tick while a cycle holds the sync loop's lock (a download can take minutes), and at
+   * shutdown. Needs no lock.
+   */
+  void recordProgress() {
+    for (InstallEntry trial : journal.trials().values()) {
+      health
+          .stats(trial.model())
+          .filter(s -> s.version() == trial.version())
+          .ifPresent(s -> progressed(trial, s));
+    }
+  }
+
+  private InstallEntry progressed(InstallEntry trial, VersionStats stats) {
+    long answered = answered(stats);
+    if (answered <= trial.answered()) {
+      return trial;
+    }
+    // The counters first: a power cut between the two leaves the journal behind, never ahead.
+    saveCounters.run();
+    return journal.progressed(trial, answered);
+  }
+
+  /**
    * Serves the previous committed version again in place of {@code trial}'s, which is refused. With
    * nothing to go back to (a first install), or a previous bundle that no longer loads, the trial
    * version keeps serving, committed, as serving something beats serving nothing.
@@ -203,13 +269,14 @@ final class SafeUpdates {
   private Optional<RefusedVersion> goBack(InstallEntry trial, String failure) {
     String label = trial.model() + " v" + trial.version();
     if (trial.previousVersion() == null) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "{0} failed its health check ({1}) but the model has no earlier version to go back to:"
-              + " it keeps serving",
-          label,
-          failure);
-      journal.commit(trial);
+      keepServing(
+          trial,
+          Check.HEALTH.label()
+              + " failed: "
+              + failure
+              + "; "
+              + label
+              + " has no earlier version to go back to, so it keeps serving, committed");
       return Optional.empty();
     }
     LoadedModel previous;
@@ -226,6 +293,16 @@ final class SafeUpdates {
           failure,
           Long.toString(trial.previousVersion()),
           e.getMessage());
+      notices.put(
+          trial.model(),
+          new Notice(
+              trial.version(),
+              Check.HEALTH.label()
+                  + " failed: "
+                  + failure
+                  + "; v"
+                  + trial.previousVersion()
+                  + " cannot serve again, so it keeps serving, committed"));
       journal.commit(trial);
       return Optional.empty();
     }
@@ -244,6 +321,17 @@ final class SafeUpdates {
     return Optional.of(refusal);
   }
 
+  /**
+   * {@code trial}'s version failed a check with nothing to go back to: it keeps serving, committed
+   * (its bundle kept), and the device's report says why, as serving something beats serving
+   * nothing.
+   */
+  private void keepServing(InstallEntry trial, String why) {
+    journal.commit(trial);
+    notices.put(trial.model(), new Notice(trial.version(), why));
+    LOG.log(System.Logger.Level.WARNING, why);
+  }
+
   private InstalledBundle previous(InstallEntry entry) {
     if (entry.previousVersion() == null) {
       return null;
@@ -254,6 +342,15 @@ final class SafeUpdates {
       LOG.log(System.Logger.Level.ERROR, "cannot go back: " + e.getMessage());
       return null;
     }
+  }
+
+  /** The requests answered successfully: each is in one latency bucket, and only they are. */
+  private static long answered(VersionStats stats) {
+    long total = 0;
+    for (long bucket : stats.latency()) {
+      total += bucket;
+    }
+    return total;
   }
 
   private void rolledBack(Check check, String reason) {

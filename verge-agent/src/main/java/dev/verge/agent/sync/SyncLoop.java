@@ -226,7 +226,9 @@ public final class SyncLoop implements AutoCloseable {
             health,
             settings.downloads().maxModelBytes(),
             journal);
-    this.updates = new SafeUpdates(policy, journal, installer, registry, store, health, metrics);
+    this.updates =
+        new SafeUpdates(
+            policy, journal, installer, registry, store, health, metrics, this::saveHealth);
     this.collector =
         new BundleCollector(store, downloader, bundleFolder, policy.keepBundles(), metrics);
     this.beside = new SideBySideSync(installer, registry, store, clock);
@@ -406,7 +408,10 @@ public final class SyncLoop implements AutoCloseable {
               active,
               installed.getOrDefault(name, List.of()).stream().sorted().toList(),
               refusal == null ? null : refusal.version(),
-              refusal == null ? null : refusal.error(),
+              // A version kept serving though it failed a check says so, with no failed version.
+              refusal != null
+                  ? refusal.error()
+                  : active == null ? null : updates.notice(name, active).orElse(null),
               refusal == null ? null : refusal.deploymentId(),
               stats,
               pending.get(name),
@@ -914,6 +919,7 @@ public final class SyncLoop implements AutoCloseable {
    */
   public void checkHealth() {
     if (!applying.tryLock()) {
+      recordTrialProgress(); // A cycle is applying (downloading, say): the check waits for it.
       return;
     }
     boolean changed;
@@ -1096,6 +1102,16 @@ public final class SyncLoop implements AutoCloseable {
     closed = true;
     BackgroundThreads.stop(windowThread, "maintenance window check");
     BackgroundThreads.stop(thread, "sync loop");
+    // What the last second answered on trial: a stop is no crash when the version answered.
+    recordTrialProgress();
+  }
+
+  private void recordTrialProgress() {
+    try {
+      updates.recordProgress();
+    } catch (StoreException e) {
+      LOG.log(System.Logger.Level.WARNING, "trial progress not recorded: " + e.getMessage());
+    }
   }
 
   /** A version fetched and verified for {@code model}, waiting for its window. */

@@ -8,9 +8,10 @@ import java.util.Objects;
  * without being committed, the health check that commits it or sends the model back to its previous
  * version, and how many bundles are kept per model.
  *
- * @param maxRuns a version that was loaded this many times (its activation and each start with it
- *     on trial, or each load attempt) without being committed is not trusted: the next start serves
- *     the previous committed version, or refuses it if it never got past loading
+ * @param maxRuns a version that was loaded this many times in a row (its activation and each start
+ *     with it on trial, or each load attempt) without answering a request is not trusted: the next
+ *     start serves the previous committed version (or keeps it, committed, with none to go back
+ *     to), or refuses it if it never got past loading; a run that answered starts the count again
  * @param healthRequests the health check ends after this many requests on the new version...
  * @param healthWindow ...or after this long, whichever comes first; zero commits at activation
  * @param maxErrorRate the most errors (inside the model) per request the new version may have over

@@ -123,6 +123,11 @@ final class GatedStore implements AgentStore {
   }
 
   @Override
+  public void saveTrialProgress(InstallEntry entry) {
+    store.saveTrialProgress(entry);
+  }
+
+  @Override
   public void activateOnTrial(InstalledBundle bundle, InstallEntry entry) {
     store.activateOnTrial(bundle, entry);
   }

@@ -216,7 +216,7 @@ abstract class AgentStoreContract {
   // The installation journal and refused versions (issue 9).
 
   private static InstallEntry entry(long version, InstallStep step) {
-    return new InstallEntry("pump", version, "d" + version, 7L, step, 0, 1L, "d1", null);
+    return InstallEntry.of("pump", version, "d" + version, 7L, step, 1L, "d1");
   }
 
   @Test
@@ -248,6 +248,34 @@ abstract class AgentStoreContract {
         .extracting(k -> k.bundle().digest(), k -> k.committedAt() != null)
         .as("the committed one first")
         .containsExactly(tuple("d2", true), tuple("d1", false));
+  }
+
+  @Test
+  void a_trial_keeps_its_answered_requests_and_those_before_its_run() {
+    store.activate(new InstalledBundle("d1", "pump", 1, 10));
+    InstallEntry trial = entry(2, InstallStep.ACTIVATE).onTrial(Instant.ofEpochMilli(5));
+    store.activateOnTrial(new InstalledBundle("d2", "pump", 2, 20), trial);
+
+    InstallEntry progressed = trial.answered(40).freshRun().answered(70);
+    store.saveInstall(progressed, null);
+
+    assertThat(store.installs()).containsExactly(progressed);
+    assertThat(store.installs().getFirst())
+        .satisfies(
+            e -> {
+              assertThat(e.answered()).isEqualTo(70);
+              assertThat(e.answeredBefore()).isEqualTo(40);
+              assertThat(e.runs()).isEqualTo(1);
+              assertThat(e.runAnswered()).isTrue();
+            });
+  }
+
+  @Test
+  void an_entry_with_fewer_answers_than_before_its_run_is_refused() {
+    InstallEntry trial = entry(2, InstallStep.ACTIVATE).onTrial(Instant.ofEpochMilli(5));
+    assertThatThrownBy(() -> trial.answered(40).freshRun().answered(10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("10, 40");
   }
 
   @Test

@@ -324,7 +324,7 @@ public final class AgentSettings {
           SECTION,
           "update-max-runs",
           Parsers.integer(1, 100),
-          "1 to 100 runs of a new version without its health check committing it",
+          "1 to 100 runs in a row of a new version on trial that answer no request",
           () -> UpdatePolicy.DEFAULT_MAX_RUNS,
           String.valueOf(UpdatePolicy.DEFAULT_MAX_RUNS));
 
