@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -78,6 +80,7 @@ final class PowerCut {
     Ledger sync = new Ledger();
     Ledger buffered = new Ledger();
     List<Cut> results = new ArrayList<>();
+    Set<String> lostBefore = new HashSet<>();
     List<String> failures = new ArrayList<>();
     try (Fleet fleet = new Fleet(root);
         HttpClient http =
@@ -139,13 +142,17 @@ final class PowerCut {
           }
           Ledger.Store device = afterCut(work, disk);
           Ledger.Check check = ledger.check(device, Ledger.hubStore(hubStore));
+          // What this cut lost: a buffered record an earlier cut lost stays lost in the ledger.
+          List<String> lostNow =
+              check.lost().stream().filter(id -> !lostBefore.contains(id)).toList();
+          lostBefore.addAll(lostNow);
           Cut result =
               new Cut(
                   cut,
                   mode,
                   ledger.size() - before,
-                  check.lost().size(),
-                  ledger.earliestBefore(check.lost(), cutAt),
+                  lostNow.size(),
+                  ledger.earliestBefore(lostNow, cutAt),
                   device.integrity(),
                   bootMillis);
           results.add(result);
