@@ -194,6 +194,9 @@ final class PowerCut {
       }
     }
     log.printf(
+        "the agent's JVM died on its own (restarted as its service would be): %d times%n",
+        supervisorRestarts(ctl));
+    log.printf(
         "power cut: %d cuts, seed %d; sync: %d acknowledged, %d lost; buffered: %d acknowledged,"
             + " %d lost, all answered within %d ms of their cut; boot to serving mean %d ms; %d s"
             + " in all%n",
@@ -250,6 +253,19 @@ final class PowerCut {
         Files.exists(cache)
             ? "start cache " + Files.size(cache) / (1024 * 1024) + " MiB"
             : "no start cache (the agent-train log says why); boots start without one");
+  }
+
+  /** How often the guest's loop found the agent exited and started it again. */
+  private static long supervisorRestarts(Path ctl) throws IOException {
+    long restarts = 0;
+    try (var logs = Files.newDirectoryStream(ctl, "agent-*.log")) {
+      for (Path agentLog : logs) {
+        try (var lines = Files.lines(agentLog, StandardCharsets.UTF_8)) {
+          restarts += lines.filter(l -> l.startsWith("verge agent exited")).count();
+        }
+      }
+    }
+    return restarts;
   }
 
   /** The store as the next boot finds it: journal replayed, database and WAL copied out. */
@@ -444,7 +460,14 @@ final class PowerCut {
       # The cache is mapped, which the 9p share does not offer: a copy in the guest's memory.
       [ -f /ctl/agent.aot ] && $B cp /ctl/agent.aot /tmp/agent.aot \\
         && export VERGE_JAVA_OPTS=-XX:AOTCache=/tmp/agent.aot
-      agent > /ctl/agent-$n.log 2>&1
+      # Restarted when it dies, as verge-agent.service does (Restart=on-failure): under the
+      # emulator the JVM itself once died of SIGILL in JIT-compiled code, and a device's
+      # supervisor would have started it again.
+      while true; do
+        agent >> /ctl/agent-$n.log 2>&1
+        echo "verge agent exited $?; restarting in 5 s" >> /ctl/agent-$n.log
+        $B sleep 5
+      done
       """
           .formatted(System.getProperty("java.home"));
 }
