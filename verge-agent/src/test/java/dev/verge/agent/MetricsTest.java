@@ -60,6 +60,19 @@ class MetricsTest extends AgentHarness {
         .hasSize(18)
         .anySatisfy(s -> assertThat(s.labels()).containsEntry("le", "5.0E-5"));
     assertThat(page.value("verge_agent_predictions_recorded_total")).isEqualTo(3);
+    double commits = page.value("verge_agent_capture_commits_total");
+    assertThat(commits).isBetween(1.0, 3.0);
+    assertThat(page.value("verge_agent_capture_commit_duration_seconds_count"))
+        .isGreaterThanOrEqualTo(commits);
+    assertThat(page.value("verge_agent_capture_commit_duration_seconds_max"))
+        .as("the longest recent commit, what bounds a buffered power cut's loss")
+        .isPositive()
+        .isLessThanOrEqualTo(page.value("verge_agent_capture_commit_duration_seconds_sum"));
+    assertThat(page.value("verge_agent_capture_lag_seconds_count")).isBetween(1.0, commits);
+    assertThat(page.value("verge_agent_capture_lag_seconds_max"))
+        .as("the longest a record waited for its commit, what a buffered power cut loses")
+        .isPositive()
+        .isLessThanOrEqualTo(page.value("verge_agent_capture_lag_seconds_sum"));
     assertThat(page.value("verge_agent_predictions_forwarded_total")).isEqualTo(2);
     assertThat(page.value("verge_agent_predictions_dropped_total", "reason", "refused_by_hub"))
         .isEqualTo(1);

@@ -141,7 +141,7 @@ final class DurableWriters implements AutoCloseable {
   /** Counts what the capture writer commits. */
   private record CommitCounter(AtomicLong count) implements CaptureMetrics {
     @Override
-    public void committed(int records) {
+    public void committed(int records, java.time.Duration took, java.time.Duration oldestWaited) {
       count.addAndGet(records);
     }
 

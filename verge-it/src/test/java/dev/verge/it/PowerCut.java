@@ -1,11 +1,14 @@
 package dev.verge.it;
 
+import dev.verge.http.Exposition;
 import dev.verge.hub.Hub;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +28,9 @@ import java.util.concurrent.TimeUnit;
  * did not sync are really lost. After each cut the disk is checked as the next boot finds it
  * (e2fsck replays the journal; the store and its WAL are copied out with debugfs): {@code PRAGMA
  * integrity_check}, no acknowledged {@code sync}-mode prediction lost, {@code buffered} losses only
- * among the records answered within {@link #BUFFERED_WINDOW} of the cut. The next boot must serve a
- * valid model. The guest reaches only the hub's port (qemu user networking with {@code restrict=on}
- * and one {@code guestfwd}).
+ * among the records answered within the agent's own capture lag of the cut ({@link #lossBound}).
+ * The next boot must serve a valid model. The guest reaches only the hub's port (qemu user
+ * networking with {@code restrict=on} and one {@code guestfwd}).
  *
  * <p>The host's KVM here is a PVM module that boots only PVM guest kernels, so the machine runs
  * under qemu's TCG emulator: slow (the agent takes 2-3 min to start), but just as real a cut.
@@ -36,16 +39,17 @@ final class PowerCut {
   static final Duration BOOT_LIMIT = Duration.ofMinutes(8);
 
   /**
-   * The most a {@code buffered} cut may lose, as a time before the cut: the gather window (10 ms)
-   * plus the commit in progress and the one waiting behind it, which in this emulated guest take
-   * 0.1-0.2 s each (docs/reliability.md). A record answered earlier than this before the cut was
-   * committed, so losing it would break the documented promise.
+   * What the agent said of its capture just before a cut, from its {@code /metrics}: the longest
+   * its recent commits' oldest records had waited ({@code verge_agent_capture_lag_seconds_max}) and
+   * the longest recent commit ({@code verge_agent_capture_commit_duration_seconds_max}). The
+   * emulated guest commits in 0.1-0.6 s, so no fixed window holds across cuts.
    */
-  static final Duration BUFFERED_WINDOW = Duration.ofSeconds(1);
+  record Capture(long lagMillis, long commitMillis) {}
 
   /**
    * @param lossWindowMillis how long before the cut the earliest lost record was answered; 0 when
    *     none was lost
+   * @param boundMillis the most it may be ({@link #lossBound})
    */
   record Cut(
       int index,
@@ -53,8 +57,19 @@ final class PowerCut {
       int acknowledged,
       int lost,
       long lossWindowMillis,
+      long boundMillis,
       String integrity,
       long bootMillis) {}
+
+  /**
+   * The most a {@code buffered} cut may lose, as a time before the cut: the records of the commit
+   * under way were answered within the capture lag, as those of the recent commits were, with one
+   * more commit's time for a commit slower than those. A record answered earlier than this before
+   * the cut was committed, so losing it would break the documented promise.
+   */
+  static long lossBound(Capture capture) {
+    return capture.lagMillis() + capture.commitMillis();
+  }
 
   private PowerCut() {}
 
@@ -92,6 +107,8 @@ final class PowerCut {
       Files.copy(publisher.publicKey(), ctl.resolve("trust.pub"));
       KillSuite.publish(fleet, publisher, 1, 64 * 1024, random);
       fleet.deploy(Load.MODEL, 1, KillSuite.LABELS);
+      String metricsToken = Long.toHexString(random.nextLong()) + Long.toHexString(seed);
+      Files.writeString(ctl.resolve("metrics.token"), metricsToken);
       Files.writeString(
           ctl.resolve("enroll.token"),
           fleet.admin.createEnrollmentToken(86_400L, "power cut").token());
@@ -132,9 +149,16 @@ final class PowerCut {
           Ledger ledger = mode.equals("sync") ? sync : buffered;
           int before = ledger.size();
           long cutAt;
+          Capture capture;
           try (Load load = new Load(ledger, "p" + seed + "-" + cut, 2)) {
             load.target(agent);
             Thread.sleep(2_000 + random.nextInt(10_000));
+            try {
+              capture = capture(http, agent, metricsToken);
+            } catch (IOException | RuntimeException e) {
+              failures.add("cut " + cut + ": no capture lag from the agent's /metrics: " + e);
+              break;
+            }
             cutAt = System.nanoTime();
             vm.destroyForcibly();
             vm.waitFor(30, TimeUnit.SECONDS);
@@ -153,12 +177,14 @@ final class PowerCut {
                   ledger.size() - before,
                   lostNow.size(),
                   ledger.earliestBefore(lostNow, cutAt),
+                  lossBound(capture),
                   device.integrity(),
                   bootMillis);
           results.add(result);
           log.printf(
               "cut %d/%d %s: booted to serving in %d ms, %d acknowledged, store %s, lost %d"
-                  + " (answered within %d ms of the cut)%n",
+                  + " (answered within %d ms of the cut; capture lag %d ms, commit %d ms: at most"
+                  + " %d ms)%n",
               cut,
               cuts,
               mode,
@@ -166,7 +192,10 @@ final class PowerCut {
               result.acknowledged(),
               device.integrity(),
               result.lost(),
-              result.lossWindowMillis());
+              result.lossWindowMillis(),
+              capture.lagMillis(),
+              capture.commitMillis(),
+              result.boundMillis());
           if (!device.intact()) {
             failures.add("cut " + cut + ": store " + device.integrity());
           }
@@ -176,15 +205,15 @@ final class PowerCut {
           if (mode.equals("sync") && !check.lost().isEmpty()) {
             failures.add("cut " + cut + " (sync): " + check);
           }
-          if (result.lossWindowMillis() > BUFFERED_WINDOW.toMillis()) {
+          if (result.lossWindowMillis() > result.boundMillis()) {
             failures.add(
                 "cut "
                     + cut
                     + " (buffered): lost a record answered "
                     + result.lossWindowMillis()
-                    + " ms before the cut, more than the window of "
-                    + BUFFERED_WINDOW.toMillis()
-                    + " ms: "
+                    + " ms before the cut, more than the capture lag and a commit ("
+                    + result.boundMillis()
+                    + " ms): "
                     + check);
           }
         } finally {
@@ -198,8 +227,8 @@ final class PowerCut {
         supervisorRestarts(ctl));
     log.printf(
         "power cut: %d cuts, seed %d; sync: %d acknowledged, %d lost; buffered: %d acknowledged,"
-            + " %d lost, all answered within %d ms of their cut; boot to serving mean %d ms; %d s"
-            + " in all%n",
+            + " %d lost, all answered within %d ms of their cut (bounds %d-%d ms); boot to serving"
+            + " mean %d ms; %d s in all%n",
         results.size(),
         seed,
         sync.size(),
@@ -207,6 +236,8 @@ final class PowerCut {
         buffered.size(),
         results.stream().filter(c -> c.mode().equals("buffered")).mapToLong(Cut::lost).sum(),
         results.stream().mapToLong(Cut::lossWindowMillis).max().orElse(0),
+        results.stream().mapToLong(Cut::boundMillis).min().orElse(0),
+        results.stream().mapToLong(Cut::boundMillis).max().orElse(0),
         (long) results.stream().mapToLong(Cut::bootMillis).average().orElse(0),
         (System.nanoTime() - began) / 1_000_000_000);
     log.printf("failures: %d %s%n", failures.size(), failures);
@@ -261,6 +292,25 @@ final class PowerCut {
   }
 
   /** How often the guest's loop found the agent exited and started it again. */
+  /** The agent's capture figures now, from its {@code /metrics}. */
+  static Capture capture(HttpClient http, URI agent, String token)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(agent.resolve("/metrics"))
+                .header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(20))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("/metrics answered " + response.statusCode() + ": " + response.body());
+    }
+    Exposition page = Exposition.parse(response.body());
+    return new Capture(
+        Math.round(page.value("verge_agent_capture_lag_seconds_max") * 1_000),
+        Math.round(page.value("verge_agent_capture_commit_duration_seconds_max") * 1_000));
+  }
+
   private static long supervisorRestarts(Path ctl) throws IOException {
     long restarts = 0;
     try (var logs = Files.newDirectoryStream(ctl, "agent-*.log")) {
@@ -450,7 +500,8 @@ final class PowerCut {
       agent() {
         /dist/bin/verge agent --hub=http://10.0.2.100:8080 --data=/data/agent --bind=0.0.0.0 \\
           --port=8081 --name=vm --label=fleet=faults --trust=/ctl/trust.pub \\
-          --enroll-token-file=/ctl/enroll.token --poll-interval=1s --forward-interval=1s \\
+          --enroll-token-file=/ctl/enroll.token --metrics-token-file=/ctl/metrics.token \\
+          --poll-interval=1s --forward-interval=1s \\
           --capture-mode=$($B cat /ctl/mode) --capture-max-rate=0 "$@"
       }
       if [ -f /ctl/train ]; then

@@ -1,11 +1,13 @@
 package dev.verge.agent.capture;
 
+import java.time.Duration;
+
 /** Told what prediction capture did, for the agent's metrics. */
 public interface CaptureMetrics {
   CaptureMetrics NONE =
       new CaptureMetrics() {
         @Override
-        public void committed(int records) {}
+        public void committed(int records, Duration took, Duration oldestWaited) {}
 
         @Override
         public void sampledOut() {}
@@ -26,8 +28,13 @@ public interface CaptureMetrics {
         public void writerFailed() {}
       };
 
-  /** The writer committed one transaction holding {@code records} predictions (0: counters). */
-  void committed(int records);
+  /**
+   * The writer committed one transaction holding {@code records} predictions (0: counters), which
+   * took {@code took} from its first statement to its commit returning; its oldest record had
+   * waited {@code oldestWaited} since capture took it (zero without records). A power cut in {@code
+   * buffered} mode loses what was answered within about that long.
+   */
+  void committed(int records, Duration took, Duration oldestWaited);
 
   /** A served request left no record: its model's sample rate passed it over. */
   void sampledOut();

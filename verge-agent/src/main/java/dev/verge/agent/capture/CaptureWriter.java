@@ -119,8 +119,9 @@ final class CaptureWriter implements Runnable {
       }
       if (first == null) {
         if (ledger.owesCounts()) {
+          long began = System.nanoTime();
           ledger.writeCounts(store);
-          metrics.committed(0);
+          metrics.committed(0, Duration.ofNanos(System.nanoTime() - began), Duration.ZERO);
         }
         return !(owner.closing() && queue.isEmpty());
       }
@@ -251,8 +252,10 @@ final class CaptureWriter implements Runnable {
 
   private void write(List<Pending> batch, List<Prediction> predictions) {
     long[] sequences;
+    long began;
     ledger.lock.lock();
     try {
+      began = System.nanoTime();
       long unrecorded = ledger.unrecordedServed.getAndSet(0);
       long failed = ledger.failed.getAndSet(0);
       try {
@@ -266,7 +269,12 @@ final class CaptureWriter implements Runnable {
     } finally {
       ledger.lock.unlock();
     }
-    metrics.committed(batch.size());
+    long now = System.nanoTime();
+    long oldest = now;
+    for (Pending p : batch) {
+      oldest = Math.min(oldest, p.capturedNanos());
+    }
+    metrics.committed(batch.size(), Duration.ofNanos(now - began), Duration.ofNanos(now - oldest));
     // The batch's slots back at once: a request waiting for room wakes once, not per record.
     owner.release(batch);
     for (int i = 0; i < batch.size(); i++) {

@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
  *     null
  * @param inputsJson the inputs as JSON when they could not fit the cap in any case; null otherwise
  * @param heldKib the queue budget this record holds until it is written or dropped
+ * @param capturedNanos {@link System#nanoTime()} when capture took it, the answer's moment in
+ *     {@link CaptureConfig.Mode#BUFFERED}
  * @param done completed with the record's sequence once it is committed, in {@link
  *     CaptureConfig.Mode#SYNC}; null in {@link CaptureConfig.Mode#BUFFERED}
  */
@@ -30,4 +32,5 @@ record Pending(
     String inputsJson,
     int maxRecordBytes,
     int heldKib,
+    long capturedNanos,
     CompletableFuture<Long> done) {}

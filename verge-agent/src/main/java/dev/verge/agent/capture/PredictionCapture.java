@@ -235,6 +235,7 @@ public final class PredictionCapture implements AutoCloseable {
             inputsJson,
             cap,
             kib,
+            System.nanoTime(),
             done);
     if (!enqueue(pending)) {
       ledger.unrecordedServed.incrementAndGet();

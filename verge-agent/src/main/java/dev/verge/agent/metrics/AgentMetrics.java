@@ -77,6 +77,8 @@ public final class AgentMetrics
   private final Counter uploadJsonBytes;
   private final Counter uploadWireBytes;
   private final Counter commits;
+  private final Timer commitDuration;
+  private final Timer captureLag;
   private final Counter sampledOut;
   private final Counter rateLimited;
   private final Counter waits;
@@ -122,6 +124,17 @@ public final class AgentMetrics
     commits =
         Counter.builder("verge.agent.capture.commits")
             .description("Transactions the capture writer committed (many predictions each)")
+            .register(registry);
+    commitDuration =
+        Timer.builder("verge.agent.capture.commit.duration")
+            .description("How long the capture writer's transactions took to commit")
+            .register(registry);
+    // Its max (the longest of the last two minutes or so) is what a power cut would lose in
+    // buffered mode: the records answered within that long.
+    captureLag =
+        Timer.builder("verge.agent.capture.lag")
+            .description(
+                "How long each commit's oldest record waited, from its capture to its commit")
             .register(registry);
     sampledOut =
         Counter.builder("verge.agent.capture.sampled.out")
@@ -337,8 +350,12 @@ public final class AgentMetrics
   // Capture.
 
   @Override
-  public void committed(int records) {
+  public void committed(int records, Duration took, Duration oldestWaited) {
     commits.increment();
+    commitDuration.record(took);
+    if (records > 0) {
+      captureLag.record(oldestWaited);
+    }
   }
 
   @Override

@@ -125,6 +125,26 @@ class PredictionCaptureTest {
   }
 
   @Test
+  void each_commit_reports_how_long_its_oldest_record_waited_the_window_a_power_cut_loses() {
+    Duration window = Duration.ofMillis(300);
+    PredictionCapture capture =
+        PredictionCapture.start(store, CaptureConfig.defaults(), metrics, () -> 0, window);
+    captures.add(capture);
+
+    serve(capture, "pump", "waits");
+    serve(capture, "pump", "waits-less");
+
+    Eventually.await("the batch committed", () -> !metrics.commitsWithRecords.isEmpty());
+    CountingMetrics.Commit commit = metrics.commitsWithRecords.getFirst();
+    assertThat(commit.records()).isEqualTo(2);
+    // The first record waited for the whole gather window, then for the commit itself.
+    assertThat(commit.oldestWaited())
+        .isGreaterThanOrEqualTo(window)
+        .isGreaterThanOrEqualTo(commit.took());
+    assertThat(commit.took()).isPositive();
+  }
+
+  @Test
   void the_mode_reads_buffered_sync_and_async_the_old_name_of_buffered() {
     assertThat(CaptureConfig.Mode.of("buffered")).isEqualTo(CaptureConfig.Mode.BUFFERED);
     assertThat(CaptureConfig.Mode.of("ASYNC")).isEqualTo(CaptureConfig.Mode.BUFFERED);
