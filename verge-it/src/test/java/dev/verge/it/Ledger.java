@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,45 @@ final class Ledger {
       }
     }
     return (nanoTime - earliest) / 1_000_000;
+  }
+
+  /**
+   * Where {@code lost} leaves a hole: an id of {@link Load}'s form {@code prefix-thread-n}, kept,
+   * that its thread was answered after one of its lost ones. A load thread sends its next request
+   * only once the last is answered, so each thread's records reach capture in its order; the
+   * capture writer commits its queue in order; so a power cut loses the tail of each thread's
+   * records and nothing before it. Empty when every thread lost only its tail.
+   */
+  List<String> holes(Collection<String> lost, String prefix) {
+    Map<String, Long> firstLost = new HashMap<>();
+    for (String id : lost) {
+      Sequence s = Sequence.of(id, prefix);
+      if (s != null) {
+        firstLost.merge(s.thread(), s.n(), Math::min);
+      }
+    }
+    Set<String> lostIds = Set.copyOf(lost);
+    List<String> holes = new ArrayList<>();
+    for (String id : acknowledged.keySet()) {
+      Sequence s = Sequence.of(id, prefix);
+      Long first = s == null ? null : firstLost.get(s.thread());
+      if (first != null && s.n() > first && !lostIds.contains(id)) {
+        holes.add(id + " kept, though " + prefix + "-" + s.thread() + "-" + first + " was lost");
+      }
+    }
+    holes.sort(null);
+    return holes;
+  }
+
+  /** A load thread's n-th request id. */
+  private record Sequence(String thread, long n) {
+    static Sequence of(String id, String prefix) {
+      if (!id.startsWith(prefix + "-")) {
+        return null;
+      }
+      String[] parts = id.substring(prefix.length() + 1).split("-");
+      return parts.length == 2 ? new Sequence(parts[0], Long.parseLong(parts[1])) : null;
+    }
   }
 
   /** A store as a crash left it: what {@code PRAGMA integrity_check} said, and each id's count. */

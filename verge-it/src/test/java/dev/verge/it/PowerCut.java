@@ -28,9 +28,10 @@ import java.util.concurrent.TimeUnit;
  * did not sync are really lost. After each cut the disk is checked as the next boot finds it
  * (e2fsck replays the journal; the store and its WAL are copied out with debugfs): {@code PRAGMA
  * integrity_check}, no acknowledged {@code sync}-mode prediction lost, {@code buffered} losses only
- * among the records answered within the agent's own capture lag of the cut ({@link #lossBound}).
- * The next boot must serve a valid model. The guest reaches only the hub's port (qemu user
- * networking with {@code restrict=on} and one {@code guestfwd}).
+ * the tail of what was answered ({@link Ledger#holes}: the records not committed yet, never one
+ * before a kept one), and how long before the cut they were answered, beside the capture lag the
+ * agent reported ({@link #lossBound}). The next boot must serve a valid model. The guest reaches
+ * only the hub's port (qemu user networking with {@code restrict=on} and one {@code guestfwd}).
  *
  * <p>The host's KVM here is a PVM module that boots only PVM guest kernels, so the machine runs
  * under qemu's TCG emulator: slow (the agent takes 2-3 min to start), but just as real a cut.
@@ -62,10 +63,13 @@ final class PowerCut {
       long bootMillis) {}
 
   /**
-   * The most a {@code buffered} cut may lose, as a time before the cut: the records of the commit
-   * under way were answered within the capture lag, as those of the recent commits were, with one
-   * more commit's time for a commit slower than those. A record answered earlier than this before
-   * the cut was committed, so losing it would break the documented promise.
+   * How long before a {@code buffered} cut its lost records should have been answered, by the
+   * agent's own figures: the records of the commit under way were answered within the capture lag,
+   * as those of the recent commits were, with one more commit's time for a commit slower than
+   * those. Reported beside what a cut lost, not asserted: a commit in flight at the cut can stall
+   * longer than any the agent had finished (the emulated guest's one CPU busy elsewhere), so no
+   * time measured before the cut bounds it. What is asserted is the promise in records: only the
+   * tail is lost ({@link Ledger#holes}).
    */
   static long lossBound(Capture capture) {
     return capture.lagMillis() + capture.commitMillis();
@@ -113,7 +117,7 @@ final class PowerCut {
           ctl.resolve("enroll.token"),
           fleet.admin.createEnrollmentToken(86_400L, "power cut").token());
       Path hubStore = root.resolve("hub").resolve(Hub.DATABASE_FILE);
-      trainStart(work, dist, fleet, http, log);
+      trainStart(work, dist, fleet, http, metricsToken, log);
       for (int cut = 1; cut <= cuts + 1; cut++) {
         boolean last = cut > cuts;
         String mode = cut % 2 == 1 ? "sync" : "buffered";
@@ -152,13 +156,15 @@ final class PowerCut {
           Capture capture;
           try (Load load = new Load(ledger, "p" + seed + "-" + cut, 2)) {
             load.target(agent);
-            Thread.sleep(2_000 + random.nextInt(10_000));
+            Thread.sleep(1_000 + random.nextInt(9_000));
             try {
               capture = capture(http, agent, metricsToken);
             } catch (IOException | RuntimeException e) {
               failures.add("cut " + cut + ": no capture lag from the agent's /metrics: " + e);
               break;
             }
+            // Not right after the scrape: its work in the guest's one CPU holds the writer back.
+            Thread.sleep(1_000 + random.nextInt(2_000));
             cutAt = System.nanoTime();
             vm.destroyForcibly();
             vm.waitFor(30, TimeUnit.SECONDS);
@@ -183,8 +189,8 @@ final class PowerCut {
           results.add(result);
           log.printf(
               "cut %d/%d %s: booted to serving in %d ms, %d acknowledged, store %s, lost %d"
-                  + " (answered within %d ms of the cut; capture lag %d ms, commit %d ms: at most"
-                  + " %d ms)%n",
+                  + " (answered within %d ms of the cut; the agent's capture lag %d ms and commit"
+                  + " %d ms: %d ms)%n",
               cut,
               cuts,
               mode,
@@ -205,16 +211,13 @@ final class PowerCut {
           if (mode.equals("sync") && !check.lost().isEmpty()) {
             failures.add("cut " + cut + " (sync): " + check);
           }
-          if (result.lossWindowMillis() > result.boundMillis()) {
+          List<String> holes = ledger.holes(lostNow, "p" + seed + "-" + cut);
+          if (!holes.isEmpty()) {
             failures.add(
                 "cut "
                     + cut
-                    + " (buffered): lost a record answered "
-                    + result.lossWindowMillis()
-                    + " ms before the cut, more than the capture lag and a commit ("
-                    + result.boundMillis()
-                    + " ms): "
-                    + check);
+                    + " (buffered): lost records before kept ones, not only the tail: "
+                    + holes.stream().limit(5).toList());
           }
         } finally {
           vm.destroyForcibly();
@@ -227,8 +230,9 @@ final class PowerCut {
         supervisorRestarts(ctl));
     log.printf(
         "power cut: %d cuts, seed %d; sync: %d acknowledged, %d lost; buffered: %d acknowledged,"
-            + " %d lost, all answered within %d ms of their cut (bounds %d-%d ms); boot to serving"
-            + " mean %d ms; %d s in all%n",
+            + " %d lost, each cut's the tail of its answers, answered within %d ms of their cut"
+            + " (%d of %d buffered cuts past the agent's lag and a commit, %d-%d ms); boot to"
+            + " serving mean %d ms; %d s in all%n",
         results.size(),
         seed,
         sync.size(),
@@ -236,8 +240,20 @@ final class PowerCut {
         buffered.size(),
         results.stream().filter(c -> c.mode().equals("buffered")).mapToLong(Cut::lost).sum(),
         results.stream().mapToLong(Cut::lossWindowMillis).max().orElse(0),
-        results.stream().mapToLong(Cut::boundMillis).min().orElse(0),
-        results.stream().mapToLong(Cut::boundMillis).max().orElse(0),
+        results.stream()
+            .filter(c -> c.mode().equals("buffered") && c.lossWindowMillis() > c.boundMillis())
+            .count(),
+        results.stream().filter(c -> c.mode().equals("buffered")).count(),
+        results.stream()
+            .filter(c -> c.mode().equals("buffered"))
+            .mapToLong(Cut::boundMillis)
+            .min()
+            .orElse(0),
+        results.stream()
+            .filter(c -> c.mode().equals("buffered"))
+            .mapToLong(Cut::boundMillis)
+            .max()
+            .orElse(0),
         (long) results.stream().mapToLong(Cut::bootMillis).average().orElse(0),
         (System.nanoTime() - began) / 1_000_000_000);
     log.printf("failures: %d %s%n", failures.size(), failures);
@@ -252,7 +268,8 @@ final class PowerCut {
    * just starts the long way.
    */
   private static void trainStart(
-      Path work, Path dist, Fleet fleet, HttpClient http, PrintStream log) throws Exception {
+      Path work, Path dist, Fleet fleet, HttpClient http, String metricsToken, PrintStream log)
+      throws Exception {
     Path ctl = work.resolve("ctl");
     Files.writeString(ctl.resolve("mode"), "sync\n");
     Files.writeString(ctl.resolve("train"), "");
@@ -270,6 +287,14 @@ final class PowerCut {
       try (Load load = new Load(new Ledger(), "train", 2)) {
         load.target(agent);
         Thread.sleep(5_000);
+        // Each cut reads the agent's metrics first: their code in the cache too.
+        for (int i = 0; i < 3; i++) {
+          try {
+            capture(http, agent, metricsToken);
+          } catch (IOException | RuntimeException e) {
+            log.println("boot 0: /metrics did not answer: " + e);
+          }
+        }
         load.target(null);
       }
       Files.writeString(ctl.resolve("stop"), "");
