@@ -4,24 +4,24 @@ import dev.verge.core.signing.TrustStore;
 import dev.verge.http.HttpEdge;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
-import dev.verge.hub.auth.SqliteSettingsStore;
+import dev.verge.hub.auth.SqlSettingsStore;
 import dev.verge.hub.device.DesiredChanges;
 import dev.verge.hub.device.DesiredStates;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
 import dev.verge.hub.device.LastContacts;
-import dev.verge.hub.device.SqliteDeviceStore;
+import dev.verge.hub.device.SqlDeviceStore;
 import dev.verge.hub.event.DeviceEvents;
-import dev.verge.hub.event.SqliteEventStore;
+import dev.verge.hub.event.SqlEventStore;
 import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
 import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
-import dev.verge.hub.model.SqliteModelStore;
+import dev.verge.hub.model.SqlModelStore;
 import dev.verge.hub.rollout.Fleet;
 import dev.verge.hub.rollout.Rollouts;
 import dev.verge.hub.store.Database;
-import dev.verge.hub.telemetry.SqliteTelemetryStore;
+import dev.verge.hub.telemetry.SqlTelemetryStore;
 import dev.verge.hub.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -108,19 +108,22 @@ public final class Hub implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
     }
-    Database store = Database.openSqlite(dataDir.resolve(DATABASE_FILE));
+    Database store =
+        config.postgres() == null
+            ? Database.openSqlite(dataDir.resolve(DATABASE_FILE))
+            : Database.openPostgres(config.postgres());
     LastContacts contacts = null;
     try {
       // Every feature store shares the one database (and its single writer).
-      var deviceStore = new SqliteDeviceStore(store);
-      var telemetryStore = new SqliteTelemetryStore(store);
-      AdminToken admin = AdminToken.initialize(new SqliteSettingsStore(store), dataDir);
+      var deviceStore = new SqlDeviceStore(store);
+      var telemetryStore = new SqlTelemetryStore(store);
+      AdminToken admin = AdminToken.initialize(new SqlSettingsStore(store), dataDir);
       contacts = LastContacts.start(deviceStore, LastContacts.FLUSH_INTERVAL);
       Devices devices = new Devices(deviceStore, telemetryStore, contacts, clock);
-      var modelStore = new SqliteModelStore(store);
+      var modelStore = new SqlModelStore(store);
       DesiredChanges changes = new DesiredChanges();
       Rollouts rollouts =
-          Rollouts.onSqlite(
+          Rollouts.on(
               store, Fleet.of(deviceStore, modelStore), clock, rolloutConfig(), changes::signal);
       HubMetrics metrics = new HubMetrics(devices, rollouts, clock, config.metricsOpen());
       ModelRegistry models =
@@ -138,7 +141,7 @@ public final class Hub implements AutoCloseable {
               rollouts,
               new Telemetry(telemetryStore, clock, metrics),
               metrics,
-              new DeviceEvents(new SqliteEventStore(store), clock));
+              new DeviceEvents(new SqlEventStore(store), clock));
       HubServer server =
           HubServer.start(
               new InetSocketAddress(bind, config.port()),
@@ -149,12 +152,15 @@ public final class Hub implements AutoCloseable {
       rollouts.engine().start();
       LOG.log(
           System.Logger.Level.INFO,
-          "Verge hub listening on {0}, data in {1} (admin token in {2}, owner-only),"
-              + " {3} configured publisher key(s)",
+          "Verge hub listening on {0}, data in {1}, tables in {4} (admin token in {2},"
+              + " owner-only), {3} configured publisher key(s)",
           hub.url(),
           dataDir,
           dataDir.resolve(AdminToken.FILE_NAME),
-          String.valueOf(trusted.keys().size()));
+          String.valueOf(trusted.keys().size()),
+          store.engine() == Database.Engine.SQLITE
+              ? store.name()
+              : "PostgreSQL at " + store.name());
       return hub;
     } catch (RuntimeException e) {
       if (contacts != null) {

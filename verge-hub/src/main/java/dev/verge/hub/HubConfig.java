@@ -1,5 +1,6 @@
 package dev.verge.hub;
 
+import dev.verge.hub.store.PostgresServer;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,6 +17,8 @@ import java.util.List;
  *     accepted in addition to keys registered through the API
  * @param metricsOpen whether {@code /metrics} answers without the admin token; allowed only when
  *     the hub listens on a loopback address, off by default
+ * @param postgres the PostgreSQL database that keeps the hub's tables instead of {@code hub.db} in
+ *     {@code dataDir}; null (the default) for the embedded SQLite store
  */
 public record HubConfig(
     Path dataDir,
@@ -23,7 +26,8 @@ public record HubConfig(
     int port,
     long maxBundleBytes,
     List<Path> trustedKeys,
-    boolean metricsOpen) {
+    boolean metricsOpen,
+    PostgresServer postgres) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8420;
@@ -55,7 +59,7 @@ public record HubConfig(
   /** A hub whose {@code /metrics} needs the admin token. */
   public HubConfig(
       Path dataDir, String bindAddress, int port, long maxBundleBytes, List<Path> trustedKeys) {
-    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false);
+    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false, null);
   }
 
   /** Listens on {@value #DEFAULT_BIND_ADDRESS}:{@value #DEFAULT_PORT}, 2 GiB bundles, no keys. */
@@ -65,23 +69,33 @@ public record HubConfig(
   }
 
   public HubConfig withBindAddress(String bindAddress) {
-    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen);
+    return new HubConfig(
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres);
   }
 
   public HubConfig withPort(int port) {
-    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen);
+    return new HubConfig(
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres);
   }
 
   public HubConfig withMaxBundleBytes(long maxBundleBytes) {
-    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen);
+    return new HubConfig(
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres);
   }
 
   public HubConfig withTrustedKeys(List<Path> trustedKeys) {
-    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen);
+    return new HubConfig(
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres);
   }
 
   /** Serves {@code /metrics} without the admin token; {@link Hub#start} refuses it off loopback. */
   public HubConfig withMetricsOpen(boolean open) {
-    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, open);
+    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, open, postgres);
+  }
+
+  /** Keeps the hub's tables in {@code server}'s database; null for the embedded SQLite store. */
+  public HubConfig withPostgres(PostgresServer server) {
+    return new HubConfig(
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, server);
   }
 }

@@ -14,7 +14,7 @@ import dev.verge.hub.device.Enrollment;
 import dev.verge.hub.device.LastContacts;
 import dev.verge.hub.rollout.Fleet;
 import dev.verge.hub.rollout.Rollouts;
-import dev.verge.hub.store.SqliteStores;
+import dev.verge.hub.store.DatabaseStores;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PollCostTest {
   @TempDir Path dir;
   private final List<String> statements = new CopyOnWriteArrayList<>();
-  private SqliteStores stores;
+  private DatabaseStores stores;
   private LastContacts contacts;
   private Authenticator authenticator;
   private Rollouts rollouts;
@@ -47,7 +47,7 @@ class PollCostTest {
   @BeforeEach
   void open() {
     stores =
-        SqliteStores.open(
+        DatabaseStores.open(
             dir.resolve("hub.db"),
             new SqlLogger() {
               @Override
@@ -60,7 +60,7 @@ class PollCostTest {
     AdminToken admin = AdminToken.initialize(stores.settings(), dir);
     authenticator = new Authenticator(stores.devices(), contacts, admin, clock);
     rollouts =
-        Rollouts.onSqlite(
+        Rollouts.on(
             stores.db(),
             Fleet.of(stores.devices(), stores.models()),
             clock,

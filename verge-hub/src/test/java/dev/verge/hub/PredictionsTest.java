@@ -85,7 +85,7 @@ class PredictionsTest {
     try (var db =
         dev.verge.hub.store.Database.openSqlite(dir.resolve("hub").resolve(Hub.DATABASE_FILE))) {
       List<dev.verge.hub.telemetry.Prediction> stored =
-          new dev.verge.hub.telemetry.SqliteTelemetryStore(db).predictions(device.id(), 0, 10);
+          new dev.verge.hub.telemetry.SqlTelemetryStore(db).predictions(device.id(), 0, 10);
       assertThat(stored).hasSize(2);
       assertThat(stored.get(0).inputs()).isEqualTo(withInputs.inputs());
       assertThat(stored.get(0).outputs()).isEqualTo(withInputs.outputs());

@@ -12,7 +12,7 @@ import dev.verge.core.signing.Keys;
 import dev.verge.hub.Hub;
 import dev.verge.hub.model.ModelRegistry;
 import dev.verge.hub.model.ModelVersion;
-import dev.verge.hub.model.SqliteModelStore;
+import dev.verge.hub.model.SqlModelStore;
 import dev.verge.hub.store.Database;
 import dev.verge.runtime.OnnxEngine;
 import dev.verge.runtime.TestModels;
@@ -714,7 +714,7 @@ final class BundleFaults {
     OnnxEngine.Signature signature = fleet.engine.inspect(TestModels.logistic(1f));
     String keyId = Keys.readPublic(publisher.publicKey()).keyId();
     try (Database db = Database.openSqlite(hubStore)) {
-      new SqliteModelStore(db)
+      new SqlModelStore(db)
           .addModelVersion(
               new ModelVersion(
                   Load.MODEL,

@@ -76,20 +76,20 @@ public final class Rollouts implements AutoCloseable {
    */
   public record Config(String owner, Duration interval, Duration lease) {}
 
-  /** Rollouts kept in the hub's SQLite database, telling no one of desired-state changes. */
-  public static Rollouts onSqlite(Database db, Fleet fleet, Clock clock, Config config) {
-    return onSqlite(db, fleet, clock, config, deviceId -> {});
+  /** Rollouts kept in the hub's database, telling no one of desired-state changes. */
+  public static Rollouts on(Database db, Fleet fleet, Clock clock, Config config) {
+    return on(db, fleet, clock, config, deviceId -> {});
   }
 
   /**
-   * Rollouts kept in the hub's SQLite database.
+   * Rollouts kept in the hub's database (SQLite or PostgreSQL).
    *
    * @param desiredChanged told of each device whose desired state may have changed, so that its
    *     waiting long polls answer at once
    */
-  public static Rollouts onSqlite(
+  public static Rollouts on(
       Database db, Fleet fleet, Clock clock, Config config, Consumer<String> desiredChanged) {
-    return new Rollouts(new SqliteRolloutStore(db), fleet, clock, config, desiredChanged);
+    return new Rollouts(new SqlRolloutStore(db), fleet, clock, config, desiredChanged);
   }
 
   public RolloutEngine engine() {

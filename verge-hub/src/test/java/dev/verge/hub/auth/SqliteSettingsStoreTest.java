@@ -1,7 +1,7 @@
 package dev.verge.hub.auth;
 
+import dev.verge.hub.store.DatabaseStores;
 import dev.verge.hub.store.HubStores;
-import dev.verge.hub.store.SqliteStores;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +10,6 @@ class SqliteSettingsStoreTest extends SettingsStoreContract {
 
   @Override
   protected HubStores openStores() {
-    return SqliteStores.open(dir.resolve("hub.db"));
+    return DatabaseStores.open(dir.resolve("hub.db"));
   }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.DesiredState;
-import dev.verge.hub.store.SqliteStores;
+import dev.verge.hub.store.DatabaseStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +27,7 @@ class DesiredChangesTest {
   private static final DesiredModel PUMP_V2 = new DesiredModel("pump", 2, "d", 1, 7, false);
 
   @TempDir Path dir;
-  private SqliteStores stores;
+  private DatabaseStores stores;
   private final AtomicReference<List<DesiredModel>> models = new AtomicReference<>(List.of());
   private final AtomicInteger reads = new AtomicInteger();
   private final DesiredChanges changes = new DesiredChanges();
@@ -35,7 +35,7 @@ class DesiredChangesTest {
 
   @BeforeEach
   void open() {
-    stores = SqliteStores.open(dir.resolve("hub.db"));
+    stores = DatabaseStores.open(dir.resolve("hub.db"));
     enroll(stores.devices(), "dev-1", Map.of());
     enroll(stores.devices(), "dev-2", Map.of());
     // A re-read interval far beyond the test: only a signal can end the wait early.

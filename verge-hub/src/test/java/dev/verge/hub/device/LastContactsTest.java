@@ -5,7 +5,7 @@ import static dev.verge.hub.store.StoreFixtures.enroll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.verge.core.api.ReportedState;
-import dev.verge.hub.store.SqliteStores;
+import dev.verge.hub.store.DatabaseStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,12 +25,12 @@ class LastContactsTest {
   private static final Duration NEVER = Duration.ofHours(1);
 
   @TempDir Path dir;
-  private SqliteStores stores;
+  private DatabaseStores stores;
   private FailingTouches store;
 
   @BeforeEach
   void open() {
-    stores = SqliteStores.open(dir.resolve("hub.db"));
+    stores = DatabaseStores.open(dir.resolve("hub.db"));
     store = new FailingTouches(stores.devices());
     enroll(store, "dev-1", Map.of());
     enroll(store, "dev-2", Map.of());

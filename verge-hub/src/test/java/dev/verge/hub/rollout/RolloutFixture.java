@@ -17,9 +17,9 @@ import dev.verge.core.api.VersionStats;
 import dev.verge.core.testing.TestClock;
 import dev.verge.hub.device.Device;
 import dev.verge.hub.device.DeviceStore;
-import dev.verge.hub.device.SqliteDeviceStore;
+import dev.verge.hub.device.SqlDeviceStore;
 import dev.verge.hub.model.ModelStore;
-import dev.verge.hub.model.SqliteModelStore;
+import dev.verge.hub.model.SqlModelStore;
 import dev.verge.hub.store.Database;
 import dev.verge.hub.store.StoreFixtures;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ final class RolloutFixture implements AutoCloseable {
   final Database db;
   final DeviceStore devices;
   final ModelStore models;
-  final SqliteRolloutStore store;
+  final SqlRolloutStore store;
   final Rollouts rollouts;
 
   RolloutFixture(Path dir) {
@@ -56,9 +56,9 @@ final class RolloutFixture implements AutoCloseable {
 
   private RolloutFixture(Database db) {
     this.db = db;
-    devices = new SqliteDeviceStore(db);
-    models = new SqliteModelStore(db);
-    store = new SqliteRolloutStore(db);
+    devices = new SqlDeviceStore(db);
+    models = new SqlModelStore(db);
+    store = new SqlRolloutStore(db);
     rollouts = new Rollouts(store, Fleet.of(devices, models), clock, config("hub-a"));
   }
 

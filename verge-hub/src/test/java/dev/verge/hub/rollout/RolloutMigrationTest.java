@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutState;
-import dev.verge.hub.device.SqliteDeviceStore;
-import dev.verge.hub.model.SqliteModelStore;
+import dev.verge.hub.device.SqlDeviceStore;
+import dev.verge.hub.model.SqlModelStore;
 import dev.verge.hub.store.Database;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -51,8 +51,8 @@ class RolloutMigrationTest {
     try (Database db = Database.openSqlite(file);
         Rollouts rollouts =
             new Rollouts(
-                new SqliteRolloutStore(db),
-                Fleet.of(new SqliteDeviceStore(db), new SqliteModelStore(db)),
+                new SqlRolloutStore(db),
+                Fleet.of(new SqlDeviceStore(db), new SqlModelStore(db)),
                 java.time.Clock.systemUTC(),
                 RolloutFixture.config("hub-a"))) {
       DeploymentView view = rollouts.list().getFirst();
@@ -66,7 +66,7 @@ class RolloutMigrationTest {
                 assertThat(d.deviceId()).isEqualTo("lab");
                 assertThat(d.state()).isEqualTo(RolloutState.PENDING);
               });
-      var device = new SqliteDeviceStore(db).device("lab").orElseThrow();
+      var device = new SqlDeviceStore(db).device("lab").orElseThrow();
       assertThat(rollouts.desired(device))
           .singleElement()
           .satisfies(m -> assertThat(m.bundleDigest()).isEqualTo("a".repeat(64)));

@@ -1,7 +1,7 @@
 package dev.verge.hub.rollout;
 
-import dev.verge.hub.device.SqliteDeviceStore;
-import dev.verge.hub.model.SqliteModelStore;
+import dev.verge.hub.device.SqlDeviceStore;
+import dev.verge.hub.model.SqlModelStore;
 import dev.verge.hub.store.Database;
 import java.nio.file.Path;
 
@@ -9,7 +9,6 @@ class SqliteRolloutStoreTest extends RolloutStoreContract {
   @Override
   Stores open(Path dir) {
     Database db = Database.openSqlite(dir.resolve("hub.db"));
-    return new Stores(
-        new SqliteRolloutStore(db), new SqliteDeviceStore(db), new SqliteModelStore(db), db);
+    return new Stores(new SqlRolloutStore(db), new SqlDeviceStore(db), new SqlModelStore(db), db);
   }
 }

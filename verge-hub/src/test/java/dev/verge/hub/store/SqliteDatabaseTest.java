@@ -32,11 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** What the SQLite {@link Database} adds below the feature stores: WAL, locking, failures. */
 class SqliteDatabaseTest {
   @TempDir Path dir;
-  private SqliteStores stores;
+  private DatabaseStores stores;
 
   @BeforeEach
   void open() {
-    stores = SqliteStores.open(dir.resolve("hub.db"));
+    stores = DatabaseStores.open(dir.resolve("hub.db"));
   }
 
   @AfterEach
@@ -58,7 +58,7 @@ class SqliteDatabaseTest {
     enroll(stores.devices(), "dev-1", Map.of("site", "lab"));
     stores.close();
 
-    stores = SqliteStores.open(dir.resolve("hub.db"));
+    stores = DatabaseStores.open(dir.resolve("hub.db"));
 
     assertThat(stores.devices().device("dev-1")).isPresent();
   }
@@ -66,12 +66,12 @@ class SqliteDatabaseTest {
   @Test
   void two_databases_on_one_file_write_concurrently_without_busy_errors() throws Exception {
     enroll(stores.devices(), "dev-1", Map.of());
-    try (SqliteStores second = SqliteStores.open(dir.resolve("hub.db"))) {
-      List<SqliteStores> both = List.of(stores, second);
+    try (DatabaseStores second = DatabaseStores.open(dir.resolve("hub.db"))) {
+      List<DatabaseStores> both = List.of(stores, second);
       CountDownLatch go = new CountDownLatch(1);
       List<Callable<Integer>> writers = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
-        SqliteStores target = both.get(t % 2);
+        DatabaseStores target = both.get(t % 2);
         int thread = t;
         writers.add(
             () -> {
@@ -145,7 +145,7 @@ class SqliteDatabaseTest {
       s.execute("BEGIN EXCLUSIVE");
       long start = System.nanoTime();
 
-      assertThatThrownBy(() -> new SqliteStores(patient).settings().initAdminTokenHash("x"))
+      assertThatThrownBy(() -> new DatabaseStores(patient).settings().initAdminTokenHash("x"))
           .isInstanceOf(HubException.StoreBusy.class)
           .hasMessageContaining("busy for 200 ms");
 

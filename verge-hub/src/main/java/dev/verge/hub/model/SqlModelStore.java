@@ -12,7 +12,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 /** {@link ModelStore} in the {@code publisher_keys} and {@code model_versions} tables. */
-public final class SqliteModelStore implements ModelStore {
+public final class SqlModelStore implements ModelStore {
   private static final TypeReference<List<TensorSpec>> TENSOR_SPECS = new TypeReference<>() {};
 
   private static final String KEYS =
@@ -50,7 +50,7 @@ public final class SqliteModelStore implements ModelStore {
 
   private final Database db;
 
-  public SqliteModelStore(Database db) {
+  public SqlModelStore(Database db) {
     this.db = db;
   }
 

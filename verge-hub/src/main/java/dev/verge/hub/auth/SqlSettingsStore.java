@@ -4,12 +4,12 @@ import dev.verge.hub.store.Database;
 import java.util.Optional;
 
 /** {@link SettingsStore} in the {@code hub_settings} table. */
-public final class SqliteSettingsStore implements SettingsStore {
+public final class SqlSettingsStore implements SettingsStore {
   private static final String ADMIN_TOKEN_SETTING = "admin_token_sha256";
 
   private final Database db;
 
-  public SqliteSettingsStore(Database db) {
+  public SqlSettingsStore(Database db) {
     this.db = db;
   }
 

@@ -23,11 +23,11 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
- * {@link RolloutStore} on the hub's SQLite database (tables from migration V3; V5 adds {@code
- * side_by_side}): the rollout in its {@code deployments} row, and {@code rollout_waves}, {@code
- * rollout_members}, {@code rollout_transitions}, {@code rollout_leases}.
+ * {@link RolloutStore} on the hub's database, SQLite or PostgreSQL (tables from migration V3; V5
+ * adds {@code side_by_side}): the rollout in its {@code deployments} row, and {@code
+ * rollout_waves}, {@code rollout_members}, {@code rollout_transitions}, {@code rollout_leases}.
  */
-public final class SqliteRolloutStore implements RolloutStore {
+public final class SqlRolloutStore implements RolloutStore {
   private static final TypeReference<List<GateReading>> READINGS = new TypeReference<>() {};
   private static final String ROLLOUT_COLUMNS =
       "d.id, d.model, d.version, d.bundle_digest, d.bundle_size, d.selector, d.rollback,"
@@ -71,7 +71,7 @@ public final class SqliteRolloutStore implements RolloutStore {
 
   private final Database db;
 
-  public SqliteRolloutStore(Database db) {
+  public SqlRolloutStore(Database db) {
     this.db = db;
   }
 

@@ -9,7 +9,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /** {@link EventStore} in the {@code device_events} table. */
-public final class SqliteEventStore implements EventStore {
+public final class SqlEventStore implements EventStore {
   private static final RowMapper<Event> EVENT =
       (rs, ctx) ->
           new Event(
@@ -28,7 +28,7 @@ public final class SqliteEventStore implements EventStore {
 
   private final Database db;
 
-  public SqliteEventStore(Database db) {
+  public SqlEventStore(Database db) {
     this.db = db;
   }
 

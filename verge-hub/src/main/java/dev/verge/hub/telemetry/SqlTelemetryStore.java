@@ -14,7 +14,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * {@link TelemetryStore} in the {@code prediction_batches}, {@code predictions} and {@code
  * prediction_counts} tables. A record's own time is kept as the ISO-8601 text the device sent.
  */
-public final class SqliteTelemetryStore implements TelemetryStore {
+public final class SqlTelemetryStore implements TelemetryStore {
   private static final RowMapper<Prediction> RECORD =
       (rs, ctx) ->
           new Prediction(
@@ -31,7 +31,7 @@ public final class SqliteTelemetryStore implements TelemetryStore {
 
   private final Database db;
 
-  public SqliteTelemetryStore(Database db) {
+  public SqlTelemetryStore(Database db) {
     this.db = db;
   }
 
@@ -83,7 +83,7 @@ public final class SqliteTelemetryStore implements TelemetryStore {
           if (accepted > 0) {
             h.createUpdate(
                     "INSERT INTO prediction_counts (device_id, stored) VALUES (:device, :added)"
-                        + " ON CONFLICT (device_id) DO UPDATE SET stored = stored + excluded.stored")
+                        + " ON CONFLICT (device_id) DO UPDATE SET stored = prediction_counts.stored + excluded.stored")
                 .bind("device", deviceId)
                 .bind("added", accepted)
                 .execute();

@@ -15,7 +15,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /** {@link DeviceStore} in the {@code enrollment_tokens} and {@code devices} tables. */
-public final class SqliteDeviceStore implements DeviceStore {
+public final class SqlDeviceStore implements DeviceStore {
   private static final String DEVICES =
       "SELECT id, name, labels_json, operator_labels_json, enrolled_at, last_seen_at,"
           + " reported_json FROM devices";
@@ -45,7 +45,7 @@ public final class SqliteDeviceStore implements DeviceStore {
 
   private final Database db;
 
-  public SqliteDeviceStore(Database db) {
+  public SqlDeviceStore(Database db) {
     this.db = db;
   }
 
