@@ -72,7 +72,9 @@ final class ConfigCommand {
               (setting, value) ->
                   table.row(
                       setting.key(),
-                      value.text() == null ? "-" : value.text(),
+                      value.text() == null
+                          ? "-"
+                          : dev.verge.hub.store.PostgresServer.redact(value.text()),
                       value.origin().toString()));
       table.print(System.out);
       if (!pipelines.isEmpty()) {

@@ -46,6 +46,35 @@ final class HubCommand implements Runnable {
   String data;
 
   @Option(
+      names = "--store",
+      paramLabel = "sqlite|URL",
+      description =
+          "Where the tables live: sqlite (hub.db in the data folder) or"
+              + " postgresql://user@host[:port]/database, which several hubs can share (default"
+              + " ${DEFAULT-VALUE}).")
+  String store;
+
+  @Option(
+      names = "--store-password-file",
+      paramLabel = "FILE",
+      description = "File holding the PostgreSQL password (instead of putting it in the URL).")
+  String storePasswordFile;
+
+  @Option(
+      names = "--bundles",
+      paramLabel = "DIR",
+      description =
+          "Folder for published bundles (default DIR/bundles); hubs on one PostgreSQL store share"
+              + " it.")
+  String bundles;
+
+  @Option(
+      names = "--store-pool",
+      paramLabel = "N",
+      description = "Connections to PostgreSQL this hub holds open (default ${DEFAULT-VALUE}).")
+  String storePool;
+
+  @Option(
       names = "--bind",
       paramLabel = "ADDRESS",
       description = "Address to listen on (default ${DEFAULT-VALUE}).")

@@ -35,6 +35,19 @@ class ConfigCommandTest {
   }
 
   @Test
+  void check_shows_a_store_url_without_its_password() throws IOException {
+    Path file = dir.resolve("hub.yaml");
+    Files.writeString(file, "hub:\n  store: postgresql://verge:hunter2@db.internal/fleet\n");
+
+    Cli.Result result = Cli.run("config", "check", file.toString());
+
+    assertThat(result.exit()).as(result.toString()).isZero();
+    assertThat(result.out())
+        .contains("postgresql://verge:***@db.internal/fleet")
+        .doesNotContain("hunter2");
+  }
+
+  @Test
   void the_shipped_agent_example_is_valid() {
     Path example = EXAMPLES.resolve("agent.example.yaml");
 

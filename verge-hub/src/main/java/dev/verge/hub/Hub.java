@@ -21,6 +21,7 @@ import dev.verge.hub.model.SqlModelStore;
 import dev.verge.hub.rollout.Fleet;
 import dev.verge.hub.rollout.Rollouts;
 import dev.verge.hub.store.Database;
+import dev.verge.hub.store.PostgresChangeListener;
 import dev.verge.hub.telemetry.SqlTelemetryStore;
 import dev.verge.hub.telemetry.Telemetry;
 import java.io.IOException;
@@ -54,6 +55,8 @@ public final class Hub implements AutoCloseable {
   private final Rollouts rollouts;
   private final HubServer server;
   private final HubMetrics metrics;
+  private final PostgresChangeListener peers;
+  private final DataLock lock;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -65,7 +68,9 @@ public final class Hub implements AutoCloseable {
       DesiredStates desiredStates,
       Rollouts rollouts,
       HubServer server,
-      HubMetrics metrics) {
+      HubMetrics metrics,
+      PostgresChangeListener peers,
+      DataLock lock) {
     this.config = config;
     this.store = store;
     this.contacts = contacts;
@@ -74,6 +79,8 @@ public final class Hub implements AutoCloseable {
     this.rollouts = rollouts;
     this.server = server;
     this.metrics = metrics;
+    this.peers = peers;
+    this.lock = lock;
     this.port = server.address().getPort();
   }
 
@@ -102,17 +109,27 @@ public final class Hub implements AutoCloseable {
     }
     TrustStore trusted = loadTrustedKeys(config);
     Path dataDir = config.dataDir().toAbsolutePath();
-    Path bundles = dataDir.resolve(BUNDLES_DIR);
+    Path bundles = config.bundles().toAbsolutePath();
     try {
+      Files.createDirectories(dataDir);
       Files.createDirectories(bundles);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
+      throw new UncheckedIOException(
+          "cannot create the data folder " + dataDir + " or the bundles folder " + bundles, e);
     }
-    Database store =
-        config.postgres() == null
-            ? Database.openSqlite(dataDir.resolve(DATABASE_FILE))
-            : Database.openPostgres(config.postgres());
+    DataLock lock = DataLock.take(dataDir);
+    Database store;
+    try {
+      store =
+          config.postgres() == null
+              ? Database.openSqlite(dataDir.resolve(DATABASE_FILE))
+              : Database.openPostgres(config.postgres());
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
     LastContacts contacts = null;
+    PostgresChangeListener peers = null;
     try {
       // Every feature store shares the one database (and its single writer).
       var deviceStore = new SqlDeviceStore(store);
@@ -122,6 +139,11 @@ public final class Hub implements AutoCloseable {
       Devices devices = new Devices(deviceStore, telemetryStore, contacts, clock);
       var modelStore = new SqlModelStore(store);
       DesiredChanges changes = new DesiredChanges();
+      if (config.postgres() != null) {
+        // Other hubs change desired states too: remember none until their changes are heard.
+        changes.trusted(false);
+        peers = PostgresChangeListener.start(config.postgres(), peerReceiver(changes));
+      }
       Rollouts rollouts =
           Rollouts.on(
               store, Fleet.of(deviceStore, modelStore), clock, rolloutConfig(), changes::signal);
@@ -148,7 +170,8 @@ public final class Hub implements AutoCloseable {
               services,
               idleTimeout,
               observed -> metrics.http().record(observed));
-      Hub hub = new Hub(config, store, contacts, admin, desired, rollouts, server, metrics);
+      Hub hub =
+          new Hub(config, store, contacts, admin, desired, rollouts, server, metrics, peers, lock);
       rollouts.engine().start();
       LOG.log(
           System.Logger.Level.INFO,
@@ -163,12 +186,36 @@ public final class Hub implements AutoCloseable {
               : "PostgreSQL at " + store.name());
       return hub;
     } catch (RuntimeException e) {
+      if (peers != null) {
+        peers.close();
+      }
       if (contacts != null) {
         contacts.close();
       }
       store.close();
+      lock.close();
       throw e;
     }
+  }
+
+  /** The other hubs' desired-state changes, as heard from PostgreSQL, into this hub's memory. */
+  private static PostgresChangeListener.Receiver peerReceiver(DesiredChanges changes) {
+    return new PostgresChangeListener.Receiver() {
+      @Override
+      public void device(String deviceId) {
+        changes.signalFromPeer(deviceId);
+      }
+
+      @Override
+      public void everything() {
+        changes.forgetAll();
+      }
+
+      @Override
+      public void listening(boolean heard) {
+        changes.trusted(heard);
+      }
+    };
   }
 
   /** This hub's name in the rollout leases: unique per running hub, readable in the table. */
@@ -250,7 +297,11 @@ public final class Hub implements AutoCloseable {
       rollouts.close();
       metrics.close();
       contacts.close(); // after the server, so that the last calls' contacts are written
+      if (peers != null) {
+        peers.close();
+      }
       store.close();
+      lock.close();
     }
     LOG.log(System.Logger.Level.INFO, "Verge hub on port {0} stopped", String.valueOf(port));
   }

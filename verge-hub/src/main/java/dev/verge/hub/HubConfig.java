@@ -19,6 +19,10 @@ import java.util.List;
  *     the hub listens on a loopback address, off by default
  * @param postgres the PostgreSQL database that keeps the hub's tables instead of {@code hub.db} in
  *     {@code dataDir}; null (the default) for the embedded SQLite store
+ * @param bundlesDir where published bundles are kept; null (the default) for {@code
+ *     dataDir/bundles}. Hubs sharing one PostgreSQL database share this folder too (a network file
+ *     system every hub mounts): bundles are written to a temporary file and moved into place under
+ *     their digest, so hubs never see each other's half-written files.
  */
 public record HubConfig(
     Path dataDir,
@@ -27,7 +31,8 @@ public record HubConfig(
     long maxBundleBytes,
     List<Path> trustedKeys,
     boolean metricsOpen,
-    PostgresServer postgres) {
+    PostgresServer postgres,
+    Path bundlesDir) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8420;
@@ -59,7 +64,7 @@ public record HubConfig(
   /** A hub whose {@code /metrics} needs the admin token. */
   public HubConfig(
       Path dataDir, String bindAddress, int port, long maxBundleBytes, List<Path> trustedKeys) {
-    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false, null);
+    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false, null, null);
   }
 
   /** Listens on {@value #DEFAULT_BIND_ADDRESS}:{@value #DEFAULT_PORT}, 2 GiB bundles, no keys. */
@@ -70,32 +75,44 @@ public record HubConfig(
 
   public HubConfig withBindAddress(String bindAddress) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres);
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres, bundlesDir);
   }
 
   public HubConfig withPort(int port) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres);
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres, bundlesDir);
   }
 
   public HubConfig withMaxBundleBytes(long maxBundleBytes) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres);
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres, bundlesDir);
   }
 
   public HubConfig withTrustedKeys(List<Path> trustedKeys) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres);
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres, bundlesDir);
   }
 
   /** Serves {@code /metrics} without the admin token; {@link Hub#start} refuses it off loopback. */
   public HubConfig withMetricsOpen(boolean open) {
-    return new HubConfig(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, open, postgres);
+    return new HubConfig(
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, open, postgres, bundlesDir);
   }
 
   /** Keeps the hub's tables in {@code server}'s database; null for the embedded SQLite store. */
   public HubConfig withPostgres(PostgresServer server) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, server);
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, server, bundlesDir);
+  }
+
+  /** Keeps bundles in {@code folder} (null: {@code dataDir/bundles}). */
+  public HubConfig withBundlesDir(Path folder) {
+    return new HubConfig(
+        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres, folder);
+  }
+
+  /** The folder bundles are kept in. */
+  public Path bundles() {
+    return bundlesDir != null ? bundlesDir : dataDir.resolve(Hub.BUNDLES_DIR);
   }
 }

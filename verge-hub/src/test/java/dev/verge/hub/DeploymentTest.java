@@ -23,9 +23,14 @@ class DeploymentTest {
   TestHub hub;
   HubClient admin;
 
+  /** The hub every test runs on: SQLite here, PostgreSQL in {@code PostgresDeploymentTest}. */
+  TestHub startHub(Path dir) {
+    return TestHub.start(dir);
+  }
+
   @BeforeEach
   void start() {
-    hub = TestHub.start(dir);
+    hub = startHub(dir);
     admin = hub.admin();
   }
 

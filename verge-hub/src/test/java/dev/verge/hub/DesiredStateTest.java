@@ -25,9 +25,14 @@ class DesiredStateTest {
   @TempDir Path dir;
   TestHub hub;
 
+  /** The hub every test runs on: SQLite here, PostgreSQL in {@code PostgresDesiredStateTest}. */
+  TestHub startHub(Path dir) {
+    return TestHub.start(dir);
+  }
+
   @BeforeEach
   void start() {
-    hub = TestHub.start(dir);
+    hub = startHub(dir);
   }
 
   @AfterEach

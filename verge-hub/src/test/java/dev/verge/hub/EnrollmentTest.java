@@ -28,9 +28,14 @@ class EnrollmentTest {
   @TempDir Path dir;
   TestHub hub;
 
+  /** The hub every test runs on: SQLite here, PostgreSQL in {@code PostgresEnrollmentTest}. */
+  TestHub startHub(Path dir) {
+    return TestHub.start(dir);
+  }
+
   @BeforeEach
   void start() {
-    hub = TestHub.start(dir);
+    hub = startHub(dir);
   }
 
   @AfterEach

@@ -110,6 +110,24 @@ class PollCostTest {
     assertThat(fullPoll).noneMatch(sql -> sql.toLowerCase().contains("prediction"));
   }
 
+  /**
+   * Issue 10: the 304 path did all the work of the 200 path. A poll whose ETag is the revision the
+   * hub last read for the device, with no change signalled since, touches no table.
+   */
+  @Test
+  void an_unchanged_poll_after_the_first_runs_no_statement() {
+    EnrollResponse device = enroll("edge");
+    authenticator.authenticate("Bearer " + device.credential());
+    String revision = desired.current(device.deviceId()).revision();
+
+    statements.clear();
+    authenticator.authenticate("Bearer " + device.credential());
+    DesiredStates.Answer answer = desired.poll(device.deviceId(), revision::equals, Duration.ZERO);
+
+    assertThat(answer).isEqualTo(new DesiredStates.Answer.Unchanged(revision));
+    assertThat(statements).isEmpty();
+  }
+
   @Test
   void a_poll_writes_nothing() {
     EnrollResponse device = enroll("edge");

@@ -28,9 +28,14 @@ class PredictionsTest {
   @TempDir Path dir;
   TestHub hub;
 
+  /** The hub every test runs on: SQLite here, PostgreSQL in {@code PostgresPredictionsTest}. */
+  TestHub startHub(Path dir) {
+    return TestHub.start(dir);
+  }
+
   @BeforeEach
   void start() {
-    hub = TestHub.start(dir);
+    hub = startHub(dir);
   }
 
   @AfterEach
@@ -82,8 +87,7 @@ class PredictionsTest {
     HubClient.Reply reply = send(device, "k1", new PredictionBatch(List.of(withInputs, without)));
 
     assertThat(reply.status()).isEqualTo(200);
-    try (var db =
-        dev.verge.hub.store.Database.openSqlite(dir.resolve("hub").resolve(Hub.DATABASE_FILE))) {
+    try (var db = hub.openStore()) {
       List<dev.verge.hub.telemetry.Prediction> stored =
           new dev.verge.hub.telemetry.SqlTelemetryStore(db).predictions(device.id(), 0, 10);
       assertThat(stored).hasSize(2);

@@ -26,9 +26,14 @@ class RolloutApiTest {
   TestHub hub;
   HubClient admin;
 
+  /** The hub every test runs on: SQLite here, PostgreSQL in {@code PostgresRolloutApiTest}. */
+  TestHub startHub(Path dir) {
+    return TestHub.start(dir);
+  }
+
   @BeforeEach
   void start() {
-    hub = TestHub.start(dir);
+    hub = startHub(dir);
     admin = hub.admin();
     hub.publish("iris", 1);
     hub.publish("iris", 2);

@@ -31,9 +31,17 @@ class SideBySideDeploymentTest {
   TestHub hub;
   TestHub.Device device;
 
+  /**
+   * The hub every test runs on: SQLite here, PostgreSQL in {@code
+   * PostgresSideBySideDeploymentTest}.
+   */
+  TestHub startHub(Path dir) {
+    return TestHub.start(dir);
+  }
+
   @BeforeEach
   void start() {
-    hub = TestHub.start(dir);
+    hub = startHub(dir);
     for (long v = 1; v <= 3; v++) {
       hub.publish("pump", v);
     }

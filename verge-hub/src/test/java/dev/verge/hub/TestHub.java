@@ -13,6 +13,8 @@ import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.testing.TestClock;
+import dev.verge.hub.store.Database;
+import dev.verge.hub.store.TestPostgres;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +29,7 @@ final class TestHub implements AutoCloseable {
   final TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final HubConfig config;
   private Hub hub;
+  private String adminToken;
 
   private TestHub(Path dir, HubConfig config, TestBundles bundles) {
     this.dir = dir;
@@ -44,6 +47,29 @@ final class TestHub implements AutoCloseable {
     return new TestHub(dir, config, bundles);
   }
 
+  /** As {@link #start(Path)}, the tables in a new database of the test PostgreSQL server. */
+  static TestHub startOnPostgres(Path dir) {
+    TestBundles bundles = new TestBundles(dir.resolve("publisher"));
+    HubConfig config =
+        HubConfig.defaults(dir.resolve("hub"))
+            .withPort(0)
+            .withTrustedKeys(List.of(bundles.publicKey()))
+            .withPostgres(TestPostgres.freshDatabase());
+    return new TestHub(dir, config, bundles);
+  }
+
+  /** A second connection to this hub's store, for tests that look at what it wrote. */
+  Database openStore() {
+    return config.postgres() == null
+        ? Database.openSqlite(config.dataDir().resolve(Hub.DATABASE_FILE))
+        : Database.openPostgres(config.postgres());
+  }
+
+  /** A hub publishing with {@code bundles}' key, e.g. a second hub beside a first. */
+  static TestHub start(Path dir, HubConfig config, TestBundles bundles) {
+    return new TestHub(dir, config, bundles);
+  }
+
   static TestHub start(Path dir, HubConfig config) {
     return new TestHub(dir, config, new TestBundles(dir.resolve("publisher")));
   }
@@ -57,8 +83,13 @@ final class TestHub implements AutoCloseable {
     hub = Hub.start(config, clock);
   }
 
+  /** Calls as the operator with {@code token} instead of this hub's own admin.token file. */
+  void useAdminToken(String token) {
+    adminToken = token;
+  }
+
   HubClient admin() {
-    return new HubClient(hub.url(), hub.adminToken());
+    return new HubClient(hub.url(), adminToken != null ? adminToken : hub.adminToken());
   }
 
   HubClient anonymous() {

@@ -10,10 +10,7 @@ import dev.verge.agent.sync.DownloadLimits;
 import dev.verge.agent.sync.UpdatePolicy;
 import dev.verge.runtime.EngineOptions;
 import dev.verge.runtime.ExecutionProvider;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -480,8 +477,8 @@ public final class AgentSettings {
   public static AgentConfig toConfig(Settings settings) {
     OnDisk.folder(settings, DATA);
     OnDisk.trustedKeys(settings, TRUST);
-    String token = readToken(settings, ENROLL_TOKEN_FILE);
-    String metricsToken = readToken(settings, METRICS_TOKEN_FILE);
+    String token = OnDisk.secret(settings, ENROLL_TOKEN_FILE);
+    String metricsToken = OnDisk.secret(settings, METRICS_TOKEN_FILE);
     return AgentConfig.defaults(settings.get(HUB), settings.get(DATA))
         .withBindAddress(settings.get(BIND))
         .withPort(settings.get(PORT))
@@ -563,26 +560,6 @@ public final class AgentSettings {
 
   private static String lower(Enum<?> value) {
     return value.name().toLowerCase(Locale.ROOT);
-  }
-
-  /** The token in the file {@code setting} names, null when it names none. */
-  private static String readToken(Settings settings, Setting<Path> setting) {
-    Path file = settings.get(setting);
-    if (file == null) {
-      return null;
-    }
-    String token;
-    try {
-      token = Files.readString(file).strip();
-    } catch (NoSuchFileException e) {
-      throw settings.invalid(setting, "does not exist");
-    } catch (IOException e) {
-      throw settings.invalid(setting, "cannot be read (" + e + ")");
-    }
-    if (token.isEmpty()) {
-      throw settings.invalid(setting, "is an empty file");
-    }
-    return token;
   }
 
   private static String text(Duration duration) {

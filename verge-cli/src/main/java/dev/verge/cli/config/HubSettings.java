@@ -1,6 +1,7 @@
 package dev.verge.cli.config;
 
 import dev.verge.hub.HubConfig;
+import dev.verge.hub.store.PostgresServer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -19,6 +20,15 @@ public final class HubSettings {
           "a folder path",
           HubSettings::defaultDataDir,
           "~/.verge/hub");
+
+  public static final Setting<Path> BUNDLES =
+      Setting.of(
+          SECTION,
+          "bundles",
+          Parsers.path(),
+          "a folder path (hubs sharing a PostgreSQL store share it too)",
+          () -> null,
+          "<data>/bundles");
 
   public static final Setting<String> BIND =
       Setting.of(
@@ -66,9 +76,41 @@ public final class HubSettings {
           () -> false,
           "false");
 
+  /** Where the tables live: {@code sqlite} ({@code hub.db} in the data folder) or a server. */
+  public static final Setting<String> STORE =
+      Setting.of(
+          SECTION,
+          "store",
+          Parsers.store(),
+          "sqlite, or postgresql://user@host[:port]/database",
+          () -> "sqlite",
+          "sqlite");
+
+  public static final Setting<Path> STORE_PASSWORD_FILE =
+      Setting.of(
+          SECTION,
+          "store-password-file",
+          Parsers.path(),
+          "a file holding the PostgreSQL password (read at start, at most 4 KiB)",
+          () -> null,
+          null);
+
+  public static final Setting<Integer> STORE_POOL =
+      Setting.of(
+          SECTION,
+          "store-pool",
+          Parsers.integer(1, 1000),
+          "1 to 1000 (connections to PostgreSQL this hub holds open)",
+          () -> PostgresServer.DEFAULT_POOL_SIZE,
+          String.valueOf(PostgresServer.DEFAULT_POOL_SIZE));
+
   public static final List<Setting<?>> ALL =
       List.of(
           DATA,
+          STORE,
+          STORE_PASSWORD_FILE,
+          STORE_POOL,
+          BUNDLES,
           BIND,
           PORT,
           TRUST,
@@ -100,6 +142,7 @@ public final class HubSettings {
               + "; bind to 127.0.0.1 or give scrapers the admin token");
     }
     OnDisk.folder(settings, DATA);
+    OnDisk.folder(settings, BUNDLES);
     OnDisk.trustedKeys(settings, TRUST);
     List<Path> trust = settings.get(TRUST);
     return HubConfig.defaults(settings.get(DATA))
@@ -107,7 +150,23 @@ public final class HubSettings {
         .withPort(settings.get(PORT))
         .withMaxBundleBytes(settings.get(MAX_BUNDLE_MB) * MIB)
         .withTrustedKeys(trust)
-        .withMetricsOpen(settings.get(METRICS_OPEN));
+        .withMetricsOpen(settings.get(METRICS_OPEN))
+        .withPostgres(postgres(settings))
+        .withBundlesDir(settings.get(BUNDLES));
+  }
+
+  /** The PostgreSQL server the store setting names, or null for the embedded SQLite store. */
+  private static PostgresServer postgres(Settings settings) {
+    String store = settings.get(STORE);
+    if (!PostgresServer.isPostgresUrl(store)) {
+      if (settings.get(STORE_PASSWORD_FILE) != null) {
+        throw settings.invalid(
+            STORE_PASSWORD_FILE, "is for a PostgreSQL store, but store is " + store);
+      }
+      return null;
+    }
+    String password = OnDisk.secret(settings, STORE_PASSWORD_FILE);
+    return PostgresServer.parse(store, password, settings.get(STORE_POOL));
   }
 
   private static boolean isLoopback(String address) {

@@ -2,6 +2,7 @@ package dev.verge.cli.config;
 
 import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.cli.HubUrlConverter;
+import dev.verge.hub.store.PostgresServer;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -35,6 +36,21 @@ final class Parsers {
           if (text.length() > 200) {
             throw new IllegalArgumentException("is longer than 200 characters");
           }
+          return text;
+        });
+  }
+
+  /** {@code sqlite}, or a PostgreSQL URL that {@link PostgresServer#parse} takes. */
+  static Function<List<String>, String> store() {
+    return one(
+        text -> {
+          if (text.equals("sqlite")) {
+            return text;
+          }
+          if (!PostgresServer.isPostgresUrl(text)) {
+            throw new IllegalArgumentException("is neither sqlite nor a postgresql:// URL");
+          }
+          PostgresServer.parse(text, null, PostgresServer.DEFAULT_POOL_SIZE);
           return text;
         });
   }

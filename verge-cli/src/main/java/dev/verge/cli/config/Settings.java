@@ -1,5 +1,6 @@
 package dev.verge.cli.config;
 
+import dev.verge.hub.store.PostgresServer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -146,7 +147,7 @@ public final class Settings {
   static String message(Setting<?> setting, String text, Origin origin, String reason) {
     return setting.key()
         + " = '"
-        + text
+        + PostgresServer.redact(text)
         + "' ("
         + origin
         + "): "

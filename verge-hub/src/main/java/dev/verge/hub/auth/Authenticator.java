@@ -5,10 +5,22 @@ import dev.verge.hub.device.DeviceStore;
 import dev.verge.hub.device.LastContacts;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Turns an {@code Authorization} header into a {@link Principal}, or refuses it. */
+/**
+ * Turns an {@code Authorization} header into a {@link Principal}, or refuses it. Device credentials
+ * found in the store are remembered (hash to device id; a credential never changes owner and
+ * devices are not deleted), so a device's calls after its first do not read the database to
+ * authenticate. Unknown tokens are not remembered.
+ */
 public final class Authenticator {
   private static final String SCHEME = "Bearer ";
+
+  /** Credentials remembered before the map is emptied and starts again (about 200 bytes each). */
+  private static final int MAX_REMEMBERED = 2_000_000;
+
+  private final Map<String, String> deviceByCredential = new ConcurrentHashMap<>();
 
   private final DeviceStore store;
   private final LastContacts contacts;
@@ -33,13 +45,20 @@ public final class Authenticator {
     if (admin.matches(hash)) {
       return new Principal.Admin();
     }
-    String deviceId =
-        store
-            .deviceIdByCredential(hash)
-            .orElseThrow(
-                () ->
-                    new HubException.NotAuthenticated(
-                        "the bearer token is not valid for this hub"));
+    String deviceId = deviceByCredential.get(hash);
+    if (deviceId == null) {
+      deviceId =
+          store
+              .deviceIdByCredential(hash)
+              .orElseThrow(
+                  () ->
+                      new HubException.NotAuthenticated(
+                          "the bearer token is not valid for this hub"));
+      if (deviceByCredential.size() >= MAX_REMEMBERED) {
+        deviceByCredential.clear();
+      }
+      deviceByCredential.put(hash, deviceId);
+    }
     contacts.seen(deviceId, clock.instant().truncatedTo(ChronoUnit.MILLIS));
     return new Principal.Device(deviceId);
   }

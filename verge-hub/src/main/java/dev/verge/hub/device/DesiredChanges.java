@@ -4,28 +4,136 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Tells a device's waiting long polls that its desired state may have changed, so they re-read it
- * then instead of on a timer. Per device: a signal wakes only that device's polls, however many
- * devices wait. A signal that comes between a poll's read and its wait is not lost, because the
- * poll takes its latch before it reads.
+ * What this hub knows of each device's desired state without asking the database: the revision it
+ * last read, valid until the next signal, and a latch that a signal opens for the device's waiting
+ * long polls. Per device: a signal wakes only that device's polls and forgets only its revision.
+ *
+ * <p>A revision read from the database is remembered only if no signal came since the read began
+ * ({@link Slot#generation} did not move), so a change committed while a poll was reading is never
+ * hidden behind the older revision. Signals must come after the change is committed.
+ *
+ * <p>Remembered revisions are used only while {@link #trusted}: on SQLite always (one hub owns the
+ * file); on PostgreSQL while this hub listens to the other hubs' changes, which {@code
+ * PostgresChangeListener} turns into {@link #signalFromPeer} and, after a gap in listening, {@link
+ * #forgetAll}.
  */
 public final class DesiredChanges {
-  private final Map<String, CountDownLatch> latches = new ConcurrentHashMap<>();
+  /** Devices remembered before the map is emptied and starts again (about 150 bytes each). */
+  static final int DEFAULT_MAX_DEVICES = 2_000_000;
+
+  private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+  private final int maxDevices;
+  private final AtomicLong epoch = new AtomicLong();
+  private volatile boolean trusted = true;
   private volatile boolean closed;
 
-  /** The device's desired state may differ from what its polls last read. */
-  public void signal(String deviceId) {
-    CountDownLatch latch = latches.remove(deviceId);
-    if (latch != null) {
-      latch.countDown();
+  public DesiredChanges() {
+    this(DEFAULT_MAX_DEVICES);
+  }
+
+  DesiredChanges(int maxDevices) {
+    this.maxDevices = maxDevices;
+  }
+
+  /** One device: its signal count, its remembered revision and its waiting polls' latch. */
+  static final class Slot {
+    private final AtomicLong generation = new AtomicLong();
+    private volatile Remembered remembered;
+    private volatile CountDownLatch latch = new CountDownLatch(1);
+
+    private record Remembered(String revision, long generation, long epoch) {}
+
+    long generation() {
+      return generation.get();
+    }
+
+    CountDownLatch latch() {
+      return latch;
     }
   }
 
-  /** Take before reading the state; then {@link #await} returns early on a later signal. */
-  CountDownLatch latch(String deviceId) {
-    return latches.computeIfAbsent(deviceId, id -> new CountDownLatch(1));
+  /** The device's desired state may differ from what this hub last read. Call after committing. */
+  public void signal(String deviceId) {
+    Slot slot = slots.get(deviceId);
+    if (slot == null) {
+      return; // Nothing remembered, nobody waiting: the next read is fresh anyway.
+    }
+    CountDownLatch open;
+    synchronized (slot) { // Two signals at once must not leave a latch nobody opens.
+      slot.generation.incrementAndGet();
+      slot.remembered = null;
+      open = slot.latch;
+      slot.latch = new CountDownLatch(1);
+    }
+    open.countDown();
+  }
+
+  /** Another hub changed the device's desired state. */
+  public void signalFromPeer(String deviceId) {
+    signal(deviceId);
+  }
+
+  /**
+   * Forgets every remembered revision and wakes every waiting poll to read again: after a change
+   * that may touch any device (a rollout's phase), or a gap in hearing the other hubs.
+   */
+  public void forgetAll() {
+    epoch.incrementAndGet();
+    slots.keySet().forEach(this::signal);
+  }
+
+  /** Whether remembered revisions may answer polls (see the class comment). */
+  public void trusted(boolean value) {
+    if (!value) {
+      epoch.incrementAndGet();
+    }
+    trusted = value;
+  }
+
+  boolean trusted() {
+    return trusted && !closed;
+  }
+
+  /** The device's slot; take it (and its generation and latch) before reading the state. */
+  Slot slot(String deviceId) {
+    Slot slot = slots.get(deviceId);
+    if (slot != null) {
+      return slot;
+    }
+    if (slots.size() >= maxDevices) {
+      // Rare (more devices than the cap): start again. Waiting polls wake, read and wait on the
+      // new slots; the next poll of every device reads the database once.
+      forgetAll();
+      slots.clear();
+    }
+    return slots.computeIfAbsent(deviceId, id -> new Slot());
+  }
+
+  /** The current epoch, to pass to {@link #remember} with the generation a read began at. */
+  long epoch() {
+    return epoch.get();
+  }
+
+  /** Keeps {@code revision}, read since {@code generation} and {@code epoch}, unless outdated. */
+  void remember(Slot slot, long generation, long epochAtRead, String revision) {
+    if (slot.generation.get() == generation && epoch.get() == epochAtRead && trusted()) {
+      slot.remembered = new Slot.Remembered(revision, generation, epochAtRead);
+    }
+  }
+
+  /** The remembered revision, or null when there is none, a signal came since, or not trusted. */
+  String remembered(Slot slot) {
+    Slot.Remembered r = slot.remembered;
+    if (r == null
+        || !trusted()
+        || r.generation() != slot.generation.get()
+        || r.epoch() != epoch.get()) {
+      return null;
+    }
+    return r.revision();
   }
 
   /**
@@ -49,7 +157,6 @@ public final class DesiredChanges {
   /** Ends every wait now, and every later one at once. */
   void close() {
     closed = true;
-    latches.values().forEach(CountDownLatch::countDown);
-    latches.clear();
+    slots.values().forEach(s -> s.latch.countDown());
   }
 }

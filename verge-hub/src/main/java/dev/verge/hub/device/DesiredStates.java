@@ -13,17 +13,39 @@ import java.util.function.Predicate;
 
 /**
  * What each device should run, as the rollouts give it (per model, the winning deployment that has
- * released it to the device), with a revision for ETags and long polls. Read from the database on
- * every call, so any number of hubs sharing one database agree.
+ * released it to the device), with a revision for ETags and long polls.
+ *
+ * <p>The state is read from the database, and its revision remembered in {@link DesiredChanges}
+ * until a signal says it may have changed: a poll whose ETag is the remembered revision is answered
+ * {@link Answer.Unchanged} without touching the database, and a long poll waits for a signal
+ * without re-reading. While remembered revisions are not trusted (a PostgreSQL hub that lost its
+ * link to the other hubs' changes), every poll reads, and waiting polls re-read every {@link
+ * #REREAD_INTERVAL}.
  */
 public final class DesiredStates implements AutoCloseable {
   public static final int MAX_WAIT_SECONDS = 60;
 
   /**
-   * How often a waiting poll re-reads without a signal: changes made by another hub sharing the
-   * database reach its devices within this.
+   * How often a waiting poll re-reads while remembered revisions are not trusted, so that changes
+   * made by another hub still reach its devices.
    */
   static final Duration REREAD_INTERVAL = Duration.ofSeconds(2);
+
+  /** A poll's answer: the state, or only its revision when the device already has it. */
+  public sealed interface Answer {
+    String revision();
+
+    /** The device has this revision; nothing to send. */
+    record Unchanged(String revision) implements Answer {}
+
+    /** The device's state, which its ETag did not match. */
+    record Changed(DesiredState state) implements Answer {
+      @Override
+      public String revision() {
+        return state.revision();
+      }
+    }
+  }
 
   private final DeviceStore devices;
   private final Function<Device, DesiredModels> models;
@@ -32,7 +54,7 @@ public final class DesiredStates implements AutoCloseable {
 
   /**
    * @param models per device, the models it should run (the rollouts' layered assignments)
-   * @param changes signalled by whatever changes a device's assignments in this hub
+   * @param changes signalled by whatever changes a device's assignments
    */
   public DesiredStates(
       DeviceStore devices, Function<Device, List<DesiredModel>> models, DesiredChanges changes) {
@@ -68,32 +90,65 @@ public final class DesiredStates implements AutoCloseable {
     this.rereadNanos = reread.toNanos();
   }
 
+  /** The device's state, read from the database (its revision remembered). */
   public DesiredState current(String deviceId) {
+    return read(changes.slot(deviceId), deviceId);
+  }
+
+  private DesiredState read(DesiredChanges.Slot slot, String deviceId) {
+    long generation = slot.generation();
+    long epoch = changes.epoch();
     Device device =
         devices.device(deviceId).orElseThrow(() -> new HubException.NoSuchDevice(deviceId));
     DesiredModels desired = models.apply(device);
-    return new DesiredState(
-        revision(desired.models(), desired.sideBySide()), desired.models(), desired.sideBySide());
+    DesiredState state =
+        new DesiredState(
+            revision(desired.models(), desired.sideBySide()),
+            desired.models(),
+            desired.sideBySide());
+    changes.remember(slot, generation, epoch, state.revision());
+    return state;
   }
 
   /**
-   * The desired state once its revision is no longer {@code known}, re-reading it when {@link
-   * DesiredChanges} signals the device (and every {@link #REREAD_INTERVAL} regardless) for at most
-   * {@code wait}; then the current state, which may still be known.
+   * A poll: {@link Answer.Unchanged} while its revision is {@code known}, waiting up to {@code
+   * wait} for a signal that changes that (zero: answer at once); {@link Answer.Changed} with the
+   * state as soon as it is not known.
+   */
+  public Answer poll(String deviceId, Predicate<String> known, Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      DesiredChanges.Slot slot = changes.slot(deviceId);
+      // The latch first: a signal after this point wakes the wait below.
+      CountDownLatch latch = slot.latch();
+      String revision = changes.remembered(slot);
+      if (revision == null || !known.test(revision)) {
+        DesiredState state = read(slot, deviceId);
+        if (!known.test(state.revision())) {
+          return new Answer.Changed(state);
+        }
+        revision = state.revision();
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return new Answer.Unchanged(revision);
+      }
+      long nap = changes.trusted() ? left : Math.min(left, rereadNanos);
+      if (changes.await(latch, nap)) {
+        return new Answer.Unchanged(revision);
+      }
+    }
+  }
+
+  /**
+   * The desired state once its revision is no longer {@code known}, for at most {@code wait}; then
+   * the current state, which may still be known.
    */
   public DesiredState await(String deviceId, Predicate<String> known, Duration wait) {
-    long deadline = System.nanoTime() + wait.toNanos();
-    CountDownLatch latch = changes.latch(deviceId);
-    DesiredState state = current(deviceId);
-    while (known.test(state.revision())) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0 || changes.await(latch, Math.min(left, rereadNanos))) {
-        break;
-      }
-      latch = changes.latch(deviceId);
-      state = current(deviceId);
-    }
-    return state;
+    return switch (poll(deviceId, known, wait)) {
+      case Answer.Changed changed -> changed.state();
+      case Answer.Unchanged unchanged -> current(deviceId);
+    };
   }
 
   /** The first 16 hex digits of the SHA-256 of the models' canonical JSON. */

@@ -291,17 +291,17 @@ final class HubApi {
     String id = call.param("id");
     String ifNoneMatch = call.header("If-None-Match");
     int waitSeconds = waitSeconds(call);
-    DesiredState state =
-        ifNoneMatch != null && waitSeconds > 0
-            ? hub.desiredStates()
-                .await(id, r -> ETags.matches(ifNoneMatch, r), Duration.ofSeconds(waitSeconds))
-            : hub.desiredStates().current(id);
-    call.header("ETag", ETags.quote(state.revision()));
+    DesiredStates.Answer answer =
+        hub.desiredStates()
+            .poll(
+                id,
+                r -> ifNoneMatch != null && ETags.matches(ifNoneMatch, r),
+                Duration.ofSeconds(ifNoneMatch == null ? 0 : waitSeconds));
+    call.header("ETag", ETags.quote(answer.revision()));
     call.header("Cache-Control", "no-cache");
-    if (ETags.matches(ifNoneMatch, state.revision())) {
-      call.empty(304);
-    } else {
-      call.json(200, state);
+    switch (answer) {
+      case DesiredStates.Answer.Unchanged unchanged -> call.empty(304);
+      case DesiredStates.Answer.Changed changed -> call.json(200, changed.state());
     }
   }
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,7 +63,7 @@ class DesiredChangesTest {
     CompletableFuture<DesiredState> poll =
         CompletableFuture.supplyAsync(
             () -> desired.await("dev-1", known::equals, Duration.ofMinutes(10)));
-    awaitReads(2); // The poll has read the state once; from now on only a signal re-reads it.
+    awaitReads(1); // The state was read once; from now on only a signal re-reads it.
 
     models.set(List.of(PUMP_V2));
     changes.signal("dev-2"); // Another device's signal does not end this wait ...
@@ -70,6 +71,84 @@ class DesiredChangesTest {
     changes.signal("dev-1"); // ... its own does.
 
     assertThat(poll.get(30, TimeUnit.SECONDS).models()).containsExactly(PUMP_V2);
+  }
+
+  @Test
+  void a_known_revision_is_answered_from_memory_until_a_signal_says_it_may_have_changed() {
+    String known = desired.current("dev-1").revision();
+    assertThat(reads).hasValue(1);
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(desired.poll("dev-1", known::equals, Duration.ZERO))
+          .isEqualTo(new DesiredStates.Answer.Unchanged(known));
+    }
+    assertThat(reads).hasValue(1);
+
+    models.set(List.of(PUMP_V2));
+    changes.signal("dev-1");
+    DesiredStates.Answer after = desired.poll("dev-1", known::equals, Duration.ZERO);
+    assertThat(after).isInstanceOf(DesiredStates.Answer.Changed.class);
+    assertThat(((DesiredStates.Answer.Changed) after).state().models()).containsExactly(PUMP_V2);
+    assertThat(reads).hasValue(2);
+  }
+
+  /**
+   * A change committed (and signalled) while a poll was reading the older state must not leave that
+   * older revision remembered: the next poll reads again and sees the change.
+   */
+  @Test
+  void a_change_signalled_during_a_read_is_not_hidden_behind_the_revision_read() throws Exception {
+    CountDownLatch reading = new CountDownLatch(1);
+    CountDownLatch changed = new CountDownLatch(1);
+    DesiredStates slow =
+        new DesiredStates(
+            stores.devices(),
+            d -> {
+              List<DesiredModel> before = models.get();
+              reading.countDown();
+              try {
+                changed.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return before;
+            },
+            changes,
+            Duration.ofHours(1));
+    CompletableFuture<DesiredState> first =
+        CompletableFuture.supplyAsync(() -> slow.current("dev-1"));
+    assertThat(reading.await(30, TimeUnit.SECONDS)).isTrue();
+    models.set(List.of(PUMP_V2));
+    changes.signal("dev-1");
+    changed.countDown();
+    String old = first.get(30, TimeUnit.SECONDS).revision();
+
+    DesiredStates.Answer next = desired.poll("dev-1", old::equals, Duration.ZERO);
+
+    assertThat(next).isInstanceOf(DesiredStates.Answer.Changed.class);
+  }
+
+  @Test
+  void while_not_trusted_every_poll_reads_the_database() {
+    changes.trusted(false);
+    String known = desired.current("dev-1").revision();
+
+    desired.poll("dev-1", known::equals, Duration.ZERO);
+    desired.poll("dev-1", known::equals, Duration.ZERO);
+
+    assertThat(reads).hasValue(3);
+  }
+
+  @Test
+  void forget_all_makes_every_device_read_again() {
+    String one = desired.current("dev-1").revision();
+    String two = desired.current("dev-2").revision();
+
+    changes.forgetAll();
+    desired.poll("dev-1", one::equals, Duration.ZERO);
+    desired.poll("dev-2", two::equals, Duration.ZERO);
+
+    assertThat(reads).hasValue(4);
   }
 
   private void awaitReads(int count) throws InterruptedException {

@@ -75,6 +75,37 @@ public abstract class DeviceStoreContract extends StoreContract {
     assertThat(store.devices()).hasSize(1);
   }
 
+  /**
+   * A label change reads the device's labels and writes them back: two at once must not lose one
+   * (on PostgreSQL one of them is aborted as a serialization failure and run again).
+   */
+  @Test
+  void concurrent_label_changes_to_one_device_all_take_effect() throws Exception {
+    enroll(store, "dev-1", Map.of());
+    int writers = 8;
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> done = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(writers)) {
+      for (int i = 0; i < writers; i++) {
+        String key = "k" + i;
+        done.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return store.changeOperatorLabels(
+                      "dev-1", l -> l.with(Map.of(key, "v"), List.of()));
+                }));
+      }
+      go.countDown();
+      for (Future<?> f : done) {
+        f.get();
+      }
+    }
+
+    assertThat(store.device("dev-1").orElseThrow().operatorLabels().set())
+        .containsOnlyKeys("k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7");
+  }
+
   @Test
   void devices_are_found_by_id_and_credential_hash() {
     enroll(store, "dev-1", Map.of("site", "lab", "arch", "arm64"));

@@ -32,13 +32,21 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The rollout engine on the hub's SQLite store; {@link PostgresRolloutEngineTest} on PostgreSQL.
+ */
 class RolloutEngineTest {
   @TempDir Path dir;
   RolloutFixture f;
 
+  /** The fixture every test but the statement-counting one runs on. */
+  RolloutFixture openFixture() {
+    return new RolloutFixture(dir);
+  }
+
   @BeforeEach
   void open() {
-    f = new RolloutFixture(dir);
+    f = openFixture();
     f.publish(1, 2, 3);
   }
 

@@ -22,6 +22,7 @@ import dev.verge.hub.model.ModelStore;
 import dev.verge.hub.model.SqlModelStore;
 import dev.verge.hub.store.Database;
 import dev.verge.hub.store.StoreFixtures;
+import dev.verge.hub.store.TestPostgres;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +53,11 @@ final class RolloutFixture implements AutoCloseable {
   /** With {@code logger} told of every statement the database runs. */
   RolloutFixture(Path dir, SqlLogger logger) {
     this(Database.openSqlite(dir.resolve("hub.db"), logger));
+  }
+
+  /** On a new, empty database of the test PostgreSQL server. */
+  static RolloutFixture onPostgres() {
+    return new RolloutFixture(Database.openPostgres(TestPostgres.freshDatabase()));
   }
 
   private RolloutFixture(Database db) {

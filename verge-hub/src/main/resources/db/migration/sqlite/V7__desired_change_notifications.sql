@@ -1,0 +1,3 @@
+-- PostgreSQL's V7 adds triggers that tell every hub sharing the database of desired-state
+-- changes. A SQLite store belongs to one hub, which learns of its own changes in process, so
+-- nothing changes here; this version keeps the two schemas' versions in step.
