@@ -69,6 +69,14 @@ final class HubCommand implements Runnable {
   String bundles;
 
   @Option(
+      names = "--rollout-lease",
+      paramLabel = "DURATION",
+      description =
+          "How long a hub that stopped holds its rollouts before another hub sharing the store"
+              + " takes them over (default ${DEFAULT-VALUE}).")
+  String rolloutLease;
+
+  @Option(
       names = "--store-pool",
       paramLabel = "N",
       description = "Connections to PostgreSQL this hub holds open (default ${DEFAULT-VALUE}).")

@@ -146,7 +146,11 @@ public final class Hub implements AutoCloseable {
       }
       Rollouts rollouts =
           Rollouts.on(
-              store, Fleet.of(deviceStore, modelStore), clock, rolloutConfig(), changes::signal);
+              store,
+              Fleet.of(deviceStore, modelStore),
+              clock,
+              rolloutConfig(config),
+              changes::signal);
       HubMetrics metrics = new HubMetrics(devices, rollouts, clock, config.metricsOpen());
       ModelRegistry models =
           new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
@@ -219,9 +223,9 @@ public final class Hub implements AutoCloseable {
   }
 
   /** This hub's name in the rollout leases: unique per running hub, readable in the table. */
-  private static Rollouts.Config rolloutConfig() {
+  private static Rollouts.Config rolloutConfig(HubConfig config) {
     String owner = "hub-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
-    return new Rollouts.Config(owner, Duration.ofSeconds(1), Duration.ofSeconds(30));
+    return new Rollouts.Config(owner, Duration.ofSeconds(1), config.rolloutLease());
   }
 
   /** The rollouts, for tests that drive the engine. */

@@ -2,6 +2,7 @@ package dev.verge.hub;
 
 import dev.verge.hub.store.PostgresServer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -32,11 +33,13 @@ public record HubConfig(
     List<Path> trustedKeys,
     boolean metricsOpen,
     PostgresServer postgres,
-    Path bundlesDir) {
+    Path bundlesDir,
+    Duration rolloutLease) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8420;
   public static final long DEFAULT_MAX_BUNDLE_BYTES = 2L * 1024 * 1024 * 1024;
+  public static final Duration DEFAULT_ROLLOUT_LEASE = Duration.ofSeconds(30);
 
   public HubConfig {
     if (dataDir == null) {
@@ -59,12 +62,17 @@ public record HubConfig(
       }
     }
     trustedKeys = List.copyOf(trustedKeys);
+    rolloutLease = rolloutLease == null ? DEFAULT_ROLLOUT_LEASE : rolloutLease;
+    if (rolloutLease.compareTo(Duration.ofSeconds(2)) < 0) {
+      throw new IllegalArgumentException(
+          "rolloutLease must be 2 s or more (a step runs each second), got " + rolloutLease);
+    }
   }
 
   /** A hub whose {@code /metrics} needs the admin token. */
   public HubConfig(
       Path dataDir, String bindAddress, int port, long maxBundleBytes, List<Path> trustedKeys) {
-    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false, null, null);
+    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false, null, null, null);
   }
 
   /** Listens on {@value #DEFAULT_BIND_ADDRESS}:{@value #DEFAULT_PORT}, 2 GiB bundles, no keys. */
@@ -75,40 +83,110 @@ public record HubConfig(
 
   public HubConfig withBindAddress(String bindAddress) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres, bundlesDir);
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        postgres,
+        bundlesDir,
+        rolloutLease);
   }
 
   public HubConfig withPort(int port) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres, bundlesDir);
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        postgres,
+        bundlesDir,
+        rolloutLease);
   }
 
   public HubConfig withMaxBundleBytes(long maxBundleBytes) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres, bundlesDir);
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        postgres,
+        bundlesDir,
+        rolloutLease);
   }
 
   public HubConfig withTrustedKeys(List<Path> trustedKeys) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres, bundlesDir);
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        postgres,
+        bundlesDir,
+        rolloutLease);
   }
 
   /** Serves {@code /metrics} without the admin token; {@link Hub#start} refuses it off loopback. */
   public HubConfig withMetricsOpen(boolean open) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, open, postgres, bundlesDir);
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        open,
+        postgres,
+        bundlesDir,
+        rolloutLease);
   }
 
   /** Keeps the hub's tables in {@code server}'s database; null for the embedded SQLite store. */
   public HubConfig withPostgres(PostgresServer server) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, server, bundlesDir);
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        server,
+        bundlesDir,
+        rolloutLease);
   }
 
   /** Keeps bundles in {@code folder} (null: {@code dataDir/bundles}). */
   public HubConfig withBundlesDir(Path folder) {
     return new HubConfig(
-        dataDir, bindAddress, port, maxBundleBytes, trustedKeys, metricsOpen, postgres, folder);
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        postgres,
+        folder,
+        rolloutLease);
+  }
+
+  /** Lets another hub take over this hub's rollouts {@code lease} after it last stepped them. */
+  public HubConfig withRolloutLease(Duration lease) {
+    return new HubConfig(
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        postgres,
+        bundlesDir,
+        lease);
   }
 
   /** The folder bundles are kept in. */

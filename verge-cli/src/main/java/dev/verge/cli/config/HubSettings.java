@@ -5,6 +5,7 @@ import dev.verge.hub.store.PostgresServer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /** Every setting of {@code verge hub}; the defaults come from {@link HubConfig}. */
@@ -29,6 +30,15 @@ public final class HubSettings {
           "a folder path (hubs sharing a PostgreSQL store share it too)",
           () -> null,
           "<data>/bundles");
+
+  public static final Setting<Duration> ROLLOUT_LEASE =
+      Setting.of(
+          SECTION,
+          "rollout-lease",
+          Parsers.duration(Duration.ofSeconds(2), Duration.ofHours(1)),
+          "2s to 1h (how long a stopped hub's rollouts wait before another hub takes them)",
+          () -> HubConfig.DEFAULT_ROLLOUT_LEASE,
+          "30s");
 
   public static final Setting<String> BIND =
       Setting.of(
@@ -111,6 +121,7 @@ public final class HubSettings {
           STORE_PASSWORD_FILE,
           STORE_POOL,
           BUNDLES,
+          ROLLOUT_LEASE,
           BIND,
           PORT,
           TRUST,
@@ -152,7 +163,8 @@ public final class HubSettings {
         .withTrustedKeys(trust)
         .withMetricsOpen(settings.get(METRICS_OPEN))
         .withPostgres(postgres(settings))
-        .withBundlesDir(settings.get(BUNDLES));
+        .withBundlesDir(settings.get(BUNDLES))
+        .withRolloutLease(settings.get(ROLLOUT_LEASE));
   }
 
   /** The PostgreSQL server the store setting names, or null for the embedded SQLite store. */

@@ -24,8 +24,9 @@ import java.util.function.Consumer;
  * a lease ({@code rollout_leases}: owner and expiry) so that of several hubs sharing one database
  * only one advances a rollout at a time; the write itself is compare-and-set on the rollout's
  * revision, so even a step computed on stale data (a lease that ran out mid-step, an operator's
- * action in between) writes nothing. On PostgreSQL the lease becomes {@code SELECT ... FOR UPDATE
- * SKIP LOCKED} on the rollout rows inside the step's transaction.
+ * action in between) writes nothing. The same table and statements serve SQLite and PostgreSQL; a
+ * hub that dies holding a lease holds up its rollouts for at most the lease's length, after which
+ * another hub's next iteration takes it.
  *
  * <p>An iteration that fails (any {@link Throwable}, {@link Error} included) is logged and counted
  * in {@link #failures}; the loop goes on.
