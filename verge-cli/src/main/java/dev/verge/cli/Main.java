@@ -40,6 +40,7 @@ import picocli.CommandLine.ScopeType;
       TokensCommand.class,
       ConfigCommand.class,
       DemoCommand.class,
+      SimCommand.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class
     })

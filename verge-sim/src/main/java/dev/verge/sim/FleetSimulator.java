@@ -1,0 +1,507 @@
+package dev.verge.sim;
+
+import dev.verge.core.api.ApiPaths;
+import dev.verge.core.api.DesiredModel;
+import dev.verge.core.api.DesiredState;
+import dev.verge.core.api.EnrollRequest;
+import dev.verge.core.api.EnrollResponse;
+import dev.verge.core.api.EnrollmentToken;
+import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.core.api.ModelReport;
+import dev.verge.core.api.ReportedState;
+import dev.verge.core.api.VersionStats;
+import dev.verge.core.bundle.Digests;
+import dev.verge.core.json.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
+
+/**
+ * A fleet of simulated devices against a real hub: each enrolls through the device API, then polls
+ * (or long-polls) its desired state with its ETag, fetches a new version's bundle and checks its
+ * digest, "installs" it (a random time, a chosen share failing), and reports what it runs with the
+ * per-version counters health gates read. One virtual thread a device, no model execution: tens of
+ * thousands fit in one JVM. The hub cannot tell them from agents on the wire.
+ */
+public final class FleetSimulator implements AutoCloseable {
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+  private static final int MAX_DESIRED_BYTES = 1 << 20;
+
+  /** Requests each running version is said to have served per second (none fail). */
+  private static final long REQUESTS_PER_SECOND = 10;
+
+  private final SimOptions options;
+  private final HttpClient http;
+  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  private final List<Device> devices = new CopyOnWriteArrayList<>();
+  private final List<Future<?>> loops = new CopyOnWriteArrayList<>();
+  private final Stats stats = new Stats();
+  private volatile boolean stopped;
+
+  /** What the fleet has done so far. */
+  static final class Stats {
+    final LongAdder polls = new LongAdder();
+    final LongAdder changed = new LongAdder();
+    final LongAdder unchanged = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    final LongAdder downloads = new LongAdder();
+    final LongAdder downloadedBytes = new LongAdder();
+    final LongAdder installs = new LongAdder();
+    final LongAdder failedInstalls = new LongAdder();
+    final LongAdder reports = new LongAdder();
+    final Latencies pollLatency = new Latencies();
+    final Map<String, String> lastError = new ConcurrentHashMap<>();
+  }
+
+  /**
+   * A moment's totals.
+   *
+   * @param p50Micros median latency of the plain polls (not long polls) since the last snapshot
+   * @param p99Micros their 99th percentile
+   * @param active devices by what they run, {@code model:version} (none: {@code -})
+   */
+  public record Snapshot(
+      int devices,
+      long polls,
+      long changed,
+      long unchanged,
+      long errors,
+      long downloads,
+      long downloadedBytes,
+      long installs,
+      long failedInstalls,
+      long reports,
+      long p50Micros,
+      long p99Micros,
+      Map<String, Integer> active,
+      String lastError) {}
+
+  private FleetSimulator(SimOptions options) {
+    this.options = options;
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .executor(threads)
+            .build();
+  }
+
+  /**
+   * Enrolls the fleet ({@code progress} told of each device enrolled) and starts every device.
+   *
+   * @throws SimulationException when the hub refuses the admin token or an enrollment
+   */
+  public static FleetSimulator start(SimOptions options, IntConsumer progress) {
+    FleetSimulator sim = new FleetSimulator(options);
+    try {
+      sim.enrollAll(progress);
+    } catch (RuntimeException e) {
+      sim.close();
+      throw e;
+    }
+    for (Device d : sim.devices) {
+      sim.loops.add(sim.threads.submit(() -> sim.run(d)));
+    }
+    return sim;
+  }
+
+  private void enrollAll(IntConsumer progress) {
+    Semaphore inFlight = new Semaphore(options.enrollConcurrency());
+    List<Future<Device>> pending = new ArrayList<>();
+    AtomicInteger done = new AtomicInteger();
+    for (int i = 0; i < options.devices(); i++) {
+      int index = i;
+      inFlight.acquireUninterruptibly();
+      pending.add(
+          threads.submit(
+              () -> {
+                try {
+                  Device d = enroll(index);
+                  progress.accept(done.incrementAndGet());
+                  return d;
+                } finally {
+                  inFlight.release();
+                }
+              }));
+    }
+    for (Future<Device> f : pending) {
+      try {
+        devices.add(f.get());
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof SimulationException s
+            ? s
+            : new SimulationException("enrollment failed: " + e.getCause(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SimulationException("interrupted while enrolling", e);
+      }
+    }
+  }
+
+  private Device enroll(int index) throws IOException, InterruptedException {
+    HttpResponse<byte[]> token =
+        send(
+            json("POST", ApiPaths.ENROLLMENT_TOKENS, new EnrollmentTokenRequest(3600L, "verge sim"))
+                .header("Authorization", "Bearer " + options.adminToken())
+                .build());
+    if (token.statusCode() == 401 || token.statusCode() == 403) {
+      throw new SimulationException(
+          "the hub refused the admin token ("
+              + token.statusCode()
+              + "): pass the hub's admin token");
+    }
+    expect(token, 201, "creating an enrollment token");
+    String enrollment = Json.read(token.body(), EnrollmentToken.class).token();
+    Map<String, String> labels = new TreeMap<>(options.labels());
+    labels.put("sim-group", "g" + index % 10);
+    HttpResponse<byte[]> enrolled =
+        send(
+            json(
+                    "POST",
+                    ApiPaths.ENROLL,
+                    new EnrollRequest(
+                        options.namePrefix() + index, labels, "verge-sim", "linux-sim"))
+                .header("Authorization", "Bearer " + enrollment)
+                .build());
+    expect(enrolled, 201, "enrolling " + options.namePrefix() + index);
+    EnrollResponse r = Json.read(enrolled.body(), EnrollResponse.class);
+    return new Device(r.deviceId(), r.credential(), new Random(options.seed() * 31 + index));
+  }
+
+  /** One simulated device's state, touched only by its own thread. */
+  private static final class Device {
+    final String id;
+    final String credential;
+    final Random random;
+    final Map<String, Running> running = new HashMap<>();
+    volatile Map<String, Long> active = Map.of();
+    String etag;
+    Long failedVersion;
+    String failedModel;
+    Long failedDeployment;
+    Instant lastReport = Instant.EPOCH;
+
+    Device(String id, String credential, Random random) {
+      this.id = id;
+      this.credential = credential;
+      this.random = random;
+    }
+  }
+
+  private record Running(long version, long deploymentId, Instant since) {}
+
+  private void run(Device d) {
+    long backoffMillis = 500;
+    while (!stopped) {
+      try {
+        boolean news = poll(d);
+        if (news
+            || Duration.between(d.lastReport, Instant.now()).compareTo(options.reportInterval())
+                >= 0) {
+          report(d);
+        }
+        backoffMillis = 500;
+        pause(options.pollInterval().toMillis());
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        if (stopped) {
+          return;
+        }
+        stats.errors.increment();
+        stats.lastError.put("last", e.getClass().getSimpleName() + ": " + e.getMessage());
+        try {
+          pause(backoffMillis / 2 + d.random.nextLong(backoffMillis));
+        } catch (InterruptedException stop) {
+          return;
+        }
+        backoffMillis = Math.min(MAX_BACKOFF.toMillis(), backoffMillis * 2);
+      }
+    }
+  }
+
+  /** One poll; true when the device changed what it runs (or failed to). */
+  private boolean poll(Device d) throws IOException, InterruptedException {
+    String path = ApiPaths.desired(d.id);
+    boolean waiting = options.waitSeconds() > 0 && d.etag != null;
+    if (waiting) {
+      path += "?waitSeconds=" + options.waitSeconds();
+    }
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(options.hub().resolve(path))
+            .timeout(REQUEST_TIMEOUT.plusSeconds(options.waitSeconds()))
+            .header("Authorization", "Bearer " + d.credential)
+            .GET();
+    if (d.etag != null) {
+      request.header("If-None-Match", d.etag);
+    }
+    long started = System.nanoTime();
+    HttpResponse<byte[]> reply = send(request.build());
+    if (!waiting) {
+      stats.pollLatency.record(System.nanoTime() - started);
+    }
+    stats.polls.increment();
+    if (reply.statusCode() == 304) {
+      stats.unchanged.increment();
+      return false;
+    }
+    expect(reply, 200, "polling the desired state of " + d.id);
+    stats.changed.increment();
+    if (reply.body().length > MAX_DESIRED_BYTES) {
+      throw new IOException("a desired state of " + reply.body().length + " bytes");
+    }
+    d.etag = reply.headers().firstValue("ETag").orElse(null);
+    DesiredState desired = Json.read(reply.body(), DesiredState.class);
+    boolean changed = false;
+    for (DesiredModel m : desired.models()) {
+      Running now = d.running.get(m.name());
+      if (now == null || now.version() != m.version()) {
+        changed |= install(d, m);
+      }
+    }
+    List<String> gone = new ArrayList<>();
+    for (String name : d.running.keySet()) {
+      if (desired.models().stream().noneMatch(m -> m.name().equals(name))) {
+        gone.add(name);
+      }
+    }
+    gone.forEach(d.running::remove);
+    Map<String, Long> active = new TreeMap<>();
+    d.running.forEach((name, r) -> active.put(name, r.version()));
+    d.active = Map.copyOf(active);
+    return changed || !gone.isEmpty();
+  }
+
+  /** Fetches and "installs" a version; false when this version already failed here. */
+  private boolean install(Device d, DesiredModel m) throws IOException, InterruptedException {
+    if (Long.valueOf(m.version()).equals(d.failedVersion) && m.name().equals(d.failedModel)) {
+      return false; // As an agent does: a version that failed is not tried again.
+    }
+    if (options.download() == SimOptions.Download.FULL) {
+      download(d, m);
+    }
+    long meanMillis = options.installTime().toMillis();
+    if (meanMillis > 0) {
+      pause((long) (-Math.log(1 - d.random.nextDouble()) * meanMillis));
+    }
+    stats.installs.increment();
+    if (d.random.nextDouble() < options.failRate()) {
+      stats.failedInstalls.increment();
+      d.failedVersion = m.version();
+      d.failedModel = m.name();
+      d.failedDeployment = m.deploymentId();
+      return true;
+    }
+    d.running.put(m.name(), new Running(m.version(), m.deploymentId(), Instant.now()));
+    return true;
+  }
+
+  private void download(Device d, DesiredModel m) throws IOException, InterruptedException {
+    HttpRequest request =
+        HttpRequest.newBuilder(options.hub().resolve(ApiPaths.bundle(m.bundleDigest())))
+            .timeout(REQUEST_TIMEOUT.multipliedBy(4))
+            .header("Authorization", "Bearer " + d.credential)
+            .GET()
+            .build();
+    HttpResponse<InputStream> reply;
+    try {
+      reply = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new IOException("downloading " + m.bundleDigest() + ": " + e.getMessage(), e);
+    }
+    try (InputStream body = reply.body()) {
+      if (reply.statusCode() != 200) {
+        throw new IOException(
+            "downloading " + m.bundleDigest() + " answered " + reply.statusCode());
+      }
+      CountingStream counted = new CountingStream(body, m.bundleSize());
+      String digest = Digests.sha256Hex(counted);
+      stats.downloads.increment();
+      stats.downloadedBytes.add(counted.count);
+      if (!digest.equals(m.bundleDigest())) {
+        throw new IOException(
+            "the bundle for " + m.name() + " v" + m.version() + " has digest " + digest);
+      }
+    }
+  }
+
+  private void report(Device d) throws IOException, InterruptedException {
+    Instant now = Instant.now();
+    List<ModelReport> models = new ArrayList<>();
+    d.running.forEach(
+        (name, r) -> {
+          long served =
+              Math.max(0, Duration.between(r.since(), now).toSeconds()) * REQUESTS_PER_SECOND;
+          boolean failedHere = name.equals(d.failedModel);
+          models.add(
+              new ModelReport(
+                  name,
+                  r.version(),
+                  List.of(r.version()),
+                  failedHere ? d.failedVersion : null,
+                  failedHere ? "simulated install failure" : null,
+                  failedHere ? d.failedDeployment : null,
+                  new VersionStats(
+                      r.version(), r.deploymentId(), r.since(), served, 0, List.of(), Map.of()),
+                  null));
+        });
+    if (d.failedModel != null && !d.running.containsKey(d.failedModel)) {
+      models.add(
+          new ModelReport(
+              d.failedModel,
+              null,
+              List.of(),
+              d.failedVersion,
+              "simulated install failure",
+              d.failedDeployment));
+    }
+    HttpResponse<byte[]> reply =
+        send(
+            json("PUT", ApiPaths.reported(d.id), new ReportedState("verge-sim", models, 0, 0))
+                .header("Authorization", "Bearer " + d.credential)
+                .build());
+    if (reply.statusCode() != 204 && reply.statusCode() != 200) {
+      expect(reply, 204, "reporting " + d.id);
+    }
+    stats.reports.increment();
+    d.lastReport = now;
+  }
+
+  private HttpRequest.Builder json(String method, String path, Object body) {
+    return HttpRequest.newBuilder(options.hub().resolve(path))
+        .timeout(REQUEST_TIMEOUT)
+        .header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new IOException(
+          request.method() + " " + request.uri().getPath() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void expect(HttpResponse<byte[]> reply, int status, String what)
+      throws IOException {
+    if (reply.statusCode() != status) {
+      String body = new String(reply.body(), 0, Math.min(300, reply.body().length));
+      throw new IOException(what + " answered " + reply.statusCode() + ": " + body);
+    }
+  }
+
+  private void pause(long millis) throws InterruptedException {
+    if (millis > 0 && !stopped) {
+      Thread.sleep(millis);
+    }
+  }
+
+  /** The fleet now; the latencies are those since the previous snapshot. */
+  public Snapshot snapshot() {
+    Latencies latest = stats.pollLatency.drain();
+    Map<String, Integer> active = new TreeMap<>();
+    for (Device d : devices) {
+      if (d.active.isEmpty()) {
+        active.merge("-", 1, Integer::sum);
+      }
+      d.active.forEach((name, version) -> active.merge(name + ":" + version, 1, Integer::sum));
+    }
+    return new Snapshot(
+        devices.size(),
+        stats.polls.sum(),
+        stats.changed.sum(),
+        stats.unchanged.sum(),
+        stats.errors.sum(),
+        stats.downloads.sum(),
+        stats.downloadedBytes.sum(),
+        stats.installs.sum(),
+        stats.failedInstalls.sum(),
+        stats.reports.sum(),
+        latest.quantileMicros(0.50),
+        latest.quantileMicros(0.99),
+        active,
+        stats.lastError.get("last"));
+  }
+
+  /** How many devices run {@code version} of {@code model}. */
+  public int running(String model, long version) {
+    int n = 0;
+    for (Device d : devices) {
+      if (Optional.ofNullable(d.active.get(model)).orElse(-1L) == version) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  public List<String> deviceIds() {
+    return devices.stream().map(d -> d.id).toList();
+  }
+
+  /** Stops every device (a long poll in flight is abandoned) and the HTTP client. */
+  @Override
+  public void close() {
+    stopped = true;
+    loops.forEach(f -> f.cancel(true));
+    threads.shutdownNow();
+    http.shutdownNow();
+  }
+
+  /** Counts the bytes read, refusing more than the bundle's listed size. */
+  private static final class CountingStream extends java.io.FilterInputStream {
+    private final long limit;
+    long count;
+
+    CountingStream(InputStream in, long limit) {
+      super(in);
+      this.limit = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        add(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0) {
+        add(n);
+      }
+      return n;
+    }
+
+    private void add(long n) throws IOException {
+      count += n;
+      if (count > limit) {
+        throw new IOException("the bundle is longer than its listed " + limit + " bytes");
+      }
+    }
+  }
+}
