@@ -96,7 +96,7 @@ function done(summary, latency, requests)
 end
 LUA
 
-echo "hub: $("$verge" --version 2>/dev/null | head -n 1), $devices devices, $connections connections, ${seconds}s each"
+echo "hub: $verge ($("$verge" --version 2>/dev/null | head -n 1)), $devices devices, $connections connections, ${seconds}s each"
 for path in unchanged changed; do
   # A short warm-up so the JIT has compiled the path, then the measured run.
   wrk -t2 -c"$connections" -d3s -s "$work/polls.lua" "http://127.0.0.1:$port" -- "$work/devices.txt" "$path" >/dev/null

@@ -203,7 +203,7 @@ final class SimCommand implements Runnable {
     return String.format(
         Locale.ROOT,
         "%d polls (%d changed, %d unchanged), %d downloads (%.1f MiB), %d installs (%d failed),"
-            + " %d reports, %d errors%s; running %s",
+            + " %d reports, %d retries, %d errors%s; running %s",
         s.polls(),
         s.changed(),
         s.unchanged(),
@@ -212,6 +212,7 @@ final class SimCommand implements Runnable {
         s.installs(),
         s.failedInstalls(),
         s.reports(),
+        s.retries(),
         s.errors(),
         s.lastError() == null ? "" : " (last: " + s.lastError() + ")",
         s.active());

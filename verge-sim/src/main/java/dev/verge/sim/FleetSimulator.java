@@ -70,6 +70,7 @@ public final class FleetSimulator implements AutoCloseable {
     final LongAdder installs = new LongAdder();
     final LongAdder failedInstalls = new LongAdder();
     final LongAdder reports = new LongAdder();
+    final LongAdder retries = new LongAdder();
     final Latencies pollLatency = new Latencies();
     final Map<String, String> lastError = new ConcurrentHashMap<>();
   }
@@ -77,6 +78,7 @@ public final class FleetSimulator implements AutoCloseable {
   /**
    * A moment's totals.
    *
+   * @param retries exchanges sent a second time after failing before any answer
    * @param p50Micros median latency of the plain polls (not long polls) since the last snapshot
    * @param p99Micros their 99th percentile
    * @param active devices by what they run, {@code model:version} (none: {@code -})
@@ -92,6 +94,7 @@ public final class FleetSimulator implements AutoCloseable {
       long installs,
       long failedInstalls,
       long reports,
+      long retries,
       long p50Micros,
       long p99Micros,
       Map<String, Integer> active,
@@ -395,12 +398,24 @@ public final class FleetSimulator implements AutoCloseable {
         .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
   }
 
+  /**
+   * One exchange. A PUT or GET that fails before any answer is sent once more: the JDK's client may
+   * have picked a kept-alive connection the hub was closing for idleness (its idle time-out is as
+   * long as the report interval), and both are idempotent.
+   */
   private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new IOException(
-          request.method() + " " + request.uri().getPath() + ": " + e.getMessage(), e);
+    boolean idempotent = request.method().equals("GET") || request.method().equals("PUT");
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      } catch (IOException e) {
+        if (idempotent && attempt == 1 && !stopped) {
+          stats.retries.increment();
+          continue;
+        }
+        throw new IOException(
+            request.method() + " " + request.uri().getPath() + ": " + e.getMessage(), e);
+      }
     }
   }
 
@@ -439,6 +454,7 @@ public final class FleetSimulator implements AutoCloseable {
         stats.installs.sum(),
         stats.failedInstalls.sum(),
         stats.reports.sum(),
+        stats.retries.sum(),
         latest.quantileMicros(0.50),
         latest.quantileMicros(0.99),
         active,
