@@ -274,7 +274,6 @@ public final class FleetSimulator implements AutoCloseable {
     if (reply.body().length > MAX_DESIRED_BYTES) {
       throw new IOException("a desired state of " + reply.body().length + " bytes");
     }
-    d.etag = reply.headers().firstValue("ETag").orElse(null);
     DesiredState desired = Json.read(reply.body(), DesiredState.class);
     boolean changed = false;
     for (DesiredModel m : desired.models()) {
@@ -293,6 +292,9 @@ public final class FleetSimulator implements AutoCloseable {
     Map<String, Long> active = new TreeMap<>();
     d.running.forEach((name, r) -> active.put(name, r.version()));
     d.active = Map.copyOf(active);
+    // Only now: a download or install that threw leaves the old ETag, so the next poll is
+    // answered with the state again and the device tries again, as an agent does.
+    d.etag = reply.headers().firstValue("ETag").orElse(null);
     return changed || !gone.isEmpty();
   }
 

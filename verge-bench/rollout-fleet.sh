@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# A canary + waves rollout of a 1 MiB bundle to a simulated fleet, for docs/benchmarks.md ("Hub: a
+# rollout to a simulated fleet"). Starts a hub (SQLite, in a temporary folder) through HUB_BIN
+# (default ./verge's distribution), `verge sim` with ROLLOUT_DEVICES devices (default 5000)
+# long-polling, publishes pump v1 (an ONNX Identity graph carrying a 1 MiB initializer, written
+# here byte by byte), deploys it with a 1% canary and waves 10%, 50%, 100%, soak 0, and prints
+# the time from the deployment to COMPLETED (and to every device running v1), the hub's CPU
+# seconds over that time and its resident memory at the end.
+# Usage: verge-bench/rollout-fleet.sh    Needs python3 and curl. Leaves nothing behind.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+hub_bin=${HUB_BIN:-$root/verge}
+sim_bin=${SIM_BIN:-$root/verge}
+devices=${ROLLOUT_DEVICES:-5000}
+work=$(mktemp -d "${TMPDIR:-/tmp}/verge-rollout-fleet.XXXXXX")
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# An ONNX model of about 1 MiB: y = Identity(x), with an unused 262,144-float initializer of
+# random bytes (so that the bundle's zip does not shrink it).
+python3 - "$work/pump.onnx" <<'PY'
+import random, sys
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+def field(number, wire, payload):
+    key = varint(number << 3 | wire)
+    if wire == 0:
+        return key + varint(payload)
+    return key + varint(len(payload)) + payload
+def value_info(name):
+    dim = field(1, 2, field(1, 0, 1))                 # Dimension { dim_value: 1 }
+    shape = field(2, 2, dim + field(1, 2, field(1, 0, 4)))  # TensorShapeProto: [1, 4]
+    tensor_type = field(1, 2, field(1, 0, 1) + shape)  # Tensor { elem_type: FLOAT, shape }
+    return field(1, 2, name.encode()) + field(2, 2, tensor_type)
+count = 262144
+init = (field(1, 0, count) + field(2, 0, 1) + field(8, 2, b"pad")
+        + field(9, 2, random.Random(7).randbytes(4 * count)))
+node = field(1, 2, b"x") + field(2, 2, b"y") + field(4, 2, b"Identity")
+graph = (field(1, 2, node) + field(2, 2, b"pump") + field(5, 2, init)
+         + field(11, 2, value_info("x")) + field(12, 2, value_info("y")))
+model = field(1, 0, 8) + field(7, 2, graph) + field(8, 2, field(2, 0, 13))
+open(sys.argv[1], "wb").write(model)
+PY
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$hub_bin" hub --data "$work/hub" --port "$port" >"$work/hub.log" 2>&1 &
+pids+=($!)
+hub_pid=$!
+deadline=$((SECONDS + 120))
+until [ -s "$work/hub/admin.token" ] && grep -q "listening on" "$work/hub.log"; do
+  if ! kill -0 "$hub_pid" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
+    echo "rollout-fleet: the hub did not start; its log:" >&2
+    cat "$work/hub.log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+hub="http://127.0.0.1:$port"
+export VERGE_HUB=$hub
+token="$work/hub/admin.token"
+(cd "$work" && "$hub_bin" keys generate --name publisher >/dev/null)
+"$hub_bin" keys trust "$work/publisher.pub" --token-file "$token" >/dev/null
+"$hub_bin" bundle create --model "$work/pump.onnx" --name pump --version 1 \
+  --key "$work/publisher.key" --out "$work/pump-1.vbundle" >/dev/null
+"$hub_bin" model push "$work/pump-1.vbundle" --token-file "$token" >/dev/null
+size=$(stat -c %s "$work/pump-1.vbundle")
+
+"$sim_bin" sim --hub "$hub" --token-file "$token" --devices "$devices" --wait 30 \
+  >"$work/sim.log" 2>&1 &
+pids+=($!)
+sim_pid=$!
+deadline=$((SECONDS + 900))
+until grep -q "^enrolled $devices devices in" "$work/sim.log"; do
+  if ! kill -0 "$sim_pid" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
+    echo "rollout-fleet: the simulator did not enroll its devices; its output:" >&2
+    tail -20 "$work/sim.log" >&2
+    exit 1
+  fi
+  sleep 1
+done
+sleep 35 # Every device is waiting in a long poll.
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_start=$(ticks "$hub_pid")
+start=$(date +%s.%N)
+id=$("$hub_bin" deploy --model pump --version 1 --canary 1% --waves 10%,50%,100% --soak 0s \
+  --token-file "$token" \
+  -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+until curl -fsS -H "Authorization: Bearer $(cat "$token")" "$hub/api/v1/deployments/$id" \
+    | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["state"] == "COMPLETED" else 1)'; do
+  sleep 0.2
+done
+completed=$(date +%s.%N)
+cpu_end=$(ticks "$hub_pid")
+until grep -qE "running \{pump:1=$devices\}" <(tail -n 2 "$work/sim.log"); do
+  sleep 0.2
+done
+all=$(date +%s.%N)
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$hub_pid/status")
+hz=$(getconf CLK_TCK)
+echo "hub: $hub_bin; $devices simulated devices long-polling, bundle $size bytes"
+python3 - "$start" "$completed" "$all" "$cpu_start" "$cpu_end" "$hz" "$rss" <<'PY'
+import sys
+start, completed, everyone, c0, c1, hz, rss = map(float, sys.argv[1:])
+print(f"  deploy to COMPLETED      {completed - start:.1f} s")
+print(f"  deploy to all running v1 {everyone - start:.1f} s (the simulator's view, to 1 s)")
+print(f"  hub CPU until COMPLETED  {(c1 - c0) / hz:.1f} s")
+print(f"  hub resident memory      {rss / 1024:.0f} MiB")
+PY
+tail -n 1 "$work/sim.log"
