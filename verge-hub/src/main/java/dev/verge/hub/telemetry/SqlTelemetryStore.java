@@ -3,18 +3,34 @@ package dev.verge.hub.telemetry;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.verge.hub.store.Database;
 import dev.verge.hub.store.StoreJson;
+import java.io.IOException;
+import java.io.StringReader;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 
 /**
  * {@link TelemetryStore} in the {@code prediction_batches}, {@code predictions} and {@code
  * prediction_counts} tables. A record's own time is kept as the ISO-8601 text the device sent.
+ *
+ * <p>A batch's records go in as one JDBC batch of {@code INSERT ... ON CONFLICT DO NOTHING} on
+ * SQLite. On PostgreSQL they are streamed with {@code COPY} (CSV) into a temporary table that
+ * empties at commit, then moved with one {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING}: COPY
+ * cannot skip the records a resend already stored, and this keeps each (device, sequence) once
+ * while sending the rows in one stream instead of a statement each.
  */
 public final class SqlTelemetryStore implements TelemetryStore {
+  private static final String COLUMNS =
+      "device_id, sequence, time, model, version, latency_micros, request_id, outputs_json,"
+          + " inputs_json, received_at";
   private static final RowMapper<Prediction> RECORD =
       (rs, ctx) ->
           new Prediction(
@@ -30,9 +46,19 @@ public final class SqlTelemetryStore implements TelemetryStore {
                   rs.getString("inputs_json"), JsonNode.class, "predictions.inputs_json"));
 
   private final Database db;
+  private final boolean copy;
 
   public SqlTelemetryStore(Database db) {
+    this(db, db.engine() == Database.Engine.POSTGRESQL);
+  }
+
+  /** With {@code copy} false, PostgreSQL gets the INSERT batch too (IngestBenchmark compares). */
+  public SqlTelemetryStore(Database db, boolean copy) {
+    if (copy && db.engine() != Database.Engine.POSTGRESQL) {
+      throw new IllegalArgumentException("COPY is PostgreSQL's");
+    }
     this.db = db;
+    this.copy = copy;
   }
 
   @Override
@@ -52,27 +78,12 @@ public final class SqlTelemetryStore implements TelemetryStore {
           if (keyed == 0) {
             return new Stored(0, true);
           }
-          int accepted = 0;
-          if (!records.isEmpty()) {
-            PreparedBatch add =
-                h.prepareBatch(
-                    "INSERT INTO predictions (device_id, sequence, time, model, version,"
-                        + " latency_micros, request_id, outputs_json, inputs_json, received_at)"
-                        + " VALUES (:device, :sequence, :time, :model, :version, :latencyMicros,"
-                        + " :requestId, :outputs, :inputs, :receivedAt) ON CONFLICT DO NOTHING");
-            for (Prediction r : records) {
-              add.bindMethods(r)
-                  .bind("device", deviceId)
-                  .bind("time", r.time().toString())
-                  .bind("outputs", r.outputs() == null ? null : StoreJson.write(r.outputs()))
-                  .bind("inputs", r.inputs() == null ? null : StoreJson.write(r.inputs()))
-                  .bind("receivedAt", receivedAt)
-                  .add();
-            }
-            for (int added : add.execute()) {
-              accepted += added;
-            }
-          }
+          int accepted =
+              records.isEmpty()
+                  ? 0
+                  : copy
+                      ? copyIn(h, deviceId, records, receivedAt)
+                      : insert(h, deviceId, records, receivedAt);
           h.createUpdate(
                   "UPDATE prediction_batches SET accepted = :accepted"
                       + " WHERE device_id = :device AND idempotency_key = :key")
@@ -90,6 +101,87 @@ public final class SqlTelemetryStore implements TelemetryStore {
           }
           return new Stored(accepted, false);
         });
+  }
+
+  private static int insert(
+      Handle h, String deviceId, List<Prediction> records, Instant receivedAt) {
+    PreparedBatch add =
+        h.prepareBatch(
+            "INSERT INTO predictions ("
+                + COLUMNS
+                + ") VALUES (:device, :sequence, :time, :model, :version, :latencyMicros,"
+                + " :requestId, :outputs, :inputs, :receivedAt) ON CONFLICT DO NOTHING");
+    for (Prediction r : records) {
+      add.bindMethods(r)
+          .bind("device", deviceId)
+          .bind("time", r.time().toString())
+          .bind("outputs", r.outputs() == null ? null : StoreJson.write(r.outputs()))
+          .bind("inputs", r.inputs() == null ? null : StoreJson.write(r.inputs()))
+          .bind("receivedAt", receivedAt)
+          .add();
+    }
+    int accepted = 0;
+    for (int added : add.execute()) {
+      accepted += added;
+    }
+    return accepted;
+  }
+
+  private static int copyIn(
+      Handle h, String deviceId, List<Prediction> records, Instant receivedAt) {
+    h.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS prediction_staging"
+            + " (LIKE predictions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+    StringBuilder csv = new StringBuilder(records.size() * 128);
+    String device = Csv.field(deviceId);
+    long received = receivedAt.toEpochMilli();
+    for (Prediction r : records) {
+      csv.append(device)
+          .append(',')
+          .append(r.sequence())
+          .append(',')
+          .append(Csv.field(r.time().toString()))
+          .append(',')
+          .append(Csv.field(r.model()))
+          .append(',')
+          .append(r.version())
+          .append(',')
+          .append(r.latencyMicros())
+          .append(',')
+          .append(Csv.field(r.requestId()))
+          .append(',')
+          .append(Csv.field(r.outputs() == null ? null : StoreJson.write(r.outputs())))
+          .append(',')
+          .append(Csv.field(r.inputs() == null ? null : StoreJson.write(r.inputs())))
+          .append(',')
+          .append(received)
+          .append('\n');
+    }
+    try {
+      CopyManager copy = h.getConnection().unwrap(PGConnection.class).getCopyAPI();
+      copy.copyIn(
+          "COPY prediction_staging (" + COLUMNS + ") FROM STDIN (FORMAT csv)",
+          new StringReader(csv.toString()));
+    } catch (SQLException | IOException e) {
+      throw new UnableToExecuteStatementException("COPY into prediction_staging failed", e, null);
+    }
+    return h.createUpdate(
+            "INSERT INTO predictions ("
+                + COLUMNS
+                + ") SELECT "
+                + COLUMNS
+                + " FROM prediction_staging ON CONFLICT DO NOTHING")
+        .execute();
+  }
+
+  /** CSV fields as PostgreSQL's COPY reads them: unquoted empty is NULL, quoted is text. */
+  private static final class Csv {
+    static String field(String value) {
+      if (value == null) {
+        return "";
+      }
+      return '"' + value.replace("\"", "\"\"") + '"';
+    }
   }
 
   @Override

@@ -38,6 +38,29 @@ public abstract class TelemetryStoreContract extends StoreContract {
     assertThat(store.storedCount("dev-1")).isEqualTo(3);
   }
 
+  /** What a CSV stream (PostgreSQL's COPY) must carry through untouched. */
+  @Test
+  void quotes_commas_newlines_and_unicode_in_a_record_round_trip() {
+    enroll(stores.devices(), "dev-1", Map.of());
+    Prediction tricky =
+        new Prediction(
+            1,
+            T0,
+            "iris",
+            2,
+            100,
+            "req,\"1\"\nnext",
+            dev.verge.core.json.Json.tree(
+                "{\"label\": \"a,b\\n\\\"c\\\"\", \"\u00e9t\u00e9\": \"\u2713\", \"empty\": \"\"}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            dev.verge.core.json.Json.tree("[]".getBytes()));
+    Prediction bare = new Prediction(2, T0, "iris", 2, 100, "", null, null);
+
+    stores.telemetry().recordBatch("dev-1", "k", List.of(tricky, bare), T0);
+
+    assertThat(stores.telemetry().predictions("dev-1", 0, 10)).containsExactly(tricky, bare);
+  }
+
   @Test
   void overlapping_sequences_are_stored_once_per_device() {
     enroll(stores.devices(), "dev-1", Map.of());
