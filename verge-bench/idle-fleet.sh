@@ -14,46 +14,11 @@ sim_bin=${SIM_BIN:-$root/verge}
 devices=${IDLE_DEVICES:-1000}
 seconds=${IDLE_SECONDS:-60}
 work=$(mktemp -d "${TMPDIR:-/tmp}/verge-idle-fleet.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$hub_bin" hub --data "$work/hub" --port "$port" >"$work/hub.log" 2>&1 &
-pids+=($!)
-hub_pid=$!
-deadline=$((SECONDS + 120))
-until [ -s "$work/hub/admin.token" ] && grep -q "listening on" "$work/hub.log"; do
-  if ! kill -0 "$hub_pid" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
-    echo "idle-fleet: the hub did not start; its log:" >&2
-    cat "$work/hub.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
-
-"$sim_bin" sim --hub "http://127.0.0.1:$port" --token-file "$work/hub/admin.token" \
-  --devices "$devices" --wait 30 >"$work/sim.log" 2>&1 &
-pids+=($!)
-sim_pid=$!
-deadline=$((SECONDS + 600))
-until grep -q "^enrolled $devices devices in" "$work/sim.log"; do
-  if ! kill -0 "$sim_pid" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
-    echo "idle-fleet: the simulator did not enroll its devices; its output:" >&2
-    tail -20 "$work/sim.log" >&2
-    exit 1
-  fi
-  sleep 1
-done
+source "$root/verge-bench/hub-lib.sh"
+start_hub "$hub_bin" idle-fleet
+start_sim "$sim_bin" idle-fleet "$devices" --wait 30
 sleep 40 # Every device has polled once (200) and is waiting in its first long poll.
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # bin/verge execs Java, so these are the JVMs themselves.
 hub_start=$(ticks "$hub_pid")
 sim_start=$(ticks "$sim_pid")

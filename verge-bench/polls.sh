@@ -17,28 +17,8 @@ connections=${POLL_CONNECTIONS:-16}
 seconds=${POLL_SECONDS:-15}
 command -v wrk >/dev/null || { echo "polls: needs wrk (apt-get install wrk)" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/verge-polls.XXXXXX")
-hub_pid=
-cleanup() {
-  if [ -n "$hub_pid" ]; then
-    kill "$hub_pid" 2>/dev/null || true
-    wait "$hub_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$verge" hub --data "$work/hub" --port "$port" >"$work/hub.log" 2>&1 &
-hub_pid=$!
-deadline=$((SECONDS + 120))
-until [ -s "$work/hub/admin.token" ] && grep -q "listening on" "$work/hub.log"; do
-  if ! kill -0 "$hub_pid" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
-    echo "polls: the hub did not start; its log:" >&2
-    cat "$work/hub.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
+source "$root/verge-bench/hub-lib.sh"
+start_hub "$verge" polls
 
 # Enroll the devices and learn each one's ETag; one line per device: id credential etag.
 python3 - "$port" "$work/hub/admin.token" "$devices" "$work/devices.txt" <<'PY'

@@ -13,15 +13,7 @@ hub_bin=${HUB_BIN:-$root/verge}
 sim_bin=${SIM_BIN:-$root/verge}
 devices=${ROLLOUT_DEVICES:-5000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/verge-rollout-fleet.XXXXXX")
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$root/verge-bench/hub-lib.sh"
 
 # An ONNX model of about 1 MiB: y = Identity(x), with an unused 262,144-float initializer of
 # random bytes (so that the bundle's zip does not shrink it).
@@ -55,19 +47,7 @@ model = field(1, 0, 8) + field(7, 2, graph) + field(8, 2, field(2, 0, 13))
 open(sys.argv[1], "wb").write(model)
 PY
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$hub_bin" hub --data "$work/hub" --port "$port" >"$work/hub.log" 2>&1 &
-pids+=($!)
-hub_pid=$!
-deadline=$((SECONDS + 120))
-until [ -s "$work/hub/admin.token" ] && grep -q "listening on" "$work/hub.log"; do
-  if ! kill -0 "$hub_pid" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
-    echo "rollout-fleet: the hub did not start; its log:" >&2
-    cat "$work/hub.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
+start_hub "$hub_bin" rollout-fleet
 hub="http://127.0.0.1:$port"
 export VERGE_HUB=$hub
 token="$work/hub/admin.token"
@@ -78,22 +58,9 @@ token="$work/hub/admin.token"
 "$hub_bin" model push "$work/pump-1.vbundle" --token-file "$token" >/dev/null
 size=$(stat -c %s "$work/pump-1.vbundle")
 
-"$sim_bin" sim --hub "$hub" --token-file "$token" --devices "$devices" --wait 30 \
-  >"$work/sim.log" 2>&1 &
-pids+=($!)
-sim_pid=$!
-deadline=$((SECONDS + 900))
-until grep -q "^enrolled $devices devices in" "$work/sim.log"; do
-  if ! kill -0 "$sim_pid" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
-    echo "rollout-fleet: the simulator did not enroll its devices; its output:" >&2
-    tail -20 "$work/sim.log" >&2
-    exit 1
-  fi
-  sleep 1
-done
+start_sim "$sim_bin" rollout-fleet "$devices" --wait 30
 sleep 35 # Every device is waiting in a long poll.
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 cpu_start=$(ticks "$hub_pid")
 start=$(date +%s.%N)
 id=$("$hub_bin" deploy --model pump --version 1 --canary 1% --waves 10%,50%,100% --soak 0s \
