@@ -207,7 +207,7 @@ public final class Hub implements AutoCloseable {
     return new PostgresChangeListener.Receiver() {
       @Override
       public void device(String deviceId) {
-        changes.signalFromPeer(deviceId);
+        changes.signal(deviceId);
       }
 
       @Override

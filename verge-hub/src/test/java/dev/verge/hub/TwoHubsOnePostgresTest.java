@@ -168,15 +168,7 @@ class TwoHubsOnePostgresTest {
         .isEqualTo(304);
 
     try (var db = a.openStore()) {
-      long killed =
-          db.read(
-              h ->
-                  h.createQuery(
-                          "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                              + " WHERE application_name = 'verge-hub-listen'"
-                              + " AND datname = current_database()")
-                      .mapTo(Long.class)
-                      .one());
+      long killed = TestPostgres.killListeners(db);
       assertThat(killed).isEqualTo(2); // A's and B's.
     }
     a.deploy("pump", 1, Map.of());

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The unpacked distribution's own {@code bin/verge agent} as a separate process (the launcher execs
@@ -51,23 +50,13 @@ final class AgentProcess implements AutoCloseable {
     // A killed agent leaves the file of its last run behind.
     Files.deleteIfExists(endpoint);
     starts++;
-    List<String> command = new ArrayList<>();
-    command.add(verge.home.resolve("bin/verge").toString());
-    command.add("agent");
-    command.add("--data=" + data);
-    command.add("--port=0");
-    command.add("--parent-pid=" + ProcessHandle.current().pid());
-    command.addAll(flags);
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().clear();
-    builder.environment().put("PATH", "/usr/bin:/bin");
-    builder.environment().put("HOME", data.toString());
-    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    builder.environment().put("ORT_DISABLE_TELEMETRY", "1");
-    builder.redirectErrorStream(true);
-    builder.redirectOutput(log().toFile());
-    builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    process = builder.start();
+    List<String> args = new ArrayList<>();
+    args.add("agent");
+    args.add("--data=" + data);
+    args.add("--port=0");
+    args.add("--parent-pid=" + ProcessHandle.current().pid());
+    args.addAll(flags);
+    process = VergeProcess.launch(verge, args, data, log());
     Instant deadline = Instant.now().plus(limit);
     while (!Files.exists(endpoint) || Files.size(endpoint) == 0) {
       if (!process.isAlive()) {
@@ -90,31 +79,16 @@ final class AgentProcess implements AutoCloseable {
 
   /** SIGKILL: no shutdown hook, no close, nothing flushed; waits until the process is gone. */
   void kill() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.destroyForcibly();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the agent outlived SIGKILL for 30 s");
-      }
-    }
+    VergeProcess.kill(process, "the agent");
   }
 
   String tail() {
-    try {
-      String text = Files.readString(log(), StandardCharsets.UTF_8);
-      return text.length() <= 4000 ? text : text.substring(text.length() - 4000);
-    } catch (IOException e) {
-      return "(no log: " + e.getMessage() + ")";
-    }
+    return VergeProcess.tail(log());
   }
 
   /** Stops the agent the ordinary way (SIGTERM), killing it if it has not ended within 30 s. */
   @Override
   public void close() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        kill();
-      }
-    }
+    VergeProcess.stop(process, "the agent");
   }
 }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The unpacked distribution's {@code bin/verge hub} as a separate process, which a test can kill
@@ -50,21 +49,12 @@ final class HubProcess implements AutoCloseable {
   /** Starts the hub and waits until it listens. */
   HubProcess start(Duration limit) throws IOException, InterruptedException {
     Files.createDirectories(data);
-    List<String> command = new ArrayList<>();
-    command.add(verge.home.resolve("bin/verge").toString());
-    command.add("hub");
-    command.add("--data=" + data);
-    command.add("--port=" + port);
-    command.addAll(flags);
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().clear();
-    builder.environment().put("PATH", "/usr/bin:/bin");
-    builder.environment().put("HOME", data.toString());
-    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    builder.redirectErrorStream(true);
-    builder.redirectOutput(log().toFile());
-    builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-    process = builder.start();
+    List<String> args = new ArrayList<>();
+    args.add("hub");
+    args.add("--data=" + data);
+    args.add("--port=" + port);
+    args.addAll(flags);
+    process = VergeProcess.launch(verge, args, data, log());
     Instant deadline = Instant.now().plus(limit);
     while (!log().toFile().exists() || !Files.readString(log()).contains("listening on")) {
       if (!process.isAlive()) {
@@ -87,30 +77,15 @@ final class HubProcess implements AutoCloseable {
 
   /** SIGKILL: no shutdown hook, nothing released; waits until the process is gone. */
   void kill() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.destroyForcibly();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("the hub outlived SIGKILL for 30 s");
-      }
-    }
+    VergeProcess.kill(process, "the hub");
   }
 
   String tail() {
-    try {
-      String text = Files.readString(log(), StandardCharsets.UTF_8);
-      return text.length() <= 4000 ? text : text.substring(text.length() - 4000);
-    } catch (IOException e) {
-      return "(no log: " + e.getMessage() + ")";
-    }
+    return VergeProcess.tail(log());
   }
 
   @Override
   public void close() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.destroy();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        kill();
-      }
-    }
+    VergeProcess.stop(process, "the hub");
   }
 }

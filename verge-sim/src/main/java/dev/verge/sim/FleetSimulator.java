@@ -23,16 +23,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
 
@@ -72,7 +71,7 @@ public final class FleetSimulator implements AutoCloseable {
     final LongAdder reports = new LongAdder();
     final LongAdder retries = new LongAdder();
     final Latencies pollLatency = new Latencies();
-    final Map<String, String> lastError = new ConcurrentHashMap<>();
+    final AtomicReference<String> lastError = new AtomicReference<>();
   }
 
   /**
@@ -233,7 +232,7 @@ public final class FleetSimulator implements AutoCloseable {
           return;
         }
         stats.errors.increment();
-        stats.lastError.put("last", e.getClass().getSimpleName() + ": " + e.getMessage());
+        stats.lastError.set(e.getClass().getSimpleName() + ": " + e.getMessage());
         try {
           pause(backoffMillis / 2 + d.random.nextLong(backoffMillis));
         } catch (InterruptedException stop) {
@@ -460,22 +459,19 @@ public final class FleetSimulator implements AutoCloseable {
         latest.quantileMicros(0.50),
         latest.quantileMicros(0.99),
         active,
-        stats.lastError.get("last"));
+        stats.lastError.get());
   }
 
   /** How many devices run {@code version} of {@code model}. */
   public int running(String model, long version) {
     int n = 0;
     for (Device d : devices) {
-      if (Optional.ofNullable(d.active.get(model)).orElse(-1L) == version) {
+      Long running = d.active.get(model);
+      if (running != null && running == version) {
         n++;
       }
     }
     return n;
-  }
-
-  public List<String> deviceIds() {
-    return devices.stream().map(d -> d.id).toList();
   }
 
   /** Stops every device (a long poll in flight is abandoned) and the HTTP client. */

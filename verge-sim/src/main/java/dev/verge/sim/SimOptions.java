@@ -95,40 +95,6 @@ public record SimOptions(
         enrollConcurrency);
   }
 
-  public SimOptions withPollInterval(Duration interval) {
-    return new SimOptions(
-        hub,
-        adminToken,
-        devices,
-        namePrefix,
-        labels,
-        waitSeconds,
-        interval,
-        download,
-        installTime,
-        failRate,
-        reportInterval,
-        seed,
-        enrollConcurrency);
-  }
-
-  public SimOptions withDownload(Download value) {
-    return new SimOptions(
-        hub,
-        adminToken,
-        devices,
-        namePrefix,
-        labels,
-        waitSeconds,
-        pollInterval,
-        value,
-        installTime,
-        failRate,
-        reportInterval,
-        seed,
-        enrollConcurrency);
-  }
-
   public SimOptions withInstalls(Duration time, double failures) {
     return new SimOptions(
         hub,
@@ -143,40 +109,6 @@ public record SimOptions(
         failures,
         reportInterval,
         seed,
-        enrollConcurrency);
-  }
-
-  public SimOptions withLabels(Map<String, String> value) {
-    return new SimOptions(
-        hub,
-        adminToken,
-        devices,
-        namePrefix,
-        value,
-        waitSeconds,
-        pollInterval,
-        download,
-        installTime,
-        failRate,
-        reportInterval,
-        seed,
-        enrollConcurrency);
-  }
-
-  public SimOptions withSeed(long value) {
-    return new SimOptions(
-        hub,
-        adminToken,
-        devices,
-        namePrefix,
-        labels,
-        waitSeconds,
-        pollInterval,
-        download,
-        installTime,
-        failRate,
-        reportInterval,
-        value,
         enrollConcurrency);
   }
 }

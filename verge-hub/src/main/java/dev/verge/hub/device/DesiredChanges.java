@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Remembered revisions are used only while {@link #trusted}: on SQLite always (one hub owns the
  * file); on PostgreSQL while this hub listens to the other hubs' changes, which {@code
- * PostgresChangeListener} turns into {@link #signalFromPeer} and, after a gap in listening, {@link
+ * PostgresChangeListener} turns into {@link #signal} and, after a gap in listening, {@link
  * #forgetAll}.
  */
 public final class DesiredChanges {
@@ -69,11 +69,6 @@ public final class DesiredChanges {
       slot.latch = new CountDownLatch(1);
     }
     open.countDown();
-  }
-
-  /** Another hub changed the device's desired state. */
-  public void signalFromPeer(String deviceId) {
-    signal(deviceId);
   }
 
   /**

@@ -140,17 +140,6 @@ public final class DesiredStates implements AutoCloseable {
     }
   }
 
-  /**
-   * The desired state once its revision is no longer {@code known}, for at most {@code wait}; then
-   * the current state, which may still be known.
-   */
-  public DesiredState await(String deviceId, Predicate<String> known, Duration wait) {
-    return switch (poll(deviceId, known, wait)) {
-      case Answer.Changed changed -> changed.state();
-      case Answer.Unchanged unchanged -> current(deviceId);
-    };
-  }
-
   /** The first 16 hex digits of the SHA-256 of the models' canonical JSON. */
   static String revision(List<DesiredModel> models) {
     return Digests.sha256Hex(CanonicalJson.bytes(models)).substring(0, 16);

@@ -140,11 +140,6 @@ public final class PostgresChangeListener implements AutoCloseable {
     }
   }
 
-  /** Whether the listener's connection is up (for tests). */
-  boolean connected() {
-    return connection != null;
-  }
-
   @Override
   public void close() {
     closed = true;

@@ -133,26 +133,26 @@ public final class SqlTelemetryStore implements TelemetryStore {
         "CREATE TEMP TABLE IF NOT EXISTS prediction_staging"
             + " (LIKE predictions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
     StringBuilder csv = new StringBuilder(records.size() * 128);
-    String device = Csv.field(deviceId);
+    String device = csv(deviceId);
     long received = receivedAt.toEpochMilli();
     for (Prediction r : records) {
       csv.append(device)
           .append(',')
           .append(r.sequence())
           .append(',')
-          .append(Csv.field(r.time().toString()))
+          .append(csv(r.time().toString()))
           .append(',')
-          .append(Csv.field(r.model()))
+          .append(csv(r.model()))
           .append(',')
           .append(r.version())
           .append(',')
           .append(r.latencyMicros())
           .append(',')
-          .append(Csv.field(r.requestId()))
+          .append(csv(r.requestId()))
           .append(',')
-          .append(Csv.field(r.outputs() == null ? null : StoreJson.write(r.outputs())))
+          .append(csv(r.outputs() == null ? null : StoreJson.write(r.outputs())))
           .append(',')
-          .append(Csv.field(r.inputs() == null ? null : StoreJson.write(r.inputs())))
+          .append(csv(r.inputs() == null ? null : StoreJson.write(r.inputs())))
           .append(',')
           .append(received)
           .append('\n');
@@ -174,14 +174,9 @@ public final class SqlTelemetryStore implements TelemetryStore {
         .execute();
   }
 
-  /** CSV fields as PostgreSQL's COPY reads them: unquoted empty is NULL, quoted is text. */
-  private static final class Csv {
-    static String field(String value) {
-      if (value == null) {
-        return "";
-      }
-      return '"' + value.replace("\"", "\"\"") + '"';
-    }
+  /** A CSV field as PostgreSQL's COPY reads it: unquoted empty is NULL, quoted is text. */
+  private static String csv(String value) {
+    return value == null ? "" : '"' + value.replace("\"", "\"\"") + '"';
   }
 
   @Override

@@ -60,9 +60,9 @@ class DesiredChangesTest {
   @Test
   void a_signal_answers_the_devices_waiting_poll_with_the_new_state() throws Exception {
     String known = desired.current("dev-1").revision();
-    CompletableFuture<DesiredState> poll =
+    CompletableFuture<DesiredStates.Answer> poll =
         CompletableFuture.supplyAsync(
-            () -> desired.await("dev-1", known::equals, Duration.ofMinutes(10)));
+            () -> desired.poll("dev-1", known::equals, Duration.ofMinutes(10)));
     awaitReads(1); // The state was read once; from now on only a signal re-reads it.
 
     models.set(List.of(PUMP_V2));
@@ -70,7 +70,9 @@ class DesiredChangesTest {
     assertThat(poll).isNotDone();
     changes.signal("dev-1"); // ... its own does.
 
-    assertThat(poll.get(30, TimeUnit.SECONDS).models()).containsExactly(PUMP_V2);
+    DesiredStates.Answer answer = poll.get(30, TimeUnit.SECONDS);
+    assertThat(answer).isInstanceOf(DesiredStates.Answer.Changed.class);
+    assertThat(((DesiredStates.Answer.Changed) answer).state().models()).containsExactly(PUMP_V2);
   }
 
   @Test
@@ -162,9 +164,9 @@ class DesiredChangesTest {
   @Test
   void closing_ends_every_wait_with_the_state_as_it_is() throws Exception {
     String known = desired.current("dev-1").revision();
-    CompletableFuture<DesiredState> poll =
+    CompletableFuture<DesiredStates.Answer> poll =
         CompletableFuture.supplyAsync(
-            () -> desired.await("dev-1", known::equals, Duration.ofMinutes(10)));
+            () -> desired.poll("dev-1", known::equals, Duration.ofMinutes(10)));
 
     desired.close();
 

@@ -89,15 +89,7 @@ class PostgresChangeListenerTest {
   @Test
   void a_killed_connection_is_reported_replaced_and_followed_by_forgetting_everything() {
     heard.clear();
-    long killed =
-        db.read(
-            h ->
-                h.createQuery(
-                        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                            + " WHERE application_name = 'verge-hub-listen'"
-                            + " AND datname = current_database()")
-                    .mapTo(Long.class)
-                    .one());
+    long killed = TestPostgres.killListeners(db);
     assertThat(killed).isEqualTo(1);
 
     awaitHeard("listening true");

@@ -46,6 +46,23 @@ public final class TestPostgres {
         8);
   }
 
+  /**
+   * Ends every hub's listening connection to {@code db}'s database (as a failed link would), for
+   * tests of what a hub does when it stops hearing the others.
+   *
+   * @return how many connections were ended
+   */
+  public static long killListeners(Database db) {
+    return db.read(
+        h ->
+            h.createQuery(
+                    "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        + " WHERE application_name = 'verge-hub-listen'"
+                        + " AND datname = current_database()")
+                .mapTo(Long.class)
+                .one());
+  }
+
   private static Server server() {
     Server s = server;
     if (s == null) {
