@@ -57,6 +57,34 @@ record Rollout(
         sideBySide);
   }
 
+  /**
+   * Whether devices are given the same as by {@code before}: only where the rollout stands (phase,
+   * wave, reason, revision) differs, and not whether it is rolled back.
+   */
+  boolean servesAsBefore(Rollout before) {
+    return rolledBack() == before.rolledBack()
+        && equals(
+            new Rollout(
+                before.id,
+                before.model,
+                before.version,
+                before.bundleDigest,
+                before.bundleSize,
+                before.selector,
+                before.rollback,
+                before.priority,
+                before.plan,
+                before.window,
+                before.maxConcurrentDownloads,
+                before.createdAt,
+                phase,
+                pausedFrom,
+                currentWave,
+                reason,
+                revision,
+                before.sideBySide));
+  }
+
   /** Whether the version is sent back: the updated devices go to what they ran before. */
   boolean rolledBack() {
     return phase == RolloutPhase.ROLLING_BACK || phase == RolloutPhase.ROLLED_BACK;

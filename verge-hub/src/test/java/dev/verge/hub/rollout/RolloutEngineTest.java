@@ -81,6 +81,44 @@ class RolloutEngineTest {
   }
 
   @Test
+  void a_step_wakes_only_the_devices_it_rewrote_and_an_automatic_rollback_wakes_every_member() {
+    List<String> ids = f.enroll(6, Map.of(), 1L);
+    RolloutPlan plan =
+        plan("1", List.of("100%"), Duration.ofMinutes(5), "error_rate<1%", null, 1, 10L, null);
+    long id = f.deploy(2, plan).id();
+    String canary =
+        f.view(id).devices().stream()
+            .filter(d -> d.wave() == 0)
+            .findFirst()
+            .orElseThrow()
+            .deviceId();
+
+    f.told.clear();
+    f.report(canary, 2L); // The canary's row changes, and the phase: it soaks.
+    f.step();
+    assertThat(f.view(id).state()).isEqualTo(RolloutPhase.SOAKING);
+    assertThat(f.told).containsOnly(canary);
+
+    f.told.clear();
+    f.reportStats(canary, 2, id, 100, 20, Map.of()); // The gate fails: the rollout rolls back.
+    f.step();
+    f.clock.advance(Duration.ofMinutes(5));
+    f.step();
+    assertThat(f.view(id).state()).isEqualTo(RolloutPhase.ROLLING_BACK);
+    assertThat(f.told).containsAll(ids);
+  }
+
+  @Test
+  void the_engine_rests_at_least_twice_as_long_as_its_last_iteration_took() {
+    Duration second = Duration.ofSeconds(1);
+    assertThat(RolloutEngine.gap(Duration.ofMillis(1), second)).isEqualTo(RolloutEngine.MIN_GAP);
+    assertThat(RolloutEngine.gap(Duration.ofMillis(800), second))
+        .isEqualTo(Duration.ofMillis(1600));
+    assertThat(RolloutEngine.gap(Duration.ZERO, Duration.ofMillis(10)))
+        .isEqualTo(Duration.ofMillis(10));
+  }
+
+  @Test
   void canary_then_waves_start_only_after_each_soak_and_complete() {
     List<String> ids = f.enroll(4, Map.of(), 1L);
     f.deploy(1, null);

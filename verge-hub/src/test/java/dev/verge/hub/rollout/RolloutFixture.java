@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.jdbi.v3.core.statement.SqlLogger;
 
 /**
@@ -45,6 +46,9 @@ final class RolloutFixture implements AutoCloseable {
   final ModelStore models;
   final SqlRolloutStore store;
   final Rollouts rollouts;
+
+  /** Every device the rollouts told of a possible desired-state change, in order. */
+  final List<String> told = new CopyOnWriteArrayList<>();
 
   RolloutFixture(Path dir) {
     this(Database.openSqlite(dir.resolve("hub.db")));
@@ -65,7 +69,7 @@ final class RolloutFixture implements AutoCloseable {
     devices = new SqlDeviceStore(db);
     models = new SqlModelStore(db);
     store = new SqlRolloutStore(db);
-    rollouts = new Rollouts(store, Fleet.of(devices, models), clock, config("hub-a"));
+    rollouts = new Rollouts(store, Fleet.of(devices, models), clock, config("hub-a"), told::add);
   }
 
   static Rollouts.Config config(String owner) {
