@@ -136,7 +136,8 @@ public final class Hub implements AutoCloseable {
       var telemetryStore = new SqlTelemetryStore(store);
       AdminToken admin = AdminToken.initialize(new SqlSettingsStore(store), dataDir);
       contacts = LastContacts.start(deviceStore, LastContacts.FLUSH_INTERVAL);
-      Devices devices = new Devices(deviceStore, telemetryStore, contacts, clock);
+      Devices devices =
+          new Devices(deviceStore, telemetryStore, contacts, clock, config.deviceOfflineAfter());
       var modelStore = new SqlModelStore(store);
       DesiredChanges changes = new DesiredChanges();
       if (config.postgres() != null) {

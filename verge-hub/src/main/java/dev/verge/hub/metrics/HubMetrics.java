@@ -56,11 +56,7 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
         scraper.perScrape(
             () ->
                 Fleet.of(
-                    devices.list(),
-                    rollouts.phases(),
-                    rollouts.deviceStates(),
-                    clock.instant(),
-                    ONLINE_WINDOW));
+                    devices.counts(ONLINE_WINDOW), rollouts.phases(), rollouts.deviceStates()));
     gauge("verge.hub.devices", "Enrolled devices", fleet, f -> f.devices());
     gauge(
         "verge.hub.devices.online",
