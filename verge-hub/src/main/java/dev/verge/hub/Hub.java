@@ -152,7 +152,7 @@ public final class Hub implements AutoCloseable {
               clock,
               rolloutConfig(config),
               changes::signal);
-      HubMetrics metrics = new HubMetrics(devices, rollouts, clock, config.metricsOpen());
+      HubMetrics metrics = new HubMetrics(devices, rollouts, config.metricsOpen());
       ModelRegistry models =
           new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
       models.removeStaleUploads();

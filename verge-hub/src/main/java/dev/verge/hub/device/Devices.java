@@ -88,11 +88,7 @@ public final class Devices {
    * @param limit at most this many devices
    * @param cursor the previous page's {@code nextCursor}; null for the first page
    */
-  public record Search(String selector, String status, int limit, String cursor) {
-    public static Search all(String cursor) {
-      return new Search(null, null, DEFAULT_PAGE, cursor);
-    }
-  }
+  public record Search(String selector, String status, int limit, String cursor) {}
 
   private static DeviceQuery.Status status(String status) {
     if (status == null || status.isEmpty()) {

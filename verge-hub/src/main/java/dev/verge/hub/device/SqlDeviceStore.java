@@ -211,7 +211,7 @@ public final class SqlDeviceStore implements DeviceStore {
                   "UPDATE devices SET reported_json = :reported, reported_at = :reportedAt,"
                       + " labels_json = COALESCE(:labels, labels_json),"
                       + " hardware_json = COALESCE(:hardware, hardware_json) WHERE id = :id")
-              // The profile has its column, written as the report is: not twice per row.
+              // The profile is kept once, in its own column, not again inside the report.
               .bind("reported", StoreJson.write(state.withHardware(null)))
               .bind("reportedAt", reportedAt)
               .bind("labels", labels)
