@@ -201,7 +201,8 @@ public final class Agent implements AutoCloseable {
                   config.labels().isEmpty() ? null : config.labels(),
                   config.timeZone(),
                   clock,
-                  config.downloads()),
+                  config.downloads(),
+                  HardwareProbe.probe(dataDir, engine.accelerators())),
               config.updates(),
               observer);
       sync.restore();

@@ -1,11 +1,13 @@
 package dev.verge.cli;
 
 import dev.verge.cli.client.HubAdminClient;
+import dev.verge.cli.client.HubClientException;
 import dev.verge.cli.output.Table;
 import dev.verge.core.api.DeviceEvent;
 import dev.verge.core.api.DeviceExplanation;
 import dev.verge.core.api.DeviceExplanation.Candidate;
 import dev.verge.core.api.DeviceExplanation.ModelChoice;
+import dev.verge.core.api.DevicePage;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.EventView;
 import dev.verge.core.api.LabelChange;
@@ -13,6 +15,7 @@ import dev.verge.core.api.LocalChange;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.SideBySideVersion;
 import dev.verge.core.select.LabelSyntax;
+import dev.verge.core.select.Selector;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,18 +44,84 @@ final class DevicesCommand implements Runnable {
   @Mixin HubOptions hub;
   @Mixin OutputOptions output;
 
+  @Option(
+      names = "--selector",
+      paramLabel = "SELECTOR",
+      converter = SelectorConverter.class,
+      description = {
+        "Only devices whose labels match: k=v, k!=v, k in (a,b), k notin (a,b), k, !k,"
+            + " comma-separated. Hardware labels: verge.io/arch, verge.io/cores,"
+            + " verge.io/memory-gib, verge.io/disk-gib, verge.io/accelerators, verge.io/os,"
+            + " verge.io/os-version, verge.io/agent-version."
+      })
+  Selector selector;
+
+  @Option(
+      names = "--status",
+      paramLabel = "online|offline",
+      description = "Only devices seen within the hub's device-offline-after (online), or not.")
+  Status status;
+
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "100",
+      description = "Devices per page (1-1000, default ${DEFAULT-VALUE}).")
+  int limit;
+
+  @Option(
+      names = "--cursor",
+      paramLabel = "CURSOR",
+      description = "Start where a previous page ended (the cursor it printed).")
+  String cursor;
+
+  @Option(names = "--all", description = "Every matching device: follow the pages to the last.")
+  boolean all;
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  /** What {@code --status} takes, spelt as typed (picocli matches enum names exactly). */
+  enum Status {
+    online,
+    offline
+  }
+
   @Override
   public void run() {
-    List<DeviceView> devices = hub.client().devices();
+    if (limit < 1 || limit > HubAdminClient.MAX_DEVICE_PAGE) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "Invalid value for option '--limit': "
+              + limit
+              + " is not from 1 to "
+              + HubAdminClient.MAX_DEVICE_PAGE);
+    }
+    HubAdminClient client = hub.client();
+    String selectorText = selector == null ? null : selector.toString();
+    String statusText = status == null ? null : status.name();
+    List<DeviceView> devices = new ArrayList<>();
+    String next = cursor;
+    do {
+      DevicePage page = client.devicePage(selectorText, statusText, limit, next);
+      devices.addAll(page.items());
+      next = page.nextCursor();
+    } while (all && next != null);
+    if (next != null) {
+      // On standard error, so that standard output stays the table or the JSON array.
+      System.err.println(
+          "More devices follow: add --cursor " + next + " for the next page, or --all.");
+    }
     if (output.printedJson(devices)) {
       return;
     }
-    Table table = new Table("DEVICE", "NAME", "LABELS", "MODELS", "SERVED", "SYNCED", "LAST SEEN");
+    Table table =
+        new Table("DEVICE", "NAME", "STATUS", "LABELS", "MODELS", "SERVED", "SYNCED", "LAST SEEN");
     for (DeviceView d : devices) {
       table.row(
           d.id(),
           d.name(),
-          d.labels(),
+          d.online() ? "online" : "offline",
+          userLabels(d.labels()),
           models(d),
           d.reported() == null ? null : d.reported().predictionsServed(),
           d.predictionsSynced(),
@@ -60,6 +129,23 @@ final class DevicesCommand implements Runnable {
     }
     table.print(System.out);
   }
+
+  /**
+   * The labels without the reserved hardware ones, which would fill the table; {@code verge devices
+   * -o json} and {@code explain} show them all.
+   */
+  static Map<String, String> userLabels(Map<String, String> labels) {
+    Map<String, String> shown = new TreeMap<>();
+    labels.forEach(
+        (k, v) -> {
+          if (!k.startsWith(HARDWARE_PREFIX)) {
+            shown.put(k, v);
+          }
+        });
+    return shown;
+  }
+
+  private static final String HARDWARE_PREFIX = "verge.io/";
 
   static String models(DeviceView d) {
     if (d.reported() == null || d.reported().models().isEmpty()) {
@@ -105,12 +191,17 @@ final class DevicesCommand implements Runnable {
    * @throws CommandFailedException when no device, or more than one, answers to it
    */
   static DeviceView resolve(HubAdminClient client, String idOrName) {
-    List<DeviceView> devices = client.devices();
-    for (DeviceView d : devices) {
-      if (d.id().equals(idOrName)) {
-        return d;
+    if (idOrName.matches("[A-Za-z0-9._-]{1,128}")) { // What a device id may look like.
+      try {
+        return client.device(idOrName);
+      } catch (HubClientException e) {
+        if (e.status() != 404) {
+          throw e;
+        }
       }
     }
+    // Not an id: a name, which only a walk through every page can find.
+    List<DeviceView> devices = client.devices();
     List<DeviceView> named = devices.stream().filter(d -> idOrName.equals(d.name())).toList();
     if (named.size() == 1) {
       return named.getFirst();

@@ -77,6 +77,14 @@ final class HubCommand implements Runnable {
   String rolloutLease;
 
   @Option(
+      names = "--device-offline-after",
+      paramLabel = "DURATION",
+      description =
+          "A device whose last contact is older than this is offline (devices --status; default"
+              + " ${DEFAULT-VALUE}, three of the agent's 30 s reports).")
+  String deviceOfflineAfter;
+
+  @Option(
       names = "--store-pool",
       paramLabel = "N",
       description = "Connections to PostgreSQL this hub holds open (default ${DEFAULT-VALUE}).")

@@ -80,7 +80,8 @@ class DeviceLabelsTest {
   @Test
   void explain_shows_the_winner_and_what_it_overrode_per_model() {
     Instant t = Instant.parse("2026-12-01T10:00:00.123Z");
-    DeviceView device = new DeviceView("dev-1", "pump-1", Map.of("site", "plant-7"), t, t, null, 0);
+    DeviceView device =
+        new DeviceView("dev-1", "pump-1", Map.of("site", "plant-7"), t, t, null, 0, true);
     DeviceExplanation explanation =
         new DeviceExplanation(
             "dev-1",
@@ -110,7 +111,7 @@ class DeviceLabelsTest {
         .containsPattern("(?m)^vad\\s+wins\\s+3\\s+1\\s+0\\s+SOAKING\\s+tier in \\(a,b\\)\\s+");
     assertThat(
             DevicesCommand.Explain.render(
-                new DeviceView("dev-2", "pump-2", Map.of(), t, t, null, 0),
+                new DeviceView("dev-2", "pump-2", Map.of(), t, t, null, 0, true),
                 new DeviceExplanation("dev-2", List.of())))
         .isEqualTo("Device pump-2 (dev-2), labels none\nNo deployment targets this device.\n");
   }

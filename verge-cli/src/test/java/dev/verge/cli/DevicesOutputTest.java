@@ -63,7 +63,7 @@ class DevicesOutputTest {
                     new Candidate(3, 5, 0, "site=lab", t, RolloutPhase.COMPLETED, false),
                     List.of(),
                     List.of(new Candidate(4, 1, 0, "", t, RolloutPhase.COMPLETED, false)))));
-    DeviceView device = new DeviceView("dev-1", "edge", Map.of(), t, t, null, 0);
+    DeviceView device = new DeviceView("dev-1", "edge", Map.of(), t, t, null, 0, true);
 
     String text = DevicesCommand.Explain.render(device, explanation);
 

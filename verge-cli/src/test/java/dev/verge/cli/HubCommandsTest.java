@@ -288,7 +288,7 @@ class HubCommandsTest {
         .hasSize(2)
         .first()
         .asString()
-        .matches("DEVICE\\s+NAME\\s+LABELS\\s+MODELS\\s+SERVED\\s+SYNCED\\s+LAST SEEN");
+        .matches("DEVICE\\s+NAME\\s+STATUS\\s+LABELS\\s+MODELS\\s+SERVED\\s+SYNCED\\s+LAST SEEN");
     assertThat(result.out().lines().toList().get(1)).matches("[- ]+");
   }
 

@@ -136,7 +136,8 @@ public final class Hub implements AutoCloseable {
       var telemetryStore = new SqlTelemetryStore(store);
       AdminToken admin = AdminToken.initialize(new SqlSettingsStore(store), dataDir);
       contacts = LastContacts.start(deviceStore, LastContacts.FLUSH_INTERVAL);
-      Devices devices = new Devices(deviceStore, telemetryStore, contacts, clock);
+      Devices devices =
+          new Devices(deviceStore, telemetryStore, contacts, clock, config.deviceOfflineAfter());
       var modelStore = new SqlModelStore(store);
       DesiredChanges changes = new DesiredChanges();
       if (config.postgres() != null) {
@@ -151,7 +152,7 @@ public final class Hub implements AutoCloseable {
               clock,
               rolloutConfig(config),
               changes::signal);
-      HubMetrics metrics = new HubMetrics(devices, rollouts, clock, config.metricsOpen());
+      HubMetrics metrics = new HubMetrics(devices, rollouts, config.metricsOpen());
       ModelRegistry models =
           new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
       models.removeStaleUploads();

@@ -24,6 +24,10 @@ import java.util.List;
  *     dataDir/bundles}. Hubs sharing one PostgreSQL database share this folder too (a network file
  *     system every hub mounts): bundles are written to a temporary file and moved into place under
  *     their digest, so hubs never see each other's half-written files.
+ * @param rolloutLease how long a stopped hub's rollouts wait before another hub takes them
+ * @param deviceOfflineAfter a device whose last contact is older than this is offline (the device
+ *     search's {@code status} and a device's {@code online}); 90 s by default, three of the agent's
+ *     30 s report heartbeats
  */
 public record HubConfig(
     Path dataDir,
@@ -34,12 +38,14 @@ public record HubConfig(
     boolean metricsOpen,
     PostgresServer postgres,
     Path bundlesDir,
-    Duration rolloutLease) {
+    Duration rolloutLease,
+    Duration deviceOfflineAfter) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8420;
   public static final long DEFAULT_MAX_BUNDLE_BYTES = 2L * 1024 * 1024 * 1024;
   public static final Duration DEFAULT_ROLLOUT_LEASE = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_DEVICE_OFFLINE_AFTER = Duration.ofSeconds(90);
 
   public HubConfig {
     if (dataDir == null) {
@@ -67,12 +73,19 @@ public record HubConfig(
       throw new IllegalArgumentException(
           "rolloutLease must be 2 s or more (a step runs each second), got " + rolloutLease);
     }
+    deviceOfflineAfter =
+        deviceOfflineAfter == null ? DEFAULT_DEVICE_OFFLINE_AFTER : deviceOfflineAfter;
+    if (deviceOfflineAfter.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException(
+          "deviceOfflineAfter must be 1 s or more (contacts are written each second), got "
+              + deviceOfflineAfter);
+    }
   }
 
   /** A hub whose {@code /metrics} needs the admin token. */
   public HubConfig(
       Path dataDir, String bindAddress, int port, long maxBundleBytes, List<Path> trustedKeys) {
-    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false, null, null, null);
+    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false, null, null, null, null);
   }
 
   /** Listens on {@value #DEFAULT_BIND_ADDRESS}:{@value #DEFAULT_PORT}, 2 GiB bundles, no keys. */
@@ -91,7 +104,8 @@ public record HubConfig(
         metricsOpen,
         postgres,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        deviceOfflineAfter);
   }
 
   public HubConfig withPort(int port) {
@@ -104,7 +118,8 @@ public record HubConfig(
         metricsOpen,
         postgres,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        deviceOfflineAfter);
   }
 
   public HubConfig withMaxBundleBytes(long maxBundleBytes) {
@@ -117,7 +132,8 @@ public record HubConfig(
         metricsOpen,
         postgres,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        deviceOfflineAfter);
   }
 
   public HubConfig withTrustedKeys(List<Path> trustedKeys) {
@@ -130,7 +146,8 @@ public record HubConfig(
         metricsOpen,
         postgres,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        deviceOfflineAfter);
   }
 
   /** Serves {@code /metrics} without the admin token; {@link Hub#start} refuses it off loopback. */
@@ -144,7 +161,8 @@ public record HubConfig(
         open,
         postgres,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        deviceOfflineAfter);
   }
 
   /** Keeps the hub's tables in {@code server}'s database; null for the embedded SQLite store. */
@@ -158,7 +176,8 @@ public record HubConfig(
         metricsOpen,
         server,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        deviceOfflineAfter);
   }
 
   /** Keeps bundles in {@code folder} (null: {@code dataDir/bundles}). */
@@ -172,7 +191,8 @@ public record HubConfig(
         metricsOpen,
         postgres,
         folder,
-        rolloutLease);
+        rolloutLease,
+        deviceOfflineAfter);
   }
 
   /** Lets another hub take over this hub's rollouts {@code lease} after it last stepped them. */
@@ -186,7 +206,23 @@ public record HubConfig(
         metricsOpen,
         postgres,
         bundlesDir,
-        lease);
+        lease,
+        deviceOfflineAfter);
+  }
+
+  /** Counts a device offline once its last contact is older than {@code after}. */
+  public HubConfig withDeviceOfflineAfter(Duration after) {
+    return new HubConfig(
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        postgres,
+        bundlesDir,
+        rolloutLease,
+        after);
   }
 
   /** The folder bundles are kept in. */

@@ -2,8 +2,8 @@ package dev.verge.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.verge.core.api.ApiPaths;
+import dev.verge.core.api.DevicePage;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
@@ -60,8 +60,7 @@ class EnrollmentTest {
     assertThat(enrolled.credential()).startsWith("vdev_");
     assertThat(second.status()).isEqualTo(401);
     assertThat(second.error()).contains("enrollment token");
-    assertThat(hub.admin().get(ApiPaths.DEVICES).as(new TypeReference<List<DeviceView>>() {}))
-        .hasSize(1);
+    assertThat(hub.admin().get(ApiPaths.DEVICES).as(DevicePage.class).items()).hasSize(1);
   }
 
   @Test

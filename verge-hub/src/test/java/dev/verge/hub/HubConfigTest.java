@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +36,21 @@ class HubConfigTest {
     assertThatThrownBy(() -> HubConfig.defaults(dir).withMaxBundleBytes(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxBundleBytes");
+  }
+
+  @Test
+  void a_device_is_offline_after_ninety_seconds_unless_told_otherwise_and_never_under_a_second() {
+    assertThat(HubConfig.defaults(dir).deviceOfflineAfter()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(
+            HubConfig.defaults(dir)
+                .withDeviceOfflineAfter(Duration.ofMinutes(10))
+                .withPort(0)
+                .deviceOfflineAfter())
+        .isEqualTo(Duration.ofMinutes(10));
+    assertThatThrownBy(() -> HubConfig.defaults(dir).withDeviceOfflineAfter(Duration.ofMillis(500)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("deviceOfflineAfter must be 1 s or more")
+        .hasMessageContaining("PT0.5S");
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.verge.runtime;
 
+import java.util.List;
+
 /**
  * Loads models and hands out {@link LoadedModel}s. One engine per process; it owns the native
  * environment. Implementations are thread-safe.
@@ -13,6 +15,14 @@ public interface InferenceEngine extends AutoCloseable {
    * @throws EngineException when the runtime refuses the model
    */
   LoadedModel load(ModelSource source);
+
+  /**
+   * The accelerators this engine runs models on, by execution provider name ({@code cuda}); empty
+   * when it runs them on the CPU, or cannot tell. The agent reports them in its hardware profile.
+   */
+  default List<String> accelerators() {
+    return List.of();
+  }
 
   @Override
   void close();

@@ -44,6 +44,12 @@ public final class OnnxEngine implements InferenceEngine {
     return provider;
   }
 
+  /** {@code cuda} when models run on the CUDA provider (chosen at start), else none. */
+  @Override
+  public List<String> accelerators() {
+    return provider.provider() == ExecutionProvider.CUDA ? List.of("cuda") : List.of();
+  }
+
   @Override
   public LoadedModel load(ModelSource source) {
     String what = source.name() + " v" + source.version();

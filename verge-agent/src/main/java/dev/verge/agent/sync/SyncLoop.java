@@ -14,6 +14,7 @@ import dev.verge.agent.store.StoreException;
 import dev.verge.agent.store.VersionTally;
 import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.DesiredState;
+import dev.verge.core.api.HardwareProfile;
 import dev.verge.core.api.MaintenanceWindow;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.PendingTarget;
@@ -94,13 +95,16 @@ public final class SyncLoop implements AutoCloseable {
    * @param timeZone the zone maintenance windows are read in, reported to the hub
    * @param clock the device's clock: windows, back-off, idle time
    * @param downloads what a download may take: its idle time-out, the rate cap, the largest model
+   * @param hardware what the device is, sent with every report (the hub writes it only when it
+   *     changed); null sends none
    */
   public record Settings(
       Duration pollInterval,
       Map<String, String> labels,
       ZoneId timeZone,
       Clock clock,
-      DownloadLimits downloads) {
+      DownloadLimits downloads,
+      HardwareProfile hardware) {
     public Settings {
       labels = labels == null ? null : Map.copyOf(labels);
       Objects.requireNonNull(pollInterval, "pollInterval");
@@ -116,7 +120,8 @@ public final class SyncLoop implements AutoCloseable {
           labels,
           ZoneId.systemDefault(),
           Clock.systemUTC(),
-          DownloadLimits.defaults());
+          DownloadLimits.defaults(),
+          null);
     }
   }
 
@@ -127,6 +132,7 @@ public final class SyncLoop implements AutoCloseable {
   private final HealthCounters health;
   private final Duration pollInterval;
   private final Map<String, String> labels;
+  private final HardwareProfile hardware;
   private final ZoneId zone;
   private final Clock clock;
   private final SyncMetrics metrics;
@@ -206,6 +212,7 @@ public final class SyncLoop implements AutoCloseable {
       InstallObserver observer) {
     this.hub = hub;
     this.labels = settings.labels();
+    this.hardware = settings.hardware();
     this.registry = registry;
     this.store = store;
     this.health = health;
@@ -1036,7 +1043,8 @@ public final class SyncLoop implements AutoCloseable {
               counters.served(),
               counters.failed(),
               labels,
-              zone.getId()));
+              zone.getId(),
+              hardware));
       lastReported = models;
       lastServed = counters.served();
       lastFailed = counters.failed();

@@ -7,6 +7,7 @@ import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DeviceExplanation;
+import dev.verge.core.api.DevicePage;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.EnrollmentToken;
 import dev.verge.core.api.EnrollmentTokenRequest;
@@ -26,6 +27,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -36,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -157,8 +160,49 @@ public final class HubAdminClient {
         EnrollmentToken.class);
   }
 
+  /** Every enrolled device, following the pages of {@link #devicePage} to the last. */
   public List<DeviceView> devices() {
-    return send(get(ApiPaths.DEVICES), new TypeReference<>() {});
+    return devices(null, null);
+  }
+
+  /**
+   * Every device the selector and status pick (each may be null), page after page.
+   *
+   * @throws HubClientException when the hub refuses the search (a malformed selector)
+   */
+  public List<DeviceView> devices(String selector, String status) {
+    List<DeviceView> all = new ArrayList<>();
+    String cursor = null;
+    do {
+      DevicePage page = devicePage(selector, status, MAX_DEVICE_PAGE, cursor);
+      all.addAll(page.items());
+      cursor = page.nextCursor();
+    } while (cursor != null);
+    return all;
+  }
+
+  /** The hub's largest page of devices. */
+  public static final int MAX_DEVICE_PAGE = 1000;
+
+  /**
+   * One page of {@code GET /api/v1/devices}.
+   *
+   * @param selector a label selector, null for every device
+   * @param status {@code online} or {@code offline}, null for both
+   * @param cursor the previous page's {@code nextCursor}, null for the first page
+   */
+  public DevicePage devicePage(String selector, String status, int limit, String cursor) {
+    StringBuilder query = new StringBuilder("?limit=").append(limit);
+    if (selector != null && !selector.isBlank()) {
+      query.append("&selector=").append(URLEncoder.encode(selector, StandardCharsets.UTF_8));
+    }
+    if (status != null) {
+      query.append("&status=").append(URLEncoder.encode(status, StandardCharsets.UTF_8));
+    }
+    if (cursor != null) {
+      query.append("&cursor=").append(URLEncoder.encode(cursor, StandardCharsets.UTF_8));
+    }
+    return send(get(ApiPaths.DEVICES + query), DevicePage.class);
   }
 
   public DeviceView device(String id) {

@@ -40,6 +40,16 @@ public final class HubSettings {
           () -> HubConfig.DEFAULT_ROLLOUT_LEASE,
           "30s");
 
+  public static final Setting<Duration> DEVICE_OFFLINE_AFTER =
+      Setting.of(
+          SECTION,
+          "device-offline-after",
+          Parsers.duration(Duration.ofSeconds(1), Duration.ofDays(7)),
+          "1s to 7d (a device whose last contact is older is offline: the agent reports every"
+              + " 30 s)",
+          () -> HubConfig.DEFAULT_DEVICE_OFFLINE_AFTER,
+          "90s");
+
   public static final Setting<String> BIND =
       Setting.of(
           SECTION,
@@ -122,6 +132,7 @@ public final class HubSettings {
           STORE_POOL,
           BUNDLES,
           ROLLOUT_LEASE,
+          DEVICE_OFFLINE_AFTER,
           BIND,
           PORT,
           TRUST,
@@ -164,7 +175,8 @@ public final class HubSettings {
         .withMetricsOpen(settings.get(METRICS_OPEN))
         .withPostgres(postgres(settings))
         .withBundlesDir(settings.get(BUNDLES))
-        .withRolloutLease(settings.get(ROLLOUT_LEASE));
+        .withRolloutLease(settings.get(ROLLOUT_LEASE))
+        .withDeviceOfflineAfter(settings.get(DEVICE_OFFLINE_AFTER));
   }
 
   /** The PostgreSQL server the store setting names, or null for the embedded SQLite store. */

@@ -11,6 +11,8 @@ import java.util.Map;
  *     null when the device does not report labels (the hub keeps what it has)
  * @param timeZone the device's time zone (an IANA id such as {@code Europe/Berlin}), which
  *     maintenance windows are read in; null when unknown
+ * @param hardware what the device is (architecture, cores, memory, disk, accelerators, OS, agent
+ *     version); null from agents that do not report it (the hub keeps the profile it has)
  */
 public record ReportedState(
     String agentVersion,
@@ -18,10 +20,28 @@ public record ReportedState(
     long predictionsServed,
     long predictionsFailed,
     Map<String, String> labels,
-    String timeZone) {
+    String timeZone,
+    HardwareProfile hardware) {
   public ReportedState {
     models = models == null ? List.of() : List.copyOf(models);
     labels = labels == null ? null : Map.copyOf(labels);
+  }
+
+  /** A report without a hardware profile. */
+  public ReportedState(
+      String agentVersion,
+      List<ModelReport> models,
+      long predictionsServed,
+      long predictionsFailed,
+      Map<String, String> labels,
+      String timeZone) {
+    this(agentVersion, models, predictionsServed, predictionsFailed, labels, timeZone, null);
+  }
+
+  /** This report with {@code profile} as its hardware profile. */
+  public ReportedState withHardware(HardwareProfile profile) {
+    return new ReportedState(
+        agentVersion, models, predictionsServed, predictionsFailed, labels, timeZone, profile);
   }
 
   /** A report without a time zone. */
@@ -31,7 +51,7 @@ public record ReportedState(
       long predictionsServed,
       long predictionsFailed,
       Map<String, String> labels) {
-    this(agentVersion, models, predictionsServed, predictionsFailed, labels, null);
+    this(agentVersion, models, predictionsServed, predictionsFailed, labels, null, null);
   }
 
   /** A report that leaves the device's labels as the hub has them. */
@@ -40,6 +60,6 @@ public record ReportedState(
       List<ModelReport> models,
       long predictionsServed,
       long predictionsFailed) {
-    this(agentVersion, models, predictionsServed, predictionsFailed, null, null);
+    this(agentVersion, models, predictionsServed, predictionsFailed, null, null, null);
   }
 }

@@ -31,6 +31,18 @@ public interface DeviceStore {
   List<Device> devices();
 
   /**
+   * Up to {@code query.limit()} devices that match it, in enrollment order; every query runs on
+   * indexes (the effective labels are kept in a table of their own, in step with each change).
+   */
+  List<Device> search(DeviceQuery query);
+
+  /** How many devices are enrolled, and how many of them were seen at or after {@code since}. */
+  Counts count(Instant since);
+
+  /** Device counts. */
+  record Counts(long devices, long online) {}
+
+  /**
    * Moves each device's last contact forward to its instant, never back, in one transaction;
    * unknown ids are skipped.
    */
@@ -45,7 +57,9 @@ public interface DeviceStore {
   Optional<Device> changeOperatorLabels(String id, UnaryOperator<OperatorLabels> change);
 
   /**
-   * Keeps the report; its labels, when not null, replace the device's reported labels.
+   * Keeps the report; its labels, when not null, replace the device's reported labels, and its
+   * hardware profile, when not null, the device's profile. The labels' table is written only when
+   * the device's effective labels change.
    *
    * @return false, saving nothing, when no device has this id
    */

@@ -1,50 +1,135 @@
 package dev.verge.hub.device;
 
+import dev.verge.core.api.DevicePage;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.LabelChange;
 import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.ReportedState;
+import dev.verge.core.select.Selector;
 import dev.verge.hub.HubException;
 import dev.verge.hub.telemetry.TelemetryStore;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** The enrolled devices and what they last reported. */
 public final class Devices {
+  /** A page holds this many devices unless the search asks for another number. */
+  public static final int DEFAULT_PAGE = 100;
+
+  /** The most devices one page holds. */
+  public static final int MAX_PAGE = 1000;
+
   private final DeviceStore store;
   private final TelemetryStore telemetry;
   private final LastContacts contacts;
   private final Clock clock;
+  private final Duration offlineAfter;
 
-  public Devices(DeviceStore store, TelemetryStore telemetry, LastContacts contacts, Clock clock) {
+  /**
+   * @param offlineAfter a device whose last contact is older than this is offline
+   */
+  public Devices(
+      DeviceStore store,
+      TelemetryStore telemetry,
+      LastContacts contacts,
+      Clock clock,
+      Duration offlineAfter) {
     this.store = store;
     this.telemetry = telemetry;
     this.contacts = contacts;
     this.clock = clock;
+    this.offlineAfter = offlineAfter;
   }
 
-  public List<DeviceView> list() {
-    List<Device> devices = store.devices();
-    Map<String, Long> stored = telemetry.storedCounts();
-    return devices.stream().map(d -> view(d, stored.getOrDefault(d.id(), 0L))).toList();
+  /**
+   * One page of the devices {@code search} asks for, in enrollment order.
+   *
+   * @throws HubException.InvalidInput naming a malformed selector, status, limit or cursor
+   */
+  public DevicePage search(Search search) {
+    Selector selector;
+    try {
+      selector = Selector.parse(search.selector());
+    } catch (IllegalArgumentException e) {
+      throw new HubException.InvalidInput("selector: " + e.getMessage());
+    }
+    DeviceQuery.Status status = status(search.status());
+    if (search.limit() < 1 || search.limit() > MAX_PAGE) {
+      throw new HubException.InvalidInput(
+          "limit must be a whole number from 1 to " + MAX_PAGE + ", got " + search.limit());
+    }
+    DeviceQuery.Position after =
+        search.cursor() == null || search.cursor().isEmpty()
+            ? null
+            : DeviceCursor.parse(search.cursor());
+    Instant now = clock.instant();
+    // One more than asked for says whether another page follows, without counting.
+    List<Device> found =
+        store.search(
+            new DeviceQuery(selector, status, onlineSince(now), after, search.limit() + 1));
+    boolean more = found.size() > search.limit();
+    List<Device> page = more ? found.subList(0, search.limit()) : found;
+    Map<String, Long> stored = telemetry.storedCounts(page.stream().map(Device::id).toList());
+    return new DevicePage(
+        page.stream().map(d -> view(d, stored.getOrDefault(d.id(), 0L), now)).toList(),
+        more ? DeviceCursor.of(DeviceQuery.Position.of(page.getLast())) : null);
+  }
+
+  /**
+   * A device search as the API takes it; null fields take their defaults.
+   *
+   * @param selector a label selector; null or blank for every device
+   * @param status {@code online} or {@code offline}; null for both
+   * @param limit at most this many devices
+   * @param cursor the previous page's {@code nextCursor}; null for the first page
+   */
+  public record Search(String selector, String status, int limit, String cursor) {}
+
+  private static DeviceQuery.Status status(String status) {
+    if (status == null || status.isEmpty()) {
+      return null;
+    }
+    return switch (status.toLowerCase(Locale.ROOT)) {
+      case "online" -> DeviceQuery.Status.ONLINE;
+      case "offline" -> DeviceQuery.Status.OFFLINE;
+      default ->
+          throw new HubException.InvalidInput(
+              "status must be online or offline, got '" + status + "'");
+    };
+  }
+
+  /** How many devices are enrolled, and how many called within {@code window}. */
+  public DeviceStore.Counts counts(Duration window) {
+    contacts.flush(); // The calls of the last second count too.
+    return store.count(clock.instant().minus(window));
+  }
+
+  /** A device is online when its last contact is at or after this. */
+  private Instant onlineSince(Instant now) {
+    return now.minus(offlineAfter);
   }
 
   public DeviceView get(String id) {
     Device device = store.device(id).orElseThrow(() -> new HubException.NoSuchDevice(id));
-    return view(device, telemetry.storedCount(id));
+    return view(device, telemetry.storedCount(id), clock.instant());
   }
 
-  private DeviceView view(Device d, long stored) {
+  private DeviceView view(Device d, long stored, Instant now) {
+    Instant lastSeen = contacts.latest(d.id(), d.lastSeenAt());
     return new DeviceView(
         d.id(),
         d.name(),
         d.labels(),
         d.enrolledAt(),
-        contacts.latest(d.id(), d.lastSeenAt()),
-        d.reported(),
-        stored);
+        lastSeen,
+        d.reported() == null ? null : d.reported().withHardware(d.hardware()),
+        stored,
+        lastSeen != null && !lastSeen.isBefore(onlineSince(now)));
   }
 
   /**
@@ -83,7 +168,7 @@ public final class Devices {
                   return next;
                 })
             .orElseThrow(() -> new HubException.NoSuchDevice(id));
-    return view(device, telemetry.storedCount(id));
+    return view(device, telemetry.storedCount(id), clock.instant());
   }
 
   public void report(String id, ReportedState state) {

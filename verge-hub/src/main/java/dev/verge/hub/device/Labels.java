@@ -39,6 +39,7 @@ public final class Labels {
       if (label.getKey() == null || !KEY.matcher(label.getKey()).matches()) {
         throw new HubException.InvalidInput(what + " key '" + label.getKey() + "' " + KEY_RULE);
       }
+      requireUnreserved(label.getKey(), what);
       if (label.getValue() == null || label.getValue().length() > MAX_VALUE_LENGTH) {
         throw new HubException.InvalidInput(
             what
@@ -66,7 +67,20 @@ public final class Labels {
       if (key == null || !KEY.matcher(key).matches()) {
         throw new HubException.InvalidInput(what + " key '" + key + "' " + KEY_RULE);
       }
+      requireUnreserved(key, what);
     }
     return keys;
+  }
+
+  private static void requireUnreserved(String key, String what) {
+    if (ProfileLabels.isReserved(key)) {
+      throw new HubException.InvalidInput(
+          what
+              + " key '"
+              + key
+              + "' is reserved: keys under "
+              + ProfileLabels.PREFIX
+              + " come from the device's hardware profile");
+    }
   }
 }

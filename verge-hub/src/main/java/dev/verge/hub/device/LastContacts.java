@@ -61,8 +61,11 @@ public final class LastContacts implements AutoCloseable {
     return failedFlushes.get();
   }
 
-  /** Writes every contact noted so far, in one transaction. */
-  void flush() {
+  /**
+   * Writes every contact noted so far, in one transaction; one flush at a time (the writer's, or a
+   * reader's that must see the latest contacts), so that two never update the same rows at once.
+   */
+  synchronized void flush() {
     if (pending.isEmpty()) {
       return;
     }

@@ -6,6 +6,7 @@ import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
 import dev.verge.core.api.DesiredState;
 import dev.verge.core.api.DeviceExplanation;
+import dev.verge.core.api.DevicePage;
 import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
@@ -32,6 +33,7 @@ import dev.verge.http.metrics.PrometheusScraper.Scrape;
 import dev.verge.hub.HubException;
 import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.device.DesiredStates;
+import dev.verge.hub.device.Devices;
 import dev.verge.hub.event.DeviceEvents;
 import dev.verge.hub.model.BundleFile;
 import dev.verge.hub.model.Published;
@@ -124,10 +126,16 @@ final class HubApi {
             .accepts(Body.json(EnrollmentTokenRequest.class))
             .responds(201, Body.json(EnrollmentToken.class)));
     routes.add(
-        Route.get(ApiPaths.DEVICES, x -> x.json(200, hub.devices().list()))
+        Route.get(ApiPaths.DEVICES, this::devices)
             .guard(admin)
-            .summary("Every enrolled device with what it last reported")
-            .responds(200, Body.json(DeviceView[].class)));
+            .summary(
+                "A page of enrolled devices in enrollment order: ?selector= (label selector),"
+                    + " ?status=online|offline, ?limit=N (default "
+                    + Devices.DEFAULT_PAGE
+                    + ", at most "
+                    + Devices.MAX_PAGE
+                    + "), ?cursor= (the previous page's nextCursor)")
+            .responds(200, Body.json(DevicePage.class)));
     routes.add(
         Route.get(devicePath, x -> x.json(200, hub.devices().get(x.param("id"))))
             .guard(admin)
@@ -324,6 +332,19 @@ final class HubApi {
             + ", got '"
             + value.get()
             + "'");
+  }
+
+  private void devices(Exchange call) throws IOException {
+    int limit = (int) number(call, "limit", 1, Devices.MAX_PAGE, Devices.DEFAULT_PAGE);
+    call.json(
+        200,
+        hub.devices()
+            .search(
+                new Devices.Search(
+                    call.query("selector").orElse(null),
+                    call.query("status").orElse(null),
+                    limit,
+                    call.query("cursor").orElse(null))));
   }
 
   private void changeLabels(Exchange call) throws IOException {

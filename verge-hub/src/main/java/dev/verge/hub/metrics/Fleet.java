@@ -1,12 +1,9 @@
 package dev.verge.hub.metrics;
 
-import dev.verge.core.api.DeviceView;
 import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutState;
-import java.time.Duration;
-import java.time.Instant;
+import dev.verge.hub.device.DeviceStore;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 
 /** What the fleet gauges show, taken from one read of the devices and rollouts. */
@@ -18,18 +15,9 @@ record Fleet(
     Map<RolloutPhase, Integer> phases) {
 
   static Fleet of(
-      List<DeviceView> devices,
+      DeviceStore.Counts devices,
       Map<RolloutPhase, Integer> phases,
-      Map<RolloutState, Integer> deviceStates,
-      Instant now,
-      Duration window) {
-    Instant since = now.minus(window);
-    int online = 0;
-    for (DeviceView device : devices) {
-      if (device.lastSeenAt() != null && !device.lastSeenAt().isBefore(since)) {
-        online++;
-      }
-    }
+      Map<RolloutState, Integer> deviceStates) {
     Map<RolloutState, Integer> rollouts = new EnumMap<>(RolloutState.class);
     for (RolloutState state : RolloutState.values()) {
       rollouts.put(state, deviceStates.getOrDefault(state, 0));
@@ -41,6 +29,7 @@ record Fleet(
       byPhase.put(phase, n);
       deployments += n;
     }
-    return new Fleet(devices.size(), online, deployments, rollouts, byPhase);
+    return new Fleet(
+        (int) devices.devices(), (int) devices.online(), deployments, rollouts, byPhase);
   }
 }

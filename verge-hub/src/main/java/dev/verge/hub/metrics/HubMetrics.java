@@ -19,7 +19,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -43,7 +42,7 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
    * @param open whether {@code /metrics} answers without the admin token (the hub then listens on
    *     loopback only)
    */
-  public HubMetrics(Devices devices, Rollouts rollouts, Clock clock, boolean open) {
+  public HubMetrics(Devices devices, Rollouts rollouts, boolean open) {
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.scraper = new PrometheusScraper(registry);
     this.http = new HttpMetrics(registry);
@@ -56,11 +55,7 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
         scraper.perScrape(
             () ->
                 Fleet.of(
-                    devices.list(),
-                    rollouts.phases(),
-                    rollouts.deviceStates(),
-                    clock.instant(),
-                    ONLINE_WINDOW));
+                    devices.counts(ONLINE_WINDOW), rollouts.phases(), rollouts.deviceStates()));
     gauge("verge.hub.devices", "Enrolled devices", fleet, f -> f.devices());
     gauge(
         "verge.hub.devices.online",

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -207,11 +208,16 @@ public final class SqlTelemetryStore implements TelemetryStore {
   }
 
   @Override
-  public Map<String, Long> storedCounts() {
+  public Map<String, Long> storedCounts(Collection<String> deviceIds) {
+    if (deviceIds.isEmpty()) {
+      return Map.of();
+    }
     return db.read(
         h -> {
           Map<String, Long> counts = new HashMap<>();
-          h.createQuery("SELECT device_id, stored FROM prediction_counts")
+          h.createQuery(
+                  "SELECT device_id, stored FROM prediction_counts WHERE device_id IN (<ids>)")
+              .bindList("ids", List.copyOf(deviceIds))
               .map((rs, ctx) -> Map.entry(rs.getString("device_id"), rs.getLong("stored")))
               .forEach(e -> counts.put(e.getKey(), e.getValue()));
           return counts;

@@ -1,6 +1,7 @@
 package dev.verge.hub.telemetry;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +25,6 @@ public interface TelemetryStore {
   /** How many records the device has stored; a cost independent of that number. */
   long storedCount(String deviceId);
 
-  /** Per device with any stored records, how many. */
-  Map<String, Long> storedCounts();
+  /** Of these devices (a page's worth), each with any stored records and how many. */
+  Map<String, Long> storedCounts(Collection<String> deviceIds);
 }

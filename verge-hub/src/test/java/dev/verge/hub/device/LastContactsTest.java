@@ -159,6 +159,16 @@ class LastContactsTest {
     }
 
     @Override
+    public List<Device> search(DeviceQuery query) {
+      return real.search(query);
+    }
+
+    @Override
+    public Counts count(Instant since) {
+      return real.count(since);
+    }
+
+    @Override
     public Optional<Device> changeOperatorLabels(String id, UnaryOperator<OperatorLabels> change) {
       return real.changeOperatorLabels(id, change);
     }

@@ -75,7 +75,10 @@ public abstract class TelemetryStoreContract extends StoreContract {
     assertThat(otherDevice).isEqualTo(new Stored(5, false));
     assertThat(store.storedCount("dev-1")).isEqualTo(7);
     assertThat(store.storedCount("dev-3")).isZero();
-    assertThat(store.storedCounts()).isEqualTo(Map.of("dev-1", 7L, "dev-2", 5L));
+    assertThat(store.storedCounts(List.of("dev-1", "dev-2", "dev-3")))
+        .isEqualTo(Map.of("dev-1", 7L, "dev-2", 5L));
+    assertThat(store.storedCounts(List.of("dev-2"))).isEqualTo(Map.of("dev-2", 5L));
+    assertThat(store.storedCounts(List.of())).isEmpty();
   }
 
   @Test
@@ -84,7 +87,7 @@ public abstract class TelemetryStoreContract extends StoreContract {
 
     assertThat(store.recordBatch("dev-1", "k1", List.of(), T0)).isEqualTo(new Stored(0, false));
     assertThat(store.recordBatch("dev-1", "k1", List.of(), T0)).isEqualTo(new Stored(0, true));
-    assertThat(store.storedCounts()).isEmpty();
+    assertThat(store.storedCounts(List.of("dev-1"))).isEmpty();
   }
 
   @Test
