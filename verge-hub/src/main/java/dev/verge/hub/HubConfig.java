@@ -24,6 +24,9 @@ import java.util.List;
  *     dataDir/bundles}. Hubs sharing one PostgreSQL database share this folder too (a network file
  *     system every hub mounts): bundles are written to a temporary file and moved into place under
  *     their digest, so hubs never see each other's half-written files.
+ * @param predictionRetention how long predictions are kept, by the time the device made them
+ *     (PostgreSQL drops whole days once all of a day is that old); 30 days by default, zero keeps
+ *     every prediction
  */
 public record HubConfig(
     Path dataDir,
@@ -34,12 +37,14 @@ public record HubConfig(
     boolean metricsOpen,
     PostgresServer postgres,
     Path bundlesDir,
-    Duration rolloutLease) {
+    Duration rolloutLease,
+    Duration predictionRetention) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8420;
   public static final long DEFAULT_MAX_BUNDLE_BYTES = 2L * 1024 * 1024 * 1024;
   public static final Duration DEFAULT_ROLLOUT_LEASE = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_PREDICTION_RETENTION = Duration.ofDays(30);
 
   public HubConfig {
     if (dataDir == null) {
@@ -67,12 +72,21 @@ public record HubConfig(
       throw new IllegalArgumentException(
           "rolloutLease must be 2 s or more (a step runs each second), got " + rolloutLease);
     }
+    predictionRetention =
+        predictionRetention == null ? DEFAULT_PREDICTION_RETENTION : predictionRetention;
+    if (predictionRetention.isNegative()
+        || (!predictionRetention.isZero()
+            && predictionRetention.compareTo(Duration.ofHours(1)) < 0)) {
+      throw new IllegalArgumentException(
+          "predictionRetention must be 1 h or more, or zero to keep every prediction, got "
+              + predictionRetention);
+    }
   }
 
   /** A hub whose {@code /metrics} needs the admin token. */
   public HubConfig(
       Path dataDir, String bindAddress, int port, long maxBundleBytes, List<Path> trustedKeys) {
-    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false, null, null, null);
+    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false, null, null, null, null);
   }
 
   /** Listens on {@value #DEFAULT_BIND_ADDRESS}:{@value #DEFAULT_PORT}, 2 GiB bundles, no keys. */
@@ -91,7 +105,8 @@ public record HubConfig(
         metricsOpen,
         postgres,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        predictionRetention);
   }
 
   public HubConfig withPort(int port) {
@@ -104,7 +119,8 @@ public record HubConfig(
         metricsOpen,
         postgres,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        predictionRetention);
   }
 
   public HubConfig withMaxBundleBytes(long maxBundleBytes) {
@@ -117,7 +133,8 @@ public record HubConfig(
         metricsOpen,
         postgres,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        predictionRetention);
   }
 
   public HubConfig withTrustedKeys(List<Path> trustedKeys) {
@@ -130,7 +147,8 @@ public record HubConfig(
         metricsOpen,
         postgres,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        predictionRetention);
   }
 
   /** Serves {@code /metrics} without the admin token; {@link Hub#start} refuses it off loopback. */
@@ -144,7 +162,8 @@ public record HubConfig(
         open,
         postgres,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        predictionRetention);
   }
 
   /** Keeps the hub's tables in {@code server}'s database; null for the embedded SQLite store. */
@@ -158,7 +177,8 @@ public record HubConfig(
         metricsOpen,
         server,
         bundlesDir,
-        rolloutLease);
+        rolloutLease,
+        predictionRetention);
   }
 
   /** Keeps bundles in {@code folder} (null: {@code dataDir/bundles}). */
@@ -172,7 +192,8 @@ public record HubConfig(
         metricsOpen,
         postgres,
         folder,
-        rolloutLease);
+        rolloutLease,
+        predictionRetention);
   }
 
   /** Lets another hub take over this hub's rollouts {@code lease} after it last stepped them. */
@@ -186,7 +207,23 @@ public record HubConfig(
         metricsOpen,
         postgres,
         bundlesDir,
-        lease);
+        lease,
+        predictionRetention);
+  }
+
+  /** Keeps predictions {@code retention} by their own time; zero keeps every one. */
+  public HubConfig withPredictionRetention(Duration retention) {
+    return new HubConfig(
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        postgres,
+        bundlesDir,
+        rolloutLease,
+        retention);
   }
 
   /** The folder bundles are kept in. */
