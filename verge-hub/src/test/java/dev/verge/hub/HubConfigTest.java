@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,17 @@ class HubConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("port")
         .hasMessageContaining("70000");
+  }
+
+  @Test
+  void prediction_retention_is_30_days_by_default_zero_keeps_all_and_under_an_hour_is_refused() {
+    assertThat(HubConfig.defaults(dir).predictionRetention()).isEqualTo(Duration.ofDays(30));
+    assertThat(HubConfig.defaults(dir).withPredictionRetention(Duration.ZERO).predictionRetention())
+        .isZero();
+    assertThatThrownBy(() -> HubConfig.defaults(dir).withPredictionRetention(Duration.ofMinutes(5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("predictionRetention must be 1 h or more")
+        .hasMessageContaining("PT5M");
   }
 
   @Test

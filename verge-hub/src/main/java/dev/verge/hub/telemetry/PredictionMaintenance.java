@@ -113,8 +113,8 @@ public final class PredictionMaintenance implements AutoCloseable {
       LOG.log(
           System.Logger.Level.ERROR,
           "predictions upkeep (partitions, retention) failed; retrying in "
-              + interval.toSeconds()
-              + " s",
+              + interval.toMillis()
+              + " ms",
           e);
     }
   }
