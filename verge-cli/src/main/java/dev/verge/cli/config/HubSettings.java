@@ -40,6 +40,15 @@ public final class HubSettings {
           () -> HubConfig.DEFAULT_ROLLOUT_LEASE,
           "30s");
 
+  public static final Setting<Duration> PREDICTION_RETENTION =
+      Setting.of(
+          SECTION,
+          "prediction-retention",
+          Parsers.retention(),
+          "days (30d) or hours (36h), or none to keep every prediction",
+          () -> HubConfig.DEFAULT_PREDICTION_RETENTION,
+          "30d");
+
   public static final Setting<String> BIND =
       Setting.of(
           SECTION,
@@ -122,6 +131,7 @@ public final class HubSettings {
           STORE_POOL,
           BUNDLES,
           ROLLOUT_LEASE,
+          PREDICTION_RETENTION,
           BIND,
           PORT,
           TRUST,
@@ -164,7 +174,8 @@ public final class HubSettings {
         .withMetricsOpen(settings.get(METRICS_OPEN))
         .withPostgres(postgres(settings))
         .withBundlesDir(settings.get(BUNDLES))
-        .withRolloutLease(settings.get(ROLLOUT_LEASE));
+        .withRolloutLease(settings.get(ROLLOUT_LEASE))
+        .withPredictionRetention(settings.get(PREDICTION_RETENTION));
   }
 
   /** The PostgreSQL server the store setting names, or null for the embedded SQLite store. */
