@@ -239,7 +239,8 @@ public final class SqlTelemetryStore implements TelemetryStore {
       sql.append(" AND device_id = :device");
     }
     if (after != null) {
-      // A row value, so that the index on (model, version, time_ms, device_id, sequence) seeks.
+      // A row value after the page before. SQLite seeks the index on one lower bound of time_ms
+      // only, so :from is raised to the page's time below rather than given as a second bound.
       sql.append(
           " AND (time_ms, device_id, sequence) > (:afterTime, :afterDevice, :afterSequence)");
     }
@@ -248,7 +249,8 @@ public final class SqlTelemetryStore implements TelemetryStore {
         h -> {
           var q = bindQuery(h.createQuery(sql.toString()), query).bind("limit", limit);
           if (after != null) {
-            q.bind("afterTime", after.timeMs())
+            q.bind("from", Math.max(query.from().toEpochMilli(), after.timeMs()))
+                .bind("afterTime", after.timeMs())
                 .bind("afterDevice", after.deviceId())
                 .bind("afterSequence", after.sequence());
           }
