@@ -53,6 +53,7 @@ public class IngestBenchmark {
   public String store;
 
   private Path dir;
+  private Instant start;
   private Database db;
   private SqlTelemetryStore telemetry;
   private final java.util.concurrent.atomic.AtomicLong batches =
@@ -76,6 +77,8 @@ public class IngestBenchmark {
       }
       default -> throw new IllegalArgumentException("unknown store " + store);
     }
+    start = Instant.now();
+    telemetry.maintain(start, java.time.Duration.ZERO);
     SqlDeviceStore devices = new SqlDeviceStore(db);
     for (int d = 0; d < DEVICES; d++) {
       String id = "dev-" + d;
@@ -106,7 +109,19 @@ public class IngestBenchmark {
     long n = batches.getAndIncrement();
     String device = "dev-" + n % DEVICES;
     long first = (n / DEVICES) * BATCH + 1;
-    List<Prediction> records = new ArrayList<>(StoreFixtures.records(first, first + BATCH - 1));
+    List<Prediction> records = new ArrayList<>(BATCH);
+    for (Prediction r : StoreFixtures.records(first, first + BATCH - 1)) {
+      records.add(
+          new Prediction(
+              r.sequence(),
+              start.plusNanos(r.sequence() * 1_001),
+              r.model(),
+              r.version(),
+              r.latencyMicros(),
+              r.requestId(),
+              r.outputs(),
+              r.inputs()));
+    }
     return telemetry.recordBatch(device, "batch-" + n, records, Instant.now()).added();
   }
 }

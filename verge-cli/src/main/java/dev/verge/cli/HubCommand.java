@@ -85,6 +85,14 @@ final class HubCommand implements Runnable {
   String deviceOfflineAfter;
 
   @Option(
+      names = "--prediction-retention",
+      paramLabel = "DAYS",
+      description =
+          "How long predictions are kept, by the time the device made them: 30d, 36h, or none"
+              + " for ever (default ${DEFAULT-VALUE}).")
+  String predictionRetention;
+
+  @Option(
       names = "--store-pool",
       paramLabel = "N",
       description = "Connections to PostgreSQL this hub holds open (default ${DEFAULT-VALUE}).")

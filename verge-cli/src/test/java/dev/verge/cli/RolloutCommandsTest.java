@@ -414,8 +414,11 @@ class RolloutCommandsTest {
             "--selector",
             "site notin (north,plant-7)");
 
+    // The agent's hardware profile is there too, as the reserved verge.io/ labels.
     assertThat(labelled.out())
-        .isEqualTo("Labels of pump-1 (" + one.deviceId() + "): {site=plant-7}\n");
+        .startsWith("Labels of pump-1 (" + one.deviceId() + "): {site=plant-7, verge.io/")
+        .contains("verge.io/arch=")
+        .doesNotContain("site=north");
     assertThat(deployed.out()).startsWith("Deployment 1: pump v1 to 1 device(s)");
     assertThat(none.exit()).as(none.toString()).isZero();
     assertThat(none.said())
@@ -449,7 +452,7 @@ class RolloutCommandsTest {
     JsonNode json = succeeds("devices", "explain", "pump-1", "-o", "json").json();
 
     assertThat(explained.out())
-        .startsWith("Device pump-1 (" + agent.deviceId() + "), labels {site=north}\n")
+        .startsWith("Device pump-1 (" + agent.deviceId() + "), labels {site=north, verge.io/")
         .containsPattern("(?m)^pump\\s+wins\\s+2\\s+1 \\(rollback\\)\\s+10\\s+\\S+\\s+site=north")
         .containsPattern("(?m)^\\s+overridden\\s+1\\s+2\\s+0\\s+\\S+\\s+all");
     assertThat(json.path("models").get(0).path("winner").path("deploymentId").asLong())

@@ -22,6 +22,7 @@ import dev.verge.hub.rollout.Fleet;
 import dev.verge.hub.rollout.Rollouts;
 import dev.verge.hub.store.Database;
 import dev.verge.hub.store.PostgresChangeListener;
+import dev.verge.hub.telemetry.PredictionMaintenance;
 import dev.verge.hub.telemetry.SqlTelemetryStore;
 import dev.verge.hub.telemetry.Telemetry;
 import java.io.IOException;
@@ -56,6 +57,7 @@ public final class Hub implements AutoCloseable {
   private final HubServer server;
   private final HubMetrics metrics;
   private final PostgresChangeListener peers;
+  private final PredictionMaintenance upkeep;
   private final DataLock lock;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -70,6 +72,7 @@ public final class Hub implements AutoCloseable {
       HubServer server,
       HubMetrics metrics,
       PostgresChangeListener peers,
+      PredictionMaintenance upkeep,
       DataLock lock) {
     this.config = config;
     this.store = store;
@@ -80,6 +83,7 @@ public final class Hub implements AutoCloseable {
     this.server = server;
     this.metrics = metrics;
     this.peers = peers;
+    this.upkeep = upkeep;
     this.lock = lock;
     this.port = server.address().getPort();
   }
@@ -130,11 +134,16 @@ public final class Hub implements AutoCloseable {
     }
     LastContacts contacts = null;
     PostgresChangeListener peers = null;
+    PredictionMaintenance upkeep = null;
     try {
       // Every feature store shares the one database (and its single writer).
       var deviceStore = new SqlDeviceStore(store);
       var telemetryStore = new SqlTelemetryStore(store);
       AdminToken admin = AdminToken.initialize(new SqlSettingsStore(store), dataDir);
+      // Before serving: the day partitions ahead exist before the first batch.
+      upkeep =
+          PredictionMaintenance.start(
+              telemetryStore, clock, config.predictionRetention(), PredictionMaintenance.INTERVAL);
       contacts = LastContacts.start(deviceStore, LastContacts.FLUSH_INTERVAL);
       Devices devices =
           new Devices(deviceStore, telemetryStore, contacts, clock, config.deviceOfflineAfter());
@@ -153,6 +162,7 @@ public final class Hub implements AutoCloseable {
               rolloutConfig(config),
               changes::signal);
       HubMetrics metrics = new HubMetrics(devices, rollouts, config.metricsOpen());
+      metrics.predictionUpkeep(upkeep);
       ModelRegistry models =
           new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
       models.removeStaleUploads();
@@ -176,7 +186,9 @@ public final class Hub implements AutoCloseable {
               idleTimeout,
               observed -> metrics.http().record(observed));
       Hub hub =
-          new Hub(config, store, contacts, admin, desired, rollouts, server, metrics, peers, lock);
+          new Hub(
+              config, store, contacts, admin, desired, rollouts, server, metrics, peers, upkeep,
+              lock);
       rollouts.engine().start();
       LOG.log(
           System.Logger.Level.INFO,
@@ -191,6 +203,9 @@ public final class Hub implements AutoCloseable {
               : "PostgreSQL at " + store.name());
       return hub;
     } catch (RuntimeException e) {
+      if (upkeep != null) {
+        upkeep.close();
+      }
       if (peers != null) {
         peers.close();
       }
@@ -300,6 +315,7 @@ public final class Hub implements AutoCloseable {
       server.close();
     } finally {
       rollouts.close();
+      upkeep.close();
       metrics.close();
       contacts.close(); // after the server, so that the last calls' contacts are written
       if (peers != null) {

@@ -28,6 +28,9 @@ import java.util.List;
  * @param deviceOfflineAfter a device whose last contact is older than this is offline (the device
  *     search's {@code status} and a device's {@code online}); 90 s by default, three of the agent's
  *     30 s report heartbeats
+ * @param predictionRetention how long predictions are kept, by the time the device made them
+ *     (PostgreSQL drops whole days once all of a day is that old); 30 days by default, zero keeps
+ *     every prediction
  */
 public record HubConfig(
     Path dataDir,
@@ -39,13 +42,15 @@ public record HubConfig(
     PostgresServer postgres,
     Path bundlesDir,
     Duration rolloutLease,
-    Duration deviceOfflineAfter) {
+    Duration deviceOfflineAfter,
+    Duration predictionRetention) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8420;
   public static final long DEFAULT_MAX_BUNDLE_BYTES = 2L * 1024 * 1024 * 1024;
   public static final Duration DEFAULT_ROLLOUT_LEASE = Duration.ofSeconds(30);
   public static final Duration DEFAULT_DEVICE_OFFLINE_AFTER = Duration.ofSeconds(90);
+  public static final Duration DEFAULT_PREDICTION_RETENTION = Duration.ofDays(30);
 
   public HubConfig {
     if (dataDir == null) {
@@ -80,12 +85,32 @@ public record HubConfig(
           "deviceOfflineAfter must be 1 s or more (contacts are written each second), got "
               + deviceOfflineAfter);
     }
+    predictionRetention =
+        predictionRetention == null ? DEFAULT_PREDICTION_RETENTION : predictionRetention;
+    if (predictionRetention.isNegative()
+        || (!predictionRetention.isZero()
+            && predictionRetention.compareTo(Duration.ofHours(1)) < 0)) {
+      throw new IllegalArgumentException(
+          "predictionRetention must be 1 h or more, or zero to keep every prediction, got "
+              + predictionRetention);
+    }
   }
 
   /** A hub whose {@code /metrics} needs the admin token. */
   public HubConfig(
       Path dataDir, String bindAddress, int port, long maxBundleBytes, List<Path> trustedKeys) {
-    this(dataDir, bindAddress, port, maxBundleBytes, trustedKeys, false, null, null, null, null);
+    this(
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        false,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   /** Listens on {@value #DEFAULT_BIND_ADDRESS}:{@value #DEFAULT_PORT}, 2 GiB bundles, no keys. */
@@ -105,7 +130,8 @@ public record HubConfig(
         postgres,
         bundlesDir,
         rolloutLease,
-        deviceOfflineAfter);
+        deviceOfflineAfter,
+        predictionRetention);
   }
 
   public HubConfig withPort(int port) {
@@ -119,7 +145,8 @@ public record HubConfig(
         postgres,
         bundlesDir,
         rolloutLease,
-        deviceOfflineAfter);
+        deviceOfflineAfter,
+        predictionRetention);
   }
 
   public HubConfig withMaxBundleBytes(long maxBundleBytes) {
@@ -133,7 +160,8 @@ public record HubConfig(
         postgres,
         bundlesDir,
         rolloutLease,
-        deviceOfflineAfter);
+        deviceOfflineAfter,
+        predictionRetention);
   }
 
   public HubConfig withTrustedKeys(List<Path> trustedKeys) {
@@ -147,7 +175,8 @@ public record HubConfig(
         postgres,
         bundlesDir,
         rolloutLease,
-        deviceOfflineAfter);
+        deviceOfflineAfter,
+        predictionRetention);
   }
 
   /** Serves {@code /metrics} without the admin token; {@link Hub#start} refuses it off loopback. */
@@ -162,7 +191,8 @@ public record HubConfig(
         postgres,
         bundlesDir,
         rolloutLease,
-        deviceOfflineAfter);
+        deviceOfflineAfter,
+        predictionRetention);
   }
 
   /** Keeps the hub's tables in {@code server}'s database; null for the embedded SQLite store. */
@@ -177,7 +207,8 @@ public record HubConfig(
         server,
         bundlesDir,
         rolloutLease,
-        deviceOfflineAfter);
+        deviceOfflineAfter,
+        predictionRetention);
   }
 
   /** Keeps bundles in {@code folder} (null: {@code dataDir/bundles}). */
@@ -192,7 +223,8 @@ public record HubConfig(
         postgres,
         folder,
         rolloutLease,
-        deviceOfflineAfter);
+        deviceOfflineAfter,
+        predictionRetention);
   }
 
   /** Lets another hub take over this hub's rollouts {@code lease} after it last stepped them. */
@@ -207,7 +239,8 @@ public record HubConfig(
         postgres,
         bundlesDir,
         lease,
-        deviceOfflineAfter);
+        deviceOfflineAfter,
+        predictionRetention);
   }
 
   /** Counts a device offline once its last contact is older than {@code after}. */
@@ -222,7 +255,24 @@ public record HubConfig(
         postgres,
         bundlesDir,
         rolloutLease,
-        after);
+        after,
+        predictionRetention);
+  }
+
+  /** Keeps predictions {@code retention} by their own time; zero keeps every one. */
+  public HubConfig withPredictionRetention(Duration retention) {
+    return new HubConfig(
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        postgres,
+        bundlesDir,
+        rolloutLease,
+        deviceOfflineAfter,
+        retention);
   }
 
   /** The folder bundles are kept in. */

@@ -32,6 +32,17 @@ class HubConfigTest {
   }
 
   @Test
+  void prediction_retention_is_30_days_by_default_zero_keeps_all_and_under_an_hour_is_refused() {
+    assertThat(HubConfig.defaults(dir).predictionRetention()).isEqualTo(Duration.ofDays(30));
+    assertThat(HubConfig.defaults(dir).withPredictionRetention(Duration.ZERO).predictionRetention())
+        .isZero();
+    assertThatThrownBy(() -> HubConfig.defaults(dir).withPredictionRetention(Duration.ofMinutes(5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("predictionRetention must be 1 h or more")
+        .hasMessageContaining("PT5M");
+  }
+
+  @Test
   void rejects_non_positive_max_bundle_bytes_naming_it() {
     assertThatThrownBy(() -> HubConfig.defaults(dir).withMaxBundleBytes(0))
         .isInstanceOf(IllegalArgumentException.class)

@@ -30,6 +30,8 @@ class OpenApiTest {
           "GET /api/v1/models",
           "GET /api/v1/models/{name}",
           "GET /api/v1/models/{name}/versions/{version}",
+          "GET /api/v1/models/{name}/versions/{version}/predictions",
+          "GET /api/v1/models/{name}/versions/{version}/predictions/aggregates",
           "POST /api/v1/enrollment-tokens",
           "GET /api/v1/devices",
           "GET /api/v1/devices/{id}",

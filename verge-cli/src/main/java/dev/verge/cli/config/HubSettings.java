@@ -49,6 +49,14 @@ public final class HubSettings {
               + " 30 s)",
           () -> HubConfig.DEFAULT_DEVICE_OFFLINE_AFTER,
           "90s");
+  public static final Setting<Duration> PREDICTION_RETENTION =
+      Setting.of(
+          SECTION,
+          "prediction-retention",
+          Parsers.retention(),
+          "days (30d) or hours (36h), or none to keep every prediction",
+          () -> HubConfig.DEFAULT_PREDICTION_RETENTION,
+          "30d");
 
   public static final Setting<String> BIND =
       Setting.of(
@@ -133,6 +141,7 @@ public final class HubSettings {
           BUNDLES,
           ROLLOUT_LEASE,
           DEVICE_OFFLINE_AFTER,
+          PREDICTION_RETENTION,
           BIND,
           PORT,
           TRUST,
@@ -176,7 +185,8 @@ public final class HubSettings {
         .withPostgres(postgres(settings))
         .withBundlesDir(settings.get(BUNDLES))
         .withRolloutLease(settings.get(ROLLOUT_LEASE))
-        .withDeviceOfflineAfter(settings.get(DEVICE_OFFLINE_AFTER));
+        .withDeviceOfflineAfter(settings.get(DEVICE_OFFLINE_AFTER))
+        .withPredictionRetention(settings.get(PREDICTION_RETENTION));
   }
 
   /** The PostgreSQL server the store setting names, or null for the embedded SQLite store. */

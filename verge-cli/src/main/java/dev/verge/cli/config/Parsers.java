@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 /** Turn a setting's text into its value, or say in a few words why not. */
 final class Parsers {
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+  private static final Pattern RETENTION = Pattern.compile("(\\d{1,6})(d|h)");
   private static final Pattern BYTE_RATE = Pattern.compile("(\\d{1,18}) ?([A-Za-z]{1,3})?(?:/s)?");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
 
@@ -108,6 +109,28 @@ final class Parsers {
             throw new IllegalArgumentException("is zero");
           }
           return value;
+        });
+  }
+
+  /**
+   * How long to keep something: whole days ({@code 30d}) or hours ({@code 36h}), at least an hour;
+   * {@code 0} or {@code none} for ever (zero).
+   */
+  static Function<List<String>, Duration> retention() {
+    return one(
+        text -> {
+          if (text.equals("0") || text.equalsIgnoreCase("none")) {
+            return Duration.ZERO;
+          }
+          Matcher match = RETENTION.matcher(text);
+          if (!match.matches()) {
+            throw new IllegalArgumentException("is not a number of days (30d) or hours (36h)");
+          }
+          long amount = Long.parseLong(match.group(1));
+          if (amount == 0) {
+            throw new IllegalArgumentException("is zero; say 0 or none to keep everything");
+          }
+          return match.group(2).equals("d") ? Duration.ofDays(amount) : Duration.ofHours(amount);
         });
   }
 

@@ -62,6 +62,20 @@ class StoreSettingsTest {
   }
 
   @Test
+  void prediction_retention_takes_days_or_hours_or_none_and_refuses_anything_else() {
+    assertThat(config(Map.of()).predictionRetention()).isEqualTo(Duration.ofDays(30));
+    assertThat(config(Map.of("prediction-retention", "7d")).predictionRetention())
+        .isEqualTo(Duration.ofDays(7));
+    assertThat(config(Map.of("prediction-retention", "36h")).predictionRetention())
+        .isEqualTo(Duration.ofHours(36));
+    assertThat(config(Map.of("prediction-retention", "none")).predictionRetention()).isZero();
+    assertThatThrownBy(() -> config(Map.of("prediction-retention", "5m")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("prediction-retention = '5m' (flag --prediction-retention)")
+        .hasMessageContaining("is not a number of days (30d) or hours (36h)");
+  }
+
+  @Test
   void a_bad_store_url_is_refused_naming_the_setting_without_its_password() {
     assertThatThrownBy(() -> config(Map.of("store", "postgresql://verge:hunter2@db.internal")))
         .isInstanceOf(ConfigException.class)

@@ -31,6 +31,18 @@ public final class ApiPaths {
   public static final String DEVICES = PREFIX + "/devices";
   public static final String DEPLOYMENTS = PREFIX + "/deployments";
 
+  /**
+   * {@code GET MODELS/{name}/versions/{version}/predictions} (admin): a {@link PredictionPage},
+   * {@code ?from=&to=&device=&limit=&cursor=}.
+   */
+  public static final String VERSION_PREDICTIONS_SUFFIX = "/predictions";
+
+  /**
+   * {@code GET MODELS/{name}/versions/{version}/predictions/aggregates} (admin): {@link
+   * PredictionAggregates}, {@code ?from=&to=&device=&bucket=1m|1h|1d}.
+   */
+  public static final String AGGREGATES_SUFFIX = "/predictions/aggregates";
+
   /** {@code GET DEVICES/{id}/explain}: which deployment gives the device each model. */
   public static final String EXPLAIN_SUFFIX = "/explain";
 
@@ -68,6 +80,11 @@ public final class ApiPaths {
 
   public static String events(String deviceId) {
     return DEVICE + deviceId + EVENTS_SUFFIX;
+  }
+
+  /** {@code MODELS/{name}/versions/{version}}. */
+  public static String modelVersion(String name, long version) {
+    return MODELS + "/" + name + "/versions/" + version;
   }
 
   public static String deployment(long id) {

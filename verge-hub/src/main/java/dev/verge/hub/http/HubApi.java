@@ -17,7 +17,9 @@ import dev.verge.core.api.EventView;
 import dev.verge.core.api.LabelChange;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.ModelView;
+import dev.verge.core.api.PredictionAggregates;
 import dev.verge.core.api.PredictionBatch;
+import dev.verge.core.api.PredictionPage;
 import dev.verge.core.api.PublisherKeyRequest;
 import dev.verge.core.api.PublisherKeyView;
 import dev.verge.core.api.ReportedState;
@@ -38,11 +40,14 @@ import dev.verge.hub.event.DeviceEvents;
 import dev.verge.hub.model.BundleFile;
 import dev.verge.hub.model.Published;
 import dev.verge.hub.store.Created;
+import dev.verge.hub.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -114,6 +119,27 @@ final class HubApi {
             .guard(admin)
             .summary("One published version")
             .responds(200, Body.json(ModelVersionView.class)));
+    String versionPath = ApiPaths.MODELS + "/{name}/versions/{version}";
+    routes.add(
+        Route.get(versionPath + ApiPaths.VERSION_PREDICTIONS_SUFFIX, this::versionPredictions)
+            .guard(admin)
+            .summary(
+                "The version's predictions, oldest first, a page at a time: ?from=&to= (ISO-8601"
+                    + " instants, the prediction's own time, to exclusive; default: all),"
+                    + " ?device=ID, ?limit=N (default 100, at most "
+                    + Telemetry.MAX_PAGE
+                    + "), ?cursor= (the page before's next)")
+            .responds(200, Body.json(PredictionPage.class)));
+    routes.add(
+        Route.get(versionPath + ApiPaths.AGGREGATES_SUFFIX, this::aggregates)
+            .guard(admin)
+            .summary(
+                "The version's prediction count and latency (mean, min, p50, p95, p99, max) per"
+                    + " bucket: ?bucket=1m|1h|1d (default 1h), ?from=&to= (default: the day up to"
+                    + " now; at most "
+                    + Telemetry.MAX_BUCKETS
+                    + " buckets), ?device=ID")
+            .responds(200, Body.json(PredictionAggregates.class)));
     routes.add(
         Route.post(
                 ApiPaths.ENROLLMENT_TOKENS,
@@ -377,6 +403,65 @@ final class HubApi {
     long after = number(call, "after", -1, Long.MAX_VALUE, -1);
     int limit = (int) number(call, "limit", 1, DeviceEvents.MAX_LIST, 100);
     call.json(200, hub.events().list(id, after, limit));
+  }
+
+  private void versionPredictions(Exchange call) throws IOException {
+    String model = call.param("name");
+    long version = call.longParam("version");
+    hub.models().version(model, version); // An unknown version is a 404, not an empty page.
+    call.json(
+        200,
+        hub.telemetry()
+            .page(
+                model,
+                version,
+                instant(call, "from"),
+                instant(call, "to"),
+                text(call, "device"),
+                (int) number(call, "limit", 1, Telemetry.MAX_PAGE, 100),
+                text(call, "cursor")));
+  }
+
+  private void aggregates(Exchange call) throws IOException {
+    String model = call.param("name");
+    long version = call.longParam("version");
+    hub.models().version(model, version);
+    call.json(
+        200,
+        hub.telemetry()
+            .aggregates(
+                model,
+                version,
+                instant(call, "from"),
+                instant(call, "to"),
+                text(call, "device"),
+                text(call, "bucket")));
+  }
+
+  /** A query parameter that is an ISO-8601 instant, or null when absent. */
+  private static Instant instant(Exchange call, String name) {
+    Optional<String> value = call.query(name);
+    if (value.isEmpty()) {
+      return null;
+    }
+    try {
+      return Instant.parse(value.get());
+    } catch (DateTimeParseException e) {
+      throw new HubException.InvalidInput(
+          name
+              + " must be an ISO-8601 instant such as 2026-01-01T00:00:00Z, got '"
+              + value.get()
+              + "'");
+    }
+  }
+
+  /** A query parameter, or null when absent; empty is refused, naming it. */
+  private static String text(Exchange call, String name) {
+    Optional<String> value = call.query(name);
+    if (value.isPresent() && value.get().isEmpty()) {
+      throw new HubException.InvalidInput(name + " must not be empty when given");
+    }
+    return value.orElse(null);
   }
 
   private static long number(Exchange call, String name, long min, long max, long fallback) {

@@ -10,6 +10,7 @@ import dev.verge.hub.model.PublishListener;
 import dev.verge.hub.model.Published;
 import dev.verge.hub.rollout.Rollouts;
 import dev.verge.hub.telemetry.IngestListener;
+import dev.verge.hub.telemetry.PredictionMaintenance;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -85,6 +86,25 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
     publishes("created");
     publishes("unchanged");
     ingestedRecords();
+  }
+
+  /** Counts what the predictions' upkeep (partitions, retention) did and how often it failed. */
+  public void predictionUpkeep(PredictionMaintenance upkeep) {
+    FunctionCounter.builder(
+            "verge.hub.prediction.upkeep.failures", upkeep, PredictionMaintenance::failures)
+        .description(
+            "Prediction upkeep rounds (partitions, retention) that failed (logged; retried)")
+        .register(registry);
+    FunctionCounter.builder(
+            "verge.hub.prediction.upkeep.rows.deleted", upkeep, PredictionMaintenance::rowsDeleted)
+        .description("Predictions past retention deleted row by row")
+        .register(registry);
+    FunctionCounter.builder(
+            "verge.hub.prediction.upkeep.partitions.dropped",
+            upkeep,
+            PredictionMaintenance::partitionsDropped)
+        .description("Day partitions of predictions past retention dropped (PostgreSQL)")
+        .register(registry);
   }
 
   private void gauge(

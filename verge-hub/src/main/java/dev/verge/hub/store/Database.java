@@ -73,6 +73,8 @@ public final class Database implements AutoCloseable {
 
     <T> T write(Work<T> work);
 
+    <T> T writeCommitted(Work<T> work);
+
     void close();
   }
 
@@ -211,6 +213,17 @@ public final class Database implements AutoCloseable {
     return connections.write(work);
   }
 
+  /**
+   * As {@link #write}, but on PostgreSQL at {@code READ COMMITTED}: for maintenance that adjusts
+   * rows the ingest path updates all the time (an {@code UPDATE ... SET n = n - :k} waits for the
+   * row instead of failing as a serialization conflict the way it would, again and again, beside a
+   * busy fleet). Only for work that is safe without a snapshot: single-row arithmetic, DDL.
+   */
+  public <T> T writeCommitted(Work<T> work) {
+    requireOpen();
+    return connections.writeCommitted(work);
+  }
+
   private void requireOpen() {
     if (closed) {
       throw new HubException.StoreBusy("the hub store is closed", null);
@@ -299,6 +312,11 @@ public final class Database implements AutoCloseable {
       }
     }
 
+    @Override
+    public <T> T writeCommitted(Work<T> work) {
+      return write(work); // One writer at a time: every write transaction is serializable.
+    }
+
     private Handle borrowReader() {
       try {
         return readers.take();
@@ -371,9 +389,18 @@ public final class Database implements AutoCloseable {
 
     @Override
     public <T> T write(Work<T> work) {
+      return write(TransactionIsolationLevel.SERIALIZABLE, work);
+    }
+
+    @Override
+    public <T> T writeCommitted(Work<T> work) {
+      return write(TransactionIsolationLevel.READ_COMMITTED, work);
+    }
+
+    private <T> T write(TransactionIsolationLevel isolation, Work<T> work) {
       for (int attempt = 1; ; attempt++) {
         try {
-          return jdbi.inTransaction(TransactionIsolationLevel.SERIALIZABLE, work::run);
+          return jdbi.inTransaction(isolation, work::run);
         } catch (JdbiException e) {
           SQLException sql = sqlCause(e);
           if (sql == null || !RETRYABLE.contains(sql.getSQLState())) {

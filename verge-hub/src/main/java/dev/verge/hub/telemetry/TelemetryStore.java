@@ -1,5 +1,6 @@
 package dev.verge.hub.telemetry;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -27,4 +28,27 @@ public interface TelemetryStore {
 
   /** Of these devices (a page's worth), each with any stored records and how many. */
   Map<String, Long> storedCounts(Collection<String> deviceIds);
+
+  /**
+   * Up to {@code limit} of the predictions {@code query} selects, in (time, device, sequence)
+   * order, after {@code after} (null: from the first). Read on an index, never more than {@code
+   * limit} rows.
+   */
+  List<DevicePrediction> versionPredictions(VersionQuery query, PageKey after, int limit);
+
+  /**
+   * The predictions {@code query} selects, per bucket of {@code bucket} (buckets start at whole
+   * multiples of it since the epoch, in UTC), oldest first; buckets without any are left out.
+   */
+  List<LatencyBucket> aggregates(VersionQuery query, Duration bucket);
+
+  /**
+   * One round of upkeep at {@code now}: on PostgreSQL, the day partitions from a week back to a
+   * week ahead are created where missing and those wholly older than {@code retention} dropped; on
+   * both, predictions older than {@code retention} outside a droppable partition are deleted in
+   * bounded batches. The stored counts ({@link #storedCount}) go down by what went. {@code
+   * retention} zero keeps every prediction. Safe beside ingestion and beside other hubs doing the
+   * same.
+   */
+  Maintained maintain(Instant now, Duration retention);
 }
