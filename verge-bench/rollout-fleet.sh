@@ -5,7 +5,10 @@
 # long-polling, publishes pump v1 (an ONNX Identity graph carrying a 1 MiB initializer, written
 # here byte by byte), deploys it with a 1% canary and waves 10%, 50%, 100%, soak 0, and prints
 # the time from the deployment to COMPLETED (and to every device running v1), the hub's CPU
-# seconds over that time and its resident memory at the end.
+# seconds over that time and its resident memory at the end. ROLLOUT_SIM_ARGS (default
+# `--wait 30`, long polls as agents do) are passed to `verge sim`: a fleet larger than a process's
+# open files (20,000 here) polls plainly through a shared set of connections instead, e.g.
+# `--wait 0 --interval 10s --max-in-flight 4000`.
 # Usage: verge-bench/rollout-fleet.sh    Needs python3 and curl. Leaves nothing behind.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,8 +61,9 @@ token="$work/hub/admin.token"
 "$hub_bin" model push "$work/pump-1.vbundle" --token-file "$token" >/dev/null
 size=$(stat -c %s "$work/pump-1.vbundle")
 
-start_sim "$sim_bin" rollout-fleet "$devices" --wait 30
-sleep 35 # Every device is waiting in a long poll.
+read -r -a sim_args <<<"${ROLLOUT_SIM_ARGS:---wait 30}"
+start_sim "$sim_bin" rollout-fleet "$devices" "${sim_args[@]}"
+sleep 35 # Every device has polled (and is waiting in a long poll, when it long-polls).
 
 cpu_start=$(ticks "$hub_pid")
 start=$(date +%s.%N)
@@ -78,7 +82,7 @@ done
 all=$(date +%s.%N)
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$hub_pid/status")
 hz=$(getconf CLK_TCK)
-echo "hub: $hub_bin; $devices simulated devices long-polling, bundle $size bytes"
+echo "hub: $hub_bin; $devices simulated devices (sim ${sim_args[*]}), bundle $size bytes"
 python3 - "$start" "$completed" "$all" "$cpu_start" "$cpu_end" "$hz" "$rss" <<'PY'
 import sys
 start, completed, everyone, c0, c1, hz, rss = map(float, sys.argv[1:])

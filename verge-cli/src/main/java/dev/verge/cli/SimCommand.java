@@ -97,6 +97,24 @@ final class SimCommand implements Runnable {
   Duration duration;
 
   @Option(
+      names = "--report-interval",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      defaultValue = "30s",
+      description =
+          "How often a device reports with nothing new (default ${DEFAULT-VALUE}, the agent's).")
+  Duration reportInterval;
+
+  @Option(
+      names = "--max-in-flight",
+      paramLabel = "N",
+      defaultValue = "" + SimOptions.DEFAULT_MAX_IN_FLIGHT,
+      description =
+          "Requests (so connections) of all devices at once (default ${DEFAULT-VALUE}); a fleet"
+              + " larger than a process's open files polls through this many.")
+  int maxInFlight;
+
+  @Option(
       names = "--seed",
       defaultValue = "1",
       paramLabel = "N",
@@ -127,9 +145,10 @@ final class SimCommand implements Runnable {
               mode,
               installTime,
               failRate,
-              Duration.ofSeconds(30),
+              reportInterval,
               seed,
-              64);
+              64,
+              maxInFlight);
     } catch (IllegalArgumentException e) {
       throw new CommandFailedException(e.getMessage());
     }

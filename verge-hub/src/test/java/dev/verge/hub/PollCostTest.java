@@ -2,14 +2,18 @@ package dev.verge.hub;
 
 import static dev.verge.hub.store.StoreFixtures.records;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
 import dev.verge.core.api.EnrollmentTokenRequest;
+import dev.verge.core.api.ReportedState;
+import dev.verge.core.testing.TestClock;
 import dev.verge.hub.auth.AdminToken;
 import dev.verge.hub.auth.Authenticator;
 import dev.verge.hub.device.DesiredChanges;
 import dev.verge.hub.device.DesiredStates;
+import dev.verge.hub.device.Devices;
 import dev.verge.hub.device.Enrollment;
 import dev.verge.hub.device.LastContacts;
 import dev.verge.hub.rollout.Fleet;
@@ -18,6 +22,7 @@ import dev.verge.hub.store.DatabaseStores;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -137,5 +142,39 @@ class PollCostTest {
     assertThat(sql)
         .allSatisfy(s -> assertThat(s.strip().toUpperCase()).startsWith("SELECT"))
         .hasSizeLessThanOrEqualTo(3);
+  }
+
+  /**
+   * Issue 10: an idle agent reports every 30 s with nothing new, and each report was a write
+   * transaction; at 100,000 devices, thousands a second. One repeating the last report this hub
+   * stored runs no statement, a changed one is written, and so is a repeat after {@code
+   * Devices.REWRITE_AFTER}.
+   */
+  @Test
+  void a_report_repeating_the_last_one_runs_no_statement_and_a_changed_one_is_written() {
+    EnrollResponse device = enroll("edge");
+    TestClock clock = new TestClock(Instant.parse("2026-12-02T10:00:00Z"));
+    Devices devices =
+        new Devices(stores.devices(), stores.telemetry(), contacts, clock, Duration.ofSeconds(90));
+    ReportedState idle = new ReportedState("1.0", List.of(), 0, 0);
+    String id = device.deviceId();
+
+    assertThat(devices.report(id, idle)).isTrue();
+    statements.clear();
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(devices.report(id, idle)).isFalse();
+    assertThat(statements).isEmpty();
+
+    ReportedState busy = new ReportedState("1.0", List.of(), 3, 0);
+    assertThat(devices.report(id, busy)).isTrue();
+    assertThat(stores.devices().device(id).orElseThrow().reported()).isEqualTo(busy);
+    assertThat(devices.report(id, idle)).isTrue(); // Back to an earlier report: news again.
+
+    clock.advance(Duration.ofMinutes(5));
+    statements.clear();
+    assertThat(devices.report(id, idle)).isTrue();
+    assertThat(statements).anyMatch(sql -> sql.strip().toUpperCase().startsWith("UPDATE"));
+    assertThatThrownBy(() -> devices.report("no-such-device", idle))
+        .isInstanceOf(HubException.NoSuchDevice.class);
   }
 }

@@ -52,6 +52,10 @@ public final class FleetSimulator implements AutoCloseable {
 
   private final SimOptions options;
   private final HttpClient http;
+
+  /** Slots for requests in flight, shared by every device ({@link SimOptions#maxInFlight}). */
+  private final Semaphore inFlight;
+
   private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
   private final List<Device> devices = new CopyOnWriteArrayList<>();
   private final List<Future<?>> loops = new CopyOnWriteArrayList<>();
@@ -101,6 +105,7 @@ public final class FleetSimulator implements AutoCloseable {
 
   private FleetSimulator(SimOptions options) {
     this.options = options;
+    this.inFlight = new Semaphore(options.maxInFlight());
     this.http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -328,6 +333,15 @@ public final class FleetSimulator implements AutoCloseable {
             .header("Authorization", "Bearer " + d.credential)
             .GET()
             .build();
+    inFlight.acquire();
+    try {
+      fetch(request, m);
+    } finally {
+      inFlight.release();
+    }
+  }
+
+  private void fetch(HttpRequest request, DesiredModel m) throws IOException, InterruptedException {
     HttpResponse<InputStream> reply;
     try {
       reply = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -407,6 +421,7 @@ public final class FleetSimulator implements AutoCloseable {
   private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
     boolean idempotent = request.method().equals("GET") || request.method().equals("PUT");
     for (int attempt = 1; ; attempt++) {
+      inFlight.acquire();
       try {
         return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
       } catch (IOException e) {
@@ -416,6 +431,8 @@ public final class FleetSimulator implements AutoCloseable {
         }
         throw new IOException(
             request.method() + " " + request.uri().getPath() + ": " + e.getMessage(), e);
+      } finally {
+        inFlight.release();
       }
     }
   }

@@ -21,6 +21,9 @@ import java.util.Map;
  * @param reportInterval how often a device reports with nothing new (the agent's is 30 s)
  * @param seed for the random install times and failures
  * @param enrollConcurrency enrollments in flight at once
+ * @param maxInFlight requests of all devices in flight at once, so connections too: each process
+ *     here may hold some 20,000 open files, so a fleet larger than that polls through a shared pool
+ *     instead of each device holding a connection (a device waits for a free slot)
  */
 public record SimOptions(
     URI hub,
@@ -35,7 +38,11 @@ public record SimOptions(
     double failRate,
     Duration reportInterval,
     long seed,
-    int enrollConcurrency) {
+    int enrollConcurrency,
+    int maxInFlight) {
+
+  /** The default {@code maxInFlight}: well inside a process's usual 20,000 open files. */
+  public static final int DEFAULT_MAX_IN_FLIGHT = 8_000;
 
   /** What a device does with a bundle it is given. */
   public enum Download {
@@ -56,6 +63,9 @@ public record SimOptions(
     if (enrollConcurrency < 1) {
       throw new IllegalArgumentException("enrollConcurrency must be 1 or more");
     }
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("maxInFlight must be 1 or more, got " + maxInFlight);
+    }
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     namePrefix = namePrefix == null ? "sim-" : namePrefix;
   }
@@ -75,7 +85,8 @@ public record SimOptions(
         0,
         Duration.ofSeconds(30),
         1,
-        64);
+        64,
+        DEFAULT_MAX_IN_FLIGHT);
   }
 
   public SimOptions withWaitSeconds(int seconds) {
@@ -92,7 +103,8 @@ public record SimOptions(
         failRate,
         reportInterval,
         seed,
-        enrollConcurrency);
+        enrollConcurrency,
+        maxInFlight);
   }
 
   public SimOptions withInstalls(Duration time, double failures) {
@@ -109,6 +121,26 @@ public record SimOptions(
         failures,
         reportInterval,
         seed,
-        enrollConcurrency);
+        enrollConcurrency,
+        maxInFlight);
+  }
+
+  /** Plain polls every {@code interval}, through at most {@code maxInFlight} requests at once. */
+  public SimOptions withPlainPolls(Duration interval, int maxInFlight) {
+    return new SimOptions(
+        hub,
+        adminToken,
+        devices,
+        namePrefix,
+        labels,
+        0,
+        interval,
+        download,
+        installTime,
+        failRate,
+        reportInterval,
+        seed,
+        enrollConcurrency,
+        maxInFlight);
   }
 }

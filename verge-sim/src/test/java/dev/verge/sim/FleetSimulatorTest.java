@@ -149,6 +149,30 @@ class FleetSimulatorTest {
     }
   }
 
+  /**
+   * A process here holds at most some 20,000 open files, so a fleet of 100,000 cannot give each
+   * device a connection: they poll through a shared, bounded set of request slots.
+   */
+  @Test
+  void more_devices_than_request_slots_poll_through_the_slots_and_all_converge() throws Exception {
+    publish(1);
+    try (FleetSimulator sim =
+        FleetSimulator.start(
+            SimOptions.defaults(hub.url(), hub.adminToken(), 30)
+                .withPlainPolls(Duration.ofMillis(200), 3),
+            n -> {})) {
+      DeploymentView created = deploy(new DeploymentRequest("pump", 1, Map.of(), false));
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (deployment(created.id()).state() != RolloutPhase.COMPLETED) {
+        assertThat(System.nanoTime()).as("%s", sim.snapshot()).isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      assertThat(sim.running("pump", 1)).isEqualTo(30);
+      assertThat(sim.snapshot().errors()).isZero();
+    }
+  }
+
   @Test
   void installs_that_fail_are_reported_failed_and_the_old_version_kept() throws Exception {
     publish(1);

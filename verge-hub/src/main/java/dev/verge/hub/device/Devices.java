@@ -7,7 +7,12 @@ import dev.verge.core.api.ModelReport;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.select.Selector;
 import dev.verge.hub.HubException;
+import dev.verge.hub.store.StoreJson;
 import dev.verge.hub.telemetry.TelemetryStore;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +20,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The enrolled devices and what they last reported. */
 public final class Devices {
@@ -29,6 +35,22 @@ public final class Devices {
   private final LastContacts contacts;
   private final Clock clock;
   private final Duration offlineAfter;
+
+  /**
+   * A report repeating what this hub stored for the device less than this long ago is not written
+   * again. Bounds how long a hub can hold a stale belief when several hubs share the store: a
+   * device whose reports alternate between hubs and go back to an earlier content.
+   */
+  static final Duration REWRITE_AFTER = Duration.ofMinutes(5);
+
+  /** Per device, a digest of the report this hub last stored and when. */
+  private final Map<String, StoredReport> lastStored = new ConcurrentHashMap<>();
+
+  private record StoredReport(long high, long low, Instant at) {
+    boolean repeatedBy(StoredReport next) {
+      return high == next.high && low == next.low && next.at.isBefore(at.plus(REWRITE_AFTER));
+    }
+  }
 
   /**
    * @param offlineAfter a device whose last contact is older than this is offline
@@ -171,7 +193,17 @@ public final class Devices {
     return view(device, telemetry.storedCount(id), clock.instant());
   }
 
-  public void report(String id, ReportedState state) {
+  /**
+   * Keeps the device's report, unless it repeats the last one this hub stored for it in the last
+   * {@link #REWRITE_AFTER}: an idle agent reports every 30 s with nothing new, and at 100,000
+   * devices writing each of those would be thousands of transactions a second for nothing. Its
+   * contact is counted either way (the request's authentication does that).
+   *
+   * @return whether the report was written (false: it repeats the last one, nothing changed)
+   * @throws HubException.InvalidInput naming what is malformed
+   * @throws HubException.NoSuchDevice when no device has this id
+   */
+  public boolean report(String id, ReportedState state) {
     if (state == null) {
       throw new HubException.InvalidInput(
           "the request body is empty; expected a JSON ReportedState");
@@ -185,8 +217,29 @@ public final class Devices {
     if (state.labels() != null) {
       Labels.requireValid(state.labels(), "labels");
     }
-    if (!store.saveReported(id, state, clock.instant().truncatedTo(ChronoUnit.MILLIS))) {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    StoredReport next = digest(state, now);
+    StoredReport last = lastStored.get(id);
+    if (last != null && last.repeatedBy(next)) {
+      return false;
+    }
+    if (!store.saveReported(id, state, now)) {
       throw new HubException.NoSuchDevice(id);
     }
+    lastStored.put(id, next);
+    return true;
+  }
+
+  private static StoredReport digest(ReportedState state, Instant at) {
+    byte[] sha;
+    try {
+      sha =
+          MessageDigest.getInstance("SHA-256")
+              .digest(StoreJson.write(state).getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    ByteBuffer b = ByteBuffer.wrap(sha);
+    return new StoredReport(b.getLong(), b.getLong(), at);
   }
 }

@@ -382,8 +382,9 @@ final class HubApi {
 
   private void reported(Exchange call) throws IOException {
     String id = call.param("id");
-    hub.devices().report(id, call.json(ReportedState.class));
-    hub.deployments().deviceChanged(id);
+    if (hub.devices().report(id, call.json(ReportedState.class))) {
+      hub.deployments().deviceChanged(id); // A repeated report changes no rollout.
+    }
     call.empty(204);
   }
 
