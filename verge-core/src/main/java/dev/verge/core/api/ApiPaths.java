@@ -19,6 +19,12 @@ public final class ApiPaths {
    */
   public static final String EVENTS_SUFFIX = "/events";
 
+  /**
+   * {@code POST DEVICES/{id}/push} (device): fresh {@link PushAccess} to the hub's MQTT broker;
+   * 409 when the hub pushes nothing.
+   */
+  public static final String PUSH_SUFFIX = "/push";
+
   /** {@code PATCH DEVICES/{id}/labels}, admin only: the operator's {@link LabelChange}. */
   public static final String LABELS_SUFFIX = "/labels";
 
@@ -68,6 +74,10 @@ public final class ApiPaths {
 
   public static String reported(String deviceId) {
     return DEVICE + deviceId + REPORTED_SUFFIX;
+  }
+
+  public static String push(String deviceId) {
+    return DEVICE + deviceId + PUSH_SUFFIX;
   }
 
   public static String labels(String deviceId) {
