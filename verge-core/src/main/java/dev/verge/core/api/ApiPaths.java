@@ -20,8 +20,8 @@ public final class ApiPaths {
   public static final String EVENTS_SUFFIX = "/events";
 
   /**
-   * {@code POST DEVICES/{id}/push} (device): fresh {@link PushAccess} to the hub's MQTT broker;
-   * 409 when the hub pushes nothing.
+   * {@code POST DEVICES/{id}/push} (device): fresh {@link PushAccess} to the hub's MQTT broker; 409
+   * when the hub pushes nothing.
    */
   public static final String PUSH_SUFFIX = "/push";
 
