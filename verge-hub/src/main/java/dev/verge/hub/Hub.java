@@ -18,6 +18,9 @@ import dev.verge.hub.http.HubServices;
 import dev.verge.hub.metrics.HubMetrics;
 import dev.verge.hub.model.ModelRegistry;
 import dev.verge.hub.model.SqlModelStore;
+import dev.verge.hub.push.Push;
+import dev.verge.hub.push.PushConfig;
+import dev.verge.hub.push.SqlPushCredentialStore;
 import dev.verge.hub.rollout.Fleet;
 import dev.verge.hub.rollout.Rollouts;
 import dev.verge.hub.store.Database;
@@ -38,6 +41,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A running hub: the composition root that opens the store, wires the features and serves the HTTP
@@ -58,6 +62,7 @@ public final class Hub implements AutoCloseable {
   private final HubMetrics metrics;
   private final PostgresChangeListener peers;
   private final PredictionMaintenance upkeep;
+  private final Push push;
   private final DataLock lock;
   private final int port;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -73,6 +78,7 @@ public final class Hub implements AutoCloseable {
       HubMetrics metrics,
       PostgresChangeListener peers,
       PredictionMaintenance upkeep,
+      Push push,
       DataLock lock) {
     this.config = config;
     this.store = store;
@@ -84,6 +90,7 @@ public final class Hub implements AutoCloseable {
     this.metrics = metrics;
     this.peers = peers;
     this.upkeep = upkeep;
+    this.push = push;
     this.lock = lock;
     this.port = server.address().getPort();
   }
@@ -135,6 +142,7 @@ public final class Hub implements AutoCloseable {
     LastContacts contacts = null;
     PostgresChangeListener peers = null;
     PredictionMaintenance upkeep = null;
+    Push push = null;
     try {
       // Every feature store shares the one database (and its single writer).
       var deviceStore = new SqlDeviceStore(store);
@@ -154,13 +162,31 @@ public final class Hub implements AutoCloseable {
         changes.trusted(false);
         peers = PostgresChangeListener.start(config.postgres(), peerReceiver(changes));
       }
+      if (config.push() != null) {
+        push =
+            Push.start(
+                resolved(config.push(), dataDir),
+                new SqlPushCredentialStore(store),
+                contacts,
+                clock,
+                config.deviceOfflineAfter());
+      }
+      Push pushed = push;
+      // A change made on this hub: its polls wake, and the device is told over MQTT if pushed to.
+      Consumer<String> desiredChanged =
+          pushed == null
+              ? changes::signal
+              : device -> {
+                changes.signal(device);
+                pushed.changed(device);
+              };
       Rollouts rollouts =
           Rollouts.on(
               store,
               Fleet.of(deviceStore, modelStore),
               clock,
               rolloutConfig(config),
-              changes::signal);
+              desiredChanged);
       HubMetrics metrics = new HubMetrics(devices, rollouts, config.metricsOpen());
       metrics.predictionUpkeep(upkeep);
       ModelRegistry models =
@@ -178,7 +204,8 @@ public final class Hub implements AutoCloseable {
               rollouts,
               new Telemetry(telemetryStore, clock, metrics),
               metrics,
-              new DeviceEvents(new SqlEventStore(store), clock));
+              new DeviceEvents(new SqlEventStore(store), clock),
+              push);
       HubServer server =
           HubServer.start(
               new InetSocketAddress(bind, config.port()),
@@ -188,7 +215,7 @@ public final class Hub implements AutoCloseable {
       Hub hub =
           new Hub(
               config, store, contacts, admin, desired, rollouts, server, metrics, peers, upkeep,
-              lock);
+              push, lock);
       rollouts.engine().start();
       LOG.log(
           System.Logger.Level.INFO,
@@ -203,6 +230,9 @@ public final class Hub implements AutoCloseable {
               : "PostgreSQL at " + store.name());
       return hub;
     } catch (RuntimeException e) {
+      if (push != null) {
+        push.close();
+      }
       if (upkeep != null) {
         upkeep.close();
       }
@@ -238,10 +268,27 @@ public final class Hub implements AutoCloseable {
     };
   }
 
+  /** {@code push} with its files in the data folder where none were named. */
+  private static PushConfig resolved(PushConfig push, Path dataDir) {
+    PushConfig resolved = push;
+    if (resolved.passwordFile() == null) {
+      resolved = resolved.withPasswordFile(dataDir.resolve(PushConfig.PASSWORD_FILE_NAME));
+    }
+    if (resolved.brokerFiles() == null) {
+      resolved = resolved.withBrokerFiles(dataDir.resolve("mosquitto"), resolved.reloadCommand());
+    }
+    return resolved;
+  }
+
   /** This hub's name in the rollout leases: unique per running hub, readable in the table. */
   private static Rollouts.Config rolloutConfig(HubConfig config) {
     String owner = "hub-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
     return new Rollouts.Config(owner, Duration.ofSeconds(1), config.rolloutLease());
+  }
+
+  /** Desired-state push, or null when this hub pushes nothing. */
+  public Push push() {
+    return push;
   }
 
   /** The rollouts, for tests that drive the engine. */
@@ -316,6 +363,9 @@ public final class Hub implements AutoCloseable {
     } finally {
       rollouts.close();
       upkeep.close();
+      if (push != null) {
+        push.close();
+      }
       metrics.close();
       contacts.close(); // after the server, so that the last calls' contacts are written
       if (peers != null) {

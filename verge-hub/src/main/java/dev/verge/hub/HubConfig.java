@@ -1,5 +1,6 @@
 package dev.verge.hub;
 
+import dev.verge.hub.push.PushConfig;
 import dev.verge.hub.store.PostgresServer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,8 @@ import java.util.List;
  * @param predictionRetention how long predictions are kept, by the time the device made them
  *     (PostgreSQL drops whole days once all of a day is that old); 30 days by default, zero keeps
  *     every prediction
+ * @param push how the hub pushes desired-state changes over MQTT; null (the default) for none:
+ *     devices poll
  */
 public record HubConfig(
     Path dataDir,
@@ -43,7 +46,8 @@ public record HubConfig(
     Path bundlesDir,
     Duration rolloutLease,
     Duration deviceOfflineAfter,
-    Duration predictionRetention) {
+    Duration predictionRetention,
+    PushConfig push) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 8420;
@@ -110,6 +114,7 @@ public record HubConfig(
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -131,7 +136,8 @@ public record HubConfig(
         bundlesDir,
         rolloutLease,
         deviceOfflineAfter,
-        predictionRetention);
+        predictionRetention,
+        push);
   }
 
   public HubConfig withPort(int port) {
@@ -146,7 +152,8 @@ public record HubConfig(
         bundlesDir,
         rolloutLease,
         deviceOfflineAfter,
-        predictionRetention);
+        predictionRetention,
+        push);
   }
 
   public HubConfig withMaxBundleBytes(long maxBundleBytes) {
@@ -161,7 +168,8 @@ public record HubConfig(
         bundlesDir,
         rolloutLease,
         deviceOfflineAfter,
-        predictionRetention);
+        predictionRetention,
+        push);
   }
 
   public HubConfig withTrustedKeys(List<Path> trustedKeys) {
@@ -176,7 +184,8 @@ public record HubConfig(
         bundlesDir,
         rolloutLease,
         deviceOfflineAfter,
-        predictionRetention);
+        predictionRetention,
+        push);
   }
 
   /** Serves {@code /metrics} without the admin token; {@link Hub#start} refuses it off loopback. */
@@ -192,7 +201,8 @@ public record HubConfig(
         bundlesDir,
         rolloutLease,
         deviceOfflineAfter,
-        predictionRetention);
+        predictionRetention,
+        push);
   }
 
   /** Keeps the hub's tables in {@code server}'s database; null for the embedded SQLite store. */
@@ -208,7 +218,8 @@ public record HubConfig(
         bundlesDir,
         rolloutLease,
         deviceOfflineAfter,
-        predictionRetention);
+        predictionRetention,
+        push);
   }
 
   /** Keeps bundles in {@code folder} (null: {@code dataDir/bundles}). */
@@ -224,7 +235,8 @@ public record HubConfig(
         folder,
         rolloutLease,
         deviceOfflineAfter,
-        predictionRetention);
+        predictionRetention,
+        push);
   }
 
   /** Lets another hub take over this hub's rollouts {@code lease} after it last stepped them. */
@@ -240,7 +252,8 @@ public record HubConfig(
         bundlesDir,
         lease,
         deviceOfflineAfter,
-        predictionRetention);
+        predictionRetention,
+        push);
   }
 
   /** Counts a device offline once its last contact is older than {@code after}. */
@@ -256,7 +269,8 @@ public record HubConfig(
         bundlesDir,
         rolloutLease,
         after,
-        predictionRetention);
+        predictionRetention,
+        push);
   }
 
   /** Keeps predictions {@code retention} by their own time; zero keeps every one. */
@@ -272,11 +286,29 @@ public record HubConfig(
         bundlesDir,
         rolloutLease,
         deviceOfflineAfter,
-        retention);
+        retention,
+        push);
   }
 
   /** The folder bundles are kept in. */
   public Path bundles() {
     return bundlesDir != null ? bundlesDir : dataDir.resolve(Hub.BUNDLES_DIR);
+  }
+
+  /** Pushes desired-state changes through an MQTT broker; null for none. */
+  public HubConfig withPush(PushConfig push) {
+    return new HubConfig(
+        dataDir,
+        bindAddress,
+        port,
+        maxBundleBytes,
+        trustedKeys,
+        metricsOpen,
+        postgres,
+        bundlesDir,
+        rolloutLease,
+        deviceOfflineAfter,
+        predictionRetention,
+        push);
   }
 }

@@ -77,6 +77,16 @@ public abstract sealed class HubException extends RuntimeException {
     }
   }
 
+  /** A device asked for push access from a hub that pushes nothing (no push broker set). */
+  public static final class NoPush extends HubException {
+    public NoPush() {
+      super(
+          "this hub pushes no desired-state changes (no push-broker is set): poll instead",
+          "NO_PUSH",
+          null);
+    }
+  }
+
   /** No published bundle has that digest. */
   public static final class NoSuchBundle extends HubException {
     public NoSuchBundle(String digest) {

@@ -22,6 +22,7 @@ import dev.verge.core.api.PredictionBatch;
 import dev.verge.core.api.PredictionPage;
 import dev.verge.core.api.PublisherKeyRequest;
 import dev.verge.core.api.PublisherKeyView;
+import dev.verge.core.api.PushAccess;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.api.RolloutAction;
 import dev.verge.core.json.Json;
@@ -242,6 +243,14 @@ final class HubApi {
                     + " ?waitSeconds=")
             .responds(200, Body.json(DesiredState.class)));
     routes.add(
+        Route.post(devicePath + ApiPaths.PUSH_SUFFIX, this::push)
+            .guard(device)
+            .summary(
+                "A new credential on the hub's MQTT broker, replacing the device's earlier one,"
+                    + " and the topics of its desired-state changes and its presence (409 when the"
+                    + " hub pushes nothing)")
+            .responds(200, Body.json(PushAccess.class)));
+    routes.add(
         Route.put(devicePath + ApiPaths.REPORTED_SUFFIX, this::reported)
             .guard(device)
             .summary("What the device has installed, active and failed")
@@ -378,6 +387,13 @@ final class HubApi {
     DeviceView device = hub.devices().changeLabels(id, call.json(LabelChange.class));
     hub.deployments().deviceChanged(id); // It may join (or leave) rollouts.
     call.json(200, device);
+  }
+
+  private void push(Exchange call) throws IOException {
+    if (hub.push() == null) {
+      throw new HubException.NoPush();
+    }
+    call.json(200, hub.push().issue(call.param("id")));
   }
 
   private void reported(Exchange call) throws IOException {

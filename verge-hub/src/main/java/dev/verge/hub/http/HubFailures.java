@@ -21,6 +21,7 @@ final class HubFailures implements FailureMapping {
       case HubException.NoSuchBundle x -> 404;
       case HubException.VersionConflict x -> 409;
       case HubException.RolloutConflict x -> 409;
+      case HubException.NoPush x -> 409;
       case HubException.UploadTooLarge x -> 413;
       case HubException.RangeOutsideBundle x -> 416;
       case HubException.BundleRefused x -> 422;

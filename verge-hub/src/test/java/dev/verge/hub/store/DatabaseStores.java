@@ -6,6 +6,8 @@ import dev.verge.hub.device.DeviceStore;
 import dev.verge.hub.device.SqlDeviceStore;
 import dev.verge.hub.model.ModelStore;
 import dev.verge.hub.model.SqlModelStore;
+import dev.verge.hub.push.PushCredentialStore;
+import dev.verge.hub.push.SqlPushCredentialStore;
 import dev.verge.hub.telemetry.SqlTelemetryStore;
 import dev.verge.hub.telemetry.TelemetryStore;
 import java.nio.file.Path;
@@ -45,6 +47,11 @@ public record DatabaseStores(Database db) implements HubStores {
   @Override
   public TelemetryStore telemetry() {
     return new SqlTelemetryStore(db);
+  }
+
+  @Override
+  public PushCredentialStore pushCredentials() {
+    return new SqlPushCredentialStore(db);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.verge.hub.store;
 import dev.verge.hub.auth.SettingsStore;
 import dev.verge.hub.device.DeviceStore;
 import dev.verge.hub.model.ModelStore;
+import dev.verge.hub.push.PushCredentialStore;
 import dev.verge.hub.telemetry.TelemetryStore;
 
 /**
@@ -17,6 +18,8 @@ public interface HubStores extends AutoCloseable {
   DeviceStore devices();
 
   TelemetryStore telemetry();
+
+  PushCredentialStore pushCredentials();
 
   @Override
   void close();

@@ -37,6 +37,11 @@ class PostgresInsertTelemetryStoreTest extends TelemetryStoreContract {
       }
 
       @Override
+      public dev.verge.hub.push.PushCredentialStore pushCredentials() {
+        return stores.pushCredentials();
+      }
+
+      @Override
       public void close() {
         stores.close();
       }
