@@ -60,6 +60,39 @@ public final class MosquittoBroker implements AutoCloseable {
     return start(dir, Map.of(), true);
   }
 
+  /**
+   * A broker that reads its users from {@code folder/passwords} and their rights from {@code
+   * folder/acl}, files someone else writes (the hub's push), rereading both on {@link #reload()};
+   * empty files are made if missing, so that it starts.
+   */
+  public static MosquittoBroker startWithFiles(Path dir, Path folder) {
+    try {
+      Files.createDirectories(folder);
+      for (String name : List.of("passwords", "acl")) {
+        if (!Files.exists(folder.resolve(name))) {
+          Files.writeString(folder.resolve(name), "");
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot make the broker's files in " + folder, e);
+    }
+    return start(dir, Map.of(), false, folder);
+  }
+
+  /** SIGHUP: mosquitto rereads its password and ACL files. */
+  public void reload() {
+    try {
+      run(reloadCommand());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot reload mosquitto: " + e, e);
+    }
+  }
+
+  /** The command that makes this broker reread its files, for a hub's push configuration. */
+  public List<String> reloadCommand() {
+    return List.of("kill", "-HUP", String.valueOf(process.pid()));
+  }
+
   /** A broker open to anyone. */
   public static MosquittoBroker start(Path dir) {
     return start(dir, Map.of());
@@ -75,6 +108,11 @@ public final class MosquittoBroker implements AutoCloseable {
   }
 
   private static MosquittoBroker start(Path dir, Map<String, String> users, boolean tls) {
+    return start(dir, users, tls, null);
+  }
+
+  private static MosquittoBroker start(
+      Path dir, Map<String, String> users, boolean tls, Path files) {
     String broker = find(BROKER, "mosquitto");
     try {
       Files.createDirectories(dir);
@@ -101,7 +139,11 @@ public final class MosquittoBroker implements AutoCloseable {
       lines.add("log_type all");
       // Started as root, mosquitto would switch to the 'mosquitto' user, who cannot write here.
       lines.add("user " + System.getProperty("user.name"));
-      if (users.isEmpty()) {
+      if (files != null) {
+        lines.add("allow_anonymous false");
+        lines.add("password_file " + files.toAbsolutePath().resolve("passwords"));
+        lines.add("acl_file " + files.toAbsolutePath().resolve("acl"));
+      } else if (users.isEmpty()) {
         lines.add("allow_anonymous true");
       } else {
         Path passwords = dir.resolve("passwords");

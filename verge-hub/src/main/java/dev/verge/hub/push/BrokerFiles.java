@@ -65,6 +65,17 @@ final class BrokerFiles {
    * @return how many device credentials the password file holds
    */
   long write() {
+    long devices = writeFiles();
+    try {
+      reload();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+    return devices;
+  }
+
+  /** Writes both files from the store; see {@link #write}. */
+  long writeFiles() {
     try {
       Files.createDirectories(folder);
       long[] devices = {0};
@@ -84,7 +95,6 @@ final class BrokerFiles {
                 });
           });
       replace(acl(), out -> out.write(acl(hubUser)));
-      runReload();
       return devices[0];
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the push broker's files in " + folder, e);
@@ -139,7 +149,8 @@ final class BrokerFiles {
     }
   }
 
-  private void runReload() throws IOException {
+  /** Runs the reload command, if any. */
+  void reload() throws IOException {
     if (reload.isEmpty()) {
       return;
     }

@@ -58,6 +58,7 @@ public final class Push implements AutoCloseable {
   private static final long MAX_HUB_PASSWORD_BYTES = 4096;
   private static final String PRESENCE_FILTER = "verge/devices/+/presence";
   private static final int MAX_DEVICE_ID = 128;
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final PushConfig config;
   private final PushCredentialStore credentials;
@@ -123,7 +124,13 @@ public final class Push implements AutoCloseable {
       Duration offlineAfter) {
     String hubPassword = hubPassword(config.passwordFile());
     Push push = new Push(config, credentials, contacts, clock, offlineAfter, hubPassword);
-    long devices = push.files.write();
+    long devices = push.files.writeFiles(); // A folder the hub cannot write stops it here.
+    try {
+      push.files.reload();
+    } catch (IOException e) {
+      // The broker may simply not run yet; it reads the files when it starts.
+      LOG.log(System.Logger.Level.WARNING, "push: " + e.getMessage());
+    }
     push.writes.start();
     push.publisher.start();
     push.presence.start();
@@ -457,6 +464,7 @@ public final class Push implements AutoCloseable {
     }
 
     private void run() {
+      Duration backoff = Duration.ofSeconds(1);
       while (!closed) {
         long covering;
         synchronized (this) {
