@@ -48,6 +48,7 @@ class OpenApiTest {
           "POST /api/v1/devices/{id}/events",
           "POST /api/v1/enroll",
           "GET /api/v1/devices/{id}/desired",
+          "POST /api/v1/devices/{id}/push",
           "PUT /api/v1/devices/{id}/reported",
           "POST /api/v1/devices/{id}/predictions",
           "GET /api/v1/bundles/{digest}",
