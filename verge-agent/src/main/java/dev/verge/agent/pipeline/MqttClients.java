@@ -4,24 +4,13 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
-import java.io.IOException;
-import java.io.InputStream;
+import dev.verge.core.tls.CaFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.util.Collection;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.TrustManagerFactory;
 
 /** Builds the HiveMQ clients of MQTT sources and actions from an {@link MqttBroker}. */
 final class MqttClients {
-  /** A CA file larger than this is refused before it is read. */
-  static final long MAX_CA_FILE_BYTES = 1024 * 1024;
-
   private MqttClients() {}
 
   /** The client id a pipeline's source or action uses when none is configured. */
@@ -64,29 +53,11 @@ final class MqttClients {
   /** TLS that trusts exactly the certificates in {@code caFile} (PEM). */
   static MqttClientSslConfig ssl(Path caFile) {
     try {
-      if (Files.size(caFile) > MAX_CA_FILE_BYTES) {
-        throw new PipelineException(
-            "mqtt.ca-file " + caFile + " is larger than " + MAX_CA_FILE_BYTES + " bytes");
-      }
-      Collection<? extends Certificate> certificates;
-      try (InputStream in = Files.newInputStream(caFile)) {
-        certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-      }
-      if (certificates.isEmpty()) {
-        throw new PipelineException("mqtt.ca-file " + caFile + " holds no certificate");
-      }
-      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-      trust.load(null, null);
-      int n = 0;
-      for (Certificate c : certificates) {
-        trust.setCertificateEntry("ca-" + n++, c);
-      }
-      TrustManagerFactory factory =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      factory.init(trust);
-      return MqttClientSslConfig.builder().trustManagerFactory(factory).build();
-    } catch (IOException | GeneralSecurityException e) {
-      throw new PipelineException("cannot read mqtt.ca-file " + caFile + ": " + e.getMessage(), e);
+      return MqttClientSslConfig.builder()
+          .trustManagerFactory(CaFile.trusting(caFile, "mqtt.ca-file"))
+          .build();
+    } catch (IllegalArgumentException e) {
+      throw new PipelineException(e.getMessage(), e);
     }
   }
 

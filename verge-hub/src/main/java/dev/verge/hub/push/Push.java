@@ -6,9 +6,9 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.verge.core.api.PushAccess;
+import dev.verge.core.tls.CaFile;
 import dev.verge.hub.device.LastContacts;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -16,11 +16,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
@@ -30,7 +26,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Desired-state push over MQTT, the hub's side: issues each device its credential on the broker
@@ -367,24 +362,9 @@ public final class Push implements AutoCloseable {
   }
 
   private static MqttClientSslConfig trusting(Path caFile) {
-    try (InputStream in = Files.newInputStream(caFile)) {
-      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-      trust.load(null, null);
-      int n = 0;
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        trust.setCertificateEntry("ca-" + n++, c);
-      }
-      if (n == 0) {
-        throw new IllegalArgumentException("push-ca-file " + caFile + " holds no certificate");
-      }
-      TrustManagerFactory factory =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      factory.init(trust);
-      return MqttClientSslConfig.builder().trustManagerFactory(factory).build();
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException(
-          "cannot read push-ca-file " + caFile + ": " + e.getMessage(), e);
-    }
+    return MqttClientSslConfig.builder()
+        .trustManagerFactory(CaFile.trusting(caFile, "push-ca-file"))
+        .build();
   }
 
   /** The hub's own broker password: read from {@code file}, made there (owner-only) if missing. */
