@@ -6,6 +6,9 @@ import dev.verge.agent.forward.PredictionForwarder;
 import dev.verge.agent.health.HealthCounters;
 import dev.verge.agent.metrics.AgentMetrics;
 import dev.verge.agent.pipeline.Pipelines;
+import dev.verge.agent.push.PushAccessFile;
+import dev.verge.agent.push.PushMode;
+import dev.verge.agent.push.PushSubscription;
 import dev.verge.agent.serving.Door;
 import dev.verge.agent.serving.InferenceServer;
 import dev.verge.agent.serving.LocalModels;
@@ -248,6 +251,20 @@ public final class Agent implements AutoCloseable {
                 passes);
         JvmIdle.quiet();
       } else {
+        if (config.push() == PushMode.AUTO) {
+          // Closed before the sync loop (the deque closes in reverse): its offline presence goes
+          // while the loop still runs; the loop long-polls until the subscription connects.
+          PushSubscription push =
+              new PushSubscription(
+                  deviceId,
+                  hub::pushAccess,
+                  new PushAccessFile(dataDir.resolve(PushAccessFile.NAME)),
+                  sync::wake,
+                  PushSubscription.Settings.defaults());
+          resources.push(push);
+          sync.listen(push);
+          push.start();
+        }
         sync.start();
         forwarder.start();
       }

@@ -5,6 +5,7 @@ import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.pipeline.PipelineSpec;
 import dev.verge.agent.pipeline.Pipelines;
 import dev.verge.agent.pipeline.PipelinesConfig;
+import dev.verge.agent.push.PushMode;
 import dev.verge.agent.serving.ServingLimits;
 import dev.verge.agent.sync.DownloadLimits;
 import dev.verge.agent.sync.UpdatePolicy;
@@ -53,6 +54,9 @@ import java.util.Map;
  *     health check that commits it or goes back, bundles kept per model (issue 9)
  * @param pipelines declarative pipelines (source, schedule, model, rules and actions; none by
  *     default) and whether the agent sleeps between their cycles (issue 9, part "idle")
+ * @param push whether desired-state changes are heard pushed over MQTT: {@link PushMode#AUTO} (the
+ *     default) asks the hub for access at start and long-polls when it pushes nothing; {@link
+ *     PushMode#OFF} never asks. Asleep between pipeline cycles, the agent never subscribes.
  */
 public record AgentConfig(
     URI hubUrl,
@@ -79,7 +83,8 @@ public record AgentConfig(
     DownloadLimits downloads,
     UpdatePolicy updates,
     // issue 9 (pipelines; part "idle": sleep between cycles)
-    PipelinesConfig pipelines) {
+    PipelinesConfig pipelines,
+    PushMode push) {
 
   public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
   public static final int DEFAULT_PORT = 7080;
@@ -106,6 +111,7 @@ public record AgentConfig(
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     trustedKeys = trustedKeys == null ? List.of() : List.copyOf(trustedKeys);
     pipelines = pipelines == null ? PipelinesConfig.of(List.of()) : pipelines;
+    push = push == null ? PushMode.AUTO : push;
   }
 
   /**
@@ -135,7 +141,8 @@ public record AgentConfig(
         ForwardConfig.defaults(),
         DownloadLimits.defaults(),
         UpdatePolicy.defaults(),
-        PipelinesConfig.of(List.of()));
+        PipelinesConfig.of(List.of()),
+        PushMode.AUTO);
   }
 
   /**
@@ -349,6 +356,11 @@ public record AgentConfig(
     return with(f -> f.pipelines = value);
   }
 
+  /** Hears desired-state changes pushed over MQTT, or not: see {@link PushMode}. */
+  public AgentConfig withPush(PushMode value) {
+    return with(f -> f.push = value);
+  }
+
   // part 5 (grpc)
   /**
    * Opens the KServe v2 gRPC API on {@code value} of the bind address; {@link #GRPC_OFF} for none.
@@ -388,6 +400,7 @@ public record AgentConfig(
     private DownloadLimits downloads;
     private UpdatePolicy updates;
     private PipelinesConfig pipelines;
+    private PushMode push;
 
     Fields(AgentConfig config) {
       hubUrl = config.hubUrl;
@@ -412,6 +425,7 @@ public record AgentConfig(
       downloads = config.downloads;
       updates = config.updates;
       pipelines = config.pipelines;
+      push = config.push;
     }
 
     AgentConfig build() {
@@ -437,7 +451,8 @@ public record AgentConfig(
           forward,
           downloads,
           updates,
-          pipelines);
+          pipelines,
+          push);
     }
   }
 
@@ -489,6 +504,8 @@ public record AgentConfig(
         + (pipelines.sleepBetweenCycles()
             ? ", sleepBetweenCycles (linkTimeout=" + pipelines.linkTimeout() + ")"
             : "")
+        + ", push="
+        + push
         + "]";
   }
 

@@ -8,8 +8,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * The device's data folder: {@code agent.db} (identity, state, predictions) and {@code bundles/}.
- * Created readable by its owner only, since it holds the device credential.
+ * The device's data folder: {@code agent.db} (identity, state, predictions), {@code bundles/}, and
+ * {@code push.json} (the push access last issued, owner-only). Created readable by its owner only,
+ * since it holds the device credential.
  */
 final class DataDir {
   static final String STORE_FILE = "agent.db";

@@ -130,6 +130,14 @@ public final class FakeHub implements AutoCloseable {
 
   private volatile DesiredState desired = new DesiredState("r0", List.of());
 
+  /**
+   * What {@code POST .../push} answers; null answers {@link #pushStatus} (the hub pushes nothing).
+   */
+  public volatile dev.verge.core.api.PushAccess pushAccess;
+
+  /** 409 (no push configured) or 404 (a hub older than push), when {@link #pushAccess} is null. */
+  public volatile int pushStatus = 409;
+
   /** Told of every request as it is answered (tests that watch when the agent calls). */
   public volatile java.util.function.Consumer<Call> onCall = call -> {};
 
@@ -153,6 +161,8 @@ public final class FakeHub implements AutoCloseable {
                     x -> answer(x, predictions(x))),
                 Route.post(
                     ApiPaths.DEVICE + "{id}" + ApiPaths.EVENTS_SUFFIX, x -> answer(x, events(x))),
+                Route.post(
+                    ApiPaths.DEVICE + "{id}" + ApiPaths.PUSH_SUFFIX, x -> answer(x, push(x))),
                 Route.get(ApiPaths.BUNDLES + "{digest}", x -> answer(x, bundle(x)))));
     server =
         HttpEdge.start(
@@ -306,6 +316,20 @@ public final class FakeHub implements AutoCloseable {
       return new Reply(304, Map.of("ETag", tag), null);
     }
     return new Reply(200, Map.of("ETag", tag, "Content-Type", Body.JSON), Json.write(state));
+  }
+
+  private Reply push(Exchange exchange) {
+    Reply refused = refusal(exchange);
+    if (refused != null) {
+      return refused;
+    }
+    dev.verge.core.api.PushAccess access = pushAccess;
+    if (access != null) {
+      return Reply.json(200, access);
+    }
+    return pushStatus == 404
+        ? Reply.error(404, "no route", "NOT_FOUND")
+        : Reply.error(pushStatus, "this hub pushes nothing: no MQTT broker configured", "CONFLICT");
   }
 
   private Reply reported(Exchange exchange) {

@@ -9,8 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** Builds the HiveMQ clients of MQTT sources and actions from an {@link MqttBroker}. */
-final class MqttClients {
+/**
+ * Builds the HiveMQ clients of MQTT sources and actions from an {@link MqttBroker}, and of the
+ * agent's desired-state push subscription (which describes its broker as one); not API.
+ */
+public final class MqttClients {
   private MqttClients() {}
 
   /** The client id a pipeline's source or action uses when none is configured. */
@@ -20,7 +23,7 @@ final class MqttClients {
   }
 
   /** A builder for {@code broker}: host, port, TLS, credentials and the connect time-outs. */
-  static Mqtt5ClientBuilder builder(MqttBroker broker, String id) {
+  public static Mqtt5ClientBuilder builder(MqttBroker broker, String id) {
     long timeout = broker.timeout().toMillis();
     // TLS set inside the one transport config: a client-level sslConfig given after
     // transportConfig() was dropped (plain TCP to a TLS port: mosquitto logged "wrong version").
@@ -66,18 +69,17 @@ final class MqttClients {
    * CONNACK by its reason code (bad credentials say so), anything else by its message.
    */
   static String why(MqttBroker broker, Throwable failure) {
-    Throwable e = failure;
-    while ((e instanceof java.util.concurrent.CompletionException
-            || e instanceof java.util.concurrent.ExecutionException)
-        && e.getCause() != null) {
-      e = e.getCause();
-    }
+    return why(broker, failure, " (check mqtt.username and the password it reads)");
+  }
+
+  /** As {@link #why(MqttBroker, Throwable)}, with {@code credentialsHint} after refused ones. */
+  public static String why(MqttBroker broker, Throwable failure, String credentialsHint) {
+    Throwable e = unwrap(failure);
     if (e instanceof Mqtt5ConnAckException refused) {
       String code = refused.getMqttMessage().getReasonCode().toString();
       String hint =
           switch (refused.getMqttMessage().getReasonCode()) {
-            case BAD_USER_NAME_OR_PASSWORD, NOT_AUTHORIZED ->
-                " (check mqtt.username and the password it reads)";
+            case BAD_USER_NAME_OR_PASSWORD, NOT_AUTHORIZED -> credentialsHint;
             case CLIENT_IDENTIFIER_NOT_VALID -> " (check mqtt.client-id)";
             default -> "";
           };
@@ -88,5 +90,24 @@ final class MqttClients {
       message = message.replace(broker.password(), "***");
     }
     return "MQTT broker " + broker.url() + ": " + message;
+  }
+
+  /** Whether the broker refused the connection for its credentials (bad, or not allowed). */
+  public static boolean refusedCredentials(Throwable failure) {
+    return unwrap(failure) instanceof Mqtt5ConnAckException refused
+        && switch (refused.getMqttMessage().getReasonCode()) {
+          case BAD_USER_NAME_OR_PASSWORD, NOT_AUTHORIZED -> true;
+          default -> false;
+        };
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable e = failure;
+    while ((e instanceof java.util.concurrent.CompletionException
+            || e instanceof java.util.concurrent.ExecutionException)
+        && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
   }
 }

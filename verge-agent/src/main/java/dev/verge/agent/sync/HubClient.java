@@ -9,6 +9,7 @@ import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
 import dev.verge.core.api.EventBatch;
 import dev.verge.core.api.PredictionBatch;
+import dev.verge.core.api.PushAccess;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.json.Json;
 import dev.verge.core.json.JsonFormatException;
@@ -181,6 +182,33 @@ public final class HubClient implements AutoCloseable {
     if (response.statusCode() != 200) {
       expect(response, 204, "report the device state");
     }
+  }
+
+  /**
+   * Asks for push access: fresh credentials on the hub's MQTT broker (each call issues a new
+   * password, which the broker accepts within seconds), or {@link PushOffer.None} when the hub
+   * pushes nothing (409, or 404 from a hub older than push).
+   *
+   * @throws HubRefusedException when the hub refuses the device credential
+   */
+  public PushOffer pushAccess() {
+    String what = "ask for push access";
+    HttpRequest http =
+        request(ApiPaths.push(deviceId()), credential(), requestTimeout)
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build();
+    HttpResponse<byte[]> response = send(http, what);
+    int status = response.statusCode();
+    if (status == 409 || status == 404) {
+      String reason = reason(response.body());
+      return new PushOffer.None(
+          status,
+          !reason.isEmpty() && status == 409
+              ? reason
+              : status == 409 ? "the hub has no push configured" : "the hub is older than push");
+    }
+    expect(response, 200, what);
+    return new PushOffer.Granted(parse(response, PushAccess.class, what));
   }
 
   /**

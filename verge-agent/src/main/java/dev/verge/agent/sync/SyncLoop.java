@@ -52,10 +52,27 @@ import java.util.function.BooleanSupplier;
  * check watches between polls). A model that fails is retried with backoff, never in a hot loop,
  * and a newer deployment never waits for an older one's back-off; an unreachable hub is retried
  * with capped exponential backoff; neither ever stops what serves.
+ *
+ * <p>While a {@link PushChannel} is connected ({@link #listen}), the loop does not long-poll: it
+ * asks without waiting, then sleeps until {@link #wake()} (a push message, a reconnect), the next
+ * model retry, or {@link #PUSH_POLL_INTERVAL}; the heartbeat report stretches to {@link
+ * #PUSH_HEARTBEAT}. Without push it long-polls as it always did.
  */
 public final class SyncLoop implements AutoCloseable {
   /** A report goes at least this often, as a heartbeat, even when nothing changed. */
   static final Duration HEARTBEAT = Duration.ofSeconds(30);
+
+  /**
+   * The heartbeat while push is connected: the hub counts the device online from its MQTT presence
+   * then, so the report only refreshes what the hub shows (counters, health figures).
+   */
+  static final Duration PUSH_HEARTBEAT = Duration.ofMinutes(5);
+
+  /**
+   * While push is connected, the hub is asked at least this often anyway: a safety net for a push
+   * message lost between the hub and the broker.
+   */
+  static final Duration PUSH_POLL_INTERVAL = Duration.ofMinutes(5);
 
   static final Duration MAX_HUB_BACKOFF = Duration.ofMinutes(2);
   static final Duration FIRST_MODEL_RETRY = Duration.ofSeconds(10);
@@ -150,6 +167,8 @@ public final class SyncLoop implements AutoCloseable {
   private final SafeUpdates updates;
   private final BundleCollector collector;
   private volatile boolean collectDue = true;
+  private final Wakeup wakeup = new Wakeup();
+  private volatile PushChannel push = PushChannel.NONE;
 
   private volatile DesiredState desired;
   private volatile String etag;
@@ -286,6 +305,24 @@ public final class SyncLoop implements AutoCloseable {
     } finally {
       applying.unlock();
     }
+  }
+
+  /**
+   * Hears desired-state changes through {@code channel} while it is connected (see the class
+   * comment); {@link PushChannel#NONE} long-polls again. Whoever feeds the channel calls {@link
+   * #wake()} on each of its messages and (re)connects.
+   */
+  public void listen(PushChannel channel) {
+    push = Objects.requireNonNull(channel, "channel");
+    wakeup.wake();
+  }
+
+  /**
+   * Asks the hub for the desired state now: ends the loop's sleep, or, when a cycle is running,
+   * makes the loop run another right after it (a wake is never lost).
+   */
+  public void wake() {
+    wakeup.wake();
   }
 
   /** Starts the background loop, and the check of maintenance windows. */
@@ -1032,7 +1069,7 @@ public final class SyncLoop implements AutoCloseable {
           force
               || !models.equals(lastReported)
               || countersMoved
-              || !now.isBefore(lastReportAt.plus(HEARTBEAT));
+              || !now.isBefore(lastReportAt.plus(push.connected() ? PUSH_HEARTBEAT : HEARTBEAT));
       if (!due) {
         return;
       }
@@ -1065,30 +1102,54 @@ public final class SyncLoop implements AutoCloseable {
         new Backoff(pollInterval, max(pollInterval, MAX_HUB_BACKOFF)).tries();
     while (!closed) {
       long started = System.nanoTime();
+      boolean pushed = push.connected();
+      if (pushed) {
+        wakeup.clear(); // This poll answers every wake so far; one during the cycle is kept.
+      }
       boolean reached;
       try {
-        reached = cycle(longPollWait(), false);
+        reached = cycle(pushed ? Duration.ZERO : longPollWait(), false);
       } catch (Throwable e) {
         // Error included: one failed cycle must not end the loop that keeps the device current.
         LOG.log(System.Logger.Level.ERROR, "sync cycle failed: " + e, e);
         reached = false;
       }
       Duration delay;
-      if (reached) {
-        hubFailures.reset();
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-        delay = min(pollInterval.minus(elapsed), HEARTBEAT);
-      } else {
+      if (!reached) {
         delay = hubFailures.failed();
-      }
-      if (!delay.isNegative() && !delay.isZero()) {
-        try {
-          Thread.sleep(delay);
-        } catch (InterruptedException e) {
-          return;
+      } else {
+        hubFailures.reset();
+        if (pushed && push.connected()) {
+          delay = min(PUSH_POLL_INTERVAL, untilNextRetry());
+        } else {
+          Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+          delay = min(pollInterval.minus(elapsed), HEARTBEAT);
         }
       }
+      try {
+        // Woken early by push (a message, a reconnect): the next cycle asks the hub at once.
+        wakeup.sleep(delay);
+      } catch (InterruptedException e) {
+        return;
+      }
     }
+  }
+
+  /**
+   * How long until a failed model version is due to be tried again: a push-connected loop sleeps no
+   * longer, as a long-polling one never does past its poll.
+   */
+  private Duration untilNextRetry() {
+    Instant now = clock.instant();
+    Instant next = Instant.MAX;
+    for (Failure failure : failures.values()) {
+      // One already due was left alone by the cycle that just ran (unloaded locally, say): it
+      // must not make the loop poll in a hot loop.
+      if (failure.retryAt().isAfter(now) && failure.retryAt().isBefore(next)) {
+        next = failure.retryAt();
+      }
+    }
+    return next.equals(Instant.MAX) ? PUSH_POLL_INTERVAL : Duration.between(now, next);
   }
 
   private Duration longPollWait() {

@@ -10,6 +10,7 @@ import dev.verge.core.api.BatchAck;
 import dev.verge.core.api.EnrollRequest;
 import dev.verge.core.api.EnrollResponse;
 import dev.verge.core.api.PredictionBatch;
+import dev.verge.core.api.PushAccess;
 import dev.verge.core.api.ReportedState;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -60,6 +61,42 @@ class HubClientTest {
     Eventually.await(
         n + " " + method + " " + pathPart, () -> hub.calls(method, pathPart).size() >= n);
     return hub.calls(method, pathPart).get(n - 1);
+  }
+
+  @Test
+  void push_access_is_the_hubs_answer_with_the_device_credential() {
+    PushAccess access =
+        new PushAccess(
+            "tcp://broker:1883",
+            FakeHub.DEVICE_ID,
+            "fresh-password",
+            PushAccess.desiredTopic(FakeHub.DEVICE_ID),
+            PushAccess.presenceTopic(FakeHub.DEVICE_ID));
+    hub.pushAccess = access;
+
+    assertThat(client.pushAccess()).isEqualTo(new PushOffer.Granted(access));
+    assertThat(call("POST", "/push", 1).status()).isEqualTo(200);
+  }
+
+  @Test
+  void a_hub_without_push_or_older_than_push_offers_none() {
+    hub.pushStatus = 409;
+    assertThat(client.pushAccess())
+        .isEqualTo(new PushOffer.None(409, "this hub pushes nothing: no MQTT broker configured"));
+
+    hub.pushStatus = 404;
+    assertThat(client.pushAccess())
+        .isEqualTo(new PushOffer.None(404, "the hub is older than push"));
+  }
+
+  @Test
+  void push_access_with_a_wrong_credential_is_refused() {
+    HubClient stranger = anonymous.as(new Identity(FakeHub.DEVICE_ID, "not-the-credential"));
+
+    assertThatThrownBy(stranger::pushAccess)
+        .isInstanceOfSatisfying(
+            HubRefusedException.class, e -> assertThat(e.status()).isEqualTo(401))
+        .hasMessageNotContaining("not-the-credential");
   }
 
   @Test
