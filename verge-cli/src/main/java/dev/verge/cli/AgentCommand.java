@@ -113,6 +113,15 @@ final class AgentCommand implements Runnable {
   String pollInterval;
 
   @Option(
+      names = "--push",
+      paramLabel = "auto|off",
+      description =
+          "auto: ask the hub for push access at start and hear desired-state changes over its"
+              + " MQTT broker, long-polling when it pushes nothing or the broker is down; off:"
+              + " always long-poll (default ${DEFAULT-VALUE}).")
+  String push;
+
+  @Option(
       names = "--forward-interval",
       paramLabel = "DURATION",
       description = "How often to forward recorded predictions (default ${DEFAULT-VALUE}).")

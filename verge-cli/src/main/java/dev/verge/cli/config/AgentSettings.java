@@ -5,6 +5,7 @@ import dev.verge.agent.capture.CaptureConfig;
 import dev.verge.agent.capture.CapturePolicy;
 import dev.verge.agent.forward.ForwardConfig;
 import dev.verge.agent.pipeline.PipelinesConfig;
+import dev.verge.agent.push.PushMode;
 import dev.verge.agent.serving.ServingLimits;
 import dev.verge.agent.sync.DownloadLimits;
 import dev.verge.agent.sync.UpdatePolicy;
@@ -420,6 +421,18 @@ public final class AgentSettings {
           () -> PipelinesConfig.DEFAULT_LINK_TIMEOUT,
           text(PipelinesConfig.DEFAULT_LINK_TIMEOUT));
 
+  // Desired-state push over MQTT: the hub's broker tells the agent when to ask.
+  public static final Setting<PushMode> PUSH =
+      Setting.of(
+          SECTION,
+          "push",
+          Parsers.oneOf(PushMode.class),
+          "auto (ask the hub for push access at start and hear desired-state changes over its"
+              + " MQTT broker; long-poll when it pushes nothing or the broker is down) or off"
+              + " (always long-poll)",
+          () -> PushMode.AUTO,
+          "auto");
+
   public static final List<Setting<?>> ALL =
       List.of(
           HUB,
@@ -432,6 +445,7 @@ public final class AgentSettings {
           LABELS,
           TRUST,
           POLL_INTERVAL,
+          PUSH,
           FORWARD_INTERVAL,
           FORWARD_MODE,
           FORWARD_COMPRESS,
@@ -486,6 +500,7 @@ public final class AgentSettings {
         .withDevice(settings.get(NAME), settings.get(LABELS))
         .withTrustedKeys(settings.get(TRUST))
         .withPollInterval(settings.get(POLL_INTERVAL))
+        .withPush(settings.get(PUSH))
         .withForwarding(settings.get(FORWARD_INTERVAL), AgentConfig.DEFAULT_FORWARD_BATCH_SIZE)
         .withEngineOptions(
             new EngineOptions(settings.get(THREADS), 1)
