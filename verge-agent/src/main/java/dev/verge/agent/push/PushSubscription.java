@@ -30,9 +30,9 @@ import java.util.concurrent.TimeUnit;
  * password), else from the hub. Access is asked for again, at most once per {@link
  * Settings#minAsk}, when the broker refuses the credentials for longer than {@link
  * Settings#refusedFor} (the hub may still be reloading the broker with a new password), or when the
- * broker stays unreachable for {@link Settings#askAgain} (it may have moved). A hub that pushes
- * nothing is asked again after {@link Settings#askAgain}; meanwhile the agent polls. Every failure
- * leaves a retry scheduled; the password never reaches a log.
+ * broker stays unreachable for {@link Settings#unreachableFor} (it may have moved). A hub that
+ * pushes nothing is asked again after {@link Settings#askAgain}; meanwhile the agent polls. Every
+ * failure leaves a retry scheduled; the password never reaches a log.
  */
 public final class PushSubscription implements PushChannel, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(PushSubscription.class.getName());
@@ -57,8 +57,9 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
    * @param timeout bounds each connect, subscribe and publish
    * @param refusedFor how long the broker may refuse the credentials before new ones are asked for
    * @param minAsk the least time between two requests for access
-   * @param askAgain how long a hub that pushes nothing, or a broker that cannot be reached, waits
-   *     before the hub is asked again
+   * @param askAgain how long after answering that it pushes nothing the hub is asked again
+   * @param unreachableFor how long the broker may stay unreachable before new access is asked for
+   *     (long: each ask makes the hub issue a password, and a broker outage reaches every device)
    * @param reconnect the waits between reconnects
    * @param tick how often the background thread looks at the connection's state
    */
@@ -67,6 +68,7 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
       Duration refusedFor,
       Duration minAsk,
       Duration askAgain,
+      Duration unreachableFor,
       Backoff reconnect,
       Duration tick) {
     public Settings {
@@ -74,17 +76,22 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
       Objects.requireNonNull(refusedFor, "refusedFor");
       Objects.requireNonNull(minAsk, "minAsk");
       Objects.requireNonNull(askAgain, "askAgain");
+      Objects.requireNonNull(unreachableFor, "unreachableFor");
       Objects.requireNonNull(reconnect, "reconnect");
       Objects.requireNonNull(tick, "tick");
     }
 
-    /** 10 s time-outs, 30 s of refusal, a minute between asks, 10 min before asking again. */
+    /**
+     * 10 s time-outs, 30 s of refusal, a minute between asks, 10 min before asking a hub that
+     * pushes nothing again, 30 min of an unreachable broker.
+     */
     public static Settings defaults() {
       return new Settings(
           Duration.ofSeconds(10),
           Duration.ofSeconds(30),
           Duration.ofMinutes(1),
           Duration.ofMinutes(10),
+          Duration.ofMinutes(30),
           new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(2)),
           Duration.ofSeconds(1));
     }
@@ -182,7 +189,7 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
     long down = downSinceNanos;
     boolean renew =
         refused != 0 && now - refused >= settings.refusedFor().toNanos()
-            || down != 0 && now - down >= settings.askAgain().toNanos();
+            || down != 0 && now - down >= settings.unreachableFor().toNanos();
     if (!renew) {
       return;
     }

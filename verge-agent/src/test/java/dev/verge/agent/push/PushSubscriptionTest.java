@@ -49,6 +49,7 @@ class PushSubscriptionTest {
           Duration.ofMillis(500),
           Duration.ofMillis(300),
           Duration.ofSeconds(1),
+          Duration.ofMinutes(1),
           new Backoff(Duration.ofMillis(100), Duration.ofMillis(500)),
           Duration.ofMillis(50));
 
@@ -88,6 +89,11 @@ class PushSubscriptionTest {
 
   /** A subscription whose hub answers what {@code hub} gives, counting the asks. */
   private PushSubscription subscription(Supplier<PushOffer> hub) {
+    return subscription(hub, FAST);
+  }
+
+  private PushSubscription subscription(
+      Supplier<PushOffer> hub, PushSubscription.Settings settings) {
     PushSubscription push =
         new PushSubscription(
             DEVICE,
@@ -97,7 +103,7 @@ class PushSubscriptionTest {
             },
             file(),
             wakes::incrementAndGet,
-            FAST);
+            settings);
     open.add(push);
     push.start();
     return push;
@@ -302,6 +308,32 @@ class PushSubscriptionTest {
     assertThat(push.connected()).isFalse();
     // First ask at start; then one per refusal period (500 ms) at most, never faster than 300 ms.
     assertThat(asks.get()).isBetween(2, 2_000 / 300 + 1);
+  }
+
+  @Test
+  void a_broker_unreachable_for_long_brings_fresh_access() throws IOException {
+    broker();
+    URI gone;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      gone = URI.create("tcp://127.0.0.1:" + free.getLocalPort());
+    }
+    // Kept from a hub whose broker has since moved.
+    file().save(DEVICE, access(gone, PASSWORD));
+    PushSubscription.Settings settings =
+        new PushSubscription.Settings(
+            FAST.timeout(),
+            FAST.refusedFor(),
+            FAST.minAsk(),
+            FAST.askAgain(),
+            Duration.ofMillis(500),
+            FAST.reconnect(),
+            FAST.tick());
+
+    PushSubscription push =
+        subscription(() -> new PushOffer.Granted(access(broker.url(), PASSWORD)), settings);
+
+    awaitConnected(push);
+    assertThat(asks.get()).isEqualTo(1);
   }
 
   @Test
