@@ -125,7 +125,9 @@ class SyncLoopPushTest extends AgentHarness {
   @Test
   void a_restart_reuses_the_kept_push_access() {
     List<String> presence = brokerWithPush();
-    start().close();
+    Agent first = start();
+    Eventually.await("online presence", WAIT, () -> presence.contains(PushAccess.ONLINE));
+    first.close();
     presence.clear();
 
     start();

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The device's subscription to its desired-state topic on the hub's MQTT broker: on each message,
@@ -112,6 +113,10 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
   private volatile boolean subscribed;
   private volatile long refusedSinceNanos;
   private volatile long downSinceNanos;
+
+  /** Connects in a row whose subscribe or presence failed: the reconnects back off on them. */
+  private final AtomicInteger setupFailures = new AtomicInteger();
+
   private volatile String lastLogged;
   private volatile boolean closed;
   private volatile Thread thread;
@@ -338,6 +343,7 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
                   return;
                 }
                 if (e != null) {
+                  setupFailures.incrementAndGet();
                   say(
                       System.Logger.Level.WARNING,
                       "push: "
@@ -347,6 +353,7 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
                   return;
                 }
                 subscribed = true;
+                setupFailures.set(0);
                 downSinceNanos = 0;
                 say(
                     System.Logger.Level.INFO,
@@ -391,7 +398,9 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
           "push: "
               + MqttClients.why(lost.broker, context.getCause(), CREDENTIALS_HINT)
               + "; polling until it reconnects");
-      int attempts = context.getReconnector().getAttempts() + 1;
+      // The reconnector counts attempts since the last CONNACK; a broker that accepts the
+      // connection and then refuses the subscription or the presence would be tried every second.
+      int attempts = Math.max(context.getReconnector().getAttempts() + 1, setupFailures.get());
       context
           .getReconnector()
           .reconnect(true)
