@@ -132,6 +132,56 @@ final class HubCommand implements Runnable {
               + " ${DEFAULT-VALUE}).")
   String metricsOpen;
 
+  @Option(
+      names = "--push-broker",
+      paramLabel = "URL",
+      description =
+          "MQTT broker (tcp://host:port, ssl://host:port) the hub pushes desired-state changes"
+              + " through, so devices need not long-poll (default: none).")
+  String pushBroker;
+
+  @Option(
+      names = "--push-device-broker",
+      paramLabel = "URL",
+      description = "The push broker as devices reach it, when not as the hub does.")
+  String pushDeviceBroker;
+
+  @Option(
+      names = "--push-username",
+      paramLabel = "NAME",
+      description = "The hub's own user on the push broker (default ${DEFAULT-VALUE}).")
+  String pushUsername;
+
+  @Option(
+      names = "--push-password-file",
+      paramLabel = "FILE",
+      description =
+          "The hub's password on the push broker; made (owner-only) if missing (default"
+              + " ${DEFAULT-VALUE}).")
+  String pushPasswordFile;
+
+  @Option(
+      names = "--push-broker-files",
+      paramLabel = "DIR",
+      description =
+          "Folder the hub writes the broker's passwords and acl files into, for mosquitto's"
+              + " password_file and acl_file (default ${DEFAULT-VALUE}).")
+  String pushBrokerFiles;
+
+  @Option(
+      names = "--push-reload-command",
+      paramLabel = "COMMAND",
+      description =
+          "Run after each rewrite of the broker files so the broker rereads them, e.g."
+              + " 'systemctl reload mosquitto' (split on spaces, no shell).")
+  String pushReloadCommand;
+
+  @Option(
+      names = "--push-ca-file",
+      paramLabel = "FILE",
+      description = "PEM certificates to trust for an ssl:// push broker instead of the JDK's.")
+  String pushCaFile;
+
   static Path defaultDataDir() {
     return HubSettings.defaultDataDir();
   }

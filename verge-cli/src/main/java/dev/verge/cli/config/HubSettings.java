@@ -1,9 +1,12 @@
 package dev.verge.cli.config;
 
 import dev.verge.hub.HubConfig;
+import dev.verge.hub.push.PushConfig;
 import dev.verge.hub.store.PostgresServer;
 import java.net.InetAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -132,6 +135,82 @@ public final class HubSettings {
           () -> PostgresServer.DEFAULT_POOL_SIZE,
           String.valueOf(PostgresServer.DEFAULT_POOL_SIZE));
 
+  /** The MQTT broker the hub pushes desired-state changes through; none: devices long-poll. */
+  public static final Setting<URI> PUSH_BROKER =
+      Setting.of(
+          SECTION,
+          "push-broker",
+          Parsers.mqttUrl(),
+          "tcp://host:port or ssl://host:port, as the hub reaches it (none: devices long-poll)",
+          () -> null,
+          null);
+
+  public static final Setting<URI> PUSH_DEVICE_BROKER =
+      Setting.of(
+          SECTION,
+          "push-device-broker",
+          Parsers.mqttUrl(),
+          "tcp://host:port or ssl://host:port, the push broker as devices reach it",
+          () -> null,
+          "push-broker");
+
+  public static final Setting<String> PUSH_USERNAME =
+      Setting.of(
+          SECTION,
+          "push-username",
+          Parsers.text(),
+          "the hub's own user on the push broker (not starting with dev-)",
+          () -> null,
+          PushConfig.DEFAULT_USERNAME);
+
+  public static final Setting<Path> PUSH_PASSWORD_FILE =
+      Setting.of(
+          SECTION,
+          "push-password-file",
+          Parsers.path(),
+          "a file holding the hub's password on the push broker (made, owner-only, if missing;"
+              + " hubs sharing a store share it)",
+          () -> null,
+          "<data>/" + PushConfig.PASSWORD_FILE_NAME);
+
+  public static final Setting<Path> PUSH_BROKER_FILES =
+      Setting.of(
+          SECTION,
+          "push-broker-files",
+          Parsers.path(),
+          "the folder the hub writes the broker's passwords and acl files into",
+          () -> null,
+          "<data>/mosquitto");
+
+  public static final Setting<String> PUSH_RELOAD_COMMAND =
+      Setting.of(
+          SECTION,
+          "push-reload-command",
+          Parsers.text(),
+          "a command run after each rewrite of the broker files, split on spaces, no shell"
+              + " (systemctl reload mosquitto)",
+          () -> null,
+          null);
+
+  public static final Setting<Path> PUSH_CA_FILE =
+      Setting.of(
+          SECTION,
+          "push-ca-file",
+          Parsers.path(),
+          "PEM certificates to trust for an ssl:// push-broker instead of the JDK's",
+          () -> null,
+          null);
+
+  /** What only means something with a push broker. */
+  private static final List<Setting<?>> PUSH_DETAILS =
+      List.of(
+          PUSH_DEVICE_BROKER,
+          PUSH_USERNAME,
+          PUSH_PASSWORD_FILE,
+          PUSH_BROKER_FILES,
+          PUSH_RELOAD_COMMAND,
+          PUSH_CA_FILE);
+
   public static final List<Setting<?>> ALL =
       List.of(
           DATA,
@@ -147,6 +226,13 @@ public final class HubSettings {
           TRUST,
           MAX_BUNDLE_MB,
           METRICS_OPEN,
+          PUSH_BROKER,
+          PUSH_DEVICE_BROKER,
+          PUSH_USERNAME,
+          PUSH_PASSWORD_FILE,
+          PUSH_BROKER_FILES,
+          PUSH_RELOAD_COMMAND,
+          PUSH_CA_FILE,
           LogSettings.FORMAT,
           LogSettings.LEVEL);
 
@@ -186,7 +272,46 @@ public final class HubSettings {
         .withBundlesDir(settings.get(BUNDLES))
         .withRolloutLease(settings.get(ROLLOUT_LEASE))
         .withDeviceOfflineAfter(settings.get(DEVICE_OFFLINE_AFTER))
-        .withPredictionRetention(settings.get(PREDICTION_RETENTION));
+        .withPredictionRetention(settings.get(PREDICTION_RETENTION))
+        .withPush(push(settings));
+  }
+
+  /** Desired-state push through the push-broker setting, or null when it names none. */
+  private static PushConfig push(Settings settings) {
+    URI broker = settings.get(PUSH_BROKER);
+    if (broker == null) {
+      for (Setting<?> detail : PUSH_DETAILS) {
+        if (settings.get(detail) != null) {
+          throw settings.invalid(detail, "is for desired-state push, but push-broker is not set");
+        }
+      }
+      return null;
+    }
+    OnDisk.folder(settings, PUSH_BROKER_FILES);
+    Path caFile = settings.get(PUSH_CA_FILE);
+    if (caFile != null && !Files.isReadable(caFile)) {
+      throw settings.invalid(PUSH_CA_FILE, caFile + " cannot be read");
+    }
+    String reload = settings.get(PUSH_RELOAD_COMMAND);
+    try {
+      return new PushConfig(
+          broker,
+          settings.get(PUSH_DEVICE_BROKER),
+          settings.get(PUSH_USERNAME),
+          settings.get(PUSH_PASSWORD_FILE),
+          settings.get(PUSH_BROKER_FILES),
+          reload == null ? List.of() : List.of(reload.strip().split("\\s+")),
+          caFile,
+          null);
+    } catch (IllegalArgumentException e) {
+      // PushConfig's rules name the setting they refuse first.
+      Setting<?> refused =
+          PUSH_DETAILS.stream()
+              .filter(detail -> e.getMessage().startsWith(detail.key() + " "))
+              .findFirst()
+              .orElse(PUSH_BROKER);
+      throw settings.invalid(refused, e.getMessage());
+    }
   }
 
   /** The PostgreSQL server the store setting names, or null for the embedded SQLite store. */

@@ -5,6 +5,7 @@ import dev.verge.cli.HubUrlConverter;
 import dev.verge.hub.store.PostgresServer;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -148,6 +149,32 @@ final class Parsers {
 
   static Function<List<String>, URI> httpUrl() {
     return one(HubUrlConverter::parse);
+  }
+
+  /** An MQTT broker: {@code tcp://host[:port]} or {@code ssl://host[:port]}, nothing more. */
+  static Function<List<String>, URI> mqttUrl() {
+    return one(
+        text -> {
+          URI url;
+          try {
+            url = new URI(text);
+          } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("is not a URL");
+          }
+          if (!"tcp".equals(url.getScheme()) && !"ssl".equals(url.getScheme())
+              || url.getHost() == null) {
+            throw new IllegalArgumentException("is not tcp://host:port or ssl://host:port");
+          }
+          if (url.getUserInfo() != null) {
+            throw new IllegalArgumentException(
+                "holds credentials; the hub's password goes in push-password-file");
+          }
+          if (url.getRawPath() != null && !url.getRawPath().isEmpty()
+              || url.getRawQuery() != null) {
+            throw new IllegalArgumentException("has a path or query; a broker URL has neither");
+          }
+          return url;
+        });
   }
 
   /** A host name or IP address this machine can resolve. */
