@@ -189,6 +189,9 @@ public final class Hub implements AutoCloseable {
               desiredChanged);
       HubMetrics metrics = new HubMetrics(devices, rollouts, config.metricsOpen());
       metrics.predictionUpkeep(upkeep);
+      if (push != null) {
+        metrics.push(push);
+      }
       ModelRegistry models =
           new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
       models.removeStaleUploads();

@@ -63,6 +63,7 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
    *     (long: each ask makes the hub issue a password, and a broker outage reaches every device)
    * @param reconnect the waits between reconnects
    * @param tick how often the background thread looks at the connection's state
+   * @param presenceRefresh how often {@link PushAccess#ONLINE} is published again while connected
    */
   public record Settings(
       Duration timeout,
@@ -71,7 +72,8 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
       Duration askAgain,
       Duration unreachableFor,
       Backoff reconnect,
-      Duration tick) {
+      Duration tick,
+      Duration presenceRefresh) {
     public Settings {
       Objects.requireNonNull(timeout, "timeout");
       Objects.requireNonNull(refusedFor, "refusedFor");
@@ -80,11 +82,13 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
       Objects.requireNonNull(unreachableFor, "unreachableFor");
       Objects.requireNonNull(reconnect, "reconnect");
       Objects.requireNonNull(tick, "tick");
+      Objects.requireNonNull(presenceRefresh, "presenceRefresh");
     }
 
     /**
      * 10 s time-outs, 30 s of refusal, a minute between asks, 10 min before asking a hub that
-     * pushes nothing again, 30 min of an unreachable broker.
+     * pushes nothing again, 30 min of an unreachable broker, presence every {@link
+     * PushAccess#PRESENCE_REFRESH}.
      */
     public static Settings defaults() {
       return new Settings(
@@ -94,7 +98,8 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
           Duration.ofMinutes(10),
           Duration.ofMinutes(30),
           new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(2)),
-          Duration.ofSeconds(1));
+          Duration.ofSeconds(1),
+          PushAccess.PRESENCE_REFRESH);
     }
   }
 
@@ -113,6 +118,7 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
   private volatile boolean subscribed;
   private volatile long refusedSinceNanos;
   private volatile long downSinceNanos;
+  private volatile long presenceSentNanos;
 
   /** Connects in a row whose subscribe or presence failed: the reconnects back off on them. */
   private final AtomicInteger setupFailures = new AtomicInteger();
@@ -190,6 +196,9 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
       return;
     }
     long now = System.nanoTime();
+    if (subscribed && now - presenceSentNanos >= settings.presenceRefresh().toNanos()) {
+      refreshPresence(current, now);
+    }
     long refused = refusedSinceNanos;
     long down = downSinceNanos;
     boolean renew =
@@ -352,6 +361,7 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
                   connected.client.disconnect(); // The disconnected listener tries again.
                   return;
                 }
+                presenceSentNanos = System.nanoTime();
                 subscribed = true;
                 setupFailures.set(0);
                 downSinceNanos = 0;
@@ -364,6 +374,32 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
                 wake.run(); // Whatever changed while away is asked for now.
               } catch (Throwable t) {
                 LOG.log(System.Logger.Level.ERROR, "push: subscribe failed: " + t, t);
+              }
+            });
+  }
+
+  /**
+   * Publishes {@link PushAccess#ONLINE} again, without waiting: the hub ages a presence that is not
+   * refreshed, so that a device whose death no will announced stops counting as online.
+   */
+  private void refreshPresence(Link current, long now) {
+    presenceSentNanos = now;
+    current
+        .client
+        .publishWith()
+        .topic(current.access.presenceTopic())
+        .payload(PushAccess.ONLINE.getBytes(StandardCharsets.UTF_8))
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .send()
+        .orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (published, e) -> {
+              if (e != null && link == current && !closed) {
+                say(
+                    System.Logger.Level.WARNING,
+                    "push: presence not refreshed: "
+                        + MqttClients.why(current.broker, e, CREDENTIALS_HINT));
               }
             });
   }

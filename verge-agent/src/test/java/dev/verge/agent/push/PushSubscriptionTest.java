@@ -51,7 +51,8 @@ class PushSubscriptionTest {
           Duration.ofSeconds(1),
           Duration.ofMinutes(1),
           new Backoff(Duration.ofMillis(100), Duration.ofMillis(500)),
-          Duration.ofMillis(50));
+          Duration.ofMillis(50),
+          Duration.ofMinutes(5));
 
   @TempDir Path dir;
   private final List<AutoCloseable> open = new ArrayList<>();
@@ -257,6 +258,33 @@ class PushSubscriptionTest {
   }
 
   @Test
+  void a_connected_device_refreshes_its_online_presence_for_the_hub_to_age() {
+    broker();
+    List<String> presence = presence(observer());
+    PushSubscription.Settings refreshing =
+        new PushSubscription.Settings(
+            FAST.timeout(),
+            FAST.refusedFor(),
+            FAST.minAsk(),
+            FAST.askAgain(),
+            FAST.unreachableFor(),
+            FAST.reconnect(),
+            FAST.tick(),
+            Duration.ofMillis(200));
+
+    PushSubscription push =
+        subscription(() -> new PushOffer.Granted(access(broker.url(), PASSWORD)), refreshing);
+    awaitConnected(push);
+
+    // The observer saw the first online (retained or live) and then refreshes, each a live one.
+    Eventually.await(
+        "three refreshes after the first online",
+        WAIT,
+        () -> presence.stream().filter(PushAccess.ONLINE::equals).count() >= 4);
+    assertThat(presence).doesNotContain(PushAccess.OFFLINE);
+  }
+
+  @Test
   void close_publishes_offline_presence_itself() throws Exception {
     broker();
     PushSubscription push = connected(() -> new PushOffer.Granted(access(broker.url(), PASSWORD)));
@@ -327,7 +355,8 @@ class PushSubscriptionTest {
             FAST.askAgain(),
             Duration.ofMillis(500),
             FAST.reconnect(),
-            FAST.tick());
+            FAST.tick(),
+            FAST.presenceRefresh());
 
     PushSubscription push =
         subscription(() -> new PushOffer.Granted(access(broker.url(), PASSWORD)), settings);

@@ -1,5 +1,6 @@
 package dev.verge.core.api;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -14,13 +15,22 @@ import java.util.Objects;
  * @param username the device's user on the broker: its device id
  * @param password fresh; the broker accepts it within seconds of the answer
  * @param desiredTopic the device subscribes here (QoS 1)
- * @param presenceTopic the device publishes {@link #ONLINE} here (retained, QoS 1) on connect, with
- *     a retained {@link #OFFLINE} as its will
+ * @param presenceTopic the device publishes {@link #ONLINE} here (retained, QoS 1) on connect and
+ *     every {@link #PRESENCE_REFRESH} while connected, with a retained {@link #OFFLINE} as its will
  */
 public record PushAccess(
     String broker, String username, String password, String desiredTopic, String presenceTopic) {
   public static final String ONLINE = "online";
   public static final String OFFLINE = "offline";
+
+  /** A connected device publishes {@link #ONLINE} again this often. */
+  public static final Duration PRESENCE_REFRESH = Duration.ofMinutes(5);
+
+  /**
+   * The hub trusts an {@link #ONLINE} no longer than this: a broker killed without sending wills
+   * keeps a dead device's retained {@code online}, which only its refreshes stopping reveal.
+   */
+  public static final Duration PRESENCE_MAX_AGE = PRESENCE_REFRESH.multipliedBy(3);
 
   public PushAccess {
     Objects.requireNonNull(broker, "broker");

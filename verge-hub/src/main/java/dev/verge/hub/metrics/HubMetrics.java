@@ -8,6 +8,7 @@ import dev.verge.http.metrics.PrometheusScraper.Scrape;
 import dev.verge.hub.device.Devices;
 import dev.verge.hub.model.PublishListener;
 import dev.verge.hub.model.Published;
+import dev.verge.hub.push.Push;
 import dev.verge.hub.rollout.Rollouts;
 import dev.verge.hub.telemetry.IngestListener;
 import dev.verge.hub.telemetry.PredictionMaintenance;
@@ -104,6 +105,31 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
             upkeep,
             PredictionMaintenance::partitionsDropped)
         .description("Day partitions of predictions past retention dropped (PostgreSQL)")
+        .register(registry);
+  }
+
+  /** Desired-state push: the broker link, present devices, and what was published and issued. */
+  public void push(Push push) {
+    Gauge.builder("verge.hub.push.connected", push, p -> p.connected() ? 1 : 0)
+        .description("1 while the hub is connected to its push broker, else 0")
+        .register(registry);
+    Gauge.builder("verge.hub.push.devices.present", push, Push::present)
+        .description("Devices whose refreshed presence on the push broker says online")
+        .register(registry);
+    Gauge.builder("verge.hub.push.pending", push, Push::pending)
+        .description("Devices with a desired-state change not yet published (broker down)")
+        .register(registry);
+    FunctionCounter.builder("verge.hub.push.published", push, Push::published)
+        .description("Desired-state change messages the broker acknowledged")
+        .register(registry);
+    FunctionCounter.builder("verge.hub.push.publish.failures", push, Push::failedPublishes)
+        .description("Publishes that failed (each is retried once the hub is connected)")
+        .register(registry);
+    FunctionCounter.builder("verge.hub.push.credentials.issued", push, Push::issued)
+        .description("Broker credentials issued to devices")
+        .register(registry);
+    FunctionCounter.builder("verge.hub.push.broker.file.failures", push, Push::failedFileWrites)
+        .description("Rewrites of the broker's password and ACL files that failed (retried)")
         .register(registry);
   }
 

@@ -39,11 +39,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * entry a device) and published once the hub is connected again; a device that missed one still
  * asks the hub every few minutes, and at once on each reconnect of its own.
  *
- * <p>Presence: a device publishes a retained {@link PushAccess#ONLINE} when it connects, and its
- * will, a retained {@link PushAccess#OFFLINE}, reaches the hub when its connection dies. While
- * connected to the broker the hub marks every present device as seen each third of the offline
- * threshold, in one batched write ({@link LastContacts}), instead of each device reporting every 30
- * s over HTTP.
+ * <p>Presence: a device publishes a retained {@link PushAccess#ONLINE} when it connects and every
+ * {@link PushAccess#PRESENCE_REFRESH} after, and its will, a retained {@link PushAccess#OFFLINE},
+ * reaches the hub when its connection dies; an {@code online} not refreshed within {@link
+ * PushAccess#PRESENCE_MAX_AGE} stops counting ({@link Presence}). While connected to the broker the
+ * hub marks every present device as seen each third of the offline threshold, in one batched write
+ * ({@link LastContacts}), instead of each device reporting every 30 s over HTTP.
  */
 public final class Push implements AutoCloseable {
   /** At most this many publishes await the broker's acknowledgement at once. */
@@ -63,7 +64,7 @@ public final class Push implements AutoCloseable {
   private final BrokerFiles files;
   private final Mqtt5AsyncClient client;
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
-  private final Set<String> present = ConcurrentHashMap.newKeySet();
+  private final Presence present = new Presence(PushAccess.PRESENCE_MAX_AGE);
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
   private final Semaphore work = new Semaphore(0);
   private final AtomicLong published = new AtomicLong();
@@ -196,7 +197,7 @@ public final class Push implements AutoCloseable {
     return client.getState().isConnected();
   }
 
-  /** Devices whose retained presence says they are connected to the broker. */
+  /** Devices whose presence, refreshed lately, says they are connected to the broker. */
   public int present() {
     return present.size();
   }
@@ -275,10 +276,11 @@ public final class Push implements AutoCloseable {
     }
     String state = new String(message.getPayloadAsBytes(), StandardCharsets.US_ASCII);
     if (PushAccess.ONLINE.equals(state)) {
-      present.add(device);
-      contacts.seen(device, clock.instant());
+      var now = clock.instant();
+      present.online(device, now);
+      contacts.seen(device, now);
     } else {
-      present.remove(device);
+      present.offline(device);
     }
   }
 
@@ -299,7 +301,7 @@ public final class Push implements AutoCloseable {
         Thread.sleep(presenceTick);
         if (connected()) {
           var now = clock.instant();
-          present.forEach(device -> contacts.seen(device, now));
+          present.current(now).forEach(device -> contacts.seen(device, now));
         }
       } catch (InterruptedException e) {
         return;
