@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 /** A real hub and real in-process agents on loopback ports, for end-to-end tests. */
 final class Fleet implements AutoCloseable {
@@ -37,8 +38,13 @@ final class Fleet implements AutoCloseable {
   private final List<Agent> agents = new ArrayList<>();
 
   Fleet(Path root) {
+    this(root, UnaryOperator.identity());
+  }
+
+  /** A fleet whose hub runs with {@code hubConfig} applied to the defaults. */
+  Fleet(Path root, UnaryOperator<HubConfig> hubConfig) {
     this.root = root;
-    this.hub = Hub.start(HubConfig.defaults(root.resolve("hub")).withPort(0));
+    this.hub = Hub.start(hubConfig.apply(HubConfig.defaults(root.resolve("hub")).withPort(0)));
     this.admin = new HubAdminClient(hub.url(), hub.adminToken());
   }
 

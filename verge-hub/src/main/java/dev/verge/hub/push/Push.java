@@ -466,6 +466,9 @@ public final class Push implements AutoCloseable {
             notifyAll();
           }
         } catch (Throwable e) {
+          if (closed) {
+            return; // Interrupted by close: the next start writes the files anew.
+          }
           failures.incrementAndGet();
           LOG.log(System.Logger.Level.ERROR, "push: rewriting the broker files failed: " + e, e);
           pause();
