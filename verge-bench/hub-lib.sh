@@ -1,13 +1,13 @@
 # Sourced by the hub benchmarks (polls.sh, idle-fleet.sh, rollout-fleet.sh): one way to start a
 # throwaway hub and to stop what a script started. The script sets $work (a temporary folder)
-# before sourcing this.
+# before sourcing this. KEEP_WORK=1 leaves that folder (the hub's and the simulator's logs) behind.
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
-  rm -rf "$work"
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 

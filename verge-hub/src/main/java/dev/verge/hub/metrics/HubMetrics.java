@@ -83,6 +83,14 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
             "verge.hub.rollout.engine.failures", rollouts.engine(), e -> e.failures())
         .description("Rollout engine iterations that failed (logged; the engine goes on)")
         .register(registry);
+    FunctionCounter.builder(
+            "verge.hub.rollout.engine.iterations", rollouts.engine(), e -> e.iterations())
+        .description("Rollout engine iterations run (each steps every live rollout)")
+        .register(registry);
+    FunctionCounter.builder(
+            "verge.hub.rollout.engine.busy.seconds", rollouts.engine(), e -> e.busySeconds())
+        .description("Time the rollout engine spent in its iterations")
+        .register(registry);
     // Create the counters up front so that they read 0 before the first event.
     publishes("created");
     publishes("unchanged");

@@ -50,6 +50,8 @@ public final class RolloutEngine implements AutoCloseable {
   private final Consumer<String> desiredChanged;
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
   private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong iterations = new AtomicLong();
+  private final AtomicLong busyNanos = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private boolean nudged;
@@ -85,6 +87,16 @@ public final class RolloutEngine implements AutoCloseable {
     return failures.get();
   }
 
+  /** Iterations run by the background loop since the start. */
+  public long iterations() {
+    return iterations.get();
+  }
+
+  /** Seconds the background loop spent in iterations since the start. */
+  public double busySeconds() {
+    return busyNanos.get() / 1e9;
+  }
+
   /** Runs an iteration soon. */
   public void nudge() {
     lock.lock();
@@ -111,7 +123,10 @@ public final class RolloutEngine implements AutoCloseable {
         failures.incrementAndGet();
         LOG.log(System.Logger.Level.ERROR, "rollout engine iteration failed; will retry", t);
       }
-      pause(gap(Duration.ofNanos(System.nanoTime() - start), interval));
+      long took = System.nanoTime() - start;
+      iterations.incrementAndGet();
+      busyNanos.addAndGet(took);
+      pause(gap(Duration.ofNanos(took), interval));
     }
   }
 
