@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -36,28 +37,42 @@ public final class SqlDeviceStore implements DeviceStore {
   private static final String DEVICES = "SELECT " + COLUMNS + " FROM devices";
 
   /**
-   * The last report read per device, kept parsed: the rollout engine reads every device several
-   * times a second, and a report changes far less often (when its counters move, or every 30 s).
+   * The JSON columns last read per device, kept parsed: the rollout engine reads every device of
+   * its rollouts each iteration, and they change far less often (a report when its counters move,
+   * labels and profile hardly ever), so a row whose text is unchanged costs no parsing.
    */
-  private final Map<String, ParsedReport> reports = new ConcurrentHashMap<>();
+  private final Map<String, ParsedRow> parsed = new ConcurrentHashMap<>();
 
-  private record ParsedReport(String json, ReportedState state) {}
+  private record ParsedRow(
+      String labelsJson,
+      String operatorJson,
+      String reportedJson,
+      String hardwareJson,
+      Map<String, String> labels,
+      OperatorLabels operator,
+      ReportedState reported,
+      HardwareProfile hardware) {}
 
   private final RowMapper<Device> device =
-      (rs, ctx) ->
-          new Device(
-              rs.getString("id"),
-              rs.getString("name"),
-              StoreJson.read(
-                  rs.getString("labels_json"), StoreJson.STRING_MAP, "devices.labels_json"),
-              StoreJson.read(
-                  rs.getString("operator_labels_json"),
-                  OperatorLabels.class,
-                  "devices.operator_labels_json"),
-              Columns.instant(rs, "enrolled_at"),
-              Columns.instant(rs, "last_seen_at"),
-              reported(rs.getString("id"), rs.getString("reported_json")),
-              hardware(rs.getString("hardware_json")));
+      (rs, ctx) -> {
+        String id = rs.getString("id");
+        ParsedRow row =
+            parsedRow(
+                id,
+                rs.getString("labels_json"),
+                rs.getString("operator_labels_json"),
+                rs.getString("reported_json"),
+                rs.getString("hardware_json"));
+        return new Device(
+            id,
+            rs.getString("name"),
+            row.labels(),
+            row.operator(),
+            Columns.instant(rs, "enrolled_at"),
+            Columns.instant(rs, "last_seen_at"),
+            row.reported(),
+            row.hardware());
+      };
 
   private final Database db;
 
@@ -65,17 +80,40 @@ public final class SqlDeviceStore implements DeviceStore {
     this.db = db;
   }
 
-  private ReportedState reported(String id, String json) {
-    if (json == null) {
-      return null;
+  private ParsedRow parsedRow(
+      String id, String labels, String operator, String reported, String hardware) {
+    ParsedRow last = parsed.get(id);
+    if (last != null
+        && Objects.equals(last.labelsJson(), labels)
+        && Objects.equals(last.operatorJson(), operator)
+        && Objects.equals(last.reportedJson(), reported)
+        && Objects.equals(last.hardwareJson(), hardware)) {
+      return last;
     }
-    ParsedReport last = reports.get(id);
-    if (last != null && last.json().equals(json)) {
-      return last.state();
-    }
-    ReportedState state = StoreJson.read(json, ReportedState.class, "devices.reported_json");
-    reports.put(id, new ParsedReport(json, state));
-    return state;
+    boolean same = last != null;
+    ParsedRow row =
+        new ParsedRow(
+            labels,
+            operator,
+            reported,
+            hardware,
+            same && Objects.equals(last.labelsJson(), labels)
+                ? last.labels()
+                : labels == null
+                    ? Map.of()
+                    : Map.copyOf(
+                        StoreJson.read(labels, StoreJson.STRING_MAP, "devices.labels_json")),
+            same && Objects.equals(last.operatorJson(), operator)
+                ? last.operator()
+                : StoreJson.read(operator, OperatorLabels.class, "devices.operator_labels_json"),
+            same && Objects.equals(last.reportedJson(), reported)
+                ? last.reported()
+                : StoreJson.read(reported, ReportedState.class, "devices.reported_json"),
+            same && Objects.equals(last.hardwareJson(), hardware)
+                ? last.hardware()
+                : hardware(hardware));
+    parsed.put(id, row);
+    return row;
   }
 
   private static HardwareProfile hardware(String json) {

@@ -173,9 +173,7 @@ public final class RolloutEngine implements AutoCloseable {
     Set<Long> ids = new LinkedHashSet<>(store.live());
     List<String> changed = List.copyOf(dirty);
     dirty.removeAll(changed);
-    for (String device : changed) {
-      ids.addAll(store.memberships(device));
-    }
+    ids.addAll(store.memberships(changed));
     if (ids.isEmpty()) {
       return 0;
     }
@@ -255,10 +253,8 @@ public final class RolloutEngine implements AutoCloseable {
   RolloutMachine.Snapshot snapshot(Rollout r, Map<String, Device> devices) {
     List<Member> members = store.members(r.id());
     Map<String, List<Assignment>> others = new HashMap<>();
-    for (Assignment a : store.assignmentsOfModel(r.model())) {
-      if (a.rollout().id() != r.id()) {
-        others.computeIfAbsent(a.member().deviceId(), d -> new ArrayList<>()).add(a);
-      }
+    for (Assignment a : store.assignmentsOfModel(r.model(), r.id())) {
+      others.computeIfAbsent(a.member().deviceId(), d -> new ArrayList<>()).add(a);
     }
     Map<String, String> overriddenBy = new HashMap<>();
     Selector selector = Layering.selector(r.selector());

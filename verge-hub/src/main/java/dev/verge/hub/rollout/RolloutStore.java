@@ -3,9 +3,11 @@ package dev.verge.hub.rollout;
 import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutState;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongFunction;
 
 /**
@@ -43,6 +45,9 @@ interface RolloutStore {
   /** Ids of the rollouts the device is a member of. */
   List<Long> memberships(String deviceId);
 
+  /** Ids of the rollouts any of the devices is a member of: one query a few hundred devices. */
+  Set<Long> memberships(Collection<String> deviceIds);
+
   /**
    * Rollouts a device that starts to match may still join: not rolling back, rolled back or
    * aborted.
@@ -75,8 +80,11 @@ interface RolloutStore {
   /** How many devices are in each state, summed over rollouts. */
   Map<RolloutState, Integer> countByDeviceState();
 
-  /** The released memberships of every rollout of the model, for layering. */
-  List<Assignment> assignmentsOfModel(String model);
+  /**
+   * The released memberships of every rollout of the model but {@code except}, for layering: what
+   * may override that rollout's members.
+   */
+  List<Assignment> assignmentsOfModel(String model, long except);
 
   /** What a new rollout starts with. */
   record Layout(List<Wave> waves, List<Member> members) {}

@@ -13,10 +13,14 @@ import dev.verge.hub.store.StoreJson;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.LongFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -48,8 +52,10 @@ public final class SqlRolloutStore implements RolloutStore {
 
   private static final RowMapper<Rollout> ROLLOUT = (rs, ctx) -> rollout(rs);
   private static final RowMapper<Member> MEMBER = (rs, ctx) -> member(rs);
-  private static final RowMapper<Assignment> ASSIGNMENT =
-      (rs, ctx) -> new Assignment(rollout(rs), member(rs));
+
+  /** Device ids bound in one IN list: well under either engine's limit on bound values. */
+  private static final int IN_LIST = 500;
+
   private static final RowMapper<Wave> WAVE =
       (rs, ctx) ->
           new Wave(
@@ -177,18 +183,35 @@ public final class SqlRolloutStore implements RolloutStore {
         h ->
             h.createQuery(ASSIGNMENTS + "AND m.device_id = :device ORDER BY d.id")
                 .bind("device", deviceId)
-                .map(ASSIGNMENT)
+                .map(assignmentRows())
                 .list());
   }
 
   @Override
-  public List<Assignment> assignmentsOfModel(String model) {
+  public List<Assignment> assignmentsOfModel(String model, long except) {
     return db.read(
         h ->
-            h.createQuery(ASSIGNMENTS + "AND d.model = :model ORDER BY d.id")
+            h.createQuery(ASSIGNMENTS + "AND d.model = :model AND d.id <> :except ORDER BY d.id")
                 .bind("model", model)
-                .map(ASSIGNMENT)
+                .bind("except", except)
+                .map(assignmentRows())
                 .list());
+  }
+
+  /**
+   * Assignment rows, each rollout's columns (two JSON documents among them) read once a query:
+   * every row of one rollout carries the same, and a rollout has up to a fleet of members.
+   */
+  private static RowMapper<Assignment> assignmentRows() {
+    Map<Long, Rollout> read = new HashMap<>();
+    return (rs, ctx) -> {
+      Rollout r = read.get(rs.getLong("id"));
+      if (r == null) {
+        r = rollout(rs);
+        read.put(r.id(), r);
+      }
+      return new Assignment(r, member(rs));
+    };
   }
 
   @Override
@@ -201,6 +224,25 @@ public final class SqlRolloutStore implements RolloutStore {
                 .bind("device", deviceId)
                 .mapTo(Long.class)
                 .list());
+  }
+
+  @Override
+  public Set<Long> memberships(Collection<String> deviceIds) {
+    List<String> ids = List.copyOf(deviceIds);
+    Set<Long> rollouts = new TreeSet<>();
+    for (int from = 0; from < ids.size(); from += IN_LIST) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_LIST));
+      rollouts.addAll(
+          db.read(
+              h ->
+                  h.createQuery(
+                          "SELECT DISTINCT deployment_id FROM rollout_members"
+                              + " WHERE device_id IN (<devices>)")
+                      .bindList("devices", chunk)
+                      .mapTo(Long.class)
+                      .list()));
+    }
+    return rollouts;
   }
 
   @Override

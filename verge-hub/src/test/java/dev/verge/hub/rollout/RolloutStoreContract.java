@@ -101,6 +101,8 @@ abstract class RolloutStoreContract {
     assertThat(store.live()).containsExactly(r.id());
     assertThat(store.assignments("d1")).isEmpty();
     assertThat(store.memberships("d1")).containsExactly(r.id());
+    assertThat(store.memberships(List.of("d1", "d2", "nobody"))).containsExactly(r.id());
+    assertThat(store.memberships(List.of())).isEmpty();
   }
 
   @Test
@@ -151,7 +153,8 @@ abstract class RolloutStoreContract {
               assertThat(a.rollout()).isEqualTo(stored);
               assertThat(a.member()).isEqualTo(released);
             });
-    assertThat(store.assignmentsOfModel("pump")).hasSize(1);
+    assertThat(store.assignmentsOfModel("pump", r.id() + 1000)).hasSize(1);
+    assertThat(store.assignmentsOfModel("pump", r.id())).as("but its own").isEmpty();
     assertThat(store.countByPhase())
         .containsEntry(RolloutPhase.CANARY, 1)
         .containsEntry(RolloutPhase.PENDING, 0);
