@@ -16,6 +16,7 @@ import dev.verge.hub.event.SqlEventStore;
 import dev.verge.hub.http.HubServer;
 import dev.verge.hub.http.HubServices;
 import dev.verge.hub.metrics.HubMetrics;
+import dev.verge.hub.model.FolderBundleStore;
 import dev.verge.hub.model.ModelRegistry;
 import dev.verge.hub.model.SqlModelStore;
 import dev.verge.hub.push.Push;
@@ -193,7 +194,13 @@ public final class Hub implements AutoCloseable {
         metrics.push(push);
       }
       ModelRegistry models =
-          new ModelRegistry(modelStore, bundles, trusted, config.maxBundleBytes(), clock, metrics);
+          new ModelRegistry(
+              modelStore,
+              new FolderBundleStore(bundles),
+              trusted,
+              config.maxBundleBytes(),
+              clock,
+              metrics);
       models.removeStaleUploads();
       DesiredStates desired =
           DesiredStates.withSideBySide(deviceStore, rollouts::desiredState, changes);

@@ -45,7 +45,6 @@ import dev.verge.hub.telemetry.Telemetry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -521,9 +520,8 @@ final class HubApi {
     long first = range.map(ByteRange::first).orElse(0L);
     long length = range.map(ByteRange::length).orElse(file.size());
     range.ifPresent(r -> call.header("Content-Range", r.contentRange()));
-    try (InputStream in = Files.newInputStream(file.path());
+    try (InputStream in = hub.models().openBundle(file, first);
         OutputStream out = call.stream(range.isPresent() ? 206 : 200, length)) {
-      in.skipNBytes(first);
       copy(in, out, length);
     }
   }

@@ -1,6 +1,4 @@
 package dev.verge.hub.model;
 
-import java.nio.file.Path;
-
-/** A stored, published bundle: its immutable file, its size and its SHA-256. */
-public record BundleFile(Path path, long size, String digest) {}
+/** A stored, published bundle: its SHA-256 and its size; its bytes come from the bundle store. */
+public record BundleFile(String digest, long size) {}

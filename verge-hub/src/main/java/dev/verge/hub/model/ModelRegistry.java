@@ -22,7 +22,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -36,30 +35,23 @@ import java.util.Map;
 
 /**
  * Publisher keys and published model versions. A bundle is accepted only if it opens cleanly and a
- * trusted key signed it; it is then kept, immutable, as {@code bundles/<sha256>.vbundle}.
+ * trusted key signed it; it is then kept, immutable, in the {@link BundleStore} by its SHA-256.
  */
 public final class ModelRegistry {
-  public static final String BUNDLE_SUFFIX = ".vbundle";
-  static final String UPLOAD_PREFIX = "upload-";
-  static final String UPLOAD_SUFFIX = ".tmp";
+  public static final String BUNDLE_SUFFIX = FolderBundleStore.BUNDLE_SUFFIX;
   private static final int MAX_KEY_NAME = 200;
   private static final System.Logger LOG = System.getLogger(ModelRegistry.class.getName());
 
   private final ModelStore store;
-  private final Path bundles;
+  private final BundleStore bundles;
   private final TrustStore configuredKeys;
   private final long maxBundleBytes;
   private final Clock clock;
   private final PublishListener listener;
 
   public ModelRegistry(
-      ModelStore store, Path bundles, TrustStore configuredKeys, long maxBundleBytes, Clock clock) {
-    this(store, bundles, configuredKeys, maxBundleBytes, clock, PublishListener.NONE);
-  }
-
-  public ModelRegistry(
       ModelStore store,
-      Path bundles,
+      BundleStore bundles,
       TrustStore configuredKeys,
       long maxBundleBytes,
       Clock clock,
@@ -140,13 +132,12 @@ public final class ModelRegistry {
     if (declaredLength > maxBundleBytes) {
       throw tooLarge(declaredLength + " bytes");
     }
+    if (declaredLength > usableSpace()) {
+      throw noRoom(declaredLength + " bytes", null);
+    }
     Path upload;
     try {
-      Files.createDirectories(bundles);
-      if (declaredLength > usableSpace()) {
-        throw noRoom(declaredLength + " bytes", null);
-      }
-      upload = Files.createTempFile(bundles, UPLOAD_PREFIX, UPLOAD_SUFFIX);
+      upload = bundles.newUpload();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create an upload file in " + bundles, e);
     }
@@ -173,19 +164,20 @@ public final class ModelRegistry {
     if (existing.isPresent()) {
       return new Published(sameOrConflict(existing.get(), digest), false);
     }
-    Path target = bundlePath(digest);
     try {
-      if (!Files.exists(target)) {
-        Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE);
-      }
+      bundles.keep(upload, digest);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot store bundle " + target, e);
+      throw new UncheckedIOException("cannot store bundle " + bundles.describe(digest), e);
     }
     Created<ModelVersion> stored = store.addModelVersion(candidate);
     if (!stored.created() && !stored.value().bundleDigest().equals(digest)) {
       // Another upload of this name and version won the race with different bytes; ours is
       // referenced by nothing (the digest covers the manifest, so it names only this version).
-      deleteQuietly(target);
+      try {
+        bundles.remove(digest);
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "cannot remove " + bundles.describe(digest), e);
+      }
     }
     if (stored.created()) {
       LOG.log(
@@ -268,13 +260,9 @@ public final class ModelRegistry {
             + ". Publish changes under a new version.");
   }
 
-  /** Free bytes where bundles are kept; a folder that cannot be asked counts as roomy. */
+  /** Free bytes for uploads; a store that cannot be asked counts as roomy. */
   private long usableSpace() {
-    try {
-      return Files.getFileStore(bundles).getUsableSpace();
-    } catch (IOException e) {
-      return Long.MAX_VALUE;
-    }
+    return bundles.usableSpace();
   }
 
   private HubException noRoom(String what, Throwable cause) {
@@ -330,48 +318,38 @@ public final class ModelRegistry {
     }
     ModelVersion version =
         store.modelVersionByDigest(digest).orElseThrow(() -> new HubException.NoSuchBundle(digest));
-    Path path = bundlePath(digest);
     long size;
     try {
-      size = Files.size(path);
+      size = bundles.size(digest);
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "bundle of " + version.name() + " v" + version.version() + " is unreadable: " + path, e);
+          "bundle of "
+              + version.name()
+              + " v"
+              + version.version()
+              + " is unreadable: "
+              + bundles.describe(digest),
+          e);
     }
     if (size != version.bundleSize()) {
       throw new IllegalStateException(
-          path + " is " + size + " bytes but was published with " + version.bundleSize());
+          bundles.describe(digest)
+              + " is "
+              + size
+              + " bytes but was published with "
+              + version.bundleSize());
     }
-    return new BundleFile(path, size, digest);
+    return new BundleFile(digest, size);
   }
 
-  private Path bundlePath(String digest) {
-    return bundles.resolve(digest + BUNDLE_SUFFIX);
+  /** The bytes of a bundle {@link #bundle} found, from byte {@code from} on. */
+  public InputStream openBundle(BundleFile file, long from) throws IOException {
+    return bundles.open(file.digest(), from);
   }
 
   /** Removes uploads left behind by a crash, leaving any younger than a day to their writer. */
   public void removeStaleUploads() {
-    Instant cutoff = clock.instant().minus(1, ChronoUnit.DAYS);
-    try (var files = Files.list(bundles)) {
-      for (Path file : files.toList()) {
-        String name = file.getFileName().toString();
-        if (name.startsWith(UPLOAD_PREFIX)
-            && name.endsWith(UPLOAD_SUFFIX)
-            && Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
-          deleteQuietly(file);
-        }
-      }
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot list " + bundles + " for stale uploads", e);
-    }
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.WARNING, "cannot remove " + file, e);
-    }
+    bundles.removeStaleUploads(clock.instant().minus(1, ChronoUnit.DAYS));
   }
 
   private Instant now() {
