@@ -266,16 +266,17 @@ final class SimCommand implements Runnable {
         !push
             ? ""
             : String.format(
-                Locale.ROOT,
-                ", push: %d connected, %d messages, %d refused by the hub, change→fetch %d"
-                    + " (p50 %s, p99 %s, max %s)",
-                s.pushConnected(),
-                s.pushMessages(),
-                s.pushDenied(),
-                latency.count(),
-                millis(latency.p50Micros()),
-                millis(latency.p99Micros()),
-                millis(latency.maxMicros()));
+                    Locale.ROOT,
+                    ", push: %d connected, %d messages, %d refused by the hub, change→fetch %d"
+                        + " (p50 %s, p99 %s, max %s)",
+                    s.pushConnected(),
+                    s.pushMessages(),
+                    s.pushDenied(),
+                    latency.count(),
+                    millis(latency.p50Micros()),
+                    millis(latency.p99Micros()),
+                    millis(latency.maxMicros()))
+                + (s.pushProblem() == null ? "" : " (not connected: " + s.pushProblem() + ")");
     return String.format(
         Locale.ROOT,
         "%d polls (%d changed, %d unchanged, %d long), %d downloads (%.1f MiB), %d installs"

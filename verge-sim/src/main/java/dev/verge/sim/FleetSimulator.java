@@ -1,6 +1,7 @@
 package dev.verge.sim;
 
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
 
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.DesiredModel;
@@ -53,16 +54,20 @@ import java.util.function.IntConsumer;
  * <p>In push mode ({@link SimOptions#push}) each device also asks the hub for push access and
  * subscribes to its desired-state topic on the hub's MQTT broker ({@link PushLink}); while
  * subscribed it long-polls no more: it polls plainly once on each connect and on each message, and
- * otherwise only every {@link #PUSH_SAFETY_NET} (reporting then too), as the agent does. A hub that
- * pushes nothing, or a broker it cannot reach, leaves it long-polling as without push.
+ * otherwise only every {@link #PUSH_SAFETY_NET} (reporting and publishing its presence again then
+ * too), as the agent does. A hub that pushes nothing, or a broker it cannot reach, leaves it
+ * long-polling as without push.
  */
 public final class FleetSimulator implements AutoCloseable {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static final int MAX_DESIRED_BYTES = 1 << 20;
 
-  /** While pushed to, a device polls (and reports) this often without being told anything. */
-  static final Duration PUSH_SAFETY_NET = Duration.ofMinutes(5);
+  /**
+   * While pushed to, a device polls, reports and publishes its presence this often without being
+   * told anything (the agent's heartbeat with push, and its presence refresh).
+   */
+  static final Duration PUSH_SAFETY_NET = PushAccess.PRESENCE_REFRESH;
 
   /** Bounds each MQTT connect, subscribe and publish. */
   private static final Duration MQTT_TIMEOUT = Duration.ofSeconds(10);
@@ -125,6 +130,8 @@ public final class FleetSimulator implements AutoCloseable {
    * @param pushLatency from a message's {@code changedAt} to the device having the hub's answer to
    *     the poll it caused, since the last snapshot
    * @param pushLatencyTotal the same since the start
+   * @param pushProblem why one of the devices not subscribed now is not (its last MQTT failure);
+   *     null when every push device is, or none has failed
    * @param active devices by what they run, {@code model:version} (none: {@code -})
    */
   public record Snapshot(
@@ -147,6 +154,7 @@ public final class FleetSimulator implements AutoCloseable {
       long pushDenied,
       Quantiles pushLatency,
       Quantiles pushLatencyTotal,
+      String pushProblem,
       Map<String, Integer> active,
       String lastError) {}
 
@@ -278,6 +286,9 @@ public final class FleetSimulator implements AutoCloseable {
     volatile PushLink push;
     long nextPushAskNanos = System.nanoTime();
 
+    /** While pushed to: when it next polls, reports and refreshes its presence unasked; 0 unset. */
+    long nextBeatNanos;
+
     Device(String id, String credential, Random random) {
       this.id = id;
       this.credential = credential;
@@ -296,13 +307,26 @@ public final class FleetSimulator implements AutoCloseable {
         }
         PushLink link = d.push;
         boolean pushed = link != null && link.subscribed();
-        boolean quiet = false;
+        boolean beat = false;
         if (pushed) {
-          // Asleep on push: a connect, a message or a loss wakes it; else the safety net.
-          long safetyNet = PUSH_SAFETY_NET.toMillis();
-          quiet = !d.wake.tryAcquire(safetyNet + d.random.nextLong(safetyNet / 10), MILLISECONDS);
+          // Asleep on push: a connect, a message or a loss wakes it; else its beat, every
+          // PUSH_SAFETY_NET (a tenth more at most, so that a fleet started at once spreads out).
+          long period = PUSH_SAFETY_NET.toNanos();
+          if (d.nextBeatNanos == 0) {
+            d.nextBeatNanos = System.nanoTime() + period + d.random.nextLong(period / 10);
+          }
+          long left = d.nextBeatNanos - System.nanoTime();
+          beat = left <= 0 || !d.wake.tryAcquire(left, NANOSECONDS);
           d.wake.drainPermits();
           pushed = link.subscribed();
+          if (beat) {
+            d.nextBeatNanos = System.nanoTime() + period + d.random.nextLong(period / 10);
+            if (pushed) {
+              link.refreshPresence(); // The hub ages an online not refreshed (PRESENCE_MAX_AGE).
+            }
+          }
+        } else {
+          d.nextBeatNanos = 0;
         }
         long changedAt = d.changedAt.getAndSet(0);
         boolean news;
@@ -316,7 +340,7 @@ public final class FleetSimulator implements AutoCloseable {
         }
         Duration reportEvery = pushed ? PUSH_SAFETY_NET : options.reportInterval();
         if (news
-            || quiet
+            || beat
             || Duration.between(d.lastReport, Instant.now()).compareTo(reportEvery) >= 0) {
           report(d);
         }
@@ -652,10 +676,13 @@ public final class FleetSimulator implements AutoCloseable {
     Latencies pushLatest = stats.pushLatency.drain();
     Map<String, Integer> active = new TreeMap<>();
     int pushConnected = 0;
+    String pushProblem = null;
     for (Device d : devices) {
       PushLink link = d.push;
       if (link != null && link.subscribed()) {
         pushConnected++;
+      } else if (link != null && pushProblem == null) {
+        pushProblem = link.lastFailure();
       }
       if (d.active.isEmpty()) {
         active.merge("-", 1, Integer::sum);
@@ -682,6 +709,7 @@ public final class FleetSimulator implements AutoCloseable {
         stats.pushDenied.sum(),
         Quantiles.of(pushLatest),
         Quantiles.of(stats.pushLatencyTotal),
+        pushProblem,
         active,
         stats.lastError.get());
   }

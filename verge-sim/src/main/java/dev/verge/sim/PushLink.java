@@ -190,6 +190,30 @@ final class PushLink {
             });
   }
 
+  /**
+   * Publishes {@link PushAccess#ONLINE} again without waiting (bounded by the time-out): the hub
+   * stops trusting an online presence that is not refreshed.
+   */
+  void refreshPresence() {
+    if (!subscribed()) {
+      return;
+    }
+    client
+        .publishWith()
+        .topic(access.presenceTopic())
+        .payload(PushAccess.ONLINE.getBytes(StandardCharsets.UTF_8))
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .send()
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete(
+            (published, e) -> {
+              if (e != null && !closed) {
+                lastFailure = describe(e);
+              }
+            });
+  }
+
   private void onMessage(Mqtt5Publish message) {
     if (closed || !subscribed) {
       return;
