@@ -240,7 +240,7 @@ final class SimCommand implements Runnable {
                 Locale.ROOT,
                 "  push %d connected, %d msgs, change→fetch p50 %s p99 %s",
                 now.pushConnected(),
-                now.pushMessages() - before.pushMessages(),
+                now.pushMessages(),
                 millis(now.pushLatency().p50Micros()),
                 millis(now.pushLatency().p99Micros()));
     return String.format(
@@ -262,20 +262,26 @@ final class SimCommand implements Runnable {
 
   static String summary(FleetSimulator.Snapshot s, boolean push) {
     FleetSimulator.Quantiles latency = s.pushLatencyTotal();
+    FleetSimulator.Quantiles news = s.pushLatencyNewTotal();
     String pushed =
         !push
             ? ""
             : String.format(
                     Locale.ROOT,
                     ", push: %d connected, %d messages, %d refused by the hub, change→fetch %d"
-                        + " (p50 %s, p99 %s, max %s)",
+                        + " (p50 %s, p99 %s, max %s), of which a new state %d (p50 %s, p99 %s,"
+                        + " max %s)",
                     s.pushConnected(),
                     s.pushMessages(),
                     s.pushDenied(),
                     latency.count(),
                     millis(latency.p50Micros()),
                     millis(latency.p99Micros()),
-                    millis(latency.maxMicros()))
+                    millis(latency.maxMicros()),
+                    news.count(),
+                    millis(news.p50Micros()),
+                    millis(news.p99Micros()),
+                    millis(news.maxMicros()))
                 + (s.pushProblem() == null ? "" : " (not connected: " + s.pushProblem() + ")");
     return String.format(
         Locale.ROOT,

@@ -114,6 +114,7 @@ public final class FleetSimulator implements AutoCloseable {
     final Latencies pollLatency = new Latencies();
     final Latencies pushLatency = new Latencies();
     final Latencies pushLatencyTotal = new Latencies();
+    final Latencies pushLatencyNewTotal = new Latencies();
     final AtomicReference<String> lastError = new AtomicReference<>();
   }
 
@@ -130,6 +131,8 @@ public final class FleetSimulator implements AutoCloseable {
    * @param pushLatency from a message's {@code changedAt} to the device having the hub's answer to
    *     the poll it caused, since the last snapshot
    * @param pushLatencyTotal the same since the start
+   * @param pushLatencyNewTotal of those, the polls answered with a new desired state (200, not 304:
+   *     the hub also tells a device of changes that leave its state as it was), since the start
    * @param pushProblem why one of the devices not subscribed now is not (its last MQTT failure);
    *     null when every push device is, or none has failed
    * @param active devices by what they run, {@code model:version} (none: {@code -})
@@ -154,6 +157,7 @@ public final class FleetSimulator implements AutoCloseable {
       long pushDenied,
       Quantiles pushLatency,
       Quantiles pushLatencyTotal,
+      Quantiles pushLatencyNewTotal,
       String pushProblem,
       Map<String, Integer> active,
       String lastError) {}
@@ -483,9 +487,13 @@ public final class FleetSimulator implements AutoCloseable {
       stats.pollLatency.record(System.nanoTime() - started);
     }
     if (changedAt != 0) {
-      long micros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()) - changedAt * 1_000;
-      stats.pushLatency.record(micros * 1_000);
-      stats.pushLatencyTotal.record(micros * 1_000);
+      long nanos =
+          (ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()) - changedAt * 1_000) * 1_000;
+      stats.pushLatency.record(nanos);
+      stats.pushLatencyTotal.record(nanos);
+      if (reply.statusCode() == 200) {
+        stats.pushLatencyNewTotal.record(nanos);
+      }
     }
     stats.polls.increment();
     if (reply.statusCode() == 304) {
@@ -709,6 +717,7 @@ public final class FleetSimulator implements AutoCloseable {
         stats.pushDenied.sum(),
         Quantiles.of(pushLatest),
         Quantiles.of(stats.pushLatencyTotal),
+        Quantiles.of(stats.pushLatencyNewTotal),
         pushProblem,
         active,
         stats.lastError.get());

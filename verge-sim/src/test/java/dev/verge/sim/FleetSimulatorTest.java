@@ -256,6 +256,7 @@ class FleetSimulatorTest {
       assertThat(deployed.pushMessages()).isGreaterThanOrEqualTo(20);
       assertThat(deployed.polls()).isGreaterThan(pollsOnConnect);
       assertThat(deployed.pushLatencyTotal().count()).isGreaterThanOrEqualTo(20);
+      assertThat(deployed.pushLatencyNewTotal().count()).as("the new state").isEqualTo(20);
 
       // Every device's labels, one PATCH each: each is told, and asks (answered 304).
       for (String id : sim.deviceIds()) {
@@ -282,6 +283,7 @@ class FleetSimulatorTest {
       assertThat(s.longPolls()).as("no long poll while pushed").isZero();
       assertThat(s.pushDenied()).isZero();
       assertThat(s.unchanged()).isGreaterThanOrEqualTo(20);
+      assertThat(s.pushLatencyNewTotal().count()).as("labels changed no state").isEqualTo(20);
       assertThat(s.pushLatencyTotal().p99Micros()).isPositive().isLessThan(10_000_000);
       assertThat(s.errors()).as(s.lastError() == null ? "" : s.lastError()).isZero();
     }
