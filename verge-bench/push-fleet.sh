@@ -10,7 +10,8 @@
 # refresh falls inside it), then deploys a model to every device at once and takes the
 # simulator's change→fetch latency (from each push message's changedAt to the device having the
 # hub's answer to its poll). Then, side by side, a fresh hub without push and the same number of
-# devices long-polling (--wait 30, as idle-fleet.sh), its CPU over POLL_SECONDS (default 60).
+# devices long-polling (--wait 30, as idle-fleet.sh), its CPU over POLL_SECONDS (default 60),
+# and the same deployment's time to every device running it.
 # HUB_BIN and SIM_BIN (default ./verge's distribution) as in idle-fleet.sh. Each push device holds
 # an MQTT socket in the simulator and in mosquitto: with 20,000 open files a process, keep
 # PUSH_DEVICES under some 18,000.
@@ -84,10 +85,13 @@ token="$work/hub/admin.token"
 # A tiny model to deploy (the devices skip the download: this measures the control path).
 identity_model "$work/pump.onnx" 4
 (cd "$work" && "$hub_bin" keys generate --name publisher >/dev/null)
-"$hub_bin" keys trust "$work/publisher.pub" --token-file "$token" >/dev/null
 "$hub_bin" bundle create --model "$work/pump.onnx" --name pump --version 1 \
   --key "$work/publisher.key" --out "$work/pump-1.vbundle" >/dev/null
-"$hub_bin" model push "$work/pump-1.vbundle" --token-file "$token" >/dev/null
+publish() {
+  "$hub_bin" keys trust "$work/publisher.pub" --token-file "$token" >/dev/null
+  "$hub_bin" model push "$work/pump-1.vbundle" --token-file "$token" >/dev/null
+}
+publish
 
 # Push devices hold an MQTT socket each: the HTTP connections stay few.
 start_sim "$sim_bin" push-fleet "$devices" --push --wait 30 --download skip --max-in-flight 1000
@@ -117,7 +121,9 @@ stop "$hub_pid"
 # The same fleet long-polling a fresh hub without push, as idle-fleet.sh.
 rm -rf "$work/hub"
 start_hub "$hub_bin" push-fleet
-start_sim "$sim_bin" push-fleet "$devices" --wait 30 --max-in-flight $((devices + 500))
+export VERGE_HUB="http://127.0.0.1:$port"
+publish
+start_sim "$sim_bin" push-fleet "$devices" --wait 30 --download skip --max-in-flight $((devices + 500))
 sleep 40 # Every device has polled once (200) and is waiting in its first long poll.
 hub_start=$(ticks "$hub_pid")
 sim_start=$(ticks "$sim_pid")
@@ -126,15 +132,20 @@ hub_poll=$(cores "$hub_start" "$(ticks "$hub_pid")" "$poll_seconds")
 sim_poll=$(cores "$sim_start" "$(ticks "$sim_pid")" "$poll_seconds")
 hub_poll_rss=$(rss_mib "$hub_pid")
 poll_line=$(tail -n 1 "$work/sim.log")
+poll_start=$(date +%s.%N)
+"$hub_bin" deploy --model pump --version 1 --token-file "$token" >/dev/null
+await_line "running \{pump:1=$devices\}" "every long-polling device running pump v1" 300
+poll_everyone=$(date +%s.%N)
 
 echo "hub: $hub_bin ($("$hub_bin" --version 2>/dev/null | head -n 1)); $("$mosquitto" -h | head -n 1)"
 echo "$devices idle devices, push (${push_seconds} s measured) vs long polls of 30 s (${poll_seconds} s):"
 echo "  push:       hub $hub_push cores ($hub_push_rss MiB resident), mosquitto $mosquitto_cores cores, simulator $sim_push cores"
 echo "  long polls: hub $hub_poll cores ($hub_poll_rss MiB resident), simulator $sim_poll cores"
-python3 - "$start" "$everyone" <<'PY'
+python3 - "$start" "$everyone" "$poll_start" "$poll_everyone" <<'PY'
 import sys
-start, everyone = map(float, sys.argv[1:])
-print(f"  deploy to every device running v1 over push: {everyone - start:.1f} s (the simulator's view, to 1 s)")
+start, everyone, poll_start, poll_everyone = map(float, sys.argv[1:])
+print(f"  deploy to every device running v1: push {everyone - start:.1f} s,"
+      f" long polls {poll_everyone - poll_start:.1f} s (the simulator's view, to 1 s)")
 PY
 echo "  before the deployment: ${before#*  push }" | sed 's/  downloads.*//'
 echo "  push $push_total"
