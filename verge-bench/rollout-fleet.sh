@@ -21,35 +21,7 @@ source "$root/verge-bench/hub-lib.sh"
 
 # An ONNX model of about 1 MiB: y = Identity(x), with an unused 262,144-float initializer of
 # random bytes (so that the bundle's zip does not shrink it).
-python3 - "$work/pump.onnx" <<'PY'
-import random, sys
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-def field(number, wire, payload):
-    key = varint(number << 3 | wire)
-    if wire == 0:
-        return key + varint(payload)
-    return key + varint(len(payload)) + payload
-def value_info(name):
-    dim = field(1, 2, field(1, 0, 1))                 # Dimension { dim_value: 1 }
-    shape = field(2, 2, dim + field(1, 2, field(1, 0, 4)))  # TensorShapeProto: [1, 4]
-    tensor_type = field(1, 2, field(1, 0, 1) + shape)  # Tensor { elem_type: FLOAT, shape }
-    return field(1, 2, name.encode()) + field(2, 2, tensor_type)
-count = 262144
-init = (field(1, 0, count) + field(2, 0, 1) + field(8, 2, b"pad")
-        + field(9, 2, random.Random(7).randbytes(4 * count)))
-node = field(1, 2, b"x") + field(2, 2, b"y") + field(4, 2, b"Identity")
-graph = (field(1, 2, node) + field(2, 2, b"pump") + field(5, 2, init)
-         + field(11, 2, value_info("x")) + field(12, 2, value_info("y")))
-model = field(1, 0, 8) + field(7, 2, graph) + field(8, 2, field(2, 0, 13))
-open(sys.argv[1], "wb").write(model)
-PY
+identity_model "$work/pump.onnx" 262144
 
 start_hub "$hub_bin" rollout-fleet
 hub="http://127.0.0.1:$port"

@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
       "Run simulated devices against a hub: each enrolls, polls or long-polls its desired state,"
           + " downloads and checks new bundles, installs (a random time, a chosen share failing)"
           + " and reports, as agents do, without running models.",
-      "Prints one line a second; stops after --duration or on Ctrl-C."
+      "With --push each device hears desired-state changes over the hub's MQTT broker instead"
+          + " of long-polling, as agents do when the hub pushes.",
+      "Prints one line a second; stops after --duration or on Ctrl-C, printing the totals."
     })
 final class SimCommand implements Runnable {
   @Mixin HubOptions hub;
@@ -115,6 +117,16 @@ final class SimCommand implements Runnable {
   int maxInFlight;
 
   @Option(
+      names = "--push",
+      description =
+          "Ask the hub for push access and hear desired-state changes over its MQTT broker: a"
+              + " device polls once on connect, on each message and every 5 min, long-polling only"
+              + " when the hub pushes nothing or the broker is unreachable. Each connected device"
+              + " holds a socket: with a 20,000 open-file limit, some 18,000 devices a process"
+              + " (fewer with a high --max-in-flight).")
+  boolean push;
+
+  @Option(
       names = "--seed",
       defaultValue = "1",
       paramLabel = "N",
@@ -148,11 +160,13 @@ final class SimCommand implements Runnable {
               reportInterval,
               seed,
               64,
-              maxInFlight);
+              maxInFlight,
+              push);
     } catch (IllegalArgumentException e) {
       throw new CommandFailedException(e.getMessage());
     }
     PrintStream out = System.out;
+    warnOfOpenFiles(System.err);
     long started = System.nanoTime();
     FleetSimulator sim;
     try {
@@ -171,9 +185,23 @@ final class SimCommand implements Runnable {
         "enrolled %d devices in %.1f s; running (%s)%n",
         devices,
         (System.nanoTime() - started) / 1e9,
-        waitSeconds > 0 ? "long polls of " + waitSeconds + " s" : "polls every " + interval);
+        (push ? "push, else " : "")
+            + (waitSeconds > 0
+                ? "long polls of " + waitSeconds + " s"
+                : "polls every " + interval));
     CountDownLatch stop = new CountDownLatch(1);
-    Thread hook = new Thread(stop::countDown);
+    CountDownLatch finished = new CountDownLatch(1);
+    // On Ctrl-C or SIGTERM the JVM exits once its hooks end: this one waits for the totals.
+    Thread hook =
+        new Thread(
+            () -> {
+              stop.countDown();
+              try {
+                finished.await(15, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
     Runtime.getRuntime().addShutdownHook(hook);
     try (sim) {
       FleetSimulator.Snapshot last = sim.snapshot();
@@ -181,16 +209,18 @@ final class SimCommand implements Runnable {
       while (!stop.await(1, TimeUnit.SECONDS)) {
         FleetSimulator.Snapshot now = sim.snapshot();
         long seconds = (System.nanoTime() - runStart) / 1_000_000_000L;
-        out.println(line(seconds, last, now));
+        out.println(line(seconds, last, now, push));
         last = now;
         if (duration != null && seconds >= duration.toSeconds()) {
           break;
         }
       }
-      out.println("total: " + summary(sim.snapshot()));
+      out.println("total: " + summary(sim.snapshot(), push));
+      out.flush();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      finished.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
@@ -199,18 +229,30 @@ final class SimCommand implements Runnable {
     }
   }
 
-  static String line(long seconds, FleetSimulator.Snapshot before, FleetSimulator.Snapshot now) {
+  static String line(
+      long seconds, FleetSimulator.Snapshot before, FleetSimulator.Snapshot now, boolean push) {
     long polls = now.polls() - before.polls();
     long unchanged = now.unchanged() - before.unchanged();
+    String pushed =
+        !push
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "  push %d connected, %d msgs, change→fetch p50 %s p99 %s",
+                now.pushConnected(),
+                now.pushMessages(),
+                millis(now.pushLatency().p50Micros()),
+                millis(now.pushLatency().p99Micros()));
     return String.format(
         Locale.ROOT,
-        "%4ds  polls/s %6d (304 %3.0f%%)  p50 %s p99 %s  downloads %d  installs %d (failed %d)"
+        "%4ds  polls/s %6d (304 %3.0f%%)  p50 %s p99 %s%s  downloads %d  installs %d (failed %d)"
             + "  errors %d  running %s",
         seconds,
         polls,
         polls == 0 ? 0.0 : 100.0 * unchanged / polls,
         millis(now.p50Micros()),
         millis(now.p99Micros()),
+        pushed,
         now.downloads(),
         now.installs(),
         now.failedInstalls(),
@@ -218,14 +260,37 @@ final class SimCommand implements Runnable {
         now.active());
   }
 
-  static String summary(FleetSimulator.Snapshot s) {
+  static String summary(FleetSimulator.Snapshot s, boolean push) {
+    FleetSimulator.Quantiles latency = s.pushLatencyTotal();
+    FleetSimulator.Quantiles news = s.pushLatencyNewTotal();
+    String pushed =
+        !push
+            ? ""
+            : String.format(
+                    Locale.ROOT,
+                    ", push: %d connected, %d messages, %d refused by the hub, change→fetch %d"
+                        + " (p50 %s, p99 %s, max %s), of which a new state %d (p50 %s, p99 %s,"
+                        + " max %s)",
+                    s.pushConnected(),
+                    s.pushMessages(),
+                    s.pushDenied(),
+                    latency.count(),
+                    millis(latency.p50Micros()),
+                    millis(latency.p99Micros()),
+                    millis(latency.maxMicros()),
+                    news.count(),
+                    millis(news.p50Micros()),
+                    millis(news.p99Micros()),
+                    millis(news.maxMicros()))
+                + (s.pushProblem() == null ? "" : " (not connected: " + s.pushProblem() + ")");
     return String.format(
         Locale.ROOT,
-        "%d polls (%d changed, %d unchanged), %d downloads (%.1f MiB), %d installs (%d failed),"
-            + " %d reports, %d retries, %d errors%s; running %s",
+        "%d polls (%d changed, %d unchanged, %d long), %d downloads (%.1f MiB), %d installs"
+            + " (%d failed), %d reports, %d retries, %d errors%s%s; running %s",
         s.polls(),
         s.changed(),
         s.unchanged(),
+        s.longPolls(),
         s.downloads(),
         s.downloadedBytes() / 1048576.0,
         s.installs(),
@@ -233,8 +298,29 @@ final class SimCommand implements Runnable {
         s.reports(),
         s.retries(),
         s.errors(),
+        pushed,
         s.lastError() == null ? "" : " (last: " + s.lastError() + ")",
         s.active());
+  }
+
+  /**
+   * Each push device holds an MQTT socket besides the shared HTTP connections: past the process's
+   * open-file limit, connects fail with "too many open files" (and those devices long-poll).
+   */
+  private void warnOfOpenFiles(PrintStream err) {
+    if (!push
+        || !(java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.UnixOperatingSystemMXBean unix)) {
+      return;
+    }
+    long limit = unix.getMaxFileDescriptorCount();
+    long needed = (long) devices + Math.min(devices, maxInFlight) + 200;
+    if (needed > limit) {
+      err.printf(
+          "verge sim: %d push devices and --max-in-flight %d may need %d open files; this process"
+              + " may hold %d: lower --devices or --max-in-flight, or run several simulators%n",
+          devices, maxInFlight, needed, limit);
+    }
   }
 
   private static String millis(long micros) {

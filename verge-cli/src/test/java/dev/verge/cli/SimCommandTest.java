@@ -46,6 +46,34 @@ class SimCommandTest {
   }
 
   @Test
+  void sim_push_against_a_hub_without_push_long_polls_and_says_so() throws Exception {
+    try (Hub hub = Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0))) {
+      Path token = Files.writeString(dir.resolve("admin.token"), hub.adminToken());
+
+      Cli.Result result =
+          Cli.run(
+              "sim",
+              "--hub",
+              hub.url().toString(),
+              "--token-file",
+              token.toString(),
+              "--devices",
+              "5",
+              "--wait",
+              "1",
+              "--push",
+              "--duration",
+              "2s");
+
+      assertThat(result.exit()).as(result.toString()).isZero();
+      assertThat(result.out())
+          .contains("running (push, else long polls of 1 s)")
+          .contains("push 0 connected, 0 msgs, change→fetch p50 - p99 -")
+          .contains("push: 0 connected, 0 messages, 5 refused by the hub, change→fetch 0");
+    }
+  }
+
+  @Test
   void a_wrong_token_or_download_mode_is_refused_clearly() throws Exception {
     try (Hub hub = Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0))) {
       Path token = Files.writeString(dir.resolve("wrong.token"), "nope");

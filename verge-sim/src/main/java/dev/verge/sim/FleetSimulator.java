@@ -1,5 +1,8 @@
 package dev.verge.sim;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.DesiredModel;
 import dev.verge.core.api.DesiredState;
@@ -8,6 +11,7 @@ import dev.verge.core.api.EnrollResponse;
 import dev.verge.core.api.EnrollmentToken;
 import dev.verge.core.api.EnrollmentTokenRequest;
 import dev.verge.core.api.ModelReport;
+import dev.verge.core.api.PushAccess;
 import dev.verge.core.api.ReportedState;
 import dev.verge.core.api.VersionStats;
 import dev.verge.core.bundle.Digests;
@@ -19,18 +23,23 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
@@ -41,11 +50,36 @@ import java.util.function.IntConsumer;
  * digest, "installs" it (a random time, a chosen share failing), and reports what it runs with the
  * per-version counters health gates read. One virtual thread a device, no model execution: tens of
  * thousands fit in one JVM. The hub cannot tell them from agents on the wire.
+ *
+ * <p>In push mode ({@link SimOptions#push}) each device also asks the hub for push access and
+ * subscribes to its desired-state topic on the hub's MQTT broker ({@link PushLink}); while
+ * subscribed it long-polls no more: it polls plainly once on each connect and on each message, and
+ * otherwise only every {@link #PUSH_SAFETY_NET} (reporting and publishing its presence again then
+ * too), as the agent does. A hub that pushes nothing, or a broker it cannot reach, leaves it
+ * long-polling as without push.
  */
 public final class FleetSimulator implements AutoCloseable {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static final int MAX_DESIRED_BYTES = 1 << 20;
+
+  /**
+   * While pushed to, a device polls, reports and publishes its presence this often without being
+   * told anything (the agent's heartbeat with push, and its presence refresh).
+   */
+  static final Duration PUSH_SAFETY_NET = PushAccess.PRESENCE_REFRESH;
+
+  /** Bounds each MQTT connect, subscribe and publish. */
+  private static final Duration MQTT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The least time between two asks for push access (each makes the hub issue a password). */
+  private static final Duration PUSH_MIN_ASK = Duration.ofMinutes(1);
+
+  /** How long after a hub said it pushes nothing (409, 404) it is asked again. */
+  private static final Duration PUSH_ASK_AGAIN = Duration.ofMinutes(10);
+
+  /** How long the broker may refuse a device's credentials before it asks for new ones. */
+  private static final Duration PUSH_REFUSED_FOR = Duration.ofSeconds(30);
 
   /** Requests each running version is said to have served per second (none fail). */
   private static final long REQUESTS_PER_SECOND = 10;
@@ -74,7 +108,13 @@ public final class FleetSimulator implements AutoCloseable {
     final LongAdder failedInstalls = new LongAdder();
     final LongAdder reports = new LongAdder();
     final LongAdder retries = new LongAdder();
+    final LongAdder longPolls = new LongAdder();
+    final LongAdder pushMessages = new LongAdder();
+    final LongAdder pushDenied = new LongAdder();
     final Latencies pollLatency = new Latencies();
+    final Latencies pushLatency = new Latencies();
+    final Latencies pushLatencyTotal = new Latencies();
+    final Latencies pushLatencyNewTotal = new Latencies();
     final AtomicReference<String> lastError = new AtomicReference<>();
   }
 
@@ -84,6 +124,17 @@ public final class FleetSimulator implements AutoCloseable {
    * @param retries exchanges sent a second time after failing before any answer
    * @param p50Micros median latency of the plain polls (not long polls) since the last snapshot
    * @param p99Micros their 99th percentile
+   * @param longPolls polls that asked the hub to wait (included in {@code polls})
+   * @param pushConnected devices subscribed to their desired-state topic now
+   * @param pushMessages "desired state changed" messages the devices received
+   * @param pushDenied answers that the hub pushes nothing (409, or 404 from a hub without push)
+   * @param pushLatency from a message's {@code changedAt} to the device having the hub's answer to
+   *     the poll it caused, since the last snapshot
+   * @param pushLatencyTotal the same since the start
+   * @param pushLatencyNewTotal of those, the polls answered with a new desired state (200, not 304:
+   *     the hub also tells a device of changes that leave its state as it was), since the start
+   * @param pushProblem why one of the devices not subscribed now is not (its last MQTT failure);
+   *     null when every push device is, or none has failed
    * @param active devices by what they run, {@code model:version} (none: {@code -})
    */
   public record Snapshot(
@@ -100,8 +151,29 @@ public final class FleetSimulator implements AutoCloseable {
       long retries,
       long p50Micros,
       long p99Micros,
+      long longPolls,
+      int pushConnected,
+      long pushMessages,
+      long pushDenied,
+      Quantiles pushLatency,
+      Quantiles pushLatencyTotal,
+      Quantiles pushLatencyNewTotal,
+      String pushProblem,
       Map<String, Integer> active,
       String lastError) {}
+
+  /**
+   * A latency distribution in microseconds (bucket upper bounds, about 4 % wide); zeros when empty.
+   */
+  public record Quantiles(long count, long p50Micros, long p99Micros, long maxMicros) {
+    static Quantiles of(Latencies latencies) {
+      return new Quantiles(
+          latencies.count(),
+          latencies.quantileMicros(0.50),
+          latencies.quantileMicros(0.99),
+          latencies.quantileMicros(1.0));
+    }
+  }
 
   private FleetSimulator(SimOptions options) {
     this.options = options;
@@ -155,7 +227,7 @@ public final class FleetSimulator implements AutoCloseable {
     for (Future<Device> f : pending) {
       try {
         devices.add(f.get());
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         throw e.getCause() instanceof SimulationException s
             ? s
             : new SimulationException("enrollment failed: " + e.getCause(), e.getCause());
@@ -209,6 +281,18 @@ public final class FleetSimulator implements AutoCloseable {
     Long failedDeployment;
     Instant lastReport = Instant.EPOCH;
 
+    /** Released by the push link on a connect, a message or a loss: the device acts at once. */
+    final Semaphore wake = new Semaphore(0);
+
+    /** The earliest {@code changedAt} (epoch ms) no poll has answered yet; 0 for none. */
+    final AtomicLong changedAt = new AtomicLong();
+
+    volatile PushLink push;
+    long nextPushAskNanos = System.nanoTime();
+
+    /** While pushed to: when it next polls, reports and refreshes its presence unasked; 0 unset. */
+    long nextBeatNanos;
+
     Device(String id, String credential, Random random) {
       this.id = id;
       this.credential = credential;
@@ -222,22 +306,60 @@ public final class FleetSimulator implements AutoCloseable {
     long backoffMillis = 500;
     while (!stopped) {
       try {
-        boolean news = poll(d);
+        if (options.push()) {
+          managePush(d);
+        }
+        PushLink link = d.push;
+        boolean pushed = link != null && link.subscribed();
+        boolean beat = false;
+        if (pushed) {
+          // Asleep on push: a connect, a message or a loss wakes it; else its beat, every
+          // PUSH_SAFETY_NET (a tenth more at most, so that a fleet started at once spreads out).
+          long period = PUSH_SAFETY_NET.toNanos();
+          if (d.nextBeatNanos == 0) {
+            d.nextBeatNanos = System.nanoTime() + period + d.random.nextLong(period / 10);
+          }
+          long left = d.nextBeatNanos - System.nanoTime();
+          beat = left <= 0 || !d.wake.tryAcquire(left, NANOSECONDS);
+          d.wake.drainPermits();
+          pushed = link.subscribed();
+          if (beat) {
+            d.nextBeatNanos = System.nanoTime() + period + d.random.nextLong(period / 10);
+            if (pushed) {
+              link.refreshPresence(); // The hub ages an online not refreshed (PRESENCE_MAX_AGE).
+            }
+          }
+        } else {
+          d.nextBeatNanos = 0;
+        }
+        long changedAt = d.changedAt.getAndSet(0);
+        boolean news;
+        try {
+          news = poll(d, pushed ? 0 : options.waitSeconds(), changedAt);
+        } catch (IOException | RuntimeException e) {
+          if (changedAt != 0) {
+            keepEarliest(d.changedAt, changedAt); // Measured at the retry that answers it.
+          }
+          throw e;
+        }
+        Duration reportEvery = pushed ? PUSH_SAFETY_NET : options.reportInterval();
         if (news
-            || Duration.between(d.lastReport, Instant.now()).compareTo(options.reportInterval())
-                >= 0) {
+            || beat
+            || Duration.between(d.lastReport, Instant.now()).compareTo(reportEvery) >= 0) {
           report(d);
         }
         backoffMillis = 500;
-        pause(options.pollInterval().toMillis());
+        if (!pushed) {
+          pause(options.pollInterval().toMillis());
+        }
       } catch (InterruptedException e) {
         return;
-      } catch (Exception e) {
+      } catch (Throwable e) {
+        // Error included: one bad cycle must not end the device.
         if (stopped) {
           return;
         }
-        stats.errors.increment();
-        stats.lastError.set(e.getClass().getSimpleName() + ": " + e.getMessage());
+        failed(e);
         try {
           pause(backoffMillis / 2 + d.random.nextLong(backoffMillis));
         } catch (InterruptedException stop) {
@@ -248,16 +370,112 @@ public final class FleetSimulator implements AutoCloseable {
     }
   }
 
-  /** One poll; true when the device changed what it runs (or failed to). */
-  private boolean poll(Device d) throws IOException, InterruptedException {
+  /**
+   * Asks the hub for push access when due (and again when the broker keeps refusing the
+   * credentials), and opens the link. Every failure leaves the device polling and a later ask.
+   */
+  private void managePush(Device d) throws InterruptedException {
+    PushLink link = d.push;
+    long now = System.nanoTime();
+    if (now - d.nextPushAskNanos < 0
+        || link != null && link.refusedFor().compareTo(PUSH_REFUSED_FOR) < 0) {
+      return;
+    }
+    d.nextPushAskNanos = now + PUSH_MIN_ASK.toNanos();
+    PushAccess access;
+    try {
+      access = askPush(d);
+    } catch (IOException | RuntimeException e) {
+      failed(e); // Polling meanwhile; asked again after PUSH_MIN_ASK.
+      return;
+    }
+    if (link != null) {
+      link.close();
+      d.push = null;
+    }
+    if (access == null) {
+      stats.pushDenied.increment();
+      d.nextPushAskNanos = now + PUSH_ASK_AGAIN.toNanos();
+      return;
+    }
+    try {
+      d.push = PushLink.open(d.id, access, listener(d), MQTT_TIMEOUT);
+    } catch (IllegalArgumentException e) {
+      failed(e);
+      d.nextPushAskNanos = now + PUSH_ASK_AGAIN.toNanos();
+      return;
+    }
+    // The first connect is given its time before the device long-polls (a long poll would hold
+    // it for up to its wait); the permit is left for the loop, which then polls at once.
+    if (d.wake.tryAcquire(MQTT_TIMEOUT.toMillis(), MILLISECONDS)) {
+      d.wake.release();
+    }
+  }
+
+  /** Fresh push access, or null when the hub pushes nothing (409, or 404 from an older hub). */
+  private PushAccess askPush(Device d) throws IOException, InterruptedException {
+    HttpResponse<byte[]> reply =
+        send(
+            HttpRequest.newBuilder(options.hub().resolve(ApiPaths.push(d.id)))
+                .timeout(REQUEST_TIMEOUT)
+                .header("Authorization", "Bearer " + d.credential)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
+    if (reply.statusCode() == 409 || reply.statusCode() == 404) {
+      return null;
+    }
+    expect(reply, 200, "asking for push access for " + d.id);
+    return Json.read(reply.body(), PushAccess.class);
+  }
+
+  private PushLink.Listener listener(Device d) {
+    return new PushLink.Listener() {
+      @Override
+      public void connected() {
+        d.wake.release();
+      }
+
+      @Override
+      public void changed(long changedAtMillis) {
+        stats.pushMessages.increment();
+        if (changedAtMillis > 0) {
+          keepEarliest(d.changedAt, changedAtMillis);
+        }
+        d.wake.release();
+      }
+
+      @Override
+      public void lost() {
+        d.wake.release();
+      }
+    };
+  }
+
+  private static void keepEarliest(AtomicLong pending, long millis) {
+    pending.accumulateAndGet(millis, (now, given) -> now == 0 ? given : Math.min(now, given));
+  }
+
+  private void failed(Throwable e) {
+    stats.errors.increment();
+    stats.lastError.set(e.getClass().getSimpleName() + ": " + e.getMessage());
+  }
+
+  /**
+   * One poll, long when {@code waitSeconds} is above 0 and the device has an ETag; true when the
+   * device changed what it runs (or failed to). {@code changedAt} (epoch ms, 0 for none) is the
+   * push message this poll answers, its latency recorded once the hub has answered.
+   */
+  private boolean poll(Device d, int waitSeconds, long changedAt)
+      throws IOException, InterruptedException {
     String path = ApiPaths.desired(d.id);
-    boolean waiting = options.waitSeconds() > 0 && d.etag != null;
+    boolean waiting = waitSeconds > 0 && d.etag != null;
     if (waiting) {
-      path += "?waitSeconds=" + options.waitSeconds();
+      path += "?waitSeconds=" + waitSeconds;
+      stats.longPolls.increment();
     }
     HttpRequest.Builder request =
         HttpRequest.newBuilder(options.hub().resolve(path))
-            .timeout(REQUEST_TIMEOUT.plusSeconds(options.waitSeconds()))
+            .timeout(REQUEST_TIMEOUT.plusSeconds(waitSeconds))
             .header("Authorization", "Bearer " + d.credential)
             .GET();
     if (d.etag != null) {
@@ -267,6 +485,15 @@ public final class FleetSimulator implements AutoCloseable {
     HttpResponse<byte[]> reply = send(request.build());
     if (!waiting) {
       stats.pollLatency.record(System.nanoTime() - started);
+    }
+    if (changedAt != 0) {
+      long nanos =
+          (ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()) - changedAt * 1_000) * 1_000;
+      stats.pushLatency.record(nanos);
+      stats.pushLatencyTotal.record(nanos);
+      if (reply.statusCode() == 200) {
+        stats.pushLatencyNewTotal.record(nanos);
+      }
     }
     stats.polls.increment();
     if (reply.statusCode() == 304) {
@@ -454,8 +681,17 @@ public final class FleetSimulator implements AutoCloseable {
   /** The fleet now; the latencies are those since the previous snapshot. */
   public Snapshot snapshot() {
     Latencies latest = stats.pollLatency.drain();
+    Latencies pushLatest = stats.pushLatency.drain();
     Map<String, Integer> active = new TreeMap<>();
+    int pushConnected = 0;
+    String pushProblem = null;
     for (Device d : devices) {
+      PushLink link = d.push;
+      if (link != null && link.subscribed()) {
+        pushConnected++;
+      } else if (link != null && pushProblem == null) {
+        pushProblem = link.lastFailure();
+      }
       if (d.active.isEmpty()) {
         active.merge("-", 1, Integer::sum);
       }
@@ -475,8 +711,21 @@ public final class FleetSimulator implements AutoCloseable {
         stats.retries.sum(),
         latest.quantileMicros(0.50),
         latest.quantileMicros(0.99),
+        stats.longPolls.sum(),
+        pushConnected,
+        stats.pushMessages.sum(),
+        stats.pushDenied.sum(),
+        Quantiles.of(pushLatest),
+        Quantiles.of(stats.pushLatencyTotal),
+        Quantiles.of(stats.pushLatencyNewTotal),
+        pushProblem,
         active,
         stats.lastError.get());
+  }
+
+  /** The enrolled devices' ids, in enrollment order. */
+  public List<String> deviceIds() {
+    return devices.stream().map(d -> d.id).toList();
   }
 
   /** How many devices run {@code version} of {@code model}. */
@@ -491,11 +740,29 @@ public final class FleetSimulator implements AutoCloseable {
     return n;
   }
 
-  /** Stops every device (a long poll in flight is abandoned) and the HTTP client. */
+  /**
+   * Stops every device (a long poll in flight is abandoned; a push link disconnects with its will,
+   * so the hub hears it offline, all within a few seconds) and the HTTP client.
+   */
   @Override
   public void close() {
     stopped = true;
     loops.forEach(f -> f.cancel(true));
+    List<CompletableFuture<Void>> disconnects = new ArrayList<>();
+    for (Device d : devices) {
+      PushLink link = d.push;
+      if (link != null) {
+        disconnects.add(link.close());
+      }
+    }
+    try {
+      CompletableFuture.allOf(disconnects.toArray(CompletableFuture[]::new))
+          .get(MQTT_TIMEOUT.toMillis(), MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // Those not gone by now are dropped with the process; the broker sends their wills.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     threads.shutdownNow();
     http.shutdownNow();
   }

@@ -24,6 +24,9 @@ import java.util.Map;
  * @param maxInFlight requests of all devices in flight at once, so connections too: each process
  *     here may hold some 20,000 open files, so a fleet larger than that polls through a shared pool
  *     instead of each device holding a connection (a device waits for a free slot)
+ * @param push each device asks the hub for push access and hears desired-state changes over MQTT
+ *     instead of long-polling (polling as usual when the hub pushes nothing or the broker is
+ *     unreachable); each connected device holds a socket, so a process here takes some 18,000
  */
 public record SimOptions(
     URI hub,
@@ -39,7 +42,8 @@ public record SimOptions(
     Duration reportInterval,
     long seed,
     int enrollConcurrency,
-    int maxInFlight) {
+    int maxInFlight,
+    boolean push) {
 
   /** The default {@code maxInFlight}: well inside a process's usual 20,000 open files. */
   public static final int DEFAULT_MAX_IN_FLIGHT = 8_000;
@@ -86,7 +90,8 @@ public record SimOptions(
         Duration.ofSeconds(30),
         1,
         64,
-        DEFAULT_MAX_IN_FLIGHT);
+        DEFAULT_MAX_IN_FLIGHT,
+        false);
   }
 
   public SimOptions withWaitSeconds(int seconds) {
@@ -104,7 +109,8 @@ public record SimOptions(
         reportInterval,
         seed,
         enrollConcurrency,
-        maxInFlight);
+        maxInFlight,
+        push);
   }
 
   public SimOptions withInstalls(Duration time, double failures) {
@@ -122,7 +128,8 @@ public record SimOptions(
         reportInterval,
         seed,
         enrollConcurrency,
-        maxInFlight);
+        maxInFlight,
+        push);
   }
 
   /** Plain polls every {@code interval}, through at most {@code maxInFlight} requests at once. */
@@ -141,6 +148,27 @@ public record SimOptions(
         reportInterval,
         seed,
         enrollConcurrency,
-        maxInFlight);
+        maxInFlight,
+        push);
+  }
+
+  /** Push mode on or off ({@link #push}). */
+  public SimOptions withPush(boolean on) {
+    return new SimOptions(
+        hub,
+        adminToken,
+        devices,
+        namePrefix,
+        labels,
+        waitSeconds,
+        pollInterval,
+        download,
+        installTime,
+        failRate,
+        reportInterval,
+        seed,
+        enrollConcurrency,
+        maxInFlight,
+        on);
   }
 }

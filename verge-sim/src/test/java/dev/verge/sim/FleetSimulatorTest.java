@@ -3,9 +3,11 @@ package dev.verge.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.verge.agent.mqtt.MosquittoBroker;
 import dev.verge.core.api.ApiPaths;
 import dev.verge.core.api.DeploymentRequest;
 import dev.verge.core.api.DeploymentView;
+import dev.verge.core.api.LabelChange;
 import dev.verge.core.api.ModelVersionView;
 import dev.verge.core.api.RolloutPhase;
 import dev.verge.core.api.RolloutPlan;
@@ -16,6 +18,7 @@ import dev.verge.core.oip.TensorSpec;
 import dev.verge.core.signing.Keys;
 import dev.verge.hub.Hub;
 import dev.verge.hub.HubConfig;
+import dev.verge.hub.push.PushConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,29 +30,65 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The simulator against a real hub: a canary and waves reach every simulated device. */
+/**
+ * The simulator against a real hub: a canary and waves reach every simulated device; in push mode,
+ * through a real mosquitto reading the hub's broker files.
+ */
 class FleetSimulatorTest {
   @TempDir Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
   private KeyPair publisher;
+  private Path publisherKey;
   private Hub hub;
+  private MosquittoBroker broker;
 
   @BeforeEach
   void start() {
     publisher = Keys.generate();
-    Path pub = Keys.writePair(publisher, dir.resolve("keys"), "publisher").publicKey();
+    publisherKey = Keys.writePair(publisher, dir.resolve("keys"), "publisher").publicKey();
+    hub = Hub.start(config());
+  }
+
+  private HubConfig config() {
+    return HubConfig.defaults(dir.resolve("hub"))
+        .withPort(0)
+        .withTrustedKeys(List.of(publisherKey));
+  }
+
+  /** The hub again, pushing through a mosquitto that reads the files it writes. */
+  private void restartWithPush() {
+    hub.close();
+    Path files = dir.resolve("broker-files");
+    broker = MosquittoBroker.startWithFiles(dir.resolve("broker"), files);
     hub =
-        Hub.start(HubConfig.defaults(dir.resolve("hub")).withPort(0).withTrustedKeys(List.of(pub)));
+        Hub.start(
+            config()
+                .withPush(
+                    PushConfig.of(broker.url()).withBrokerFiles(files, broker.reloadCommand())));
   }
 
   @AfterEach
   void stop() {
     hub.close();
+    if (broker != null) {
+      broker.close();
+    }
+  }
+
+  private static void await(String what, Supplier<Object> state, BooleanSupplier done)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!done.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("%s: %s", what, state.get()).isLessThan(deadline);
+      Thread.sleep(20);
+    }
   }
 
   private ModelVersionView publish(long version) throws Exception {
@@ -191,6 +230,95 @@ class FleetSimulatorTest {
       }
       assertThat(sim.running("pump", 1)).isZero();
       assertThat(sim.snapshot().failedInstalls()).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void pushed_devices_hear_a_deployment_and_a_label_change_over_mqtt_and_never_long_poll()
+      throws Exception {
+    restartWithPush();
+    publish(1);
+    try (FleetSimulator sim =
+        FleetSimulator.start(
+            SimOptions.defaults(hub.url(), hub.adminToken(), 20).withPush(true), n -> {})) {
+      await("20 devices subscribed", sim::snapshot, () -> sim.snapshot().pushConnected() == 20);
+      await("the hub sees them present", sim::snapshot, () -> hub.push().present() == 20);
+      long pollsOnConnect = sim.snapshot().polls();
+
+      DeploymentView created = deploy(new DeploymentRequest("pump", 1, Map.of(), false));
+      await(
+          "the deployment completed",
+          sim::snapshot,
+          () -> uncheckedState(created.id()) == RolloutPhase.COMPLETED);
+
+      FleetSimulator.Snapshot deployed = sim.snapshot();
+      assertThat(sim.running("pump", 1)).isEqualTo(20);
+      assertThat(deployed.pushMessages()).isGreaterThanOrEqualTo(20);
+      assertThat(deployed.polls()).isGreaterThan(pollsOnConnect);
+      assertThat(deployed.pushLatencyTotal().count()).isGreaterThanOrEqualTo(20);
+      assertThat(deployed.pushLatencyNewTotal().count()).as("the new state").isEqualTo(20);
+
+      // Every device's labels, one PATCH each: each is told, and asks (answered 304).
+      for (String id : sim.deviceIds()) {
+        HttpResponse<byte[]> reply =
+            http.send(
+                admin(ApiPaths.labels(id))
+                    .header("Content-Type", "application/json")
+                    .method(
+                        "PATCH",
+                        HttpRequest.BodyPublishers.ofByteArray(
+                            Json.write(new LabelChange(Map.of("site", "north"), List.of()))))
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(reply.statusCode()).as(new String(reply.body())).isEqualTo(200);
+      }
+      await(
+          "every label change answered",
+          sim::snapshot,
+          () ->
+              sim.snapshot().pushLatencyTotal().count()
+                  >= deployed.pushLatencyTotal().count() + 20);
+
+      FleetSimulator.Snapshot s = sim.snapshot();
+      assertThat(s.longPolls()).as("no long poll while pushed").isZero();
+      assertThat(s.pushDenied()).isZero();
+      assertThat(s.unchanged()).isGreaterThanOrEqualTo(20);
+      assertThat(s.pushLatencyNewTotal().count()).as("labels changed no state").isEqualTo(20);
+      assertThat(s.pushLatencyTotal().p99Micros()).isPositive().isLessThan(10_000_000);
+      assertThat(s.errors()).as(s.lastError() == null ? "" : s.lastError()).isZero();
+    }
+    // Closed with their wills: the hub hears every device go offline.
+    await("the hub sees them gone", () -> hub.push().present(), () -> hub.push().present() == 0);
+  }
+
+  @Test
+  void push_devices_long_poll_when_the_hub_pushes_nothing() throws Exception {
+    publish(1);
+    try (FleetSimulator sim =
+        FleetSimulator.start(
+            SimOptions.defaults(hub.url(), hub.adminToken(), 10).withWaitSeconds(5).withPush(true),
+            n -> {})) {
+      await("every device refused push", sim::snapshot, () -> sim.snapshot().pushDenied() == 10);
+      await("long polls", sim::snapshot, () -> sim.snapshot().longPolls() >= 10);
+
+      DeploymentView created = deploy(new DeploymentRequest("pump", 1, Map.of(), false));
+      await(
+          "the deployment completed",
+          sim::snapshot,
+          () -> uncheckedState(created.id()) == RolloutPhase.COMPLETED);
+      FleetSimulator.Snapshot s = sim.snapshot();
+      assertThat(sim.running("pump", 1)).isEqualTo(10);
+      assertThat(s.pushConnected()).isZero();
+      assertThat(s.pushMessages()).isZero();
+      assertThat(s.errors()).as(s.lastError() == null ? "" : s.lastError()).isZero();
+    }
+  }
+
+  private RolloutPhase uncheckedState(long id) {
+    try {
+      return deployment(id).state();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
