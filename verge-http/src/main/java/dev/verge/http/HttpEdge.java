@@ -114,6 +114,9 @@ public final class HttpEdge implements AutoCloseable {
     }
   }
 
+  /** Connections the kernel may hold for the server to accept. */
+  static final int ACCEPT_QUEUE = 4096;
+
   private final Server server;
   private final GracefulHandler inFlight;
   private final Duration stopGrace;
@@ -143,6 +146,10 @@ public final class HttpEdge implements AutoCloseable {
     connector.setHost(config.address().getHostString());
     connector.setPort(config.address().getPort());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
+    // Jetty binds with a backlog of 0, which the JDK turns into 50 pending connections: a fleet
+    // told of a change at once (push, a hub restart) opens thousands, and the rest were reset.
+    // The kernel caps it at net.core.somaxconn.
+    connector.setAcceptQueueSize(ACCEPT_QUEUE);
     server.addConnector(connector);
     // Counts requests in flight, so close() waits for those only: Jetty's own graceful stop also
     // waits for idle keep-alive connections, which took the whole grace on every close.
