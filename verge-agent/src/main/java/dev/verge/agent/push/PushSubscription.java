@@ -4,6 +4,7 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
 import dev.verge.agent.internal.BackgroundThreads;
 import dev.verge.agent.internal.Backoff;
@@ -335,15 +336,7 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
         .thenCompose(
             ack -> {
               refuseFailed(ack, connected.access.desiredTopic());
-              return connected
-                  .client
-                  .publishWith()
-                  .topic(connected.access.presenceTopic())
-                  .payload(PushAccess.ONLINE.getBytes(StandardCharsets.UTF_8))
-                  .qos(MqttQos.AT_LEAST_ONCE)
-                  .retain(true)
-                  .send()
-                  .orTimeout(timeout, TimeUnit.MILLISECONDS);
+              return presence(connected, PushAccess.ONLINE);
             })
         .whenComplete(
             (published, e) -> {
@@ -384,15 +377,7 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
    */
   private void refreshPresence(Link current, long now) {
     presenceSentNanos = now;
-    current
-        .client
-        .publishWith()
-        .topic(current.access.presenceTopic())
-        .payload(PushAccess.ONLINE.getBytes(StandardCharsets.UTF_8))
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .retain(true)
-        .send()
-        .orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+    presence(current, PushAccess.ONLINE)
         .whenComplete(
             (published, e) -> {
               if (e != null && link == current && !closed) {
@@ -402,6 +387,18 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
                         + MqttClients.why(current.broker, e, CREDENTIALS_HINT));
               }
             });
+  }
+
+  /** Publishes the device's retained presence, {@code state}, bounded by the time-out. */
+  private CompletableFuture<Mqtt5PublishResult> presence(Link on, String state) {
+    return on.client
+        .publishWith()
+        .topic(on.access.presenceTopic())
+        .payload(state.getBytes(StandardCharsets.UTF_8))
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(true)
+        .send()
+        .orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private static void refuseFailed(Mqtt5SubAck ack, String topic) {
@@ -484,15 +481,7 @@ public final class PushSubscription implements PushChannel, AutoCloseable {
     subscribed = false;
     try {
       if (was) {
-        current
-            .client
-            .publishWith()
-            .topic(current.access.presenceTopic())
-            .payload(PushAccess.OFFLINE.getBytes(StandardCharsets.UTF_8))
-            .qos(MqttQos.AT_LEAST_ONCE)
-            .retain(true)
-            .send()
-            .get(timeout, TimeUnit.MILLISECONDS);
+        presence(current, PushAccess.OFFLINE).get();
       }
     } catch (Exception e) {
       LOG.log(

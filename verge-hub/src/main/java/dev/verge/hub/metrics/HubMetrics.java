@@ -127,18 +127,31 @@ public final class HubMetrics implements PublishListener, IngestListener, AutoCl
     Gauge.builder("verge.hub.push.pending", push, Push::pending)
         .description("Devices with a desired-state change not yet published (broker down)")
         .register(registry);
-    FunctionCounter.builder("verge.hub.push.published", push, Push::published)
-        .description("Desired-state change messages the broker acknowledged")
-        .register(registry);
-    FunctionCounter.builder("verge.hub.push.publish.failures", push, Push::failedPublishes)
-        .description("Publishes that failed (each is retried once the hub is connected)")
-        .register(registry);
-    FunctionCounter.builder("verge.hub.push.credentials.issued", push, Push::issued)
-        .description("Broker credentials issued to devices")
-        .register(registry);
-    FunctionCounter.builder("verge.hub.push.broker.file.failures", push, Push::failedFileWrites)
-        .description("Rewrites of the broker's password and ACL files that failed (retried)")
-        .register(registry);
+    counter(
+        "verge.hub.push.published",
+        push,
+        Push::published,
+        "Desired-state change messages the broker acknowledged");
+    counter(
+        "verge.hub.push.publish.failures",
+        push,
+        Push::failedPublishes,
+        "Publishes that failed (each is retried once the hub is connected)");
+    counter(
+        "verge.hub.push.credentials.issued",
+        push,
+        Push::issued,
+        "Broker credentials issued to devices");
+    counter(
+        "verge.hub.push.broker.file.failures",
+        push,
+        Push::failedFileWrites,
+        "Rewrites of the broker's password and ACL files that failed (retried)");
+  }
+
+  /** A counter read from {@code source} at each scrape. */
+  private <T> void counter(String name, T source, ToDoubleFunction<T> count, String description) {
+    FunctionCounter.builder(name, source, count).description(description).register(registry);
   }
 
   private void gauge(
